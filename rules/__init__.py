@@ -1,1 +1,12 @@
-"""The built-in rule pack of ssot-lint (installed as ``ssot_lint.rules``)."""
+"""The built-in rule pack of ssot-lint, installed as ``ssot_lint.rules``.
+
+It is registered through the ``ssot_lint.rules`` entry-point group, like any
+third-party pack; ``RULES`` lists its rules, one module a rule.
+"""
+
+from .direct_construction import DirectConstruction
+from .invalid_syntax import InvalidSyntax
+
+RULES = [InvalidSyntax, DirectConstruction]
+
+__all__ = ["RULES"]

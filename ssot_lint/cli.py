@@ -1,0 +1,305 @@
+"""The command line: ``ssot-lint check | rules | explain``.
+
+Exit codes: 0 nothing found; 1 findings; 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sys
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, TextIO
+
+import click
+
+from . import __version__
+from .config import ConfigError, load_config, validate_codes
+from .discovery import find_root
+from .engine import Linter, RunResult
+from .registry import LoadedRules, RuleLoadError, load_rules
+from .reporters import Report, RuleDoc, formats, get as get_reporter
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+class UsageFailure(click.ClickException):
+    """A one-line error that exits 2."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: TextIO | None = None) -> None:
+        click.echo(f"ssot-lint: error: {self.format_message()}", err=True)
+
+
+def _split_codes(values: tuple[str, ...]) -> list[str] | None:
+    if not values:
+        return None
+    return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
+
+
+def _load_rules() -> LoadedRules:
+    try:
+        return load_rules()
+    except RuleLoadError as exc:
+        raise UsageFailure(str(exc)) from None
+
+
+def rule_docs(rules: LoadedRules) -> dict[str, RuleDoc]:
+    return {
+        r.code: RuleDoc(r.code, r.name, r.summary, r.doc_section("Fix"), r.url(), r.default_severity)
+        for r in rules.rules
+    }
+
+
+def _use_color(out: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(out, "isatty") and out.isatty()
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        fh = open(path, "w", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise UsageFailure(f"{path}: cannot write output: {exc.strerror or exc}") from None
+    with fh:
+        yield fh
+
+
+def make_linter(
+    paths: tuple[str, ...],
+    root: str | None,
+    config_file: str | None,
+    select: list[str] | None,
+    ignore: list[str] | None,
+    stdin_filename: str | None = None,
+) -> tuple[Linter, LoadedRules]:
+    first = stdin_filename or (paths[0] if paths else None)
+    root_path = Path(root).resolve() if root else find_root(first)
+    rules = _load_rules()
+    try:
+        config = load_config(root_path, config_file)
+        validate_codes(config, rules.codes, {"--select": select or [], "--ignore": ignore or []})
+        _validate_rule_options(config, rules)
+    except ConfigError as exc:
+        raise UsageFailure(str(exc)) from None
+    return Linter(config, rules, select=select, ignore=ignore), rules
+
+
+def _validate_rule_options(config, rules: LoadedRules) -> None:
+    from .config import _check_type, _type_word
+
+    where = config.source or "config"
+    for key, options in config.rules.items():
+        rule = rules.by_code(key)
+        if rule is None:
+            raise ConfigError(f"{where}: unknown rule 'tool.ssot-lint.rules.{key}'")
+        for opt, value in options.items():
+            spec = rule.OPTIONS.get(opt)
+            if spec is None:
+                raise ConfigError(f"{where}: unknown key 'tool.ssot-lint.rules.{key}.{opt}'")
+            if not _check_type(value, spec.kind):
+                raise ConfigError(f"{where}: 'tool.ssot-lint.rules.{key}.{opt}' must be {_type_word(spec.kind)}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ssot-lint")
+def main() -> None:
+    """ssot-lint: find per-user isolation bugs in async Python services, statically."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(formats()), default="text", show_default=True,
+              help="Output format.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable (comma-separated).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or ssot-lint.toml).")
+@click.option("--root", type=click.Path(file_okay=False), help="Project root (default: nearest pyproject.toml/setup.cfg/.git).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--stdin-filename", help="Lint source read from stdin, as if it were this file.")
+@click.option("--statistics", is_flag=True, help="Show counts by rule instead of each finding.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied.")
+def check(
+    paths: tuple[str, ...],
+    fmt: str,
+    output_file: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_file: str | None,
+    root: str | None,
+    exit_zero: bool,
+    stdin_filename: str | None,
+    statistics: bool,
+    no_cache: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    show_fixes: bool,
+) -> None:
+    """Lint PATHS (default: the project root)."""
+    for p in paths:
+        if not os.path.lexists(p):
+            raise UsageFailure(f"{p}: no such file or directory")
+    linter, rules = make_linter(paths, root, config_file, _split_codes(select), _split_codes(ignore), stdin_filename)
+    stdin = None
+    if stdin_filename is not None:
+        data = sys.stdin.buffer.read()
+        from .discovery import relpath_of
+        from .source import ReadError, decode_source
+
+        try:
+            text, _, _ = decode_source(data, stdin_filename)
+        except ReadError as exc:
+            raise UsageFailure(f"{stdin_filename}: {exc}") from None
+        stdin = (relpath_of(stdin_filename, linter.root), text)
+    result = linter.run(list(paths), stdin, fix=fix or diff, unsafe_fixes=unsafe_fixes, write=fix and not diff)
+    with _output(output_file) as out:
+        if stdin is not None and fix and not diff:
+            # As Ruff does: with stdin and --fix, the fixed source goes to stdout.
+            fixed = next((o.fixed for o in result.fixes if o.failed is None), stdin[1])
+            out.write(fixed)
+        elif diff:
+            _write_diff(result, out)
+        elif statistics:
+            _write_statistics(result, out, fmt)
+        else:
+            report = Report(
+                tool_version=__version__,
+                root=str(linter.root),
+                files=result.files,
+                diagnostics=result.diagnostics,
+                errors=result.errors,
+                rules=rule_docs(rules),
+                sources=_sources_for(result, linter, stdin),
+                fixed={o.path: len(o.applied) for o in result.fixes if o.changed},
+                show_fixes=show_fixes,
+                color=_use_color(out) and output_file is None,
+            )
+            get_reporter(fmt)(report, out)
+    sys.exit(_exit_code(result, exit_zero, diff))
+
+
+def _sources_for(result: RunResult, linter: Linter, stdin: tuple[str, str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if stdin is not None:
+        out[stdin[0]] = stdin[1]
+    for path in {d.path for d in result.diagnostics} - set(out):
+        fixed = next((o.fixed for o in result.fixes if o.path == path and o.changed), None)
+        if fixed is not None:
+            out[path] = fixed
+            continue
+        try:
+            out[path] = (linter.root / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            pass
+    return out
+
+
+def _write_diff(result: RunResult, out: TextIO) -> None:
+    for o in result.fixes:
+        if o.fixed == o.original:
+            continue
+        out.writelines(
+            difflib.unified_diff(
+                o.original.splitlines(keepends=True),
+                o.fixed.splitlines(keepends=True),
+                fromfile=f"a/{o.path}",
+                tofile=f"b/{o.path}",
+            )
+        )
+    for o in result.fixes:
+        if o.failed:
+            click.echo(f"ssot-lint: {o.path}: fix not applied: {o.failed}", err=True)
+
+
+def _write_statistics(result: RunResult, out: TextIO, fmt: str) -> None:
+    counts = Counter((d.code, d.rule) for d in result.diagnostics)
+    fixable = Counter(d.code for d in result.diagnostics if d.fix is not None)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if fmt == "json":
+        json.dump(
+            [{"code": c, "name": n, "count": k, "fixable": fixable.get(c, 0)} for (c, n), k in rows], out, indent=2
+        )
+        out.write("\n")
+        return
+    for (code, name), count in rows:
+        mark = "[*]" if fixable.get(code) else "   "
+        out.write(f"{count:>5}\t{code}\t{mark} {name}\n")
+
+
+def _exit_code(result: RunResult, exit_zero: bool, diff: bool) -> int:
+    if result.errors:
+        return EXIT_ERROR
+    if diff:
+        return EXIT_FINDINGS if any(o.fixed != o.original for o in result.fixes) else EXIT_OK
+    if result.diagnostics and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_cmd(fmt: str) -> None:
+    """List every rule with its code, name, summary and default."""
+    rules = _load_rules()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "summary": r.summary,
+                        "default_enabled": r.default_enabled,
+                        "default_severity": r.default_severity,
+                        "applies_to_tests": r.applies_to_tests,
+                        "url": r.url(),
+                    }
+                    for r in rules.rules
+                ],
+                indent=2,
+            )
+        )
+        return
+    for r in rules.rules:
+        state = "on " if r.default_enabled else "off"
+        click.echo(f"{r.code}  {r.name:<28} {state}  {r.default_severity:<7}  {r.summary}")
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print the docs of a rule (by code, e.g. SSOT001, or by name)."""
+    rules = _load_rules()
+    rule = rules.by_code(code.upper()) or rules.by_code(code)
+    if rule is None:
+        raise UsageFailure(f"unknown rule '{code}' (see `ssot-lint rules`)")
+    click.echo(f"# {rule.code} {rule.name}\n")
+    click.echo(f"{rule.summary}\n")
+    click.echo(
+        f"Default: {'enabled' if rule.default_enabled else 'disabled'}; severity {rule.default_severity}; "
+        f"{'applies' if rule.applies_to_tests else 'does not apply'} to test code.\n"
+    )
+    click.echo(rule.docs())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,213 @@
+"""Configuration: ``[tool.ssot-lint]`` in ``pyproject.toml``, or a file named by ``--config``.
+
+Every key is declared once in ``SCHEMA`` with its type; unknown keys and wrong types
+are one-line errors naming the file and the key.  Rule codes are checked once the
+rules are loaded (``validate_codes``).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A bad configuration: the message is one line naming the file and the key."""
+
+
+DEFAULT_TEST_PATHS = ("tests/**", "test_*.py", "*_test.py", "conftest.py")
+DEFAULT_MANAGED = (
+    "ExecutionEngine",
+    "UserExecutionEngine",
+    "AgentExecutionRegistry",
+    "UserWebSocketEmitter",
+    "AgentWebSocketBridge",
+    "UnifiedToolExecutionEngine",
+)
+DEFAULT_ALLOW_CONSTRUCTION_IN = ("*execution_engine_factory",)
+DEFAULT_FACTORY_INTERNAL = ("_init_from_factory",)
+
+
+@dataclass
+class ContractConfig:
+    module: str = "ssot_lint.reference"
+    managed: list[str] = field(default_factory=lambda: list(DEFAULT_MANAGED))
+    allow_construction_in: list[str] = field(default_factory=lambda: list(DEFAULT_ALLOW_CONSTRUCTION_IN))
+    factory_internal_methods: list[str] = field(default_factory=lambda: list(DEFAULT_FACTORY_INTERNAL))
+    notifier_params: list[str] = field(default_factory=list)
+    notifier_classes: list[str] = field(default_factory=list)
+    infer: bool = True
+
+
+@dataclass
+class Config:
+    root: Path
+    source: str | None = None  # the file the settings came from
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    test_paths: list[str] = field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
+    respect_gitignore: bool = True
+    cache_dir: str = ".ssot_lint_cache"
+    contract: ContractConfig = field(default_factory=ContractConfig)
+    # Per-rule options: rule name -> {option: value}; validated against each rule's OPTIONS.
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+# key -> (type, attribute). Types: "str", "bool", "int", "list[str]", "dict[str,list[str]]",
+# "table:<name>" (a nested table declared in TABLES), "rules" (per-rule option tables).
+SCHEMA: dict[str, tuple[str, str]] = {
+    "select": ("list[str]", "select"),
+    "ignore": ("list[str]", "ignore"),
+    "exclude": ("list[str]", "exclude"),
+    "per-file-ignores": ("dict[str,list[str]]", "per_file_ignores"),
+    "test-paths": ("list[str]", "test_paths"),
+    "respect-gitignore": ("bool", "respect_gitignore"),
+    "cache-dir": ("str", "cache_dir"),
+    "contract": ("table:contract", "contract"),
+    "rules": ("rules", "rules"),
+}
+TABLES: dict[str, tuple[type, dict[str, tuple[str, str]]]] = {
+    "contract": (
+        ContractConfig,
+        {
+            "module": ("str", "module"),
+            "managed": ("list[str]", "managed"),
+            "allow-construction-in": ("list[str]", "allow_construction_in"),
+            "factory-internal-methods": ("list[str]", "factory_internal_methods"),
+            "notifier-params": ("list[str]", "notifier_params"),
+            "notifier-classes": ("list[str]", "notifier_classes"),
+            "infer": ("bool", "infer"),
+        },
+    ),
+}
+
+
+def _check_type(value: Any, kind: str) -> bool:
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "list[str]":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == "dict[str,list[str]]":
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
+            for k, v in value.items()
+        )
+    if kind in ("rules",) or kind.startswith("table:"):
+        return isinstance(value, dict)
+    raise AssertionError(kind)
+
+
+_TYPE_WORDS = {
+    "str": "a string",
+    "bool": "true or false",
+    "int": "an integer",
+    "list[str]": "a list of strings",
+    "dict[str,list[str]]": "a table of lists of strings",
+    "rules": "a table",
+}
+
+
+def _type_word(kind: str) -> str:
+    return _TYPE_WORDS.get(kind, "a table")
+
+
+def _apply(
+    obj: Any, data: dict, schema: dict[str, tuple[str, str]], prefix: str, source: str
+) -> None:
+    for key, value in data.items():
+        full = f"{prefix}.{key}" if prefix else key
+        if key not in schema:
+            raise ConfigError(f"{source}: unknown key '{full}'")
+        kind, attr = schema[key]
+        if not _check_type(value, kind):
+            raise ConfigError(f"{source}: '{full}' must be {_type_word(kind)}")
+        if kind.startswith("table:"):
+            cls, sub = TABLES[kind.split(":", 1)[1]]
+            inner = getattr(obj, attr)
+            _apply(inner, value, sub, full, source)
+        elif kind == "rules":
+            for rule_name, options in value.items():
+                if not isinstance(options, dict):
+                    raise ConfigError(f"{source}: '{full}.{rule_name}' must be a table")
+            setattr(obj, attr, {k: dict(v) for k, v in value.items()})
+        else:
+            setattr(obj, attr, list(value) if isinstance(value, list) else value)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def load_config(root: Path, config_file: str | None = None) -> Config:
+    """Settings for ``root``: from ``config_file`` if given, else ``root/pyproject.toml``.
+
+    A ``pyproject.toml`` holds them under ``[tool.ssot-lint]``; any other file (such as
+    ``ssot-lint.toml``) holds them at top level.
+    """
+    cfg = Config(root=root)
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"{config_file}: config file not found")
+    else:
+        path = root / "pyproject.toml"
+        if not path.is_file():
+            return cfg
+    data = _read_toml(path)
+    source = str(path)
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            return cfg
+        table = tool.get("ssot-lint")
+        if table is None:
+            return cfg
+        prefix = "tool.ssot-lint"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: '{prefix}' must be a table")
+    else:
+        table, prefix = data, ""
+    cfg.source = source
+    _apply(cfg, table, SCHEMA, prefix, source)
+    return cfg
+
+
+def code_matches(code: str, selector: str) -> bool:
+    return selector == "ALL" or code.startswith(selector)
+
+
+def validate_codes(cfg: Config, known_codes: list[str], extra: dict[str, list[str]] | None = None) -> None:
+    """Every selector in select/ignore/per-file-ignores must match some known code."""
+
+    def check(selectors: list[str], key: str) -> None:
+        for sel in selectors:
+            if not any(code_matches(code, sel) for code in known_codes):
+                where = cfg.source or "command line"
+                raise ConfigError(f"{where}: unknown rule code '{sel}' in '{key}'")
+
+    prefix = "tool.ssot-lint." if cfg.source and cfg.source.endswith("pyproject.toml") else ""
+    check(cfg.select or [], prefix + "select")
+    check(cfg.ignore, prefix + "ignore")
+    for glob, codes in cfg.per_file_ignores.items():
+        check(codes, f"{prefix}per-file-ignores.{glob}")
+    for key, selectors in (extra or {}).items():
+        check(selectors, key)

@@ -1,0 +1,480 @@
+"""The lint pipeline: discover -> read -> facts/index -> parse -> rules -> suppress -> report.
+
+One LibCST parse per file; one traversal runs every enabled rule; positions are
+computed only for files that have something to report.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .config import Config, code_matches
+from .context import RuleContext
+from .contract import Contract, build_contract
+from .diagnostics import Diagnostic, Edit, Fix, InternalError, Position, Range
+from .discovery import DiscoveredFile, compile_globs, discover
+from .facts import ModuleFacts, extract_facts
+from .fixes import FixOutcome, apply_edits, parses, select_fixes, write_atomic
+from .index import ProjectIndex, module_for_path
+from .registry import LoadedRules
+from .rule import CstFix, LintRule, Report, visitor_methods
+from .source import ReadError, SourceFile, read_source, source_from_bytes
+from .suppress import is_suppressed, parse_suppressions
+
+INVALID_SYNTAX = "SSOT000"
+INVALID_SYNTAX_NAME = "invalid-syntax"
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[InternalError] = field(default_factory=list)
+    source: SourceFile | None = None
+
+
+@dataclass
+class RunResult:
+    root: Path
+    files: list[str]
+    diagnostics: list[Diagnostic]
+    errors: list[InternalError]
+    fixes: list[FixOutcome] = field(default_factory=list)
+
+MAX_FIX_ROUNDS = 10
+
+
+def select_rules(rules: Iterable[type[LintRule]], select: list[str] | None, ignore: list[str]) -> list[type[LintRule]]:
+    """Enabled rules: the most specific matching selector wins; ties go to ``ignore``."""
+    out = []
+    for rule in rules:
+        if select is None:
+            sel_len = 0 if rule.default_enabled else -1
+        else:
+            lens = [len(s) if s != "ALL" else 0 for s in select if code_matches(rule.code, s)]
+            sel_len = max(lens) if lens else -1
+        ign = [len(s) if s != "ALL" else 0 for s in ignore if code_matches(rule.code, s)]
+        ign_len = max(ign) if ign else -2
+        if sel_len >= 0 and sel_len > ign_len:
+            out.append(rule)
+    return out
+
+
+def _code_point_range(rng: Any) -> Range:
+    return Range(
+        Position(rng.start.line, rng.start.column + 1),
+        Position(rng.end.line, rng.end.column + 1),
+    )
+
+
+def _normalize_snippet(code: str) -> str:
+    return " ".join(code.split())[:400]
+
+
+class _Dispatcher(cst.CSTVisitor):
+    """Calls every rule's ``visit_X``/``leave_X`` during one traversal, and keeps scope."""
+
+    def __init__(self, rules: list[LintRule], context: RuleContext, on_error: Callable[[LintRule, BaseException], None]) -> None:
+        super().__init__()
+        self.context = context
+        self.on_error = on_error
+        self.visit_table: dict[str, list[tuple[LintRule, Callable]]] = {}
+        self.leave_table: dict[str, list[tuple[LintRule, Callable]]] = {}
+        for rule in rules:
+            for kind, node_name, method in visitor_methods(rule):
+                table = self.visit_table if kind == "visit" else self.leave_table
+                table.setdefault(node_name, []).append((rule, method))
+        self.failed: set[int] = set()
+        self.scopes: list[str] = []
+        self.statements: list[cst.CSTNode] = []
+
+    def _call(self, entries: list[tuple[LintRule, Callable]], node: cst.CSTNode) -> None:
+        for rule, method in entries:
+            if id(rule) in self.failed:
+                continue
+            try:
+                method(node)
+            except Exception as exc:  # a broken rule must not stop the others
+                self.failed.add(id(rule))
+                self.on_error(rule, exc)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            # Decorators, bases and defaults belong to the outer scope: rules visiting the
+            # def itself see the outer scope; the body is visited with the inner one.
+            entries = self.visit_table.get(type(node).__name__)
+            if entries:
+                self._call(entries, node)
+            self.statements.append(node)
+            self.context.current_statement = node
+            name = node.name.value
+            self.scopes.append(f"{self.context.scope}.{name}" if self.context.scope else name)
+            return True
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self.statements.append(node)
+            self.context.current_statement = node
+        entries = self.visit_table.get(type(node).__name__)
+        if entries:
+            self._call(entries, node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        entries = self.leave_table.get(type(original_node).__name__)
+        is_scope = isinstance(original_node, (cst.FunctionDef, cst.ClassDef))
+        if is_scope:
+            self.scopes.pop()
+            self.context.scope = self.scopes[-1] if self.scopes else ""
+        if entries:
+            self._call(entries, original_node)
+        if is_scope or isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self.statements.pop()
+            self.context.current_statement = self.statements[-1] if self.statements else None
+
+    # Enter the new scope only for the body, so decorators/params resolve outside it.
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and attribute == "body":
+            self.context.scope = self.scopes[-1]
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        if isinstance(original_node, (cst.FunctionDef, cst.ClassDef)) and attribute == "body":
+            self.context.scope = self.scopes[-2] if len(self.scopes) > 1 else ""
+
+
+class Linter:
+    """Lints files of one project root with one configuration and rule set."""
+
+    def __init__(
+        self,
+        config: Config,
+        rules: LoadedRules,
+        *,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+    ) -> None:
+        self.config = config
+        self.root = config.root
+        self.all_rules = rules
+        self.enabled = select_rules(
+            rules.rules,
+            select if select is not None else config.select,
+            list(config.ignore) + list(ignore or []),
+        )
+        self.syntax_enabled = any(r.code == INVALID_SYNTAX for r in self.enabled)
+        self.exclude = compile_globs(config.exclude)
+        self.test_spec = compile_globs(config.test_paths)
+        self.per_file = [(compile_globs([glob]), codes) for glob, codes in config.per_file_ignores.items()]
+        self.rule_options = _rule_options(config, rules)
+        self.contract: Contract = build_contract(config)
+
+    # --- phase 1: the project index -------------------------------------------------------
+    def discover(self, paths: list[str]) -> list[DiscoveredFile]:
+        return discover(paths, self.root, self.exclude, self.config.respect_gitignore)
+
+    def module_of(self, relpath: str) -> tuple[str, bool]:
+        named = module_for_path(relpath)
+        return named if named is not None else ("", False)
+
+    def facts_for(self, source: SourceFile) -> ModuleFacts:
+        module, is_package = self.module_of(source.path)
+        return extract_facts(source.text, module, source.path, is_package)
+
+    def build_index(
+        self, targets: list[DiscoveredFile], overrides: dict[str, str] | None = None
+    ) -> tuple[ProjectIndex, dict[str, SourceFile], dict[str, ModuleFacts], dict[str, str]]:
+        """Read and index every module under the root plus the targets.
+
+        Returns the index, the sources and facts by path, and read errors by path.
+        """
+        overrides = overrides or {}
+        files = {f.relpath: f for f in self.discover([str(self.root)])}
+        for f in targets:
+            files.setdefault(f.relpath, f)
+        sources: dict[str, SourceFile] = {}
+        facts: dict[str, ModuleFacts] = {}
+        read_errors: dict[str, str] = {}
+        for rel in sorted(set(files) | set(overrides)):
+            try:
+                if rel in overrides:
+                    src = source_from_bytes(overrides[rel].encode("utf-8"), str(self.root / rel), rel)
+                else:
+                    src = read_source(files[rel].abspath, rel)
+            except ReadError as exc:
+                read_errors[rel] = str(exc)
+                continue
+            sources[rel] = src
+            facts[rel] = self.facts_for(src)
+        modules = [fa for fa in facts.values() if fa.module]
+        return ProjectIndex(modules), sources, facts, read_errors
+
+    # --- phase 2: rules ---------------------------------------------------------------------
+    def is_test(self, relpath: str) -> bool:
+        return self.test_spec.match_file(relpath)
+
+    def rules_for(self, relpath: str) -> list[type[LintRule]]:
+        ignored: list[str] = []
+        for spec, codes in self.per_file:
+            if spec.match_file(relpath):
+                ignored.extend(codes)
+        test = self.is_test(relpath)
+        return [
+            r
+            for r in self.enabled
+            if r.code != INVALID_SYNTAX
+            and not any(code_matches(r.code, c) for c in ignored)
+            and (r.applies_to_tests or not test)
+        ]
+
+    def severity_of(self, rule: type[LintRule]) -> str:
+        return rule.default_severity
+
+    def lint_source(self, source: SourceFile, facts: ModuleFacts, index: ProjectIndex) -> FileResult:
+        result = FileResult(source.path, source=source)
+        rules = self.rules_for(source.path)
+        context = RuleContext(
+            path=source.path,
+            module=facts.module,
+            facts=facts,
+            index=index,
+            config=self.config,
+            contract=self.contract,
+            is_test=self.is_test(source.path),
+            rule_options=self.rule_options,
+        )
+        rules = [r for r in rules if _could_fire(r, context)]
+        if not rules and not self.syntax_enabled:
+            return result
+        try:
+            module = cst.parse_module(source.text)
+        except cst.ParserSyntaxError as exc:
+            if facts.syntax_error is not None:  # CPython's own message and position read better
+                line, col = facts.syntax_error_at
+                diag = self._syntax_diagnostic(source.path, line, col, facts.syntax_error)
+            else:
+                diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
+            result.diagnostics.append(diag)
+            return result
+        except (RecursionError, MemoryError) as exc:
+            msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
+            result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, msg))
+            return result
+        if not rules:
+            return result
+        instances = [r(context) for r in rules]
+        self._resolve_metadata(module, instances)
+
+        def on_error(rule: LintRule, exc: BaseException) -> None:
+            result.errors.append(_rule_error(type(rule), source.path, exc))
+
+        try:
+            module.visit(_Dispatcher(instances, context, on_error))
+        except RecursionError:
+            result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, "too deeply nested to analyse"))
+            return result
+        reports = [rep for inst in instances for rep in inst.reports]
+        if reports:
+            result.diagnostics.extend(self._to_diagnostics(module, source, reports, result))
+        return result
+
+    def _resolve_metadata(self, module: cst.Module, instances: list[LintRule]) -> None:
+        needed = {p for inst in instances for p in inst.METADATA_DEPENDENCIES}
+        if not needed:
+            return
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        resolved = wrapper.resolve_many(needed)
+        for inst in instances:
+            inst._metadata = {p: resolved[p] for p in inst.METADATA_DEPENDENCIES}
+
+    def _syntax_diagnostic(self, path: str, line: int, column: int, message: str) -> Diagnostic:
+        rule = self.all_rules.by_code(INVALID_SYNTAX)
+        first = message.strip().splitlines()[0] if message.strip() else "invalid syntax"
+        pos = Position(max(line, 1), max(column, 1))
+        return Diagnostic(
+            code=INVALID_SYNTAX,
+            rule=INVALID_SYNTAX_NAME,
+            message=f"cannot parse: {first}",
+            path=path,
+            range=Range(pos, pos),
+            severity=self.severity_of(rule) if rule else "error",
+            url=rule.url() if rule else None,
+        )
+
+    def read_error_diagnostic(self, path: str, message: str) -> Diagnostic:
+        rule = self.all_rules.by_code(INVALID_SYNTAX)
+        pos = Position(1, 1)
+        return Diagnostic(
+            code=INVALID_SYNTAX,
+            rule=INVALID_SYNTAX_NAME,
+            message=message,
+            path=path,
+            range=Range(pos, pos),
+            severity=self.severity_of(rule) if rule else "error",
+            url=rule.url() if rule else None,
+        )
+
+    def _to_diagnostics(
+        self, module: cst.Module, source: SourceFile, reports: list[Report], result: FileResult
+    ) -> list[Diagnostic]:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        suppressions = parse_suppressions(source.text)
+        out = []
+        for rep in reports:
+            try:
+                rng = _code_point_range(positions[rep.node])
+                stmt_line = positions[rep.statement].start.line if rep.statement in positions else None
+                fix = _to_fix(rep.fix, module, positions)
+            except Exception as exc:  # a rule that reported a foreign node, or a bad fix
+                result.errors.append(_rule_error(rep.rule, source.path, exc))
+                continue
+            if is_suppressed(suppressions, rep.rule.code, rng.start.line, stmt_line):
+                continue
+            out.append(
+                Diagnostic(
+                    code=rep.rule.code,
+                    rule=rep.rule.name,
+                    message=rep.message,
+                    path=source.path,
+                    range=rng,
+                    severity=self.severity_of(rep.rule),
+                    fix=fix,
+                    url=rep.rule.url(),
+                    statement_line=stmt_line,
+                    scope=rep.scope,
+                    snippet=_normalize_snippet(module.code_for_node(rep.node)),
+                )
+            )
+        return out
+
+    def lint_texts(self, files: dict[str, str], targets: list[str]) -> RunResult:
+        """Lint in-memory sources (path -> text) as one project; nothing is read from disk."""
+        sources = {
+            rel: source_from_bytes(text.encode("utf-8"), str(self.root / rel), rel) for rel, text in files.items()
+        }
+        facts = {rel: self.facts_for(src) for rel, src in sources.items()}
+        index = ProjectIndex([fa for fa in facts.values() if fa.module])
+        diagnostics: list[Diagnostic] = []
+        errors: list[InternalError] = []
+        for rel in targets:
+            res = self.lint_source(sources[rel], facts[rel], index)
+            diagnostics.extend(res.diagnostics)
+            errors.extend(res.errors)
+        diagnostics.sort(key=lambda d: d.sort_key)
+        return RunResult(self.root, list(targets), diagnostics, errors)
+
+    # --- the whole run ------------------------------------------------------------------------
+    def fix_source(
+        self, source: SourceFile, facts: ModuleFacts, index: ProjectIndex, unsafe: bool
+    ) -> tuple[FileResult, FixOutcome | None]:
+        """Lint and fix one file in rounds until no fix applies; never produce unparsable text."""
+        res = self.lint_source(source, facts, index)
+        original = text = source.text
+        applied: list[Diagnostic] = []
+        for _ in range(MAX_FIX_ROUNDS):
+            chosen, _deferred = select_fixes(res.diagnostics, unsafe)
+            if not chosen:
+                break
+            new_text = apply_edits(text, [e for d in chosen for e in d.fix.edits])  # type: ignore[union-attr]
+            if not parses(new_text):
+                outcome = FixOutcome(source.path, original, text, applied, failed="fixed source would not parse")
+                return res, outcome
+            applied.extend(chosen)
+            text = new_text
+            source = SourceFile(source.path, source.abspath, text, source.encoding, source.bom, source.newline)
+            res = self.lint_source(source, facts, index)
+        if not applied:
+            return res, None
+        return res, FixOutcome(source.path, original, text, applied)
+
+    def run(
+        self,
+        paths: list[str],
+        stdin: tuple[str, str] | None = None,
+        *,
+        fix: bool = False,
+        unsafe_fixes: bool = False,
+        write: bool = True,
+    ) -> RunResult:
+        """Lint ``paths`` (or, with ``stdin=(relpath, text)``, one buffer) against the whole root.
+
+        With ``fix``, applicable fixes are applied (written to disk when ``write`` and the
+        input is not stdin) and the remaining diagnostics are returned.
+        """
+        if stdin is not None:
+            rel, text = stdin
+            targets = [DiscoveredFile(str(self.root / rel), rel, True)]
+            overrides = {rel: text}
+        else:
+            targets = self.discover(paths)
+            overrides = {}
+        index, sources, facts, read_errors = self.build_index(targets, overrides)
+        diagnostics: list[Diagnostic] = []
+        errors: list[InternalError] = []
+        outcomes: list[FixOutcome] = []
+        for target in targets:
+            rel = target.relpath
+            if rel in read_errors:
+                if self.syntax_enabled:
+                    diagnostics.append(self.read_error_diagnostic(rel, read_errors[rel]))
+                continue
+            if fix:
+                res, outcome = self.fix_source(sources[rel], facts[rel], index, unsafe_fixes)
+                if outcome is not None:
+                    outcomes.append(outcome)
+                    if outcome.changed and write and stdin is None:
+                        try:
+                            write_atomic(sources[rel], outcome.fixed)
+                        except OSError as exc:
+                            outcome.failed = f"cannot write: {exc.strerror or exc}"
+                            errors.append(InternalError("io", f"{rel}: cannot write fix: {exc}", path=rel))
+            else:
+                res = self.lint_source(sources[rel], facts[rel], index)
+            diagnostics.extend(res.diagnostics)
+            errors.extend(res.errors)
+        diagnostics.sort(key=lambda d: d.sort_key)
+        return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes)
+
+
+def _could_fire(rule: type[LintRule], context: RuleContext) -> bool:
+    try:
+        return rule.could_fire(context)
+    except Exception:
+        return True
+
+
+def _rule_error(rule: type[LintRule], path: str, exc: BaseException) -> InternalError:
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
+    return InternalError(
+        kind="rule",
+        message=f"rule {rule.code} ({rule.name}) raised {type(exc).__name__}: {exc}{where}",
+        path=path,
+        rule=rule.code,
+        traceback="".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-4)),
+    )
+
+
+def _to_fix(fix: CstFix | Fix | None, module: cst.Module, positions: Any) -> Fix | None:
+    if fix is None or isinstance(fix, Fix):
+        return fix
+    edits = []
+    for old, new in fix.replacements:
+        rng = _code_point_range(positions[old])
+        content = new if isinstance(new, str) else module.code_for_node(new)
+        edits.append(Edit(rng, content))
+    return Fix(fix.message, tuple(sorted(edits, key=lambda e: e.range)), fix.safe)
+
+
+def _rule_options(config: Config, rules: LoadedRules) -> dict[str, dict[str, Any]]:
+    """Each rule's options: its declared defaults, overridden by ``[tool.ssot-lint.rules.<name>]``."""
+    out: dict[str, dict[str, Any]] = {}
+    for rule in rules.rules:
+        opts = {k: v.default for k, v in rule.OPTIONS.items()}
+        opts.update(config.rules.get(rule.name, {}))
+        opts.update(config.rules.get(rule.code, {}))
+        out[rule.name] = opts
+    return out

@@ -1,0 +1,525 @@
+"""Per-module facts, extracted with the standard ``ast`` module.
+
+The facts pass is the cheap first phase: it reads every module of the project (the
+linted files and everything they may import) and records what the resolver needs:
+scopes and their bindings, definitions with their kind, decorators, bases and
+return facts, imports (with relative imports made absolute), star imports and
+``__all__``.  Facts are plain data, small and picklable, so they can be cached by
+content hash.  Nothing here imports or executes the code being read.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+# Binding kinds.
+IMPORT = "import"  # `import a.b` (binds `a` -> module a) / `import a.b as m` (m -> a.b)
+FROM = "from"  # `from m import n [as x]`: target=m, name=n
+DEF = "def"
+ASYNC_DEF = "async def"
+CLASS = "class"
+ALIAS = "alias"  # `Y = X` / `Y = a.b.X`: target is the dotted expression
+ASSIGN = "assign"  # any other assignment; `value` may hold the callee of a call
+PARAM = "param"
+GLOBAL = "global"  # `global x` inside a function: x refers to the module binding
+
+DEF_KINDS = (DEF, ASYNC_DEF, CLASS)
+
+
+@dataclass(slots=True)
+class Binding:
+    kind: str
+    target: str = ""  # module, dotted expression, or ""
+    name: str = ""  # imported name for FROM
+    line: int = 0
+    col: int = 0
+    type_checking: bool = False
+    annotation: str | None = None  # annotation of an annotated assignment or a parameter
+    value: str | None = None  # for ASSIGN: dotted callee if the value is `callee(...)`
+    value_kind: str | None = None  # for ASSIGN: "call", "none", "literal", "dict", "list", "set", "other"
+    default_none: bool = False  # for PARAM: the default is the literal None
+
+
+@dataclass(slots=True)
+class Param:
+    name: str
+    annotation: str | None
+    has_default: bool
+    default_none: bool
+    kind: str  # "posonly", "normal", "vararg", "kwonly", "kwarg"
+
+
+@dataclass(slots=True)
+class DefInfo:
+    """A class or function definition."""
+
+    kind: str  # DEF, ASYNC_DEF or CLASS
+    name: str
+    qualname: str  # dotted path within the module ("Cls.method")
+    scope: str  # qualname of the enclosing scope ("" = module)
+    line: int
+    col: int
+    end_line: int
+    decorators: tuple[str, ...] = ()  # dotted names; a call decorator `d(...)` is recorded as "d()"
+    bases: tuple[str, ...] = ()  # dotted expressions, for classes
+    keywords: tuple[tuple[str, str], ...] = ()  # class keywords (metaclass=...)
+    params: tuple[Param, ...] = ()
+    returns: str | None = None  # return annotation source
+    has_yield: bool = False
+    has_await: bool = False
+    return_calls: tuple[str, ...] = ()  # dotted callees of `return callee(...)`
+    returns_self_attr: tuple[str, ...] = ()  # attribute names of `return self.<name>`
+    returns_names: tuple[str, ...] = ()  # plain names returned (`return _x`)
+    globals: tuple[str, ...] = ()  # names declared `global`
+    raises: bool = False  # the body contains a `raise`
+    members: tuple[str, ...] = ()  # for classes: names bound in the class body
+    self_attrs: dict[str, str] = field(default_factory=dict)  # classes: `self.x` -> value summary
+    docstring: str | None = None
+
+
+@dataclass(slots=True)
+class Scope:
+    kind: str  # "module", "class", "function"
+    qualname: str
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+
+@dataclass(slots=True)
+class ModuleFacts:
+    module: str
+    path: str  # POSIX path relative to the root
+    is_package: bool
+    scopes: dict[str, Scope] = field(default_factory=dict)
+    defs: dict[str, DefInfo] = field(default_factory=dict)
+    all_names: tuple[str, ...] | None = None  # `__all__`, when it is a literal
+    syntax_error: str | None = None
+    syntax_error_at: tuple[int, int] = (1, 1)  # 1-based line and column of the error
+    names: frozenset[str] = frozenset()  # every identifier and attribute name used (prefilter)
+    has_await: bool = False
+
+    @property
+    def module_scope(self) -> Scope:
+        return self.scopes[""]
+
+
+def dotted_name(node: ast.AST) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _decorator_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
+        inner = dotted_name(node.func)
+        return f"{inner}()" if inner else "<call>"
+    return dotted_name(node) or "<expr>"
+
+
+def _value_kind(node: ast.expr | None) -> str:
+    if node is None:
+        return "other"
+    if isinstance(node, ast.Constant):
+        return "none" if node.value is None else "literal"
+    if isinstance(node, ast.Call):
+        return "call"
+    if isinstance(node, (ast.Dict, ast.DictComp)):
+        return "dict"
+    if isinstance(node, (ast.List, ast.ListComp)):
+        return "list"
+    if isinstance(node, (ast.Set, ast.SetComp)):
+        return "set"
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return "name"
+    return "other"
+
+
+def _call_target(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Call):
+        return dotted_name(node.func)
+    return None
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    name = dotted_name(test)
+    return name in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING")
+
+
+def resolve_relative(module: str, is_package: bool, level: int, target: str | None) -> str:
+    """Make ``from ..x import y`` absolute, given the importing module."""
+    if level == 0:
+        return target or ""
+    parts = module.split(".") if module else []
+    if not is_package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    base = ".".join(parts)
+    if target:
+        return f"{base}.{target}" if base else target
+    return base
+
+
+class _FactsVisitor(ast.NodeVisitor):
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self.scope_stack: list[Scope] = []
+        self.def_stack: list[DefInfo] = []
+        self.type_checking = 0
+        self.names: set[str] = set()
+
+    # --- helpers -----------------------------------------------------------------
+    @property
+    def scope(self) -> Scope:
+        return self.scope_stack[-1]
+
+    def _qual(self, name: str) -> str:
+        q = self.scope.qualname
+        return f"{q}.{name}" if q else name
+
+    def _bind(self, name: str, binding: Binding) -> None:
+        binding.type_checking = self.type_checking > 0
+        self.scope.bind(name, binding)
+
+    def _bind_target(self, target: ast.expr, value: ast.expr | None, annotation: str | None, node: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            vname = dotted_name(value) if value is not None else None
+            if vname is not None and annotation is None:
+                b = Binding(ALIAS, target=vname, line=node.lineno, col=node.col_offset)
+            else:
+                b = Binding(
+                    ASSIGN,
+                    line=node.lineno,
+                    col=node.col_offset,
+                    annotation=annotation,
+                    value=_call_target(value),
+                    value_kind=_value_kind(value),
+                )
+                if vname is not None:
+                    b.target = vname
+            self._bind(target.id, b)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self._bind_target(elt, None, None, node)
+        elif isinstance(target, ast.Starred):
+            self._bind_target(target.value, None, None, node)
+        elif isinstance(target, ast.Attribute) and self.def_stack:
+            # `self.x = ...` inside a method: record on the enclosing class.
+            if isinstance(target.value, ast.Name) and target.value.id == "self":
+                cls = self._enclosing_class()
+                if cls is not None:
+                    summary = _value_kind(value)
+                    callee = _call_target(value)
+                    if callee:
+                        summary = f"call:{callee}"
+                    if annotation:
+                        summary = f"annotated:{annotation}"
+                    cls.self_attrs.setdefault(target.attr, summary)
+
+    def _enclosing_class(self) -> DefInfo | None:
+        # The class that owns the innermost method.
+        for i in range(len(self.def_stack) - 1, 0, -1):
+            if self.def_stack[i].kind != CLASS and self.def_stack[i - 1].kind == CLASS:
+                return self.def_stack[i - 1]
+        return None
+
+    # --- scopes --------------------------------------------------------------------
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        kind = ASYNC_DEF if isinstance(node, ast.AsyncFunctionDef) else DEF
+        for dec in node.decorator_list:
+            self.visit(dec)
+        self._visit_arguments_defaults(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        qual = self._qual(node.name)
+        self._bind(node.name, Binding(kind, line=node.lineno, col=node.col_offset))
+        info = DefInfo(
+            kind=kind,
+            name=node.name,
+            qualname=qual,
+            scope=self.scope.qualname,
+            line=node.lineno,
+            col=node.col_offset,
+            end_line=getattr(node, "end_lineno", node.lineno) or node.lineno,
+            decorators=tuple(_decorator_name(d) for d in node.decorator_list),
+            params=tuple(_params(node.args)),
+            returns=ast.unparse(node.returns) if node.returns is not None else None,
+            docstring=ast.get_docstring(node, clean=False),
+        )
+        self.facts.defs.setdefault(qual, info)
+        scope = Scope("function", qual)
+        self.facts.scopes.setdefault(qual, scope)
+        scope = self.facts.scopes[qual]
+        for p in info.params:
+            scope.bind(p.name, Binding(PARAM, annotation=p.annotation, line=node.lineno, default_none=p.default_none))
+        self.scope_stack.append(scope)
+        self.def_stack.append(info)
+        saved_tc, self.type_checking = self.type_checking, 0
+        for stmt in node.body:
+            self.visit(stmt)
+        self.type_checking = saved_tc
+        self.def_stack.pop()
+        self.scope_stack.pop()
+
+    visit_FunctionDef = _visit_function
+    visit_AsyncFunctionDef = _visit_function
+
+    def _visit_arguments_defaults(self, args: ast.arguments) -> None:
+        for d in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
+            self.visit(d)
+        for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs) + [
+            x for x in (args.vararg, args.kwarg) if x is not None
+        ]:
+            if a.annotation is not None:
+                self.visit(a.annotation)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for dec in node.decorator_list:
+            self.visit(dec)
+        for b in node.bases:
+            self.visit(b)
+        for k in node.keywords:
+            self.visit(k.value)
+        qual = self._qual(node.name)
+        self._bind(node.name, Binding(CLASS, line=node.lineno, col=node.col_offset))
+        info = DefInfo(
+            kind=CLASS,
+            name=node.name,
+            qualname=qual,
+            scope=self.scope.qualname,
+            line=node.lineno,
+            col=node.col_offset,
+            end_line=getattr(node, "end_lineno", node.lineno) or node.lineno,
+            decorators=tuple(_decorator_name(d) for d in node.decorator_list),
+            bases=tuple(dotted_name(b) or ast.unparse(b) for b in node.bases),
+            keywords=tuple((k.arg or "**", ast.unparse(k.value)) for k in node.keywords),
+            docstring=ast.get_docstring(node, clean=False),
+        )
+        self.facts.defs.setdefault(qual, info)
+        scope = self.facts.scopes.setdefault(qual, Scope("class", qual))
+        self.scope_stack.append(scope)
+        self.def_stack.append(info)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.def_stack.pop()
+        self.scope_stack.pop()
+        info.members = tuple(scope.bindings)
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        # Lambda parameters shadow names only inside the lambda; record nothing.
+        self.generic_visit(node)
+
+    # --- imports --------------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self._bind(alias.asname, Binding(IMPORT, target=alias.name, line=node.lineno, col=node.col_offset))
+            else:
+                head = alias.name.split(".")[0]
+                self._bind(head, Binding(IMPORT, target=head, line=node.lineno, col=node.col_offset))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = resolve_relative(self.facts.module, self.facts.is_package, node.level or 0, node.module)
+        for alias in node.names:
+            if alias.name == "*":
+                if not self.type_checking:
+                    self.scope.star_imports.append(module)
+                continue
+            self._bind(
+                alias.asname or alias.name,
+                Binding(FROM, target=module, name=alias.name, line=node.lineno, col=node.col_offset),
+            )
+
+    # --- bindings -------------------------------------------------------------------
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for t in node.targets:
+            self.visit(t)
+            self._bind_target(t, node.value, None, node)
+        if self.scope.qualname == "" and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            self._record_all(node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.visit(node.annotation)
+        if node.value is not None:
+            self.visit(node.value)
+        self.visit(node.target)
+        self._bind_target(node.target, node.value, ast.unparse(node.annotation), node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.generic_visit(node)
+        if self.scope.qualname == "" and isinstance(node.target, ast.Name) and node.target.id == "__all__":
+            extra = _literal_strings(node.value)
+            if extra is not None and self.facts.all_names is not None:
+                self.facts.all_names = self.facts.all_names + extra
+
+    def _record_all(self, value: ast.expr) -> None:
+        names = _literal_strings(value)
+        self.facts.all_names = names
+
+    def visit_Global(self, node: ast.Global) -> None:
+        if self.def_stack:
+            info = self.def_stack[-1]
+            info.globals = info.globals + tuple(node.names)
+        for n in node.names:
+            self.scope.bind(n, Binding(GLOBAL, line=node.lineno, col=node.col_offset))
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        if _is_type_checking(node.test):
+            self.type_checking += 1
+            for s in node.body:
+                self.visit(s)
+            self.type_checking -= 1
+            for s in node.orelse:
+                self.visit(s)
+        else:
+            for s in node.body + node.orelse:
+                self.visit(s)
+
+    def _bind_loop_target(self, target: ast.expr, node: ast.AST) -> None:
+        for n in ast.walk(target):
+            if isinstance(n, ast.Name):
+                self._bind(n.id, Binding(ASSIGN, line=node.lineno, col=node.col_offset, value_kind="other"))
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.generic_visit(node)
+        self._bind_loop_target(node.target, node)
+
+    visit_AsyncFor = visit_For
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        self.generic_visit(node)
+        for item in node.items:
+            if item.optional_vars is not None:
+                self._bind_loop_target(item.optional_vars, node)
+
+    visit_AsyncWith = visit_With
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self.generic_visit(node)
+        if node.name:
+            self._bind(node.name, Binding(ASSIGN, line=node.lineno, col=node.col_offset, value_kind="other"))
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.generic_visit(node)
+        self._bind_target(node.target, node.value, None, node)
+
+    # --- function body facts -------------------------------------------------------------
+    def _current_function(self) -> DefInfo | None:
+        if self.def_stack and self.def_stack[-1].kind != CLASS:
+            return self.def_stack[-1]
+        return None
+
+    def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        fn = self._current_function()
+        if fn is not None:
+            fn.has_yield = True
+        self.generic_visit(node)
+
+    visit_YieldFrom = visit_Yield
+
+    def visit_Await(self, node: ast.Await) -> None:
+        fn = self._current_function()
+        if fn is not None:
+            fn.has_await = True
+        self.facts.has_await = True
+        self.generic_visit(node)
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        fn = self._current_function()
+        if fn is not None:
+            fn.raises = True
+        self.generic_visit(node)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        fn = self._current_function()
+        if fn is not None and node.value is not None:
+            callee = _call_target(node.value)
+            if callee:
+                fn.return_calls = fn.return_calls + (callee,)
+            elif isinstance(node.value, ast.Name):
+                fn.returns_names = fn.returns_names + (node.value.id,)
+            elif (
+                isinstance(node.value, ast.Attribute)
+                and isinstance(node.value.value, ast.Name)
+                and node.value.value.id in ("self", "cls")
+            ):
+                fn.returns_self_attr = fn.returns_self_attr + (node.value.attr,)
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self.names.add(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.names.add(node.attr)
+        self.generic_visit(node)
+
+
+def _literal_strings(node: ast.expr) -> tuple[str, ...] | None:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        out = []
+        for e in node.elts:
+            if isinstance(e, ast.Constant) and isinstance(e.value, str):
+                out.append(e.value)
+            else:
+                return None
+        return tuple(out)
+    return None
+
+
+def _params(args: ast.arguments) -> list[Param]:
+    out: list[Param] = []
+    positional = list(args.posonlyargs) + list(args.args)
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+
+    def ann(a: ast.arg) -> str | None:
+        return ast.unparse(a.annotation) if a.annotation is not None else None
+
+    def is_none(d: ast.expr | None) -> bool:
+        return isinstance(d, ast.Constant) and d.value is None
+
+    for i, (a, d) in enumerate(zip(positional, defaults)):
+        kind = "posonly" if i < len(args.posonlyargs) else "normal"
+        out.append(Param(a.arg, ann(a), d is not None, is_none(d), kind))
+    if args.vararg is not None:
+        out.append(Param(args.vararg.arg, ann(args.vararg), False, False, "vararg"))
+    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+        out.append(Param(a.arg, ann(a), d is not None, is_none(d), "kwonly"))
+    if args.kwarg is not None:
+        out.append(Param(args.kwarg.arg, ann(args.kwarg), False, False, "kwarg"))
+    return out
+
+
+def extract_facts(source: str, module: str, path: str, is_package: bool) -> ModuleFacts:
+    """Extract the facts of one module. A module that does not parse has empty facts."""
+    facts = ModuleFacts(module=module, path=path, is_package=is_package)
+    facts.scopes[""] = Scope("module", "")
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        facts.syntax_error = exc.msg
+        facts.syntax_error_at = (exc.lineno or 1, exc.offset or 1)
+        return facts
+    except (ValueError, MemoryError, RecursionError) as exc:
+        facts.syntax_error = f"{type(exc).__name__}: {exc}"
+        return facts
+    visitor = _FactsVisitor(facts)
+    visitor.scope_stack.append(facts.scopes[""])
+    try:
+        for stmt in tree.body:
+            visitor.visit(stmt)
+    except RecursionError:
+        facts.syntax_error = "RecursionError: too deeply nested to analyse"
+    facts.names = frozenset(visitor.names)
+    return facts

@@ -1,0 +1,370 @@
+"""The project index: module names for files, and name resolution across modules.
+
+Built once per run from the facts of every module under the project root. It answers,
+for a dotted name used in some scope of some module, which project definition (or
+module) that name is, following imports, relative imports, package re-exports, star
+imports and ``Y = X`` aliases.  ``TYPE_CHECKING``-only bindings do not exist at run
+time and are ignored.  It never imports anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Iterable, Union
+
+from .facts import (
+    ALIAS,
+    ASSIGN,
+    ASYNC_DEF,
+    CLASS,
+    DEF,
+    FROM,
+    GLOBAL,
+    IMPORT,
+    Binding,
+    DefInfo,
+    ModuleFacts,
+)
+
+
+@dataclass(frozen=True)
+class Definition:
+    module: str
+    qualname: str
+    info: DefInfo
+
+    @property
+    def kind(self) -> str:
+        return self.info.kind
+
+    @property
+    def fullname(self) -> str:
+        return f"{self.module}.{self.qualname}" if self.module else self.qualname
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    module: str
+
+
+@dataclass(frozen=True)
+class Value:
+    """A variable binding whose value is not a definition (an assignment, a parameter)."""
+
+    module: str
+    scope: str
+    name: str
+    binding: Binding
+
+
+Target = Union[Definition, ModuleRef, Value]
+
+
+def module_name_for(relpath: str) -> tuple[str, bool] | None:
+    """The dotted module name for a root-relative POSIX path, and whether it is a package.
+
+    A ``src/`` layout is handled by the caller, which strips the ``src/`` prefix.
+    """
+    p = PurePosixPath(relpath)
+    if p.suffix not in (".py", ".pyi"):
+        return None
+    parts = list(p.with_suffix("").parts)
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join(parts), is_package
+
+
+def module_for_path(relpath: str) -> tuple[str, bool] | None:
+    """Module name for a path relative to the root, understanding a ``src/`` layout."""
+    if relpath.startswith("src/"):
+        inner = module_name_for(relpath[4:])
+        if inner is not None:
+            return inner
+    return module_name_for(relpath)
+
+
+_MAX_DEPTH = 40
+
+
+class ProjectIndex:
+    def __init__(self, modules: Iterable[ModuleFacts]) -> None:
+        self.modules: dict[str, ModuleFacts] = {}
+        for facts in modules:
+            # A package's __init__ and a same-named .py cannot both exist at run time;
+            # keep the first seen (discovery order is sorted, so this is deterministic).
+            self.modules.setdefault(facts.module, facts)
+        # Namespace packages (no __init__.py) exist as prefixes of real modules.
+        self.packages: set[str] = set()
+        for name in self.modules:
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                self.packages.add(".".join(parts[:i]))
+        self._memo: dict[tuple[str, str, str], Target | None] = {}
+        self._subclasses: dict[str, list[Definition]] | None = None
+
+    # --- lookup helpers ----------------------------------------------------------------
+    def has_module(self, name: str) -> bool:
+        return name in self.modules or name in self.packages
+
+    def get_module(self, name: str) -> ModuleFacts | None:
+        return self.modules.get(name)
+
+    def definition(self, module: str, qualname: str) -> Definition | None:
+        facts = self.modules.get(module)
+        if facts is None:
+            return None
+        info = facts.defs.get(qualname)
+        return Definition(module, qualname, info) if info is not None else None
+
+    def scope_chain(self, module: str, scope: str) -> list[str]:
+        """Scopes searched for a name used in ``scope``: itself, enclosing function scopes, module.
+
+        Class scopes are visible only from their own body, as in Python.
+        """
+        facts = self.modules.get(module)
+        chain = [scope]
+        if facts is None or not scope:
+            return chain if scope == "" else chain + [""]
+        parts = scope.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            q = ".".join(parts[:i])
+            s = facts.scopes.get(q)
+            if s is not None and s.kind != "class":
+                chain.append(q)
+        chain.append("")
+        return chain
+
+    def lookup_binding(self, module: str, scope: str, name: str) -> tuple[str, Binding] | None:
+        """The runtime binding of ``name`` seen from ``scope`` (and the scope it lives in)."""
+        facts = self.modules.get(module)
+        if facts is None:
+            return None
+        for q in self.scope_chain(module, scope):
+            s = facts.scopes.get(q)
+            if s is None:
+                continue
+            bindings = [b for b in s.bindings.get(name, ()) if not b.type_checking]
+            if not bindings:
+                continue
+            real = [b for b in bindings if b.kind != GLOBAL]
+            if not real:  # `global x`: the module binding
+                return self.lookup_binding(module, "", name) if q != "" else None
+            return q, _pick(real)
+        return None
+
+    # --- resolution ----------------------------------------------------------------
+    def resolve(self, module: str, scope: str, dotted: str) -> Target | None:
+        """Resolve a dotted name used in ``scope`` of ``module`` to a definition, module or value."""
+        key = (module, scope, dotted)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None  # cycle guard
+        result = self._resolve(module, scope, dotted, 0)
+        self._memo[key] = result
+        return result
+
+    def resolve_definition(self, module: str, scope: str, dotted: str) -> Definition | None:
+        target = self.resolve(module, scope, dotted)
+        return target if isinstance(target, Definition) else None
+
+    def _resolve(self, module: str, scope: str, dotted: str, depth: int) -> Target | None:
+        if depth > _MAX_DEPTH:
+            return None
+        head, _, rest = dotted.partition(".")
+        found = self.lookup_binding(module, scope, head)
+        if found is None:
+            target = self._star_lookup(module, head, depth)
+        else:
+            bscope, binding = found
+            target = self._binding_target(module, bscope, head, binding, depth)
+        if target is None or not rest:
+            return target
+        for attr in rest.split("."):
+            target = self.member(target, attr, depth + 1)
+            if target is None:
+                return None
+        return target
+
+    def _binding_target(self, module: str, scope: str, name: str, b: Binding, depth: int) -> Target | None:
+        if b.kind in (DEF, ASYNC_DEF, CLASS):
+            qual = f"{scope}.{name}" if scope else name
+            return self.definition(module, qual)
+        if b.kind == IMPORT:
+            return ModuleRef(b.target) if self.has_module(b.target) else None
+        if b.kind == FROM:
+            return self.module_member(b.target, b.name, depth + 1)
+        if b.kind == ALIAS:
+            if b.target == name and scope != "":
+                # `x = x` style rebinding inside a function refers to the outer name.
+                return self._resolve(module, "", b.target, depth + 1)
+            if b.target.split(".")[0] == name:
+                return None
+            return self._resolve(module, scope, b.target, depth + 1)
+        return Value(module, scope, name, b)
+
+    def _star_lookup(self, module: str, name: str, depth: int) -> Target | None:
+        facts = self.modules.get(module)
+        if facts is None:
+            return None
+        for star in facts.module_scope.star_imports:
+            src = self.modules.get(star)
+            if src is None:
+                continue
+            if src.all_names is not None:
+                if name not in src.all_names:
+                    continue
+            elif name.startswith("_"):
+                continue
+            target = self.module_member(star, name, depth + 1)
+            if target is not None:
+                return target
+        return None
+
+    def module_member(self, module: str, name: str, depth: int = 0) -> Target | None:
+        """``module.name``: a module-level binding, a star import, or a submodule."""
+        if depth > _MAX_DEPTH:
+            return None
+        facts = self.modules.get(module)
+        if facts is not None:
+            found = facts.module_scope.bindings.get(name)
+            if found:
+                real = [b for b in found if not b.type_checking and b.kind != GLOBAL]
+                if real:
+                    b = _pick(real)
+                    if b.kind == FROM and b.target == module and b.name == name:
+                        pass  # `from . import name` inside a package: the submodule
+                    else:
+                        target = self._binding_target(module, "", name, b, depth + 1)
+                        if target is not None:
+                            return target
+            target = self._star_lookup(module, name, depth + 1)
+            if target is not None:
+                return target
+        sub = f"{module}.{name}" if module else name
+        if self.has_module(sub):
+            return ModuleRef(sub)
+        return None
+
+    def member(self, target: Target, attr: str, depth: int = 0) -> Target | None:
+        if isinstance(target, ModuleRef):
+            return self.module_member(target.module, attr, depth)
+        if isinstance(target, Definition) and target.kind == CLASS:
+            for cls in self.mro(target):
+                qual = f"{cls.qualname}.{attr}"
+                info = self.modules[cls.module].defs.get(qual)
+                if info is not None:
+                    return Definition(cls.module, qual, info)
+                scope = self.modules[cls.module].scopes.get(cls.qualname)
+                if scope is not None and attr in scope.bindings:
+                    b = _pick(scope.bindings[attr])
+                    return self._binding_target(cls.module, cls.qualname, attr, b, depth + 1)
+        return None
+
+    # --- classes ----------------------------------------------------------------------
+    def bases(self, cls: Definition) -> list[Definition]:
+        out = []
+        for base in cls.info.bases:
+            target = self.resolve(cls.module, cls.info.scope, base)
+            if isinstance(target, Definition) and target.kind == CLASS:
+                out.append(target)
+        return out
+
+    def mro(self, cls: Definition) -> list[Definition]:
+        """Project classes in method resolution order (C3 where it applies, else DFS)."""
+        seen: set[tuple[str, str]] = set()
+        return _c3(cls, self, seen) or [cls]
+
+    def subclasses(self, cls: Definition) -> list[Definition]:
+        """Direct and indirect project subclasses of ``cls``."""
+        if self._subclasses is None:
+            table: dict[str, list[Definition]] = {}
+            for facts in self.modules.values():
+                for info in facts.defs.values():
+                    if info.kind != CLASS or not info.bases:
+                        continue
+                    d = Definition(facts.module, info.qualname, info)
+                    for base in self.bases(d):
+                        table.setdefault(base.fullname, []).append(d)
+            self._subclasses = table
+        out: list[Definition] = []
+        stack = [cls]
+        seen = {cls.fullname}
+        while stack:
+            cur = stack.pop()
+            for sub in self._subclasses.get(cur.fullname, ()):
+                if sub.fullname not in seen:
+                    seen.add(sub.fullname)
+                    out.append(sub)
+                    stack.append(sub)
+        return out
+
+    def enclosing_class(self, module: str, scope: str) -> Definition | None:
+        """The class whose method body ``scope`` is (``Cls.method`` -> ``Cls``)."""
+        facts = self.modules.get(module)
+        if facts is None or not scope:
+            return None
+        parts = scope.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            q = ".".join(parts[:i])
+            s = facts.scopes.get(q)
+            if s is not None and s.kind == "class" and ".".join(parts[: i + 1]) in facts.defs:
+                fn = facts.defs[".".join(parts[: i + 1])]
+                if fn.kind in (DEF, ASYNC_DEF):
+                    return self.definition(module, q)
+        return None
+
+
+def _pick(bindings: list[Binding]) -> Binding:
+    """Several bindings of one name in one scope: the last definition-like one wins.
+
+    ``try: from a import f / except ImportError: from b import f`` keeps the first (the
+    preferred import); plain rebinding keeps the last.
+    """
+    if len(bindings) == 1:
+        return bindings[0]
+    imports = [b for b in bindings if b.kind in (IMPORT, FROM)]
+    if imports and len(imports) == len(bindings):
+        return imports[0]
+    return bindings[-1]
+
+
+def _c3(cls: Definition, index: ProjectIndex, seen: set[tuple[str, str]]) -> list[Definition]:
+    key = (cls.module, cls.qualname)
+    if key in seen:
+        return []
+    seen.add(key)
+    bases = index.bases(cls)
+    seqs = [_c3(b, index, set(seen)) for b in bases] + [list(bases)]
+    out = [cls]
+    seqs = [s for s in seqs if s]
+    while seqs:
+        for seq in seqs:
+            head = seq[0]
+            if not any(head in s[1:] for s in seqs):
+                break
+        else:  # inconsistent hierarchy: fall back to depth-first order
+            for seq in seqs:
+                for d in seq:
+                    if d not in out:
+                        out.append(d)
+            return out
+        out.append(head)
+        seqs = [[d for d in s if d != head] for s in seqs]
+        seqs = [s for s in seqs if s]
+    return out
+
+
+__all__ = [
+    "ASSIGN",
+    "Definition",
+    "ModuleRef",
+    "ProjectIndex",
+    "Target",
+    "Value",
+    "module_for_path",
+    "module_name_for",
+]

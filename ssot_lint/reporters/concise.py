@@ -1,0 +1,24 @@
+"""``--format concise``: one line per finding, ``path:line:col: CODE [*] message``."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from . import Report, register
+
+
+def finding_line(d) -> str:
+    mark = " [*]" if d.fix is not None else ""
+    return f"{d.path}:{d.range.start.line}:{d.range.start.column}: {d.code}{mark} {d.message}"
+
+
+@register("concise")
+def write_concise(report: Report, out: TextIO) -> None:
+    for d in report.diagnostics:
+        out.write(finding_line(d) + "\n")
+    for e in report.errors:
+        where = f"{e.path}: " if e.path else ""
+        out.write(f"error: {where}{e.message}\n")
+    n = len(report.diagnostics)
+    if n:
+        out.write(f"Found {n} error{'s' if n != 1 else ''}.\n")

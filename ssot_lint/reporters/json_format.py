@@ -1,0 +1,31 @@
+"""``--format json``: the stable contract for editors and CI (schema: schemas/diagnostics.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from . import Report, register
+
+JSON_VERSION = 1
+
+
+def to_document(report: Report) -> dict:
+    return {
+        "version": JSON_VERSION,
+        "tool": {"name": "ssot-lint", "version": report.tool_version},
+        "root": report.root,
+        "summary": {
+            "files": len(report.files),
+            "diagnostics": len(report.diagnostics),
+            "fixable": sum(1 for d in report.diagnostics if d.fix is not None),
+        },
+        "diagnostics": [d.to_json() for d in report.diagnostics],
+        "errors": [e.to_json() for e in report.errors],
+    }
+
+
+@register("json")
+def write_json(report: Report, out: TextIO) -> None:
+    json.dump(to_document(report), out, indent=2, ensure_ascii=False)
+    out.write("\n")

@@ -1,0 +1,187 @@
+"""The rule API: a rule is a LibCST visitor that reports through one method.
+
+A rule declares its code, kebab-case name, summary, docs (What it does / Why is this
+bad? / Example / Fix), ``VALID``/``INVALID`` examples that the test suite runs,
+whether it applies to test code, its default severity, its options and the LibCST
+metadata it needs.  The engine walks each tree once for all enabled rules and calls
+their ``visit_<Node>``/``leave_<Node>`` methods; rules never do I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
+
+import libcst as cst
+
+from .diagnostics import Fix
+
+if TYPE_CHECKING:
+    from .context import RuleContext
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code that must give no finding of the rule.
+
+    ``files`` adds other modules of the example project (path -> source); ``path`` is
+    where ``code`` lives in it; ``config`` is a ``[tool.ssot-lint]`` table.
+    """
+
+    code: str
+    files: Mapping[str, str] = field(default_factory=dict)
+    path: str = "app/example.py"
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code that must give exactly the findings listed (line/column 1-based, optional).
+
+    ``expected_fix`` is the whole module after the rule's fixes are applied.
+    """
+
+    code: str
+    line: int | None = None
+    column: int | None = None
+    message: str | None = None  # a regular expression the message must match
+    files: Mapping[str, str] = field(default_factory=dict)
+    path: str = "app/example.py"
+    config: Mapping[str, Any] = field(default_factory=dict)
+    expected_fix: str | None = None
+    count: int = 1  # how many findings of the rule the code gives
+
+
+@dataclass(frozen=True)
+class Option:
+    """A per-rule setting, configured under ``[tool.ssot-lint.rules.<rule-name>]``."""
+
+    kind: str  # "list[str]", "str", "bool", "int"
+    default: Any
+    doc: str
+
+
+@dataclass
+class CstFix:
+    """A fix given as node replacements; the engine turns it into text edits.
+
+    Each replacement maps an original node to a new node, or to source text.
+    """
+
+    message: str
+    replacements: list[tuple[cst.CSTNode, cst.CSTNode | str]]
+    safe: bool = True
+
+
+@dataclass
+class Report:
+    node: cst.CSTNode
+    message: str
+    fix: CstFix | Fix | None
+    scope: str
+    statement: cst.CSTNode | None
+    rule: type["LintRule"]
+
+
+_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix")
+
+
+class LintRule:
+    """Base class of every rule. Subclasses set the class attributes below."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    default_severity: ClassVar[str] = "error"
+    default_enabled: ClassVar[bool] = True
+    applies_to_tests: ClassVar[bool] = True
+    # LibCST metadata providers the rule reads through ``self.get_metadata``.
+    METADATA_DEPENDENCIES: ClassVar[tuple[type, ...]] = ()
+    OPTIONS: ClassVar[Mapping[str, Option]] = {}
+    VALID: ClassVar[list[Valid | str]] = []
+    INVALID: ClassVar[list[Invalid]] = []
+
+    def __init__(self, context: "RuleContext") -> None:
+        self.context = context
+        self.reports: list[Report] = []
+        self._metadata: Mapping[type, Mapping[cst.CSTNode, Any]] = {}
+
+    # --- what rules call ----------------------------------------------------------
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        fix: CstFix | Fix | None = None,
+    ) -> None:
+        """Report a finding at ``node`` with an optional fix."""
+        self.reports.append(
+            Report(node, message, fix, self.context.scope, self.context.current_statement, type(self))
+        )
+
+    def get_metadata(self, provider: type, node: cst.CSTNode, default: Any = None) -> Any:
+        return self._metadata.get(provider, {}).get(node, default)
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        return self.context.options_for(type(self))
+
+    # --- what the engine asks -------------------------------------------------------
+    @classmethod
+    def could_fire(cls, context: "RuleContext") -> bool:
+        """Could the rule report anything in this file? ``False`` must be sound.
+
+        The engine skips parsing files where no enabled rule could fire. The default
+        is conservative: always ``True``.
+        """
+        return True
+
+    @classmethod
+    def docs(cls) -> str:
+        return textwrap.dedent(cls.__doc__ or "").strip()
+
+    @classmethod
+    def doc_section(cls, title: str) -> str:
+        """The text of one docs section (e.g. "Fix"), or ""."""
+        docs = cls.docs()
+        pattern = re.compile(rf"^## {re.escape(title)}\s*$", re.M)
+        m = pattern.search(docs)
+        if not m:
+            return ""
+        rest = docs[m.end() :]
+        nxt = re.search(r"^## ", rest, re.M)
+        return (rest[: nxt.start()] if nxt else rest).strip()
+
+    @classmethod
+    def url(cls) -> str:
+        return f"https://ssot-lint.dev/rules/{cls.name}"
+
+    @classmethod
+    def check_declaration(cls) -> list[str]:
+        """Problems with the rule's declaration (empty when it is well-formed)."""
+        problems = []
+        if not _CODE_RE.match(getattr(cls, "code", "")):
+            problems.append(f"{cls.__name__}: code must look like SSOT001")
+        if not _NAME_RE.match(getattr(cls, "name", "")):
+            problems.append(f"{cls.__name__}: name must be kebab-case")
+        if not getattr(cls, "summary", ""):
+            problems.append(f"{cls.__name__}: missing summary")
+        for section in DOC_SECTIONS:
+            if not cls.doc_section(section):
+                problems.append(f"{cls.__name__}: docs lack a '## {section}' section")
+        if cls.default_severity not in ("error", "warning", "info"):
+            problems.append(f"{cls.__name__}: bad default_severity")
+        return problems
+
+
+def visitor_methods(rule: LintRule) -> Iterable[tuple[str, str, Any]]:
+    """(kind, node type name, bound method) for every ``visit_X``/``leave_X`` of a rule."""
+    for attr in dir(type(rule)):
+        if attr.startswith("visit_"):
+            yield "visit", attr[6:], getattr(rule, attr)
+        elif attr.startswith("leave_"):
+            yield "leave", attr[6:], getattr(rule, attr)
