@@ -33,6 +33,15 @@ DEFAULT_MANAGED = (
 )
 DEFAULT_ALLOW_CONSTRUCTION_IN = ("*execution_engine_factory",)
 DEFAULT_FACTORY_INTERNAL = ("_init_from_factory",)
+DEFAULT_NOTIFIER_PARAMS = (
+    "notifier",
+    "websocket_notifier",
+    "emitter",
+    "websocket_emitter",
+    "websocket_bridge",
+    "event_emitter",
+)
+DEFAULT_NOTIFIER_CLASSES = ("WebSocketNotifier", "UserWebSocketEmitter", "AgentWebSocketBridge")
 
 
 @dataclass
@@ -41,8 +50,8 @@ class ContractConfig:
     managed: list[str] = field(default_factory=lambda: list(DEFAULT_MANAGED))
     allow_construction_in: list[str] = field(default_factory=lambda: list(DEFAULT_ALLOW_CONSTRUCTION_IN))
     factory_internal_methods: list[str] = field(default_factory=lambda: list(DEFAULT_FACTORY_INTERNAL))
-    notifier_params: list[str] = field(default_factory=list)
-    notifier_classes: list[str] = field(default_factory=list)
+    notifier_params: list[str] = field(default_factory=lambda: list(DEFAULT_NOTIFIER_PARAMS))
+    notifier_classes: list[str] = field(default_factory=lambda: list(DEFAULT_NOTIFIER_CLASSES))
     infer: bool = True
 
 
