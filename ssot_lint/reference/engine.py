@@ -41,6 +41,7 @@ class UserExecutionEngine:
         "_context",
         "_notifier",
         "_registry",
+        "_max_concurrent",
         "_slots",
         "_run_timeout",
         "_clock",
@@ -72,10 +73,12 @@ class UserExecutionEngine:
         self._context = context
         self._notifier = notifier
         self._registry = registry
-        self._slots = asyncio.Semaphore(max_concurrent_agents)
+        self._max_concurrent = max_concurrent_agents
+        # The semaphore and task set are made by the first run: many engines never run.
+        self._slots: asyncio.Semaphore | None = None
+        self._tasks: set[asyncio.Future[Any]] | None = None
         self._run_timeout = run_timeout
         self._clock = clock
-        self._tasks: set[asyncio.Future[Any]] = set()
         self._in_flight = 0
         self._last_active = clock()
         self._closed = False
@@ -133,10 +136,13 @@ class UserExecutionEngine:
         run_context = self._scope(context)
         agent_name = name or _agent_name(agent)
         limit = timeout if timeout is not None else self._run_timeout
+        slots = self._slots
+        if slots is None:
+            slots = self._slots = asyncio.Semaphore(self._max_concurrent)
         self._in_flight += 1
         self._last_active = self._clock()
         try:
-            async with self._slots:
+            async with slots:
                 if self._closed:
                     raise ClosedError(f"engine of user {self.user_id!r} closed while the run waited")
                 return await self._execute(agent, agent_name, run_context, limit)
@@ -150,7 +156,7 @@ class UserExecutionEngine:
             return
         self._closed = True
         self._notifier.close()
-        tasks = list(self._tasks)
+        tasks = list(self._tasks or ())
         for task in tasks:
             task.cancel()
         if tasks:
@@ -167,7 +173,10 @@ class UserExecutionEngine:
         await self._notifier.agent_started(agent_name, context=context)
         record = self._registry.start(agent_name, context)
         task = asyncio.ensure_future(agent(context, self._notifier))
-        self._tasks.add(task)
+        tasks = self._tasks
+        if tasks is None:
+            tasks = self._tasks = set()
+        tasks.add(task)
         try:
             done, _ = await asyncio.wait((task,), timeout=timeout)
         except asyncio.CancelledError:
@@ -175,7 +184,7 @@ class UserExecutionEngine:
             self._registry.finish(record, RunStatus.CANCELLED, "caller cancelled")
             raise
         finally:
-            self._tasks.discard(task)
+            tasks.discard(task)
 
         if not done:
             task.cancel()

@@ -29,9 +29,14 @@ request; nothing here is a module-level singleton::
 With a web framework the factory is built in the application's lifespan
 hook and stored on the application state (see ``docs/reference.md``).
 
-Locking is per user: each user id gets its own ``asyncio.Lock`` while that
-user has engines or pending lifecycle calls, so creating engines for many
-users never queues behind one global lock.
+Locking is per user, never global. Cleanups await (they close engines), so
+each holds its user's ``asyncio.Lock``; a user's lock is created lazily by the
+first call that needs it and dropped as soon as no call holds or awaits it,
+so a user without engines never has one. Creating an engine never awaits
+between checking the user's limit and registering the engine, so it is atomic
+on the event loop; it only queues on the user's lock while a cleanup of that
+same user is in progress. Creations for 1,000 users therefore never wait for
+each other. A factory belongs to one event loop and is not thread-safe.
 """
 
 from __future__ import annotations
@@ -52,7 +57,13 @@ from ssot_lint.reference.registry import AgentExecutionRegistry
 
 @dataclass(frozen=True, slots=True)
 class FactoryMetrics:
-    """A point-in-time snapshot of a factory's bookkeeping."""
+    """A point-in-time snapshot of a factory's bookkeeping.
+
+    ``engines_per_user`` lists only users with live engines; ``idle_reaped``
+    counts engines cleaned by :meth:`ExecutionEngineFactory.reap_idle` (they
+    are in ``cleaned_total`` too); ``user_locks`` counts per-user locks that a
+    call currently holds or awaits.
+    """
 
     live_engines: int
     engines_per_user: Mapping[str, int] = field(hash=False)
@@ -148,23 +159,15 @@ class ExecutionEngineFactory:
         """
         if not isinstance(context, UserExecutionContext):
             raise TypeError(f"context must be a UserExecutionContext, got {type(context).__name__}")
-        self._check_open()
         user_id = context.user_id
+        if user_id not in self._locks:
+            # No cleanup of this user is in progress (those hold a lock entry until they
+            # finish) and _admit never awaits, so it cannot interleave with one.
+            return self._admit(context)
         entry = self._enter(user_id)
         try:
             async with entry.lock:
-                self._check_open()
-                engines = self._engines.get(user_id)
-                if engines is not None and len(engines) >= self._max_engines_per_user:
-                    self._rejections += 1
-                    raise EngineLimitExceeded(user_id, self._max_engines_per_user)
-                engine = self._build(context)
-                if engines is None:
-                    engines = self._engines[user_id] = set()
-                engines.add(engine)
-                self._live += 1
-                self._created += 1
-                return engine
+                return self._admit(context)
         finally:
             self._leave(user_id, entry)
 
@@ -258,9 +261,15 @@ class ExecutionEngineFactory:
             user_locks=len(self._locks),
         )
 
-    def _build(self, context: UserExecutionContext) -> UserExecutionEngine:
-        """Construct one user's emitter, registry and engine."""
-        return UserExecutionEngine(
+    def _admit(self, context: UserExecutionContext) -> UserExecutionEngine:
+        """Check the factory and the user's limit, then build and register an engine (never awaits)."""
+        self._check_open()
+        user_id = context.user_id
+        engines = self._engines.get(user_id)
+        if engines is not None and len(engines) >= self._max_engines_per_user:
+            self._rejections += 1
+            raise EngineLimitExceeded(user_id, self._max_engines_per_user)
+        engine = UserExecutionEngine(
             context,
             UserWebSocketEmitter(context, self._transport),
             AgentExecutionRegistry(context.user_id, history=self._history, clock=self._clock),
@@ -268,6 +277,12 @@ class ExecutionEngineFactory:
             run_timeout=self._run_timeout,
             clock=self._clock,
         )
+        if engines is None:
+            engines = self._engines[user_id] = set()
+        engines.add(engine)
+        self._live += 1
+        self._created += 1
+        return engine
 
     async def _remove(self, engine: UserExecutionEngine, *, idle_cutoff: float | None) -> bool:
         """Forget and close ``engine`` (only if still idle since ``idle_cutoff``, when given)."""
@@ -303,9 +318,9 @@ class ExecutionEngineFactory:
         return entry
 
     def _leave(self, user_id: str, entry: _UserLock) -> None:
-        """Release a use of the user's lock entry; drop it once unused and the user has no engines."""
+        """Release a use of the user's lock entry; drop the entry once no call holds or awaits it."""
         entry.users -= 1
-        if entry.users == 0 and user_id not in self._engines:
+        if entry.users == 0:
             del self._locks[user_id]
 
     def _check_open(self) -> None:

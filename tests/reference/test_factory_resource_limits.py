@@ -190,3 +190,37 @@ def test_ten_thousand_create_cleanup_cycles_leave_nothing_behind() -> None:
     refs = asyncio.run(scenario())
     gc.collect()
     assert sum(ref() is not None for ref in refs) == 0
+
+
+def test_creation_waits_only_for_a_cleanup_of_the_same_user() -> None:
+    async def scenario() -> None:
+        factory = ExecutionEngineFactory(InMemoryTransport())
+        engine = await factory.create_for_user(UserExecutionContext.create("alice"))
+        started = asyncio.Event()
+
+        async def slow_to_stop(ctx: UserExecutionContext, notifier: WebSocketNotifier) -> None:
+            started.set()
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                await asyncio.sleep(0.05)  # a graceful stop that takes a while
+                raise
+
+        run = asyncio.ensure_future(engine.run(slow_to_stop))
+        await started.wait()
+        cleanup = asyncio.ensure_future(factory.cleanup_user("alice"))
+        await asyncio.sleep(0)
+        assert factory.metrics().user_locks == 1
+        alice_again = asyncio.ensure_future(factory.create_for_user(UserExecutionContext.create("alice")))
+        bob = asyncio.ensure_future(factory.create_for_user(UserExecutionContext.create("bob")))
+        await asyncio.sleep(0)
+        assert bob.done() and not alice_again.done(), "only alice's creation may queue behind alice's cleanup"
+        assert await cleanup == 1
+        new_engine = await alice_again
+        assert engine.closed and not new_engine.closed
+        with pytest.raises(ClosedError):
+            await run
+        metrics = factory.metrics()
+        assert (dict(metrics.engines_per_user), metrics.user_locks) == ({"alice": 1, "bob": 1}, 0)
+
+    asyncio.run(scenario())
