@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ssot_lint.reference import (  # noqa: E402 - after the path set-up above
+from ssot_lint.reference import (
     AgentExecutionRegistry,
     ExecutionEngineFactory,
     InMemoryTransport,

@@ -102,8 +102,4 @@ class UserExecutionContext:
 
     def same_run(self, other: UserExecutionContext) -> bool:
         """True if ``other`` belongs to the same user, thread and run (e.g. a child)."""
-        return (
-            self.user_id == other.user_id
-            and self.thread_id == other.thread_id
-            and self.run_id == other.run_id
-        )
+        return self.user_id == other.user_id and self.thread_id == other.thread_id and self.run_id == other.run_id

@@ -38,18 +38,18 @@ class UserExecutionEngine:
     """
 
     __slots__ = (
-        "_context",
-        "_notifier",
-        "_registry",
-        "_max_concurrent",
-        "_slots",
-        "_run_timeout",
+        "__weakref__",
         "_clock",
-        "_tasks",
+        "_closed",
+        "_context",
         "_in_flight",
         "_last_active",
-        "_closed",
-        "__weakref__",
+        "_max_concurrent",
+        "_notifier",
+        "_registry",
+        "_run_timeout",
+        "_slots",
+        "_tasks",
     )
 
     def __init__(
@@ -218,9 +218,7 @@ class UserExecutionEngine:
     async def _announce_error(self, agent_name: str, context: UserExecutionContext, error: BaseException) -> None:
         """Emit ``agent_error`` unless the engine was closed meanwhile (its notifier refuses)."""
         if not self._notifier.closed:
-            await self._notifier.agent_error(
-                agent_name, str(error), context=context, error_type=type(error).__name__
-            )
+            await self._notifier.agent_error(agent_name, str(error), context=context, error_type=type(error).__name__)
 
     def _scope(self, context: UserExecutionContext | None) -> UserExecutionContext:
         """The run's context: the engine's own, or one of the same user and run."""
@@ -234,4 +232,3 @@ class UserExecutionEngine:
                 f"user {context.user_id!r}, run {context.run_id!r}"
             )
         return context
-

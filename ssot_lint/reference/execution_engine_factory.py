@@ -201,12 +201,7 @@ class ExecutionEngineFactory:
         if self._idle_timeout is None:
             return 0
         cutoff = self._clock() - self._idle_timeout
-        candidates = [
-            engine
-            for engines in self._engines.values()
-            for engine in engines
-            if engine.idle_since(cutoff)
-        ]
+        candidates = [engine for engines in self._engines.values() for engine in engines if engine.idle_since(cutoff)]
         reaped = 0
         for engine in candidates:
             if await self._remove(engine, idle_cutoff=cutoff):

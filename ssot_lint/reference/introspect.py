@@ -61,7 +61,7 @@ def reachable_objects(root: object, stop: Iterable[object] = ()) -> dict[int, ob
     while pending:
         obj = pending.pop()
         key = id(obj)
-        if key in seen or key in stop_ids or isinstance(obj, _ATOMS) or isinstance(obj, _BOUNDARIES):
+        if key in seen or key in stop_ids or isinstance(obj, _ATOMS + _BOUNDARIES):
             continue
         seen[key] = obj
         pending.extend(gc.get_referents(obj))
@@ -73,8 +73,4 @@ def shared_mutable_objects(a: object, b: object, stop: Iterable[object] = ()) ->
     stop = tuple(stop)
     from_a = reachable_objects(a, stop)
     from_b = reachable_objects(b, stop)
-    return [
-        from_a[key]
-        for key in from_a.keys() & from_b.keys()
-        if not isinstance(from_a[key], _IMMUTABLE_CONTAINERS)
-    ]
+    return [from_a[key] for key in from_a.keys() & from_b.keys() if not isinstance(from_a[key], _IMMUTABLE_CONTAINERS)]

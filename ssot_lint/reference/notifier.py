@@ -123,7 +123,7 @@ class UserWebSocketEmitter:
     :class:`CrossUserEventError` and is not sent.
     """
 
-    __slots__ = ("_context", "_transport", "_connection_id", "_seq", "_closed")
+    __slots__ = ("_closed", "_connection_id", "_context", "_seq", "_transport")
 
     def __init__(self, context: UserExecutionContext, transport: EventTransport) -> None:
         if transport is None:
@@ -187,9 +187,7 @@ class UserWebSocketEmitter:
         arguments: Mapping[str, Any] | None = None,
     ) -> None:
         """Tell the user an agent started a tool."""
-        await self._emit(
-            "tool_executing", agent_name, context, {"tool_name": tool_name, "arguments": arguments}
-        )
+        await self._emit("tool_executing", agent_name, context, {"tool_name": tool_name, "arguments": arguments})
 
     async def tool_completed(
         self,
@@ -211,9 +209,7 @@ class UserWebSocketEmitter:
         duration_ms: float | None = None,
     ) -> None:
         """Tell the user an agent finished, with its result."""
-        await self._emit(
-            "agent_completed", agent_name, context, {"result": result, "duration_ms": duration_ms}
-        )
+        await self._emit("agent_completed", agent_name, context, {"result": result, "duration_ms": duration_ms})
 
     async def agent_error(
         self,

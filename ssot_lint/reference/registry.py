@@ -47,7 +47,7 @@ class AgentExecutionRegistry:
     bounded history (oldest dropped first).
     """
 
-    __slots__ = ("_user_id", "_clock", "_next_id", "_active", "_history", "_agent_runs")
+    __slots__ = ("_active", "_agent_runs", "_clock", "_history", "_next_id", "_user_id")
 
     def __init__(
         self,
@@ -73,9 +73,7 @@ class AgentExecutionRegistry:
     def start(self, agent_name: str, context: UserExecutionContext) -> RunRecord:
         """Record that ``agent_name`` started for ``context`` (which must be this user's)."""
         if context.user_id != self._user_id:
-            raise CrossUserError(
-                f"registry of user {self._user_id!r} refused a run for user {context.user_id!r}"
-            )
+            raise CrossUserError(f"registry of user {self._user_id!r} refused a run for user {context.user_id!r}")
         self._next_id += 1
         record = RunRecord(self._next_id, agent_name, context.request_id, self._clock())
         self._active[record.execution_id] = record

@@ -38,7 +38,11 @@ def test_successful_run_is_announced_recorded_and_returned() -> None:
         assert await engine.run(planner) == {"plan": "done"}
         events = transport.events_for("alice")
         assert _types(transport, "alice") == [
-            "agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed",
+            "agent_started",
+            "agent_thinking",
+            "tool_executing",
+            "tool_completed",
+            "agent_completed",
         ]
         assert events[-1]["data"]["result"] == {"plan": "done"}
         assert events[-1]["data"]["duration_ms"] >= 0

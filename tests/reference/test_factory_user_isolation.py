@@ -9,7 +9,7 @@ import pkgutil
 
 import pytest
 
-import ssot_lint.reference as reference
+from ssot_lint import reference
 from ssot_lint.reference import (
     AgentExecutionRegistry,
     ExecutionEngineFactory,

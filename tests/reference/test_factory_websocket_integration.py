@@ -19,7 +19,14 @@ from ssot_lint.reference import (
     WebSocketNotifier,
 )
 
-NOTIFIER_METHODS = ("agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed", "agent_error")
+NOTIFIER_METHODS = (
+    "agent_started",
+    "agent_thinking",
+    "tool_executing",
+    "tool_completed",
+    "agent_completed",
+    "agent_error",
+)
 
 
 async def _worker(ctx: UserExecutionContext, notifier: WebSocketNotifier) -> None:
