@@ -227,15 +227,17 @@ class ExecutionEngineFactory:
         self._reaper = asyncio.get_running_loop().create_task(self._reap_every(period))
 
     async def stop_reaper(self) -> None:
-        """Stop the background reaper, if running, and wait for it to finish."""
+        """Stop the background reaper, if running, and wait for it to finish.
+
+        Re-raises the error that stopped the reaper, if one did.
+        """
         reaper, self._reaper = self._reaper, None
         if reaper is None:
             return
         reaper.cancel()
-        try:
-            await reaper
-        except asyncio.CancelledError:
-            pass
+        await asyncio.wait((reaper,))
+        if not reaper.cancelled():
+            reaper.result()
 
     async def shutdown(self) -> None:
         """Stop the reaper, refuse new engines and clean up every user's engines."""

@@ -224,3 +224,24 @@ def test_creation_waits_only_for_a_cleanup_of_the_same_user() -> None:
         assert (dict(metrics.engines_per_user), metrics.user_locks) == ({"alice": 1, "bob": 1}, 0)
 
     asyncio.run(scenario())
+
+
+def test_stop_reaper_surfaces_the_error_that_killed_the_reaper() -> None:
+    class FailingClock(FakeClock):
+        failing = False
+
+        def __call__(self) -> float:
+            if self.failing:
+                raise RuntimeError("clock failed")
+            return self.now
+
+    async def scenario() -> None:
+        clock = FailingClock()
+        factory = ExecutionEngineFactory(InMemoryTransport(), idle_timeout=1, clock=clock)
+        factory.start_reaper(interval=0.001)
+        clock.failing = True
+        await asyncio.sleep(0.02)
+        with pytest.raises(RuntimeError, match="clock failed"):
+            await factory.stop_reaper()
+
+    asyncio.run(scenario())
