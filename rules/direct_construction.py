@@ -159,6 +159,14 @@ class DirectConstruction(LintRule):
         super().__init__(context)
         self.contract = context.contract
 
+    @classmethod
+    def could_fire(cls, context: RuleContext) -> bool:
+        # Every report resolves a name written in this file to a managed class; that
+        # name is the class's own name or one bound to it through `Y = X` / imports
+        # somewhere in the project (the alias closure), so the file must mention one.
+        seeds = frozenset(m.name.rsplit(".", 1)[-1] for m in context.contract.managed)
+        return context.may_mention(context.index.alias_closure(seeds))
+
     def _managed(self, node: cst.CSTNode) -> Definition | None:
         definition = self.context.resolve_definition(node)
         if definition is None or definition.kind != "class":

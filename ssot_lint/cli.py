@@ -132,7 +132,10 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--stdin-filename", help="Lint source read from stdin, as if it were this file.")
 @click.option("--statistics", is_flag=True, help="Show counts by rule instead of each finding.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (.ssot_lint_cache/, see `cache-dir`).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
+              help="Worker processes (default: one per core; 1: lint in this process).")
+@click.option("--no-prefilter", is_flag=True, help="Run every rule on every file (slow; for checking the prefilter).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
@@ -149,6 +152,8 @@ def check(
     stdin_filename: str | None,
     statistics: bool,
     no_cache: bool,
+    jobs: int | None,
+    no_prefilter: bool,
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
@@ -170,7 +175,12 @@ def check(
         except ReadError as exc:
             raise UsageFailure(f"{stdin_filename}: {exc}") from None
         stdin = (relpath_of(stdin_filename, linter.root), text)
-    result = linter.run(list(paths), stdin, fix=fix or diff, unsafe_fixes=unsafe_fixes, write=fix and not diff)
+    linter.use_cache = not no_cache
+    linter.jobs = jobs or None
+    linter.prefilter = not no_prefilter
+    with _progress_bar() as progress:
+        linter.progress = progress
+        result = linter.run(list(paths), stdin, fix=fix or diff, unsafe_fixes=unsafe_fixes, write=fix and not diff)
     with _output(output_file) as out:
         if stdin is not None and fix and not diff:
             # As Ruff does: with stdin and --fix, the fixed source goes to stdout.
@@ -195,6 +205,41 @@ def check(
             )
             get_reporter(fmt)(report, out)
     sys.exit(_exit_code(result, exit_zero, diff))
+
+
+@contextmanager
+def _progress_bar(delay: float = 1.0) -> Iterator:
+    """A progress callback: a rich bar on stderr, shown only on a TTY once a run takes > ``delay`` s."""
+    import time
+
+    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()) or os.environ.get("SSOT_LINT_NO_PROGRESS"):
+        yield None
+        return
+    start = time.monotonic()
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            if time.monotonic() - start < delay or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            bar = Progress(
+                TextColumn("linting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                console=Console(stderr=True), transient=True,
+            )
+            bar.start()
+            state["bar"] = bar
+            state["task"] = bar.add_task("lint", total=total)
+        bar.update(state["task"], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].stop()
 
 
 def _sources_for(result: RunResult, linter: Linter, stdin: tuple[str, str] | None) -> dict[str, str]:

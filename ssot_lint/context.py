@@ -15,7 +15,7 @@ import libcst as cst
 from .config import Config
 from .contract import Contract
 from .facts import ModuleFacts
-from .index import Definition, ProjectIndex, Target
+from .index import Definition, ProjectIndex, Target, identifier_text, mentions
 
 
 def cst_dotted_name(node: cst.CSTNode) -> str | None:
@@ -42,6 +42,21 @@ class RuleContext:
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     scope: str = ""
     current_statement: cst.CSTNode | None = None
+    text: str | None = None  # the file's source, for cheap textual prefilters
+
+    def may_mention(self, names: frozenset[str]) -> bool:
+        """Could the file use one of ``names`` as an identifier? ``False`` is certain.
+
+        A whole-word search of the source (NFKC-normalised, as identifiers are), or of
+        the names the facts pass saw when the source is not at hand.
+        """
+        if not names:
+            return False
+        text = self.text
+        if text is not None:
+            return mentions(identifier_text(text), sorted(names))
+        facts = self.facts
+        return facts.syntax_error is not None or not names.isdisjoint(facts.names)
 
     def options_for(self, rule: type) -> Mapping[str, Any]:
         return self.rule_options.get(rule.name, {})

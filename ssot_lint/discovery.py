@@ -112,6 +112,13 @@ def _walk(
     out: dict[str, DiscoveredFile],
 ) -> None:
     seen_dirs: set[tuple[int, int]] = set()
+    root_prefix = str(root).rstrip(os.sep) + os.sep
+
+    def rel_of(path: str) -> str:
+        if path.startswith(root_prefix) and os.sep == "/" and "/." not in path:
+            return path[len(root_prefix) :]
+        return relpath_of(path, root)
+
     stack = [top]
     while stack:
         directory = stack.pop()
@@ -130,7 +137,7 @@ def _walk(
             continue
         subdirs = []
         for entry in entries:
-            rel = relpath_of(entry.path, root)
+            rel = rel_of(entry.path)
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:

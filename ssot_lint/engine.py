@@ -6,6 +6,9 @@ computed only for files that have something to report.
 
 from __future__ import annotations
 
+import ast
+import os
+import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +24,9 @@ from .diagnostics import Diagnostic, Edit, Fix, InternalError, Position, Range
 from .discovery import DiscoveredFile, compile_globs, discover
 from .facts import ModuleFacts, extract_facts
 from .fixes import FixOutcome, apply_edits, parses, select_fixes, write_atomic
-from .index import ProjectIndex, module_for_path
+from .cache import Cache, FindingsEntry, Manifest, digest, tool_fingerprint
+from .index import WHOLE_PROJECT, ProjectIndex, module_for_path
+from .project import LazyFacts, Project
 from .registry import LoadedRules
 from .rule import CstFix, LintRule, Report, visitor_methods
 from .source import ReadError, SourceFile, read_source, source_from_bytes
@@ -171,6 +176,13 @@ class Linter:
         self.per_file = [(compile_globs([glob]), codes) for glob, codes in config.per_file_ignores.items()]
         self.rule_options = _rule_options(config, rules)
         self.contract: Contract = build_contract(config)
+        # Speed settings (the CLI sets them): the prefilter, worker processes, the cache,
+        # and a progress callback ``progress(done, total)`` for the files being linted.
+        self.prefilter = True
+        self.jobs: int | None = None  # None: one worker per core
+        self.use_cache = True
+        self.progress: Callable[[int, int], None] | None = None
+        self.stats: dict[str, int] = {}
 
     # --- phase 1: the project index -------------------------------------------------------
     def discover(self, paths: list[str]) -> list[DiscoveredFile]:
@@ -233,21 +245,24 @@ class Linter:
     def severity_of(self, rule: type[LintRule]) -> str:
         return rule.default_severity
 
-    def lint_source(self, source: SourceFile, facts: ModuleFacts, index: ProjectIndex) -> FileResult:
+    def lint_source(self, source: SourceFile, facts: ModuleFacts | LazyFacts, index: ProjectIndex) -> FileResult:
         result = FileResult(source.path, source=source)
         rules = self.rules_for(source.path)
         context = RuleContext(
             path=source.path,
-            module=facts.module,
-            facts=facts,
+            module=self.module_of(source.path)[0],
+            facts=facts,  # type: ignore[arg-type]
             index=index,
             config=self.config,
             contract=self.contract,
             is_test=self.is_test(source.path),
             rule_options=self.rule_options,
+            text=source.text,
         )
-        rules = [r for r in rules if _could_fire(r, context)]
-        if not rules and not self.syntax_enabled:
+        if self.prefilter:
+            rules = [r for r in rules if _could_fire(r, context)]
+        if not rules and (not self.syntax_enabled or _parses(source.text, facts)):
+            # No rule can fire and CPython parses the file: LibCST has nothing to do.
             return result
         try:
             module = cst.parse_module(source.text)
@@ -390,6 +405,22 @@ class Linter:
             return res, None
         return res, FixOutcome(source.path, original, text, applied)
 
+    def run_key(self) -> str:
+        """What the findings of a file depend on besides its content and its dependencies."""
+        modules = [sys.modules[r.__module__] for r in self.all_rules.rules if r.__module__ in sys.modules]
+        return digest(
+            tool_fingerprint(modules),
+            self.config,
+            [(r.code, r.__module__, r.__qualname__) for r in self.enabled],
+            sorted(self.rule_options.items()),
+            self.contract,
+            self.prefilter,
+        )
+
+    def make_cache(self, enabled: bool | None = None) -> Cache:
+        on = self.use_cache if enabled is None else enabled
+        return Cache(self.root / self.config.cache_dir, enabled=on)
+
     def run(
         self,
         paths: list[str],
@@ -403,6 +434,9 @@ class Linter:
 
         With ``fix``, applicable fixes are applied (written to disk when ``write`` and the
         input is not stdin) and the remaining diagnostics are returned.
+
+        Facts are cached by content; findings are cached with the fingerprints of the
+        modules they depend on, and reused when nothing they depend on changed.
         """
         if stdin is not None:
             rel, text = stdin
@@ -411,32 +445,151 @@ class Linter:
         else:
             targets = self.discover(paths)
             overrides = {}
-        index, sources, facts, read_errors = self.build_index(targets, overrides)
-        diagnostics: list[Diagnostic] = []
-        errors: list[InternalError] = []
+        files = {f.relpath: f for f in self.discover([str(self.root)])}
+        for f in targets:
+            files.setdefault(f.relpath, f)
+        cache = self.make_cache()
+        project = Project(files, overrides, cache)
+        use_findings = cache.enabled and not fix and stdin is None
+        tool = tool_fingerprint([sys.modules[r.__module__] for r in self.all_rules.rules if r.__module__ in sys.modules])
+        manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
+        run_key = self.run_key() if use_findings else ""
+
+        per_file: dict[str, tuple[list[Diagnostic], list[InternalError]]] = {}
         outcomes: list[FixOutcome] = []
+        to_lint: list[str] = []
+        cached = 0
         for target in targets:
             rel = target.relpath
-            if rel in read_errors:
-                if self.syntax_enabled:
-                    diagnostics.append(self.read_error_diagnostic(rel, read_errors[rel]))
+            src = project.source(rel)
+            if isinstance(src, ReadError):
+                diags = [self.read_error_diagnostic(rel, str(src))] if self.syntax_enabled else []
+                per_file[rel] = (diags, [])
                 continue
-            if fix:
-                res, outcome = self.fix_source(sources[rel], facts[rel], index, unsafe_fixes)
+            if use_findings:
+                entry = manifest.entries.get(rel)
+                if entry is not None and self._entry_valid(entry, project, run_key, rel):
+                    per_file[rel] = (list(entry.diagnostics), [])
+                    cached += 1
+                    continue
+            to_lint.append(rel)
+
+        if fix:
+            index = project.index()
+            for rel in to_lint:
+                source = project.source(rel)
+                assert isinstance(source, SourceFile)
+                res, outcome = self.fix_source(source, project.lazy_facts(rel), index, unsafe_fixes)  # type: ignore[arg-type]
+                errs = list(res.errors)
                 if outcome is not None:
                     outcomes.append(outcome)
                     if outcome.changed and write and stdin is None:
                         try:
-                            write_atomic(sources[rel], outcome.fixed)
+                            write_atomic(source, outcome.fixed)
                         except OSError as exc:
                             outcome.failed = f"cannot write: {exc.strerror or exc}"
-                            errors.append(InternalError("io", f"{rel}: cannot write fix: {exc}", path=rel))
-            else:
-                res = self.lint_source(sources[rel], facts[rel], index)
-            diagnostics.extend(res.diagnostics)
-            errors.extend(res.errors)
+                            errs.append(InternalError("io", f"{rel}: cannot write fix: {exc}", path=rel))
+                per_file[rel] = (list(res.diagnostics), errs)
+        else:
+            linted = self._lint_many(project, to_lint)
+            for rel, (diags, errs, deps) in linted.items():
+                per_file[rel] = (diags, errs)
+                if use_findings and not errs:
+                    fps = tuple((d, project.fingerprint(d)) for d in sorted(deps))
+                    manifest.entries[rel] = FindingsEntry(project.content_hash(rel), run_key, fps, tuple(diags))
+            if use_findings and linted:
+                known = set(project.paths)
+                manifest.entries = {k: v for k, v in manifest.entries.items() if k in known}
+                cache.save_manifest(manifest)
+        self.stats = {"files": len(targets), "cached": cached, "linted": len(to_lint), "facts": project.computed_facts}
+
+        diagnostics: list[Diagnostic] = []
+        errors: list[InternalError] = []
+        for target in targets:
+            diags, errs = per_file.get(target.relpath, ([], []))
+            diagnostics.extend(diags)
+            errors.extend(errs)
         diagnostics.sort(key=lambda d: d.sort_key)
         return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes)
+
+    def _entry_valid(self, entry: FindingsEntry, project: Project, run_key: str, rel: str) -> bool:
+        try:
+            if entry.run_key != run_key or entry.content != project.content_hash(rel):
+                return False
+            return all(project.fingerprint(dep) == fp for dep, fp in entry.deps)
+        except Exception:  # a foreign or damaged entry is never trusted
+            return False
+
+    # --- linting many files: in this process or in worker processes ------------------------
+    def lint_one(self, project: Project, rel: str) -> tuple[list[Diagnostic], list[InternalError], frozenset[str]]:
+        """Lint one readable file of ``project``; also return the dependencies recorded."""
+        source = project.source(rel)
+        assert isinstance(source, SourceFile)
+        index = project.index()
+        index.start_recording()
+        try:
+            res = self.lint_source(source, project.lazy_facts(rel), index)
+        except Exception as exc:  # an engine failure on one file must not stop the run
+            index.stop_recording()
+            err = InternalError("internal", f"{rel}: internal error: {type(exc).__name__}: {exc}", path=rel,
+                                traceback=traceback.format_exc(limit=-6))
+            return [], [err], frozenset()
+        deps = set(index.stop_recording())
+        if any(getattr(r, "PROJECT_WIDE", False) for r in self.rules_for(rel)):
+            deps.add(WHOLE_PROJECT)
+        return res.diagnostics, res.errors, frozenset(deps)
+
+    def _lint_many(self, project: Project, rels: list[str]) -> dict[str, tuple[list[Diagnostic], list[InternalError], frozenset[str]]]:
+        out: dict[str, tuple[list[Diagnostic], list[InternalError], frozenset[str]]] = {}
+        total = len(rels)
+        if not rels:
+            return out
+        jobs = self.jobs or os.cpu_count() or 1
+        # The first file is linted here: it warms what every worker shares (the index,
+        # project-wide tables the prefilters use) before the workers are forked.
+        first, rest = rels[0], rels[1:]
+        out[first] = self.lint_one(project, first)
+        done = 1
+        if self.progress:
+            self.progress(done, total)
+        if jobs <= 1 or len(rest) < MIN_PARALLEL_FILES or not _can_fork():
+            for rel in rest:
+                out[rel] = self.lint_one(project, rel)
+                done += 1
+                if self.progress:
+                    self.progress(done, total)
+            return out
+        from .workers import lint_in_workers
+
+        def on_batch(n: int) -> None:
+            nonlocal done
+            done += n
+            if self.progress:
+                self.progress(done, total)
+
+        out.update(lint_in_workers(self, project, rest, jobs, on_batch))
+        return out
+
+
+MIN_PARALLEL_FILES = 24
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _parses(text: str, facts: Any) -> bool:
+    """Does CPython parse the file? (Uses the facts when they were extracted already.)"""
+    real = facts.get() if isinstance(facts, LazyFacts) and facts.loaded else facts
+    if isinstance(real, ModuleFacts):
+        return real.syntax_error is None
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _could_fire(rule: type[LintRule], context: RuleContext) -> bool:

@@ -9,9 +9,10 @@ time and are ignored.  It never imports anything.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Iterable, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Union
 
 from .facts import (
     ALIAS,
@@ -90,24 +91,221 @@ def module_for_path(relpath: str) -> tuple[str, bool] | None:
 _MAX_DEPTH = 40
 
 
+# The dependency name that stands for "every module of the project".
+WHOLE_PROJECT = "*"
+
+
+class _ModuleTable(Mapping[str, ModuleFacts]):
+    """Module name -> facts, loaded on first use and recorded as a dependency.
+
+    Every lookup of a module name is recorded by the owning index (see
+    ``ProjectIndex.recording``), so the findings of a file can be cached with the
+    fingerprints of exactly the modules that were consulted.  Iterating over the
+    table records the whole project.
+    """
+
+    def __init__(
+        self,
+        index: "ProjectIndex",
+        names: Iterable[str],
+        loaded: dict[str, ModuleFacts],
+        loader: Callable[[str], ModuleFacts | None] | None,
+    ) -> None:
+        self._index = index
+        self._names = list(dict.fromkeys(names))
+        self._known = set(self._names)
+        self._loaded = loaded
+        self._loader = loader
+        self._missing: set[str] = set()
+
+    def _load(self, name: str) -> ModuleFacts | None:
+        facts = self._loaded.get(name)
+        if facts is not None or name not in self._known or name in self._missing:
+            return facts
+        facts = self._loader(name) if self._loader is not None else None
+        if facts is None:
+            self._missing.add(name)
+        else:
+            self._loaded[name] = facts
+        return facts
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        self._index._touch(name)
+        facts = self._load(name)
+        return default if facts is None else facts
+
+    def __getitem__(self, name: str) -> ModuleFacts:
+        facts = self.get(name)
+        if facts is None:
+            raise KeyError(name)
+        return facts
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        self._index._touch(WHOLE_PROJECT)
+        return iter([n for n in self._names if self._load(n) is not None])
+
+    def __len__(self) -> int:
+        self._index._touch(WHOLE_PROJECT)
+        return sum(1 for n in self._names if self._load(n) is not None)
+
+    def loaded(self) -> dict[str, ModuleFacts]:
+        """The facts loaded so far (nothing is recorded or loaded)."""
+        return dict(self._loaded)
+
+
 class ProjectIndex:
-    def __init__(self, modules: Iterable[ModuleFacts]) -> None:
-        self.modules: dict[str, ModuleFacts] = {}
+    def __init__(
+        self,
+        modules: Iterable[ModuleFacts] = (),
+        *,
+        names: Iterable[str] | None = None,
+        loader: Callable[[str], ModuleFacts | None] | None = None,
+        text: Callable[[str], str | None] | None = None,
+    ) -> None:
+        """An index over ``modules`` (facts given up front) and, lazily, over ``names``.
+
+        With ``names`` and ``loader``, the facts of a module are loaded only when some
+        lookup needs them (``loader(name)`` returns None for a module that cannot be read).
+        ``text(name)`` gives a module's source, for cheap textual screening (``alias_closure``).
+        """
+        loaded: dict[str, ModuleFacts] = {}
         for facts in modules:
             # A package's __init__ and a same-named .py cannot both exist at run time;
             # keep the first seen (discovery order is sorted, so this is deterministic).
-            self.modules.setdefault(facts.module, facts)
+            loaded.setdefault(facts.module, facts)
+        all_names = list(loaded) + [n for n in (names or ()) if n not in loaded]
+        # Dependency recording: a stack of name sets (see ``recording``/``_memoized``).
+        self._deps: list[set[str]] = []
+        self._in_progress: dict[Any, int] = {}
+        self._tainted: list[bool] = []
+        self.modules: _ModuleTable = _ModuleTable(self, all_names, loaded, loader)
         # Namespace packages (no __init__.py) exist as prefixes of real modules.
         self.packages: set[str] = set()
-        for name in self.modules:
+        for name in all_names:
             parts = name.split(".")
             for i in range(1, len(parts)):
                 self.packages.add(".".join(parts[:i]))
-        self._memo: dict[tuple[str, str, str], Target | None] = {}
-        self._subclasses: dict[str, list[Definition]] | None = None
+        self._memo: dict[Any, tuple[Any, frozenset[str]]] = {}
+        self._text = text
+        self._closures: dict[frozenset[str], frozenset[str]] = {}
+
+    # --- dependency recording ---------------------------------------------------------
+    def _touch(self, name: str) -> None:
+        if self._deps:
+            self._deps[-1].add(name)
+
+    def start_recording(self) -> None:
+        """Start recording the module names consulted (see ``stop_recording``)."""
+        self._deps.append(set())
+        self._tainted.append(False)
+
+    def stop_recording(self) -> frozenset[str]:
+        """The module names consulted since ``start_recording`` (``"*"``: every module)."""
+        self._tainted.pop()
+        deps = self._deps.pop()
+        if self._deps:
+            self._deps[-1].update(deps)
+        return frozenset(deps)
+
+    def record(self, names: Iterable[str]) -> None:
+        """Record dependencies computed elsewhere (e.g. a rule's own project-wide table)."""
+        if self._deps:
+            self._deps[-1].update(names)
+
+    def _memoized(self, key: Any, compute: Callable[[], Any], cycle_value: Any = None) -> Any:
+        """``compute()`` once per key; later hits re-record the modules it consulted.
+
+        A computation that ran into a cycle (a key still in progress) depends on who
+        asked first, so it is not memoized: results never depend on query order.
+        """
+        hit = self._memo.get(key)
+        if hit is not None:
+            value, deps = hit
+            self.record(deps)
+            return value
+        if key in self._in_progress:
+            depth = self._in_progress[key]
+            for i in range(depth, len(self._tainted)):
+                self._tainted[i] = True
+            return cycle_value
+        self._in_progress[key] = len(self._deps)
+        self.start_recording()
+        try:
+            value = compute()
+        finally:
+            tainted = self._tainted[-1]
+            deps = self.stop_recording()
+            del self._in_progress[key]
+        if not tainted:
+            self._memo[key] = (value, deps)
+        return value
+
+    # --- derived, project-wide facts used by prefilters ------------------------------
+    def alias_closure(self, seeds: frozenset[str]) -> frozenset[str]:
+        """Every name through which a definition named in ``seeds`` can be reached.
+
+        The seeds, plus (to a fixpoint) every name bound anywhere in the project by
+        ``Y = ...X`` or ``from m import X [as Y]`` where ``X`` is already in the set.
+        Resolution reaches a definition only through bindings whose name is in this
+        set, so a file that mentions none of these names cannot refer to the seeds.
+        Modules whose text mentions none of the names are never analysed. Recorded as
+        the derived dependency ``@alias-closure:<seeds>`` (see ``derived_fingerprint``).
+        """
+        seeds = frozenset(seeds)
+        self._touch(alias_closure_dep(seeds))
+        found = self._closures.get(seeds)
+        if found is None:
+            self._deps.append(set())  # what the closure reads is not a file's dependency
+            try:
+                found = self._compute_closure(seeds)
+            finally:
+                self._deps.pop()
+            self._closures[seeds] = found
+        return found
+
+    def _compute_closure(self, seeds: frozenset[str]) -> frozenset[str]:
+        names = set(seeds)
+        new = set(seeds)
+        edges: dict[str, list[tuple[str, str]]] = {}  # modules that may bind one of the names
+        while new:
+            words = sorted(new)
+            for mod in self.modules._names:
+                if mod in edges:
+                    continue
+                if mod not in self.modules._loaded:
+                    # An edge's source name is written in the module, so text that
+                    # mentions none of the new names adds no edge.
+                    text = self._text(mod) if self._text is not None else None
+                    if text is not None and not mentions(identifier_text(text), words):
+                        continue
+                facts = self.modules._load(mod)
+                if facts is None:
+                    continue
+                found = alias_edges(facts)
+                if any(src in names for _, src in found):
+                    edges[mod] = found
+            added = {bound for found in edges.values() for bound, src in found if src in names} - names
+            names |= added
+            new = added
+        return frozenset(names)
+
+    def derived_fingerprint(self, dep: str) -> str | None:
+        """The current value of a derived dependency (``@...``) as a string, or None."""
+        if dep.startswith(ALIAS_CLOSURE + ":"):
+            seeds = frozenset(x for x in dep[len(ALIAS_CLOSURE) + 1 :].split(",") if x)
+            self._deps.append(set())
+            try:
+                return ",".join(sorted(self.alias_closure(seeds)))
+            finally:
+                self._deps.pop()
+        return None
 
     # --- lookup helpers ----------------------------------------------------------------
     def has_module(self, name: str) -> bool:
+        self._touch(name)
         return name in self.modules or name in self.packages
 
     def get_module(self, name: str) -> ModuleFacts | None:
@@ -159,13 +357,7 @@ class ProjectIndex:
     # --- resolution ----------------------------------------------------------------
     def resolve(self, module: str, scope: str, dotted: str) -> Target | None:
         """Resolve a dotted name used in ``scope`` of ``module`` to a definition, module or value."""
-        key = (module, scope, dotted)
-        if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = None  # cycle guard
-        result = self._resolve(module, scope, dotted, 0)
-        self._memo[key] = result
-        return result
+        return self._memoized(("resolve", module, scope, dotted), lambda: self._resolve(module, scope, dotted, 0))
 
     def resolve_definition(self, module: str, scope: str, dotted: str) -> Definition | None:
         target = self.resolve(module, scope, dotted)
@@ -280,7 +472,7 @@ class ProjectIndex:
 
     def subclasses(self, cls: Definition) -> list[Definition]:
         """Direct and indirect project subclasses of ``cls``."""
-        if self._subclasses is None:
+        def build() -> dict[str, list[Definition]]:
             table: dict[str, list[Definition]] = {}
             for facts in self.modules.values():
                 for info in facts.defs.values():
@@ -289,13 +481,15 @@ class ProjectIndex:
                     d = Definition(facts.module, info.qualname, info)
                     for base in self.bases(d):
                         table.setdefault(base.fullname, []).append(d)
-            self._subclasses = table
+            return table
+
+        subclasses = self._memoized(("subclasses",), build, {})
         out: list[Definition] = []
         stack = [cls]
         seen = {cls.fullname}
         while stack:
             cur = stack.pop()
-            for sub in self._subclasses.get(cur.fullname, ()):
+            for sub in subclasses.get(cur.fullname, ()):
                 if sub.fullname not in seen:
                     seen.add(sub.fullname)
                     out.append(sub)
@@ -316,6 +510,50 @@ class ProjectIndex:
                 if fn.kind in (DEF, ASYNC_DEF):
                     return self.definition(module, q)
         return None
+
+
+ALIAS_CLOSURE = "@alias-closure"
+
+
+def alias_closure_dep(seeds: frozenset[str]) -> str:
+    return f"{ALIAS_CLOSURE}:{','.join(sorted(seeds))}"
+
+
+def alias_edges(facts: ModuleFacts) -> list[tuple[str, str]]:
+    """(bound name, source name) of every ``Y = a.X`` and ``from m import X as Y`` binding."""
+    out = []
+    for scope in facts.scopes.values():
+        for bound, bindings in scope.bindings.items():
+            for b in bindings:
+                if b.kind == ALIAS and b.target:
+                    out.append((bound, b.target.rsplit(".", 1)[-1]))
+                elif b.kind == FROM and b.name:
+                    out.append((bound, b.name))
+    return out
+
+
+def identifier_text(text: str) -> str:
+    """Text in which every identifier is spelled as the parser sees it.
+
+    Python NFKC-normalises identifiers (``ｘ`` is ``x``). Identifiers are delimited by
+    ASCII punctuation, whitespace or the ends of comments and strings, so normalising
+    the whole text keeps each identifier whole and spelled as the parser sees it.
+    """
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def mentions(text: str, words: Iterable[str]) -> bool:
+    """Does ``text`` contain one of ``words`` as a whole identifier (``str.find`` based)?"""
+    for word in words:
+        start = text.find(word)
+        n = len(word)
+        while start != -1:
+            before = text[start - 1] if start else " "
+            after = text[start + n] if start + n < len(text) else " "
+            if not (before.isidentifier() or before.isdigit()) and not (after.isidentifier() or after.isdigit()):
+                return True
+            start = text.find(word, start + 1)
+    return False
 
 
 def _pick(bindings: list[Binding]) -> Binding:
@@ -364,6 +602,11 @@ __all__ = [
     "ModuleRef",
     "ProjectIndex",
     "Target",
+    "WHOLE_PROJECT",
+    "alias_closure_dep",
+    "alias_edges",
+    "identifier_text",
+    "mentions",
     "Value",
     "module_for_path",
     "module_name_for",

@@ -102,6 +102,10 @@ class LintRule:
     # LibCST metadata providers the rule reads through ``self.get_metadata``.
     METADATA_DEPENDENCIES: ClassVar[tuple[type, ...]] = ()
     OPTIONS: ClassVar[Mapping[str, Option]] = {}
+    # True when the rule's findings in a file may depend on any module of the project
+    # (e.g. a table computed over the whole index): its cached findings are then keyed
+    # on every file of the project, not only on the modules the lookups consulted.
+    PROJECT_WIDE: ClassVar[bool] = False
     VALID: ClassVar[list[Valid | str]] = []
     INVALID: ClassVar[list[Invalid]] = []
 
@@ -136,7 +140,9 @@ class LintRule:
         """Could the rule report anything in this file? ``False`` must be sound.
 
         The engine skips parsing files where no enabled rule could fire. The default
-        is conservative: always ``True``.
+        is conservative: always ``True``. ``context.text`` holds the source and
+        ``context.may_mention(names)`` searches it; ``context.facts`` is extracted on
+        first use. Index lookups made here are recorded as the file's dependencies.
         """
         return True
 

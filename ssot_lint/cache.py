@@ -1,0 +1,189 @@
+"""The on-disk cache: per-file facts by content hash, and findings with their dependencies.
+
+Layout of ``<root>/.ssot_lint_cache/`` (``cache-dir`` in the config):
+
+- ``facts/<ab>/<key>.pickle``: the ``ModuleFacts`` of one file. The key hashes the file's
+  content, its module name and path, the tool version and a fingerprint of the facts
+  schema (the source of ``ssot_lint/facts.py``), so a new facts field invalidates
+  every old entry by itself.
+- ``findings.pickle``: for each linted path, the content hash, the run key (tool,
+  config, enabled rules, contract), the dependencies recorded while the file was
+  linted (module name -> fingerprint; ``*`` for the whole project) and the findings.
+  A cached entry is used only when the content, the run key and every dependency's
+  current fingerprint match.
+
+Every write is atomic (a temporary file renamed into place). Anything unreadable,
+truncated, of another format or another tool version is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import __version__
+from .facts import ModuleFacts
+
+FORMAT = 1
+_MAGIC = "ssot-lint-cache"
+_GITIGNORE = "# Created by ssot-lint automatically.\n*\n"
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# ssot-lint cache (https://bford.info/cachedir/)\n"
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def digest(*parts: Any) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for p in parts:
+        h.update(repr(p).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _file_digest(path: str | None) -> str:
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as fh:
+            return content_hash(fh.read())
+    except OSError:
+        return ""
+
+
+def _schema_of(cls: type) -> list[str]:
+    return [f"{f.name}:{f.type}" for f in fields(cls)] if is_dataclass(cls) else []
+
+
+def facts_schema() -> str:
+    """Changes whenever the facts module (its dataclasses or its extraction) changes."""
+    from . import facts as facts_mod
+
+    shapes = [(name, _schema_of(obj)) for name, obj in sorted(vars(facts_mod).items()) if is_dataclass(obj)]
+    return digest(_file_digest(facts_mod.__file__), shapes, sys.version_info[:2])
+
+
+def tool_fingerprint(modules: Iterable[Any] = ()) -> str:
+    """Tool version, Python version and the source of the engine and of the given modules."""
+    from . import context, contract, engine, index, rule, suppress
+
+    files = sorted({m.__file__ for m in (engine, index, context, contract, rule, suppress, *modules) if getattr(m, "__file__", None)})
+    return digest(__version__, sys.version_info[:3], facts_schema(), [(Path(f).name, _file_digest(f)) for f in files])
+
+
+@dataclass
+class FindingsEntry:
+    content: str  # content hash of the file
+    run_key: str
+    deps: tuple[tuple[str, str], ...]  # (dependency, fingerprint)
+    diagnostics: tuple[Any, ...]
+
+
+@dataclass
+class Manifest:
+    tool: str
+    entries: dict[str, FindingsEntry] = field(default_factory=dict)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class Cache:
+    """Reads and writes the cache directory; every failure just means "not cached"."""
+
+    def __init__(self, directory: Path, enabled: bool = True) -> None:
+        self.dir = directory
+        self.enabled = enabled
+        self._schema = facts_schema() if enabled else ""
+        self._prepared = False
+
+    # --- setup ------------------------------------------------------------------------
+    def _prepare(self) -> bool:
+        if self._prepared:
+            return True
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            gi = self.dir / ".gitignore"
+            if not gi.exists():
+                _atomic_write(gi, _GITIGNORE.encode())
+            tag = self.dir / "CACHEDIR.TAG"
+            if not tag.exists():
+                _atomic_write(tag, _TAG.encode())
+        except OSError:
+            self.enabled = False
+            return False
+        self._prepared = True
+        return True
+
+    # --- facts ------------------------------------------------------------------------
+    def facts_key(self, chash: str, module: str, path: str, is_package: bool) -> str:
+        return digest(chash, module, path, is_package, __version__, self._schema)
+
+    def _facts_path(self, key: str) -> Path:
+        return self.dir / "facts" / key[:2] / f"{key}.pickle"
+
+    def get_facts(self, key: str) -> ModuleFacts | None:
+        if not self.enabled:
+            return None
+        try:
+            with open(self._facts_path(key), "rb") as fh:
+                magic, fmt, stored_key, facts = pickle.load(fh)
+        except Exception:  # missing, truncated, foreign or from another version
+            return None
+        if magic != _MAGIC or fmt != FORMAT or stored_key != key or not isinstance(facts, ModuleFacts):
+            return None
+        return facts
+
+    def put_facts(self, key: str, facts: ModuleFacts) -> None:
+        if not self.enabled or not self._prepare():
+            return
+        try:
+            _atomic_write(self._facts_path(key), pickle.dumps((_MAGIC, FORMAT, key, facts), protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, pickle.PicklingError, RecursionError):
+            pass
+
+    # --- findings ---------------------------------------------------------------------
+    @property
+    def _manifest_path(self) -> Path:
+        return self.dir / "findings.pickle"
+
+    def load_manifest(self, tool: str) -> Manifest:
+        if not self.enabled:
+            return Manifest(tool)
+        try:
+            with open(self._manifest_path, "rb") as fh:
+                magic, fmt, manifest = pickle.load(fh)
+        except Exception:
+            return Manifest(tool)
+        if magic != _MAGIC or fmt != FORMAT or not isinstance(manifest, Manifest) or manifest.tool != tool:
+            return Manifest(tool)
+        if not isinstance(manifest.entries, dict):
+            return Manifest(tool)
+        return manifest
+
+    def save_manifest(self, manifest: Manifest) -> None:
+        if not self.enabled or not self._prepare():
+            return
+        try:
+            _atomic_write(self._manifest_path, pickle.dumps((_MAGIC, FORMAT, manifest), protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, pickle.PicklingError, RecursionError):
+            pass

@@ -1,0 +1,180 @@
+"""The files of one run: read lazily, hashed, their facts loaded from the cache or extracted.
+
+Nothing is read or analysed before something needs it: the project index asks for
+the facts of a module only when a lookup reaches it, and a textual prefilter may
+decide a file without its facts at all.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Callable
+
+from .cache import Cache, content_hash, digest
+from .discovery import DiscoveredFile
+from .facts import ModuleFacts, extract_facts
+from .index import WHOLE_PROJECT, ProjectIndex, module_for_path
+from .source import MAX_FILE_BYTES, ReadError, SourceFile, source_from_bytes
+
+UNREADABLE = "unreadable"
+
+
+class LazyFacts:
+    """The facts of one file, extracted (or loaded from the cache) on first attribute use."""
+
+    __slots__ = ("_load", "_facts")
+
+    def __init__(self, load: Callable[[], ModuleFacts]) -> None:
+        self._load = load
+        self._facts: ModuleFacts | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._facts is not None
+
+    def get(self) -> ModuleFacts:
+        if self._facts is None:
+            self._facts = self._load()
+        return self._facts
+
+    def __getattr__(self, name: str):
+        return getattr(self.get(), name)
+
+
+def _read_bytes(abspath: str) -> bytes:
+    try:
+        st = os.stat(abspath)
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ReadError("not a regular file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise ReadError(f"file is too large ({st.st_size} bytes; limit {MAX_FILE_BYTES})")
+    try:
+        with open(abspath, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+
+
+class Project:
+    """Every Python file under the root (plus the targets), keyed by root-relative path."""
+
+    def __init__(
+        self,
+        files: dict[str, DiscoveredFile],
+        overrides: dict[str, str] | None,
+        cache: Cache,
+    ) -> None:
+        self.cache = cache
+        self.files = files
+        self.overrides = overrides or {}
+        self.paths = sorted(set(files) | set(self.overrides))
+        self.module_info: dict[str, tuple[str, bool]] = {}
+        self.path_of_module: dict[str, str] = {}
+        for rel in self.paths:
+            named = module_for_path(rel)
+            module, is_package = named if named is not None else ("", False)
+            self.module_info[rel] = (module, is_package)
+            if module:
+                # A package's __init__ and a same-named .py: the first path wins, as before.
+                self.path_of_module.setdefault(module, rel)
+        self._sources: dict[str, SourceFile | ReadError] = {}
+        self._hashes: dict[str, str] = {}
+        self._facts: dict[str, ModuleFacts] = {}
+        self._index: ProjectIndex | None = None
+        self._whole: str | None = None
+        self.computed_facts = 0  # facts extracted (not loaded from the cache) in this process
+
+    # --- sources ----------------------------------------------------------------------
+    def _read(self, rel: str) -> None:
+        if rel in self.overrides:
+            data = self.overrides[rel].encode("utf-8")
+        else:
+            try:
+                data = _read_bytes(self.files[rel].abspath)
+            except ReadError as exc:
+                self._sources[rel] = exc
+                self._hashes[rel] = UNREADABLE
+                return
+        self._hashes[rel] = content_hash(data)
+        abspath = self.files[rel].abspath if rel in self.files else rel
+        try:
+            self._sources[rel] = source_from_bytes(data, abspath, rel)
+        except ReadError as exc:
+            self._sources[rel] = exc
+
+    def source(self, rel: str) -> SourceFile | ReadError:
+        if rel not in self._sources:
+            self._read(rel)
+        return self._sources[rel]
+
+    def content_hash(self, rel: str) -> str:
+        if rel not in self._hashes:
+            self._read(rel)
+        return self._hashes[rel]
+
+    def read_all(self) -> None:
+        for rel in self.paths:
+            if rel not in self._sources:
+                self._read(rel)
+
+    # --- facts ------------------------------------------------------------------------
+    def facts(self, rel: str) -> ModuleFacts | None:
+        """The facts of a readable file (from memory, the cache, or extracted now)."""
+        found = self._facts.get(rel)
+        if found is not None:
+            return found
+        src = self.source(rel)
+        if isinstance(src, ReadError):
+            return None
+        module, is_package = self.module_info.get(rel, ("", False))
+        key = self.cache.facts_key(self.content_hash(rel), module, rel, is_package)
+        found = self.cache.get_facts(key)
+        if found is None:
+            found = extract_facts(src.text, module, rel, is_package)
+            self.computed_facts += 1
+            self.cache.put_facts(key, found)
+        self._facts[rel] = found
+        return found
+
+    def lazy_facts(self, rel: str) -> LazyFacts:
+        module, is_package = self.module_info.get(rel, ("", False))
+        return LazyFacts(lambda: self.facts(rel) or extract_facts("", module, rel, is_package))
+
+    def module_text(self, module: str) -> str | None:
+        rel = self.path_of_module.get(module)
+        if rel is None:
+            return None
+        src = self.source(rel)
+        return None if isinstance(src, ReadError) else src.text
+
+    def index(self) -> ProjectIndex:
+        if self._index is None:
+            self._index = ProjectIndex(
+                names=list(self.path_of_module),
+                loader=lambda m: self.facts(self.path_of_module[m]) if m in self.path_of_module else None,
+                text=self.module_text,
+            )
+        return self._index
+
+    # --- dependency fingerprints ------------------------------------------------------
+    def fingerprint(self, dep: str) -> str:
+        """The current fingerprint of a dependency recorded while linting some file.
+
+        A module is fingerprinted by its path and content hash (its facts are a function
+        of both); a namespace package or a missing module by that status; ``*`` by every
+        file of the project; ``@...`` (derived project facts) by their current value.
+        """
+        if dep == WHOLE_PROJECT:
+            if self._whole is None:
+                self._whole = digest([(rel, self.content_hash(rel)) for rel in self.paths])
+            return self._whole
+        if dep.startswith("@"):
+            value = self.index().derived_fingerprint(dep)
+            return "?" if value is None else digest(value)
+        rel = self.path_of_module.get(dep)
+        if rel is not None:
+            return f"{rel}:{self.content_hash(rel)}"
+        return "package" if dep in self.index().packages else "-"

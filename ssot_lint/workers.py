@@ -1,0 +1,86 @@
+"""Linting files in worker processes.
+
+Workers are forked from the main process, so they start with everything it holds:
+the linter, the project (sources read so far, facts loaded so far) and the index
+with its memoised lookups; nothing is pickled on the way in. Files go out in
+batches (a few dozen per message) and only the findings and the recorded
+dependencies come back. A worker that dies does not hang the run: the files of
+its unfinished batches are linted again in the main process, and a file that
+fails there too becomes an internal error.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Callable
+
+from .diagnostics import Diagnostic, InternalError
+
+if TYPE_CHECKING:
+    from .engine import Linter
+    from .project import Project
+
+Result = tuple[list[Diagnostic], list[InternalError], frozenset[str]]
+
+_STATE: tuple["Linter", "Project"] | None = None
+
+
+def _lint_batch(rels: list[str]) -> list[tuple[str, Result]]:
+    assert _STATE is not None, "worker started without state"
+    linter, project = _STATE
+    return [(rel, linter.lint_one(project, rel)) for rel in rels]
+
+
+def batches(rels: list[str], jobs: int) -> list[list[str]]:
+    """Contiguous batches: about eight per worker, at most 64 files each."""
+    size = max(1, min(64, -(-len(rels) // (jobs * 8))))
+    return [rels[i : i + size] for i in range(0, len(rels), size)]
+
+
+def lint_in_workers(
+    linter: "Linter", project: "Project", rels: list[str], jobs: int, on_batch: Callable[[int], None]
+) -> dict[str, Result]:
+    global _STATE
+    out: dict[str, Result] = {}
+    pending = batches(rels, jobs)
+    _STATE = (linter, project)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx) as pool:
+            futures = {pool.submit(_lint_batch, batch): batch for batch in pending}
+            remaining = set(futures)
+            while remaining:
+                finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    batch = futures[fut]
+                    try:
+                        results = fut.result()
+                    except Exception:  # a dead worker (BrokenProcessPool) or a failed batch
+                        continue  # retried below
+                    for rel, res in results:
+                        out[rel] = res
+                    on_batch(len(batch))
+    except BrokenProcessPool:
+        pass
+    finally:
+        _STATE = None
+    # Whatever a dead worker left undone: once more, in this process.
+    for rel in rels:
+        if rel in out:
+            continue
+        try:
+            out[rel] = linter.lint_one(project, rel)
+        except Exception as exc:
+            err = InternalError(
+                "worker",
+                f"{rel}: a worker process died while linting this file, and linting it again failed: "
+                f"{type(exc).__name__}: {exc}",
+                path=rel,
+                traceback=traceback.format_exc(limit=-6),
+            )
+            out[rel] = ([], [err], frozenset())
+        on_batch(1)
+    return out
