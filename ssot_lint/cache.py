@@ -71,11 +71,15 @@ def facts_schema() -> str:
 
 
 def tool_fingerprint(modules: Iterable[Any] = ()) -> str:
-    """Tool version, Python version and the source of the engine and of the given modules."""
-    from . import context, contract, engine, index, rule, suppress
+    """Tool version, Python version, and the source of ssot-lint and of the given (rule) modules.
 
-    files = sorted({m.__file__ for m in (engine, index, context, contract, rule, suppress, *modules) if getattr(m, "__file__", None)})
-    return digest(__version__, sys.version_info[:3], facts_schema(), [(Path(f).name, _file_digest(f)) for f in files])
+    Hashing the sources keeps a cache honest while ssot-lint or a rule pack is being
+    developed from a checkout, where the version number does not change.
+    """
+    package = Path(__file__).parent
+    own = [str(p) for p in package.glob("*.py")] + [str(p) for p in package.glob("reporters/*.py")]
+    files = sorted(set(own) | {m.__file__ for m in modules if getattr(m, "__file__", None)})
+    return digest(__version__, sys.version_info[:3], facts_schema(), [(f, _file_digest(f)) for f in files])
 
 
 @dataclass
