@@ -94,6 +94,8 @@ class FindingsEntry:
 class Manifest:
     tool: str
     entries: dict[str, FindingsEntry] = field(default_factory=dict)
+    # rel -> (content hash, alias edges of the module), see ``Project.module_edges``.
+    edges: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -180,7 +182,7 @@ class Cache:
             return Manifest(tool)
         if magic != _MAGIC or fmt != FORMAT or not isinstance(manifest, Manifest) or manifest.tool != tool:
             return Manifest(tool)
-        if not isinstance(manifest.entries, dict):
+        if not isinstance(manifest.entries, dict) or not isinstance(getattr(manifest, "edges", None), dict):
             return Manifest(tool)
         return manifest
 

@@ -449,10 +449,10 @@ class Linter:
         for f in targets:
             files.setdefault(f.relpath, f)
         cache = self.make_cache()
-        project = Project(files, overrides, cache)
         use_findings = cache.enabled and not fix and stdin is None
         tool = tool_fingerprint([sys.modules[r.__module__] for r in self.all_rules.rules if r.__module__ in sys.modules])
         manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
+        project = Project(files, overrides, cache, manifest.edges if use_findings else None)
         run_key = self.run_key() if use_findings else ""
 
         per_file: dict[str, tuple[list[Diagnostic], list[InternalError]]] = {}
@@ -500,6 +500,7 @@ class Linter:
             if use_findings and linted:
                 known = set(project.paths)
                 manifest.entries = {k: v for k, v in manifest.entries.items() if k in known}
+                manifest.edges = {k: v for k, v in project.edges.items() if k in known}
                 cache.save_manifest(manifest)
         self.stats = {"files": len(targets), "cached": cached, "linted": len(to_lint), "facts": project.computed_facts}
 

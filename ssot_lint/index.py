@@ -164,12 +164,14 @@ class ProjectIndex:
         names: Iterable[str] | None = None,
         loader: Callable[[str], ModuleFacts | None] | None = None,
         text: Callable[[str], str | None] | None = None,
+        edges: Callable[[str], list[tuple[str, str]] | None] | None = None,
     ) -> None:
         """An index over ``modules`` (facts given up front) and, lazily, over ``names``.
 
         With ``names`` and ``loader``, the facts of a module are loaded only when some
         lookup needs them (``loader(name)`` returns None for a module that cannot be read).
-        ``text(name)`` gives a module's source, for cheap textual screening (``alias_closure``).
+        ``text(name)`` gives a module's source, for cheap textual screening (``alias_closure``);
+        ``edges(name)`` its ``alias_edges`` (e.g. from a cache), so that facts need not be loaded.
         """
         loaded: dict[str, ModuleFacts] = {}
         for facts in modules:
@@ -190,6 +192,7 @@ class ProjectIndex:
                 self.packages.add(".".join(parts[:i]))
         self._memo: dict[Any, tuple[Any, frozenset[str]]] = {}
         self._text = text
+        self._edges = edges
         self._closures: dict[frozenset[str], frozenset[str]] = {}
 
     # --- dependency recording ---------------------------------------------------------
@@ -251,11 +254,13 @@ class ProjectIndex:
         ``Y = ...X`` or ``from m import X [as Y]`` where ``X`` is already in the set.
         Resolution reaches a definition only through bindings whose name is in this
         set, so a file that mentions none of these names cannot refer to the seeds.
-        Modules whose text mentions none of the names are never analysed. Recorded as
-        the derived dependency ``@alias-closure:<seeds>`` (see ``derived_fingerprint``).
+        Modules whose text mentions none of the names are never analysed.
+
+        Recorded as the derived dependency ``@alias-closure:<seeds>`` whose fingerprint
+        is the closure itself (see ``derived_fingerprint``).
         """
         seeds = frozenset(seeds)
-        self._touch(alias_closure_dep(seeds))
+        self._touch(f"{ALIAS_CLOSURE}:{','.join(sorted(seeds))}")
         found = self._closures.get(seeds)
         if found is None:
             self._deps.append(set())  # what the closure reads is not a file's dependency
@@ -265,6 +270,12 @@ class ProjectIndex:
                 self._deps.pop()
             self._closures[seeds] = found
         return found
+
+    def _module_edges(self, mod: str) -> list[tuple[str, str]] | None:
+        if self._edges is not None:
+            return self._edges(mod)
+        facts = self.modules._load(mod)
+        return alias_edges(facts) if facts is not None else None
 
     def _compute_closure(self, seeds: frozenset[str]) -> frozenset[str]:
         names = set(seeds)
@@ -281,11 +292,8 @@ class ProjectIndex:
                     text = self._text(mod) if self._text is not None else None
                     if text is not None and not mentions(identifier_text(text), words):
                         continue
-                facts = self.modules._load(mod)
-                if facts is None:
-                    continue
-                found = alias_edges(facts)
-                if any(src in names for _, src in found):
+                found = self._module_edges(mod)
+                if found and any(src in names for _, src in found):
                     edges[mod] = found
             added = {bound for found in edges.values() for bound, src in found if src in names} - names
             names |= added
@@ -515,10 +523,6 @@ class ProjectIndex:
 ALIAS_CLOSURE = "@alias-closure"
 
 
-def alias_closure_dep(seeds: frozenset[str]) -> str:
-    return f"{ALIAS_CLOSURE}:{','.join(sorted(seeds))}"
-
-
 def alias_edges(facts: ModuleFacts) -> list[tuple[str, str]]:
     """(bound name, source name) of every ``Y = a.X`` and ``from m import X as Y`` binding."""
     out = []
@@ -603,7 +607,6 @@ __all__ = [
     "ProjectIndex",
     "Target",
     "WHOLE_PROJECT",
-    "alias_closure_dep",
     "alias_edges",
     "identifier_text",
     "mentions",

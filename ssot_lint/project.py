@@ -14,7 +14,7 @@ from typing import Callable
 from .cache import Cache, content_hash, digest
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
-from .index import WHOLE_PROJECT, ProjectIndex, module_for_path
+from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, source_from_bytes
 
 UNREADABLE = "unreadable"
@@ -66,8 +66,12 @@ class Project:
         files: dict[str, DiscoveredFile],
         overrides: dict[str, str] | None,
         cache: Cache,
+        edges: dict[str, tuple[str, list[tuple[str, str]]]] | None = None,
     ) -> None:
         self.cache = cache
+        # rel -> (content hash, alias edges): kept in the findings cache, so the prefilter's
+        # project-wide alias closure is recomputed without loading any facts.
+        self.edges = edges if edges is not None else {}
         self.files = files
         self.overrides = overrides or {}
         self.paths = sorted(set(files) | set(self.overrides))
@@ -85,6 +89,7 @@ class Project:
         self._facts: dict[str, ModuleFacts] = {}
         self._index: ProjectIndex | None = None
         self._whole: str | None = None
+        self._fingerprints: dict[str, str] = {}
         self.computed_facts = 0  # facts extracted (not loaded from the cache) in this process
 
     # --- sources ----------------------------------------------------------------------
@@ -150,12 +155,28 @@ class Project:
         src = self.source(rel)
         return None if isinstance(src, ReadError) else src.text
 
+    def module_edges(self, module: str) -> list[tuple[str, str]] | None:
+        rel = self.path_of_module.get(module)
+        if rel is None:
+            return None
+        chash = self.content_hash(rel)
+        known = self.edges.get(rel)
+        if known is not None and known[0] == chash:
+            return known[1]
+        facts = self.facts(rel)
+        if facts is None:
+            return None
+        found = alias_edges(facts)
+        self.edges[rel] = (chash, found)
+        return found
+
     def index(self) -> ProjectIndex:
         if self._index is None:
             self._index = ProjectIndex(
                 names=list(self.path_of_module),
                 loader=lambda m: self.facts(self.path_of_module[m]) if m in self.path_of_module else None,
                 text=self.module_text,
+                edges=self.module_edges,
             )
         return self._index
 
@@ -172,8 +193,11 @@ class Project:
                 self._whole = digest([(rel, self.content_hash(rel)) for rel in self.paths])
             return self._whole
         if dep.startswith("@"):
-            value = self.index().derived_fingerprint(dep)
-            return "?" if value is None else digest(value)
+            found = self._fingerprints.get(dep)
+            if found is None:
+                value = self.index().derived_fingerprint(dep)
+                found = self._fingerprints[dep] = "?" if value is None else digest(value)
+            return found
         rel = self.path_of_module.get(dep)
         if rel is not None:
             return f"{rel}:{self.content_hash(rel)}"
