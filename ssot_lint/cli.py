@@ -199,7 +199,7 @@ def check(
                 diagnostics=result.diagnostics,
                 errors=result.errors,
                 rules=rule_docs(rules),
-                sources=_sources_for(result, linter, stdin),
+                sources=result.sources,
                 fixed={o.path: len(o.applied) for o in result.fixes if o.changed},
                 show_fixes=show_fixes,
                 color=_use_color(out) and output_file is None,
@@ -207,22 +207,6 @@ def check(
             get_reporter(fmt)(report, out)
     threshold = fail_on or linter.config.fail_on
     sys.exit(_exit_code(result, exit_zero, diff, threshold, exit_non_zero_on_fix and fix))
-
-
-def _sources_for(result: RunResult, linter: Linter, stdin: tuple[str, str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    if stdin is not None:
-        out[stdin[0]] = stdin[1]
-    for path in {d.path for d in result.diagnostics} - set(out):
-        fixed = next((o.fixed for o in result.fixes if o.path == path and o.changed), None)
-        if fixed is not None:
-            out[path] = fixed
-            continue
-        try:
-            out[path] = (linter.root / path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            pass
-    return out
 
 
 def _write_diff(result: RunResult, out: TextIO) -> None:

@@ -66,6 +66,7 @@ class Config:
     test_paths: list[str] = field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
     respect_gitignore: bool = True
     cache_dir: str = ".ssot_lint_cache"
+    max_file_bytes: int = 10 * 1024 * 1024
     contract: ContractConfig = field(default_factory=ContractConfig)
     severity: dict[str, str] = field(default_factory=dict)  # code or prefix -> error|warning|info
     fail_on: str = "warning"
@@ -84,6 +85,7 @@ SCHEMA: dict[str, tuple[str, str]] = {
     "test-paths": ("list[str]", "test_paths"),
     "respect-gitignore": ("bool", "respect_gitignore"),
     "cache-dir": ("str", "cache_dir"),
+    "max-file-bytes": ("int", "max_file_bytes"),
     "contract": ("table:contract", "contract"),
     "severity": ("dict[str,severity]", "severity"),
     "fail-on": ("severity", "fail_on"),

@@ -47,6 +47,8 @@ class RunResult:
     diagnostics: list[Diagnostic]
     errors: list[InternalError]
     fixes: list[FixOutcome] = field(default_factory=list)
+    # Text of the files that have diagnostics (for code frames): reporters never re-read files.
+    sources: dict[str, str] = field(default_factory=dict)
 
 MAX_FIX_ROUNDS = 10
 
@@ -208,7 +210,7 @@ class Linter:
                 if rel in overrides:
                     src = source_from_bytes(overrides[rel].encode("utf-8"), str(self.root / rel), rel)
                 else:
-                    src = read_source(files[rel].abspath, rel)
+                    src = read_source(files[rel].abspath, rel, self.config.max_file_bytes)
             except ReadError as exc:
                 read_errors[rel] = str(exc)
                 continue
@@ -263,14 +265,17 @@ class Linter:
             result.diagnostics.extend(self._suppression_diagnostics(source, engine_rules))
         if not rules and not self.syntax_enabled:
             return result
+        if facts.syntax_error is not None:
+            # CPython cannot compile it either. Its message and position read better, and
+            # LibCST must not see what broke ast: inputs that exhaust ast's recursion limit
+            # (a 20,000-term expression) crash LibCST's native parser.
+            line, col = facts.syntax_error_at
+            result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
+            return result
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as exc:
-            if facts.syntax_error is not None:  # CPython's own message and position read better
-                line, col = facts.syntax_error_at
-                diag = self._syntax_diagnostic(source.path, line, col, facts.syntax_error)
-            else:
-                diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
+            diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
             result.diagnostics.append(diag)
             return result
         except (RecursionError, MemoryError) as exc:
@@ -453,6 +458,7 @@ class Linter:
         diagnostics: list[Diagnostic] = []
         errors: list[InternalError] = []
         outcomes: list[FixOutcome] = []
+        texts: dict[str, str] = {}
         for target in targets:
             rel = target.relpath
             if rel in read_errors:
@@ -473,8 +479,11 @@ class Linter:
                 res = self.lint_source(sources[rel], facts[rel], index)
             diagnostics.extend(res.diagnostics)
             errors.extend(res.errors)
+            if res.diagnostics:
+                fixed = next((o.fixed for o in outcomes if o.path == rel and o.changed), None)
+                texts[rel] = fixed if fixed is not None else sources[rel].text
         diagnostics.sort(key=lambda d: d.sort_key)
-        return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes)
+        return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes, texts)
 
 
 def _could_fire(rule: type[LintRule], context: RuleContext) -> bool:
