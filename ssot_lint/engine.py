@@ -6,7 +6,6 @@ computed only for files that have something to report.
 
 from __future__ import annotations
 
-import ast
 import os
 import sys
 import traceback
@@ -22,7 +21,7 @@ from .context import RuleContext
 from .contract import Contract, build_contract
 from .diagnostics import Diagnostic, Edit, Fix, InternalError, Position, Range
 from .discovery import DiscoveredFile, compile_globs, discover
-from .facts import ModuleFacts, extract_facts
+from .facts import ModuleFacts, extract_facts, parse_source
 from .fixes import FixOutcome, apply_edits, parses, select_fixes, write_atomic
 from .cache import Cache, FindingsEntry, Manifest, digest, tool_fingerprint
 from .index import WHOLE_PROJECT, ProjectIndex, module_for_path
@@ -30,10 +29,11 @@ from .project import LazyFacts, Project
 from .registry import LoadedRules
 from .rule import CstFix, LintRule, Report, visitor_methods
 from .source import ReadError, SourceFile, read_source, source_from_bytes
-from .suppress import is_suppressed, parse_suppressions
+from .suppress import Suppressions, parse_suppressions
 
 INVALID_SYNTAX = "SSOT000"
 INVALID_SYNTAX_NAME = "invalid-syntax"
+MISSING_REASON = "SSOT101"
 
 
 @dataclass
@@ -51,6 +51,8 @@ class RunResult:
     diagnostics: list[Diagnostic]
     errors: list[InternalError]
     fixes: list[FixOutcome] = field(default_factory=list)
+    # Text of the files that have diagnostics (for code frames): reporters never re-read files.
+    sources: dict[str, str] = field(default_factory=dict)
 
 MAX_FIX_ROUNDS = 10
 
@@ -170,6 +172,10 @@ class Linter:
             select if select is not None else config.select,
             list(config.ignore) + list(ignore or []),
         )
+        if config.require_reason:
+            extra = rules.by_code(MISSING_REASON)
+            if extra is not None and extra not in self.enabled:
+                self.enabled.append(extra)
         self.syntax_enabled = any(r.code == INVALID_SYNTAX for r in self.enabled)
         self.exclude = compile_globs(config.exclude)
         self.test_spec = compile_globs(config.test_paths)
@@ -215,7 +221,7 @@ class Linter:
                 if rel in overrides:
                     src = source_from_bytes(overrides[rel].encode("utf-8"), str(self.root / rel), rel)
                 else:
-                    src = read_source(files[rel].abspath, rel)
+                    src = read_source(files[rel].abspath, rel, self.config.max_file_bytes)
             except ReadError as exc:
                 read_errors[rel] = str(exc)
                 continue
@@ -237,13 +243,19 @@ class Linter:
         return [
             r
             for r in self.enabled
-            if r.code != INVALID_SYNTAX
-            and not any(code_matches(r.code, c) for c in ignored)
+            if not any(code_matches(r.code, c) for c in ignored)
             and (r.applies_to_tests or not test)
         ]
 
     def severity_of(self, rule: type[LintRule]) -> str:
-        return rule.default_severity
+        """The configured severity (most specific code prefix wins), else the rule's default."""
+        best, best_len = rule.default_severity, -1
+        for selector, severity in self.config.severity.items():
+            if code_matches(rule.code, selector):
+                n = 0 if selector == "ALL" else len(selector)
+                if n > best_len:
+                    best, best_len = severity, n
+        return best
 
     def lint_source(self, source: SourceFile, facts: ModuleFacts | LazyFacts, index: ProjectIndex) -> FileResult:
         result = FileResult(source.path, source=source)
@@ -259,19 +271,29 @@ class Linter:
             rule_options=self.rule_options,
             text=source.text,
         )
+        engine_rules = [r for r in rules if r.ENGINE_RULE]
+        rules = [r for r in rules if not r.ENGINE_RULE]
         if self.prefilter:
             rules = [r for r in rules if _could_fire(r, context)]
-        if not rules and (not self.syntax_enabled or _parses(source.text, facts)):
-            # No rule can fire and CPython parses the file: LibCST has nothing to do.
+        if engine_rules:
+            result.diagnostics.extend(self._suppression_diagnostics(source, engine_rules))
+        if not rules:
+            # No rule can fire: LibCST has nothing to do; only CPython's verdict on the syntax.
+            error = _syntax_error(source, facts) if self.syntax_enabled else None
+            if error is not None:
+                result.diagnostics.append(self._syntax_diagnostic(source.path, error[1][0], error[1][1], error[0]))
+            return result
+        if facts.syntax_error is not None:
+            # CPython cannot compile it either. Its message and position read better, and
+            # LibCST must not see what broke ast: inputs that exhaust ast's recursion limit
+            # (a 20,000-term expression) crash LibCST's native parser.
+            line, col = facts.syntax_error_at
+            result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
             return result
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as exc:
-            if facts.syntax_error is not None:  # CPython's own message and position read better
-                line, col = facts.syntax_error_at
-                diag = self._syntax_diagnostic(source.path, line, col, facts.syntax_error)
-            else:
-                diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
+            diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
             result.diagnostics.append(diag)
             return result
         except (RecursionError, MemoryError) as exc:
@@ -305,6 +327,30 @@ class Linter:
         for inst in instances:
             inst._metadata = {p: resolved[p] for p in inst.METADATA_DEPENDENCIES}
 
+    def _suppression_diagnostics(self, source: SourceFile, engine_rules: list[type[LintRule]]) -> list[Diagnostic]:
+        """Findings about the suppression comments themselves (SSOT101)."""
+        out: list[Diagnostic] = []
+        missing_reason = next((r for r in engine_rules if r.code == MISSING_REASON), None)
+        if missing_reason is None:
+            return out
+        for s in parse_suppressions(source.text).all():
+            if s.reason is None:
+                start = Position(s.line, s.column)
+                out.append(
+                    Diagnostic(
+                        code=missing_reason.code,
+                        rule=missing_reason.name,
+                        message=f"suppression `{s.text}` gives no reason; add one after ` -- `",
+                        path=source.path,
+                        range=Range(start, Position(s.line, s.column + len(s.text))),
+                        severity=self.severity_of(missing_reason),
+                        url=missing_reason.url(),
+                        statement_line=s.line,
+                        snippet=s.text,
+                    )
+                )
+        return out
+
     def _syntax_diagnostic(self, path: str, line: int, column: int, message: str) -> Diagnostic:
         rule = self.all_rules.by_code(INVALID_SYNTAX)
         first = message.strip().splitlines()[0] if message.strip() else "invalid syntax"
@@ -336,7 +382,7 @@ class Linter:
         self, module: cst.Module, source: SourceFile, reports: list[Report], result: FileResult
     ) -> list[Diagnostic]:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        suppressions = parse_suppressions(source.text)
+        suppressions: Suppressions = parse_suppressions(source.text)
         out = []
         for rep in reports:
             try:
@@ -346,7 +392,7 @@ class Linter:
             except Exception as exc:  # a rule that reported a foreign node, or a bad fix
                 result.errors.append(_rule_error(rep.rule, source.path, exc))
                 continue
-            if is_suppressed(suppressions, rep.rule.code, rng.start.line, stmt_line):
+            if suppressions.is_suppressed(rep.rule.code, rng.start.line, stmt_line):
                 continue
             out.append(
                 Diagnostic(
@@ -452,7 +498,7 @@ class Linter:
         use_findings = cache.enabled and not fix and stdin is None
         tool = tool_fingerprint([sys.modules[r.__module__] for r in self.all_rules.rules if r.__module__ in sys.modules])
         manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
-        project = Project(files, overrides, cache, manifest.edges if use_findings else None)
+        project = Project(files, overrides, cache, manifest.edges if use_findings else None, self.config.max_file_bytes)
         run_key = self.run_key() if use_findings else ""
 
         per_file: dict[str, tuple[list[Diagnostic], list[InternalError]]] = {}
@@ -506,12 +552,21 @@ class Linter:
 
         diagnostics: list[Diagnostic] = []
         errors: list[InternalError] = []
+        texts: dict[str, str] = {}
         for target in targets:
-            diags, errs = per_file.get(target.relpath, ([], []))
+            rel = target.relpath
+            diags, errs = per_file.get(rel, ([], []))
             diagnostics.extend(diags)
             errors.extend(errs)
+            if diags:
+                fixed = next((o.fixed for o in outcomes if o.path == rel and o.changed), None)
+                src = project.source(rel)
+                if fixed is not None:
+                    texts[rel] = fixed
+                elif isinstance(src, SourceFile):
+                    texts[rel] = src.text
         diagnostics.sort(key=lambda d: d.sort_key)
-        return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes)
+        return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes, texts)
 
     def _entry_valid(self, entry: FindingsEntry, project: Project, run_key: str, rel: str) -> bool:
         try:
@@ -581,16 +636,16 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _parses(text: str, facts: Any) -> bool:
-    """Does CPython parse the file? (Uses the facts when they were extracted already.)"""
+def _syntax_error(source: SourceFile, facts: Any) -> tuple[str, tuple[int, int]] | None:
+    """CPython's syntax error in the file (message, position), or None when it parses.
+
+    Uses the facts when they were extracted already; otherwise only parses.
+    """
     real = facts.get() if isinstance(facts, LazyFacts) and facts.loaded else facts
     if isinstance(real, ModuleFacts):
-        return real.syntax_error is None
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+        return None if real.syntax_error is None else (real.syntax_error, real.syntax_error_at)
+    tree, error, at = parse_source(source.text, source.path)
+    return None if tree is not None else (error or "invalid syntax", at)
 
 
 def _could_fire(rule: type[LintRule], context: RuleContext) -> bool:

@@ -501,18 +501,28 @@ def _params(args: ast.arguments) -> list[Param]:
     return out
 
 
+def parse_source(source: str, path: str) -> tuple[ast.Module | None, str | None, tuple[int, int]]:
+    """``ast.parse`` the source: the tree, or None with CPython's message and 1-based position."""
+    try:
+        return ast.parse(source, filename=path), None, (1, 1)
+    except SyntaxError as exc:
+        return None, exc.msg, (exc.lineno or 1, exc.offset or 1)
+    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
+        return None, str(exc), (1, 1)
+    except RecursionError:
+        return None, "too deeply nested (exceeds Python's recursion limit)", (1, 1)
+    except MemoryError:
+        return None, "out of memory while parsing", (1, 1)
+
+
 def extract_facts(source: str, module: str, path: str, is_package: bool) -> ModuleFacts:
     """Extract the facts of one module. A module that does not parse has empty facts."""
     facts = ModuleFacts(module=module, path=path, is_package=is_package)
     facts.scopes[""] = Scope("module", "")
-    try:
-        tree = ast.parse(source, filename=path)
-    except SyntaxError as exc:
-        facts.syntax_error = exc.msg
-        facts.syntax_error_at = (exc.lineno or 1, exc.offset or 1)
-        return facts
-    except (ValueError, MemoryError, RecursionError) as exc:
-        facts.syntax_error = f"{type(exc).__name__}: {exc}"
+    tree, error, at = parse_source(source, path)
+    if tree is None:
+        facts.syntax_error = error
+        facts.syntax_error_at = at
         return facts
     visitor = _FactsVisitor(facts)
     visitor.scope_stack.append(facts.scopes[""])
@@ -520,6 +530,6 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
         for stmt in tree.body:
             visitor.visit(stmt)
     except RecursionError:
-        facts.syntax_error = "RecursionError: too deeply nested to analyse"
+        facts.syntax_error = "too deeply nested to analyse (exceeds Python's recursion limit)"
     facts.names = frozenset(visitor.names)
     return facts

@@ -7,15 +7,13 @@ decide a file without its facts at all.
 
 from __future__ import annotations
 
-import os
-import stat
 from typing import Callable
 
 from .cache import Cache, content_hash, digest
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
 from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
-from .source import MAX_FILE_BYTES, ReadError, SourceFile, source_from_bytes
+from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes
 
 UNREADABLE = "unreadable"
 
@@ -42,22 +40,6 @@ class LazyFacts:
         return getattr(self.get(), name)
 
 
-def _read_bytes(abspath: str) -> bytes:
-    try:
-        st = os.stat(abspath)
-    except OSError as exc:
-        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise ReadError("not a regular file")
-    if st.st_size > MAX_FILE_BYTES:
-        raise ReadError(f"file is too large ({st.st_size} bytes; limit {MAX_FILE_BYTES})")
-    try:
-        with open(abspath, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
-
-
 class Project:
     """Every Python file under the root (plus the targets), keyed by root-relative path."""
 
@@ -67,8 +49,10 @@ class Project:
         overrides: dict[str, str] | None,
         cache: Cache,
         edges: dict[str, tuple[str, list[tuple[str, str]]]] | None = None,
+        max_bytes: int = MAX_FILE_BYTES,
     ) -> None:
         self.cache = cache
+        self.max_bytes = max_bytes
         # rel -> (content hash, alias edges): kept in the findings cache, so the prefilter's
         # project-wide alias closure is recomputed without loading any facts.
         self.edges = edges if edges is not None else {}
@@ -98,7 +82,7 @@ class Project:
             data = self.overrides[rel].encode("utf-8")
         else:
             try:
-                data = _read_bytes(self.files[rel].abspath)
+                data = read_bytes(self.files[rel].abspath, self.max_bytes)
             except ReadError as exc:
                 self._sources[rel] = exc
                 self._hashes[rel] = UNREADABLE
