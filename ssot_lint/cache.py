@@ -19,16 +19,15 @@ truncated, of another format or another tool version is ignored and rebuilt.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 from . import __version__
 from .facts import ModuleFacts
+from .fixes import write_bytes_atomic
 
 FORMAT = 1
 _MAGIC = "ssot-lint-cache"
@@ -100,17 +99,7 @@ class Manifest:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_bytes_atomic(str(path), data, mode=0o644)
 
 
 class Cache:

@@ -79,16 +79,23 @@ def parses(text: str) -> bool:
 def write_atomic(source: SourceFile, text: str) -> None:
     """Write ``text`` back in the file's encoding, with its BOM and mode, atomically."""
     data = source.encode(text)
-    directory = os.path.dirname(source.abspath) or "."
     mode = os.stat(source.abspath).st_mode & 0o7777
+    write_bytes_atomic(source.abspath, data, mode=mode, fsync=True)
+
+
+def write_bytes_atomic(path: str, data: bytes, *, mode: int | None = None, fsync: bool = False) -> None:
+    """Write ``data`` to a temporary file next to ``path`` and rename it into place."""
+    directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix=".ssot-lint-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, source.abspath)
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -110,4 +117,4 @@ class FixOutcome:
         return self.fixed != self.original and self.failed is None
 
 
-__all__ = ["Fix", "FixOutcome", "apply_edits", "parses", "select_fixes", "write_atomic"]
+__all__ = ["Fix", "FixOutcome", "apply_edits", "parses", "select_fixes", "write_atomic", "write_bytes_atomic"]

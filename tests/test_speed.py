@@ -284,3 +284,29 @@ def test_a_dying_worker_does_not_hang_the_run(corpus):
     result = linter.run([str(corpus)])
     # Every file was linted again in the main process after the workers died.
     assert len(result.diagnostics) == len(result.files) and not result.errors
+
+
+def test_progress_bar_only_on_a_tty(monkeypatch):
+    import io
+
+    from ssot_lint.cli import _progress_bar
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with _progress_bar(delay=0) as progress:
+        assert progress is None  # not a terminal: no bar at all
+    tty = Tty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    monkeypatch.delenv("SSOT_LINT_NO_PROGRESS", raising=False)
+    with _progress_bar(delay=0) as progress:
+        progress(1, 10)
+        progress(5, 10)
+    assert "linting" in tty.getvalue() and "5/10" in tty.getvalue()
+    quiet = Tty()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    with _progress_bar(delay=60) as progress:
+        progress(1, 10)  # a run shorter than the delay shows nothing
+    assert quiet.getvalue() == ""
