@@ -310,3 +310,37 @@ def test_progress_bar_only_on_a_tty(monkeypatch):
     with _progress_bar(delay=60) as progress:
         progress(1, 10)  # a run shorter than the delay shows nothing
     assert quiet.getvalue() == ""
+
+
+def test_index_records_dependencies_also_through_memoised_lookups():
+    from ssot_lint.facts import extract_facts
+    from ssot_lint.index import ProjectIndex
+
+    sources = {
+        "a": "class Base:\n    def run(self):\n        pass\n",
+        "b": "from a import Base\n\nclass Mid(Base):\n    pass\n",
+        "x": "from b import Mid\n",
+        "y": "from b import Mid\n",
+        "lonely": "z = 1\n",
+    }
+    loads: list[str] = []
+
+    def loader(name: str):
+        loads.append(name)
+        return extract_facts(sources[name], name, f"{name}.py", False)
+
+    index = ProjectIndex(names=list(sources), loader=loader)
+    assert loads == []  # nothing is read before a lookup needs it
+    for mod in ("x", "y"):
+        index.start_recording()
+        target = index.resolve(mod, "", "Mid.run")
+        deps = index.stop_recording()
+        assert target is not None and target.fullname == "a.Base.run"
+        assert {"a", "b", mod} <= deps and "lonely" not in deps
+    assert "lonely" not in loads
+    index.start_recording()
+    index.subclasses(index.definition("a", "Base"))
+    assert "*" in index.stop_recording()  # a table over every module depends on all of them
+    index.start_recording()
+    index.subclasses(index.definition("a", "Base"))  # memoised: still recorded
+    assert "*" in index.stop_recording()
