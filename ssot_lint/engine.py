@@ -469,6 +469,15 @@ class Linter:
                 res, outcome = self.fix_source(sources[rel], facts[rel], index, unsafe_fixes)
                 if outcome is not None:
                     outcomes.append(outcome)
+                    if outcome.failed:
+                        rules_involved = sorted({d.code for d in res.diagnostics if d.fix is not None})
+                        errors.append(
+                            InternalError(
+                                "fix",
+                                f"{rel}: fixes not written: {outcome.failed} (rules: {', '.join(rules_involved)})",
+                                path=rel,
+                            )
+                        )
                     if outcome.changed and write and stdin is None:
                         try:
                             write_atomic(sources[rel], outcome.fixed)
