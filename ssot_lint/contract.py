@@ -272,7 +272,7 @@ class _Parsed:
     stamp: tuple
 
 
-_REFERENCE_CACHE: dict[tuple[str, str], tuple[_Parsed, "_Derived"]] = {}
+_REFERENCE_CACHE: dict[tuple[str, str, str], tuple[_Parsed, "_Derived"]] = {}
 
 
 def _parse_package(module: str, path: Path, root: Path) -> _Parsed:
@@ -410,7 +410,7 @@ class _Analyzer:
         self.index = index
         self.context_names = set(context_names)
         self.context_suffix = context_suffix  # bootstrap: any class named `*Context` is a context
-        self.param_names = {"ctx", "user_ctx"}
+        self.param_names = {"ctx", "user_ctx", "user_context"}
         for n in context_names:
             self.param_names |= name_variants(n)
         self.param_names.add("context")
@@ -796,7 +796,7 @@ def _reference_part(module: str, root: Path) -> tuple[_Parsed | None, _Derived, 
     path = find_module_file(module, root)
     if path is None:
         return None, _Derived(), None
-    key = (module, str(path.resolve()))
+    key = (module, str(path.resolve()), str(root.resolve()))
     cached = _REFERENCE_CACHE.get(key)
     if cached is not None and _stamp_valid(cached[0].stamp):
         return cached[0], cached[1], str(path)
