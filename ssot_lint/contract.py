@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .config import Config
-from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, CallFact, DefInfo, ModuleFacts, extract_facts
+from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, CallFact, DefInfo, ModuleFacts, extract_facts
 from .index import Definition, ProjectIndex
 
 REFERENCE = "reference"
@@ -135,23 +135,40 @@ class Contract:
     module_path: str | None = None  # where it was found (None: not found)
     warnings: list[str] = field(default_factory=list)
 
+    # Lookups by bare and dotted name; rebuilt when an entry list changes.
+    def _lookup(self, entries: list) -> tuple[dict[str, list], dict[str, list]]:
+        key = (id(entries), len(entries), id(entries[-1]) if entries else 0)
+        cache = self.__dict__.setdefault("_lookups", {})
+        hit = cache.get(key)
+        if hit is None:
+            bare: dict[str, list] = {}
+            dotted: dict[str, list] = {}
+            for e in entries:
+                (dotted if "." in e.name else bare).setdefault(e.name, []).append(e)
+            hit = cache[key] = (bare, dotted)
+        return hit
+
+    def _matching(self, entries: list, definition: Definition) -> list:
+        bare, dotted = self._lookup(entries)
+        found = bare.get(definition.qualname, []) + dotted.get(definition.fullname, [])
+        if len(found) > 1:  # keep the contract's order (reference, config, inferred)
+            order = {id(e): i for i, e in enumerate(entries)}
+            found.sort(key=lambda e: order[id(e)])
+        return found
+
     def notifier_entry(self, definition: Definition) -> NotifierClass | None:
-        for entry in self.notifier_classes:
-            if entry.matches(definition):
-                return entry
-        return None
+        found = self._matching(self.notifier_classes, definition)
+        return found[0] if found else None
 
     def is_notifier_param(self, name: str) -> bool:
         return any(p.name == name for p in self.notifier_params)
 
     def managed_entries(self, definition: Definition) -> list[ManagedClass]:
-        return [entry for entry in self.managed if entry.matches(definition)]
+        return self._matching(self.managed, definition)
 
     def managed_entry(self, definition: Definition) -> ManagedClass | None:
-        for entry in self.managed:
-            if entry.matches(definition):
-                return entry
-        return None
+        found = self._matching(self.managed, definition)
+        return found[0] if found else None
 
     def allowed_modules(self, definition: Definition) -> tuple[str, ...]:
         """Every module glob where ``definition`` may be constructed (besides its own module)."""
@@ -171,13 +188,14 @@ class Contract:
         """A JSON-ready view (``ssot-lint contract --format json``)."""
 
         def entry(obj: object) -> dict:
-            d = dict(obj.__dict__)
-            for k, v in list(d.items()):
-                if isinstance(v, tuple):
-                    d[k] = [m.__dict__ if isinstance(m, NotifierMethod) else m for m in v]
-                    if d[k] and isinstance(v[0], NotifierMethod):
-                        d[k] = [{"name": m.name, "is_async": m.is_async, "params": list(m.params)} for m in v]
-            return d
+            out: dict = {}
+            for k, v in vars(obj).items():
+                if k == "methods":
+                    v = [{"name": m.name, "is_async": m.is_async, "params": list(m.params)} for m in v]
+                elif isinstance(v, tuple):
+                    v = list(v)
+                out[k] = v
+            return out
 
         return {
             "module": self.module,
@@ -876,13 +894,14 @@ def _derive_reference(module: str, parsed: _Parsed) -> _Derived:
 
 
 def _managed_defs(index: ProjectIndex, managed: list[ManagedClass]) -> list[Definition]:
+    probe = Contract(managed=managed)
     out = []
     for fa in index.modules.values():
         for q, info in fa.defs.items():
             if info.kind != CLASS:
                 continue
             d = Definition(fa.module, q, info)
-            if any(m.matches(d) for m in managed):
+            if probe.managed_entry(d) is not None:
                 out.append(d)
     return out
 
@@ -974,12 +993,10 @@ def _infer(contract: Contract, index: ProjectIndex, is_test: Callable[[str], boo
     paths = {name: fa.path for name, fa in index.modules.items()}
     an = _Analyzer(index, {x.name for x in contract.contexts}, lambda m: paths.get(m, m))
     factories = list(an.factory_candidates(index.modules.values(), is_test))
-    if not factories:
-        return
-    known = list(contract.managed)
+    known = Contract(managed=list(contract.managed))
 
     def already(d: Definition) -> bool:
-        return any(m.matches(d) for m in known)
+        return known.managed_entry(d) is not None
 
     def allowed_for(fn: Definition) -> tuple[str, ...]:
         return (fn.module,) + globs
@@ -992,6 +1009,7 @@ def _infer(contract: Contract, index: ProjectIndex, is_test: Callable[[str], boo
     # notifier-carrying constructor parameters of the project's managed classes.
     protocols = [n for n in contract.notifier_classes if n.protocol and n.methods]
     proto_methods = [(p, {m.name for m in p.methods}) for p in protocols]
+    proto_methods = [(p, names) for p, names in proto_methods if names]
     managed_defs = _managed_defs(index, contract.managed)
     have_notifiers = {n.name for n in contract.notifier_classes}
     for fa in index.modules.values():
@@ -1000,8 +1018,11 @@ def _infer(contract: Contract, index: ProjectIndex, is_test: Callable[[str], boo
         for q, info in fa.defs.items():
             if info.kind != CLASS:
                 continue
+            members = set(info.members)
+            if not info.bases and not any(names <= members for _, names in proto_methods):
+                continue  # cheap: a class without bases defines every method in its own body
             d = Definition(fa.module, q, info)
-            if any(n.matches(d) for n in contract.notifier_classes):
+            if contract.notifier_entry(d) is not None:
                 continue
             methods = _methods(index, d)
             for proto, names in proto_methods:
@@ -1009,7 +1030,7 @@ def _infer(contract: Contract, index: ProjectIndex, is_test: Callable[[str], boo
                     contract.notifier_classes.append(
                         NotifierClass(
                             d.fullname,
-                            tuple(_notifier_method(methods[n]) for n in names if n in methods),
+                            tuple(_notifier_method(methods[m.name]) for m in proto.methods),
                             INFERRED,
                             an.where(d.module, info.line),
                             implements=proto.name,

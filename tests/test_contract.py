@@ -512,3 +512,20 @@ def test_contract_module_is_parsed_not_imported(tmp_path, where):
     finally:
         sys.path.pop(0)
     assert not marker.exists() and "trapped" not in sys.modules
+
+
+def test_project_classes_implementing_the_notifier_protocol_are_inferred_notifiers():
+    methods = "".join(
+        f"    async def {name}(self, agent_name, **kw):\n        pass\n"
+        for name in ("agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed")
+    )
+    code = (
+        "class SlackNotifier:\n" + methods + "    def agent_error(self, agent_name, error):\n        pass\n\n\n"
+        "class HalfNotifier:\n    async def agent_started(self, agent_name):\n        pass\n"
+    )
+    contract = contract_for({"app/__init__.py": "", "app/slack.py": code})
+    inferred_notifiers = [n for n in contract.notifier_classes if n.origin == INFERRED]
+    assert [(n.name, n.source, n.implements) for n in inferred_notifiers] == [
+        ("app.slack.SlackNotifier", "app/slack.py:1", "WebSocketNotifier")
+    ]
+    assert [(m.name, m.is_async) for m in inferred_notifiers[0].methods][-1] == ("agent_error", False)
