@@ -48,7 +48,11 @@ class DirectConstruction(LintRule):
     Test code is not checked by default.
 
     Which classes are managed, and where construction is allowed, comes from the
-    contract (`ssot-lint contract` prints it).
+    contract (`ssot-lint contract` prints it): the classes the reference factory
+    builds (`contract.module`), those listed in `contract.managed`, and those your
+    own per-user factories return (`create_*` / `*_for_user` functions and
+    `*Factory` methods taking the user context), which may then be built only in
+    that factory's module.
 
     ## Why is this bad?
     A factory-managed object built directly skips what the factory guarantees: a

@@ -945,10 +945,14 @@ def build_contract(
     c = config.contract
     root = config.root
     contract = Contract(module=c.module, factory_internal_methods=tuple(c.factory_internal_methods))
-    _, ref, found = _reference_part(c.module, root) if c.module else (None, _Derived(), None)
+    parsed, ref, found = _reference_part(c.module, root) if c.module else (None, _Derived(), None)
     if c.module and found is None:
         contract.warnings.append(f"contract module '{c.module}' not found under {root} or on sys.path")
     contract.module_path = _display(Path(found), root) if found else None
+    parsed_top = parsed.index.get_module(c.module) if parsed is not None else None
+    if parsed_top is not None and parsed_top.syntax_error:
+        line = parsed_top.syntax_error_at[0]
+        contract.warnings.append(f"{contract.module_path}:{line}: contract module cannot be parsed: {parsed_top.syntax_error}")
     contract.contexts = list(ref.contexts)
     contract.managed = list(ref.managed)
     contract.entry_points = list(ref.entry_points)

@@ -529,3 +529,13 @@ def test_project_classes_implementing_the_notifier_protocol_are_inferred_notifie
         ("app.slack.SlackNotifier", "app/slack.py:1", "WebSocketNotifier")
     ]
     assert [(m.name, m.is_async) for m in inferred_notifiers[0].methods][-1] == ("agent_error", False)
+
+
+def test_unparsable_contract_module_is_a_one_line_warning(tmp_path):
+    files = {"team/__init__.py": "", "team/factory.py": "def create_for_user(ctx:\n"}
+    root = write(tmp_path, files, "[tool.ssot-lint.contract]\nmodule = 'team.factory'\n")
+    contract = build_contract(load_config(root))
+    assert contract.managed == [] and len(contract.warnings) == 1
+    assert contract.warnings[0].startswith("team/factory.py:1: contract module cannot be parsed: ")
+    proc = run_cli("contract", "--root", str(tmp_path / "missing"))
+    assert proc.returncode == 2 and proc.stderr.decode().strip().endswith("missing: no such directory")
