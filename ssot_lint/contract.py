@@ -426,13 +426,16 @@ class _Analyzer:
         context_suffix: bool = False,
     ) -> None:
         self.index = index
-        self.context_names = set(context_names)
         self.context_suffix = context_suffix  # bootstrap: any class named `*Context` is a context
-        self.param_names = {"ctx", "user_ctx", "user_context"}
-        for n in context_names:
-            self.param_names |= name_variants(n)
-        self.param_names.add("context")
+        self.set_contexts(context_names)
         self.display = display
+
+    def set_contexts(self, names: set[str]) -> None:
+        """The context classes; parameters named like them (`user_execution_context`, `context`, `ctx`) count too."""
+        self.context_names = set(names)
+        self.param_names = {"ctx", "user_ctx", "user_context", "context"}
+        for n in names:
+            self.param_names |= name_variants(n)
         self._memo: dict[tuple[str, str], list[_Built]] = {}
 
     # --- contexts -----------------------------------------------------------------
@@ -856,9 +859,8 @@ def _derive_reference(module: str, parsed: _Parsed) -> _Derived:
         cls = an.context_class_of(f, param) if param else None
         if cls is not None and cls.info.name not in contexts:
             contexts[cls.info.name] = ContextClass(cls.info.name, REFERENCE, an.where(cls.module, cls.info.line), cls.module)
-    an.context_names = set(contexts) or {"UserExecutionContext"}
     an.context_suffix = False
-    an._memo.clear()
+    an.set_contexts(set(contexts) or {"UserExecutionContext"})
 
     def allowed_for(fn: Definition) -> tuple[str, ...]:
         last = fn.module.rsplit(".", 1)[-1]
