@@ -288,6 +288,66 @@ def rules_cmd(fmt: str) -> None:
         click.echo(f"{r.code}  {r.name:<28} {state}  {r.default_severity:<7}  {r.summary}")
 
 
+@main.command("contract")
+@click.option("--root", type=click.Path(file_okay=False), help="Project root (default: nearest pyproject.toml/setup.cfg/.git).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or ssot-lint.toml).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def contract_cmd(root: str | None, config_file: str | None, fmt: str) -> None:
+    """Print the merged contract: reference module, config and inferred entries, with origins.
+
+    The linted code is parsed, never imported.
+    """
+    if root is not None and not os.path.isdir(root):
+        raise UsageFailure(f"{root}: no such directory")
+    linter, _ = make_linter((), root, config_file, None, None)
+    linter.build_index(linter.discover([str(linter.root)]))
+    contract = linter.contract
+    if fmt == "json":
+        click.echo(json.dumps({"root": str(linter.root), **contract.to_dict()}, indent=2))
+        return
+    click.echo(format_contract(contract, str(linter.root)))
+
+
+def format_contract(contract, root: str) -> str:
+    """The contract as text, one entry per line: what, origin, source file:line."""
+    lines = [f"root: {root}"]
+    where = contract.module_path or "not found"
+    lines.append(f"reference module: {contract.module or '(none)'} ({where})")
+    for w in contract.warnings:
+        lines.append(f"warning: {w}")
+
+    def row(name: str, origin: str, source: str | None, detail: str = "") -> str:
+        return f"  {name:<58} {origin:<9} {source or '-'}" + (f"\n      {detail}" if detail else "")
+
+    lines.append("\ncontext classes:")
+    lines += [row(c.name, c.origin, c.source) for c in contract.contexts]
+    lines.append("\nmanaged classes (construct only through the factory):")
+    for m in contract.managed:
+        detail = f"allowed in: {', '.join(m.allowed_in) or '(own module only)'}"
+        if m.factory:
+            detail += f"; built by {m.factory} ({m.role})"
+        if m.ignored_factories:
+            detail += f"; outranked: {', '.join(m.ignored_factories)}"
+        lines.append(row(m.name, m.origin, m.source, detail))
+    lines.append("\nfactory entry points:")
+    for e in contract.entry_points:
+        name = f"{e.module + '.' if e.module else ''}{e.owner + '.' if e.owner else ''}{e.method}"
+        detail = ("async; " if e.is_async else "") + (f"returns {', '.join(e.returns)}" if e.returns else "")
+        lines.append(row(name, e.origin, e.source, detail.strip("; ")))
+    lines.append("\nnotifier classes:")
+    for n in contract.notifier_classes:
+        kind = "protocol" if n.protocol else (f"implements {n.implements}" if n.implements else "")
+        methods = ", ".join(f"{'async ' if m.is_async else ''}{m.name}" for m in n.methods)
+        detail = "; ".join(x for x in (kind, methods) if x)
+        lines.append(row(n.name, n.origin, n.source, detail))
+    lines.append("\nnotifier parameters:")
+    for p in contract.notifier_params:
+        detail = " ".join(x for x in (f"in {p.owner}" if p.owner else "", f": {p.annotation}" if p.annotation else "") if x)
+        lines.append(row(p.name, p.origin, p.source, detail))
+    lines.append("\nfactory-internal methods: " + (", ".join(contract.factory_internal_methods) or "(none)"))
+    return "\n".join(lines)
+
+
 @main.command()
 @click.argument("code")
 def explain(code: str) -> None:
