@@ -27,12 +27,13 @@ from typing import Any, Callable, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol.language_server import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from . import __version__
 from .config import ConfigError
 from .diagnostics import Diagnostic, InternalError
-from .discovery import find_root
+from .discovery import ROOT_MARKERS, find_root
 from .editing import UTF16, TextEdit, TextLines, apply_change, minimal_edit, suppression_edit
 from .engine import INVALID_SYNTAX
 from .registry import LoadedRules, RuleLoadError, load_rules
@@ -83,9 +84,29 @@ class _Outcome:
     problem: str | None = None  # a configuration or rule-pack error, shown once
 
 
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol, minus its own handling of document changes.
+
+    pygls applies incremental changes to its copy of a document with ``str.splitlines``,
+    which also breaks lines at form feed, U+2028 and friends, and clamps the change's
+    positions *in place*, so the handler would receive altered ranges.  The server keeps
+    its own documents (``Document``, ``editing.apply_change``) and needs neither.
+    """
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        if (user_handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield user_handler, (params,), None
+
+
 class SsotLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("ssot-lint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "ssot-lint",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=_Protocol,
+        )
         self.documents: dict[str, Document] = {}
         self.linted: dict[str, Linted] = {}
         self.pending: dict[str, asyncio.Task] = {}
@@ -137,7 +158,8 @@ class SsotLanguageServer(LanguageServer):
 
     def _workspace_for(self, path: Path) -> Workspace:
         """The warm workspace of ``path``'s project root; rebuilt when its pyproject.toml changes."""
-        root = find_root(str(path))
+        # A file outside any project is its own project (never the server's working directory).
+        root = find_root(str(path), fallback=path.parent)
         stamp = _config_stamp(root)
         cached = self.workspaces.get(root)
         if cached is not None and cached[0] == stamp:
@@ -152,13 +174,14 @@ class SsotLanguageServer(LanguageServer):
             self.workspaces.pop(root, None)
             raise ConfigError(str(exc)) from None
         self.problems.pop(root, None)
-        workspace = Workspace(linter)
-        if cached is not None:  # keep the open buffers of the previous configuration
-            for rel in cached[1].buffers:
+        # A file outside any project is linted on its own, without indexing its folder.
+        workspace = Workspace(linter, index_project=any((root / m).exists() for m in ROOT_MARKERS))
+        workspace.load()
+        if cached is not None:  # the configuration changed: keep the open buffers
+            for rel in sorted(cached[1].buffers):
                 src = cached[1].sources.get(rel)
                 if src is not None:
                     workspace.update_buffer(rel, src.text)
-        workspace.load()
         self.workspaces[root] = (stamp, workspace)
         return workspace
 
@@ -239,6 +262,9 @@ class SsotLanguageServer(LanguageServer):
             return None
         snapshot = Document(doc.uri, doc.path, doc.text, doc.version, doc.language_id)
         outcome = await self.run_engine(self._lint_sync, snapshot)
+        if outcome.facts_changed and outcome.linted.root is not None:
+            # Even when this result is stale: the other open documents saw the change.
+            self.relint_others(outcome.linted.root, exclude=uri)
         current = self.documents.get(uri)
         if current is None or current.version != snapshot.version or current.text != snapshot.text:
             return None  # edited or closed meanwhile: a newer lint is on its way
@@ -250,9 +276,9 @@ class SsotLanguageServer(LanguageServer):
             self.log_message(f"ssot-lint: {err.message}", types.MessageType.Error)
         if outcome.problem and outcome.problem not in self.shown_problems:
             self.shown_problems.add(outcome.problem)
-            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"ssot-lint: {outcome.problem}"))
-        if outcome.facts_changed and outcome.linted.root is not None:
-            self.relint_others(outcome.linted.root, exclude=uri)
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"ssot-lint: {outcome.problem}")
+            )
         return outcome.linted
 
     def relint_others(self, root: Path, exclude: str | None = None) -> None:

@@ -70,7 +70,9 @@ def buffer_source(relpath: str, abspath: str, text: str) -> SourceFile:
 class Workspace:
     """The sources, facts and index of one project root, kept between lints."""
 
-    def __init__(self, linter: Linter) -> None:
+    def __init__(self, linter: Linter, *, index_project: bool = True) -> None:
+        # ``index_project=False``: a loose file outside any project; only open buffers are indexed.
+        self.index_project = index_project
         self.linter = linter
         self.root: Path = linter.root
         self.sources: dict[str, SourceFile] = {}
@@ -87,8 +89,11 @@ class Workspace:
     def load(self) -> None:
         """Read and index every module under the root (once; buffers already set are kept)."""
         buffers = {rel: self.sources[rel] for rel in self.buffers if rel in self.sources}
-        _index, sources, facts, read_errors = self.linter.build_index([])
-        self.sources, self.facts, self.read_errors = sources, facts, read_errors
+        if self.index_project:
+            _index, sources, facts, read_errors = self.linter.build_index([])
+            self.sources, self.facts, self.read_errors = sources, facts, read_errors
+        else:
+            self.sources, self.facts, self.read_errors = {}, {}, {}
         for rel, src in buffers.items():
             self._store(rel, src)
         self._index = None
@@ -167,11 +172,13 @@ class Workspace:
         self.buffers.discard(relpath)
         if not self.loaded:
             return False
+        if not self.index_project:
+            return self._forget(relpath)
         return self._reload_from_disk(relpath)
 
     def file_changed(self, relpath: str) -> bool:
         """A file changed, appeared or disappeared on disk; open buffers keep priority."""
-        if not self.loaded or relpath in self.buffers:
+        if not self.loaded or relpath in self.buffers or not self.index_project:
             return False
         return self._reload_from_disk(relpath)
 

@@ -130,7 +130,7 @@ async def wait_for(client: LanguageClient, uri: str, predicate, timeout: float =
         if diags is not None and predicate(list(diags)):
             return list(diags)
         if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for diagnostics of {uri}; last: {diags}")
+            raise AssertionError(f"timed out waiting for diagnostics of {uri}; last: {diags}; log: {client.log_messages}")
         await asyncio.sleep(0.02)
 
 
@@ -360,3 +360,24 @@ async def test_config_error_is_shown_once_then_fixed(client: LanguageClient, tmp
     client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     (diag,) = await wait_for(client, uri, lambda d: len(d) == 1)
     assert diag.code == "SSOT001"
+
+
+async def test_form_feed_and_crlf_lines_with_incremental_edits(client: LanguageClient, tmp_path: Path):
+    # "\f" and "\u2028" do not end lines in LSP (str.splitlines would split on them).
+    root = make_project(tmp_path, PROJECT)
+    path = root / "app/paged.py"
+    text = "from app.agents import ExecutionEngine\r\n\x0c\r\ns = '\u2028'\r\nx = ExecutionEngine(1, 2, 3)\r\n"
+    path.write_text(text, encoding="utf-8", newline="")
+    uri, _ = open_doc(client, path, text=text)
+    (diag,) = await wait_for(client, uri, lambda d: len(d) == 1)
+    assert (diag.range.start.line, diag.range.start.character) == (3, 4)
+    (suppress,) = [a for a in await actions_at(client, uri, diag.range, [diag]) if a.title.startswith("Suppress")]
+    (edit,) = edits_of(suppress, uri)
+    assert (edit.range.start.line, edit.range.start.character, edit.new_text) == (3, 28, "  # noqa: SSOT001")
+    change_doc(client, uri, 2, [edit])
+    await wait_for(client, uri, lambda d: d == [])
+    # Undo it with an incremental edit: the finding comes back at the same place.
+    end = types.Position(3, 28 + len("  # noqa: SSOT001"))
+    change_doc(client, uri, 3, [types.TextEdit(range=types.Range(edit.range.start, end), new_text="")])
+    (again,) = await wait_for(client, uri, lambda d: len(d) == 1)
+    assert again.range == diag.range

@@ -113,3 +113,12 @@ def test_config_errors_are_one_line(tmp_path, rules):
     with pytest.raises(ConfigError) as exc:
         load_linter(tmp_path, rules)
     assert "\n" not in str(exc.value) and "pyproject.toml" in str(exc.value)
+
+
+def test_loose_file_outside_a_project_indexes_only_buffers(tmp_path, rules):
+    (tmp_path / "sibling.py").write_text("x = 1\n")
+    ws = Workspace(load_linter(tmp_path, rules), index_project=False)
+    ws.update_buffer("loose.py", "import os\n")
+    assert ws.lint("loose.py").diagnostics == []
+    assert set(ws.facts) == {"loose.py"}
+    assert ws.close_buffer("loose.py") is True and ws.facts == {}
