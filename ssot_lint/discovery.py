@@ -159,10 +159,11 @@ def find_root(first_path: str | None, fallback: Path | None = None) -> Path:
 
     Without one: ``fallback`` if given, else the working directory.
     """
-    start = Path(first_path or ".").resolve()
+    # abspath, not resolve(): a symlink loop must not raise, and links are not followed.
+    start = Path(os.path.abspath(first_path or "."))
     if not start.is_dir():
         start = start.parent
     for d in [start, *start.parents]:
         if any((d / marker).exists() for marker in ROOT_MARKERS):
             return d
-    return fallback if fallback is not None else Path.cwd().resolve()
+    return fallback if fallback is not None else Path(os.getcwd())

@@ -183,7 +183,7 @@ def suppression_edit(text: str, diagnostic: Diagnostic) -> TextEdit | None:
     if diagnostic.statement_line is not None and diagnostic.statement_line not in candidates:
         candidates.append(diagnostic.statement_line)
     lines = TextLines(text)
-    suppressions = parse_suppressions(text)
+    suppressions = parse_suppressions(text).by_line
     for line in candidates:
         for sup in suppressions.get(line, ()):
             if sup.covers(code):
@@ -191,6 +191,7 @@ def suppression_edit(text: str, diagnostic: Diagnostic) -> TextEdit | None:
         for sup in suppressions.get(line, ()):
             if sup.codes is None:
                 continue
+            # Only the directive is replaced: a reason after ` -- ` stays as written.
             codes = ", ".join((*sup.codes, code))
             start = lines.offset(Position(line, sup.column))
             replacement = f"# noqa: {codes}" if sup.kind == "noqa" else f"# ssot-lint: ignore[{codes}]"

@@ -304,6 +304,13 @@ class SsotLanguageServer(LanguageServer):
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
 
     # --- code actions ------------------------------------------------------------------------------
+    def suppressible(self, code: str) -> bool:
+        """Syntax errors and findings about suppression comments cannot be suppressed by a comment."""
+        if code == INVALID_SYNTAX:
+            return False
+        rule = self.rules.by_code(code) if self.rules is not None else None
+        return rule is None or not getattr(rule, "ENGINE_RULE", False)
+
     def workspace_edit(self, doc: Document, lines: TextLines, edits: list[TextEdit]) -> types.WorkspaceEdit:
         text_edits = [types.TextEdit(range=self.offsets_range(lines, e.start, e.end), new_text=e.content) for e in edits]
         caps = self.client_capabilities
@@ -346,7 +353,7 @@ class SsotLanguageServer(LanguageServer):
                             is_preferred=d.fix.safe,
                         )
                     )
-                if d.code == INVALID_SYNTAX or (d.range.start.line, d.code) in suppressed:
+                if not self.suppressible(d.code) or (d.range.start.line, d.code) in suppressed:
                     continue
                 edit = suppression_edit(doc.text, d)
                 if edit is not None:

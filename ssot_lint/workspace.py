@@ -52,9 +52,12 @@ def load_linter(
     config_file: str | None = None,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
+    *,
+    require_reason: bool = False,
 ) -> Linter:
     """A ``Linter`` for ``root`` with its configuration; raises ``ConfigError`` (one line)."""
     config = load_config(root, config_file)
+    config.require_reason = config.require_reason or require_reason
     validate_codes(config, rules.codes, {"--select": select or [], "--ignore": ignore or []})
     validate_rule_options(config, rules)
     return Linter(config, rules, select=select, ignore=ignore)

@@ -110,12 +110,15 @@ def test_suppression_avoids_lines_inside_strings_and_continuations():
 
 
 def test_suppressed_text_is_really_suppressed():
-    from ssot_lint.suppress import is_suppressed, parse_suppressions
+    from ssot_lint.suppress import parse_suppressions
 
-    text = "x = f()  # noqa: SSOT003\n"
+    text = "x = f()  # noqa: SSOT003 -- legacy path\n"
     fixed = _apply(text, suppression_edit(text, _diag(1)))
-    assert is_suppressed(parse_suppressions(fixed), "SSOT001", 1, None)
-    assert is_suppressed(parse_suppressions(fixed), "SSOT003", 1, None)
+    assert fixed == "x = f()  # noqa: SSOT003, SSOT001 -- legacy path\n"
+    (sup,) = parse_suppressions(fixed).all()
+    assert sup.reason == "legacy path"
+    assert parse_suppressions(fixed).is_suppressed("SSOT001", 1)
+    assert parse_suppressions(fixed).is_suppressed("SSOT003", 1)
 
 
 def test_server_without_pygls_exits_2_with_one_line():
