@@ -191,7 +191,7 @@ class Workspace:
         if not relpath.endswith((".py", ".pyi")) or not path.is_file() or self.is_excluded(relpath):
             return self._forget(relpath)
         try:
-            source = read_source(str(path), relpath)
+            source = read_source(str(path), relpath, self.linter.config.max_file_bytes)
         except ReadError as exc:
             changed = self._forget(relpath)
             self.read_errors[relpath] = str(exc)

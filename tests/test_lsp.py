@@ -263,6 +263,18 @@ async def test_utf16_columns_and_warm_cross_module_edits(client: LanguageClient,
     (back,) = await wait_for(client, use_uri, lambda d: len(d) == 1)
     assert back.range.start.line == 4
 
+    # A closed module changes on disk (a checkout): the watched-files notification re-reads it.
+    (registration,) = client.registrations
+    assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    assert {"globPattern": "**/*.py"} in registration.register_options["watchers"]
+    (root / "app/compat.py").write_text("Engine = object\n", encoding="utf-8")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=(root / "app/compat.py").as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    await wait_for(client, use_uri, lambda d: d == [])
+
     # Typing in the handler: a debounced relint of the new text.
     replace_all(client, uri, 2, text.replace("ExecutionEngine(ctx", "make_engine(ctx"))
     await wait_for(client, uri, lambda d: d == [])
