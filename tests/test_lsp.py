@@ -145,6 +145,12 @@ def open_doc(client: LanguageClient, path: Path, text: str | None = None, versio
     return uri, text
 
 
+def open_module(client: LanguageClient, root: Path, text: str) -> str:
+    """Open ``mod.py`` with ``text`` in a one-module project at ``root``."""
+    make_project(root, {"pyproject.toml": "[project]\nname = 'x'\n", "mod.py": text})
+    return open_doc(client, root / "mod.py")[0]
+
+
 def change_doc(client: LanguageClient, uri: str, version: int, edits: list[types.TextEdit]) -> None:
     """Send edits as incremental changes (last first, so earlier ranges stay valid)."""
     ordered = sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True)
@@ -294,11 +300,8 @@ async def test_utf8_positions_when_the_client_prefers_them(neovim: LanguageClien
 
 
 async def test_quick_fix_and_fix_all(fixer: LanguageClient, tmp_path: Path):
-    root = make_project(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n"})
-    path = root / "mod.py"
     text = 's = "😀"; print(s)\nif s:\n    pass\nprint(s, s)\n'
-    path.write_text(text, encoding="utf-8")
-    uri, _ = open_doc(fixer, path)
+    uri = open_module(fixer, tmp_path, text)
     diags = await wait_for(fixer, uri, lambda d: len(d) == 3)
     by_code = sorted((d.code, d.range.start.line, d.range.start.character) for d in diags)
     # `print` after one astral character: UTF-16 character 10, code point 9.
@@ -337,11 +340,8 @@ async def test_quick_fix_and_fix_all(fixer: LanguageClient, tmp_path: Path):
 
 
 async def test_unsafe_fixes_option(unsafe_fixer: LanguageClient, tmp_path: Path):
-    root = make_project(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n"})
-    path = root / "mod.py"
     text = "if True:\n    pass  # noqa: TST901\n"
-    path.write_text(text, encoding="utf-8")
-    uri, _ = open_doc(unsafe_fixer, path)
+    uri = open_module(unsafe_fixer, tmp_path, text)
     (diag,) = await wait_for(unsafe_fixer, uri, lambda d: len(d) == 1)
     actions = await actions_at(unsafe_fixer, uri, diag.range, [diag])
     unsafe = next(a for a in actions if a.title == "Replace `pass` with `...` (TST902) [unsafe]")
