@@ -1,4 +1,4 @@
-"""The command line: ``ssot-lint check | rules | explain``.
+"""The command line: ``ssot-lint check | rules | explain | server``.
 
 Exit codes: 0 nothing found; 1 findings; 2 usage, configuration or internal error.
 """

@@ -3,7 +3,8 @@
 Run as a script by tests/test_lsp.py: the real server on stdio, with ``TST901``
 added to the loaded rules.  ``TST901 print-call`` flags ``print(...)`` and its safe fix
 renames the callee to ``log``; ``TST902 pass-statement`` flags ``pass`` with an unsafe
-fix that deletes it (to exercise the ``unsafeFixes`` option).
+fix that deletes it (to exercise the ``unsafeFixes`` option); ``TST903 crashes`` raises
+on the name ``crash_the_rule``.
 """
 
 from __future__ import annotations
@@ -54,8 +55,19 @@ class PassStatement(LintRule):
         self.report(node, "`pass`", fix=CstFix("Replace `pass` with `...`", [(node, "...")], safe=False))
 
 
+class Crashes(LintRule):
+    __doc__ = _DOCS
+    code = "TST903"
+    name = "crashes"
+    summary = "raises on `crash_the_rule`"
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == "crash_the_rule":
+            raise RuntimeError("boom")
+
+
 def _rules() -> LoadedRules:
-    return LoadedRules(load_rules().rules + (PrintCall, PassStatement))
+    return LoadedRules(load_rules().rules + (PrintCall, PassStatement, Crashes))
 
 
 if __name__ == "__main__":

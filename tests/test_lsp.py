@@ -393,3 +393,16 @@ async def test_form_feed_and_crlf_lines_with_incremental_edits(client: LanguageC
     change_doc(client, uri, 3, [types.TextEdit(range=types.Range(edit.range.start, end), new_text="")])
     (again,) = await wait_for(client, uri, lambda d: len(d) == 1)
     assert again.range == diag.range
+
+
+async def test_a_crashing_rule_is_logged_and_the_others_still_report(fixer: LanguageClient, tmp_path: Path):
+    uri = open_module(fixer, tmp_path, "crash_the_rule()\nprint(1)\n")
+    (diag,) = await wait_for(fixer, uri, lambda d: len(d) == 1)
+    assert (diag.code, diag.range.start.line) == ("TST901", 1)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    while not any("TST903" in m.message for m in fixer.log_messages) and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    (log,) = [m for m in fixer.log_messages if "TST903" in m.message]
+    assert log.type == types.MessageType.Error
+    assert log.message.startswith("ssot-lint: rule TST903 (crashes) raised RuntimeError: boom")
