@@ -337,7 +337,7 @@ class SsotLanguageServer(LanguageServer):
         actions: list[types.CodeAction] = []
         suppressed: set[tuple[int, str]] = set()
         if wanted(types.CodeActionKind.QuickFix.value):
-            for d, published in zip(linted.diagnostics, linted.published):
+            for d, published in zip(linted.diagnostics, linted.published, strict=True):
                 if not _overlaps(published.range, params.range):
                     continue
                 # As Ruff does, unsafe fixes are offered only with the `unsafeFixes` option.
