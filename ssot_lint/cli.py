@@ -1,4 +1,4 @@
-"""The command line: ``ssot-lint check | rules | explain``.
+"""The command line: ``ssot-lint check | rules | explain | server``.
 
 Exit codes: 0 nothing found; 1 findings; 2 usage, configuration or internal error.
 """
@@ -17,11 +17,12 @@ from typing import Iterator, TextIO
 import click
 
 from . import __version__
-from .config import ConfigError, load_config, validate_codes
+from .config import ConfigError
 from .discovery import find_root
 from .engine import Linter, RunResult
 from .registry import LoadedRules, RuleLoadError, load_rules
 from .reporters import Report, RuleDoc, formats, get as get_reporter
+from .workspace import load_linter
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -91,29 +92,9 @@ def make_linter(
     root_path = Path(root).resolve() if root else find_root(first)
     rules = _load_rules()
     try:
-        config = load_config(root_path, config_file)
-        config.require_reason = config.require_reason or require_reason
-        validate_codes(config, rules.codes, {"--select": select or [], "--ignore": ignore or []})
-        _validate_rule_options(config, rules)
+        return load_linter(root_path, rules, config_file, select, ignore, require_reason=require_reason), rules
     except ConfigError as exc:
         raise UsageFailure(str(exc)) from None
-    return Linter(config, rules, select=select, ignore=ignore), rules
-
-
-def _validate_rule_options(config, rules: LoadedRules) -> None:
-    from .config import _check_type, _type_word
-
-    where = config.source or "config"
-    for key, options in config.rules.items():
-        rule = rules.by_code(key)
-        if rule is None:
-            raise ConfigError(f"{where}: unknown rule 'tool.ssot-lint.rules.{key}'")
-        for opt, value in options.items():
-            spec = rule.OPTIONS.get(opt)
-            if spec is None:
-                raise ConfigError(f"{where}: unknown key 'tool.ssot-lint.rules.{key}.{opt}'")
-            if not _check_type(value, spec.kind):
-                raise ConfigError(f"{where}: 'tool.ssot-lint.rules.{key}.{opt}' must be {_type_word(spec.kind)}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -257,6 +238,24 @@ def _exit_code(result: RunResult, exit_zero: bool, diff: bool, fail_on: str, fix
     if not exit_zero and any(SEVERITY_RANK[d.severity] >= floor for d in result.diagnostics):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+@main.command()
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning",
+              show_default=True, help="Log level of the server log (written to stderr).")
+def server(log_level: str) -> None:
+    """Run the language server over stdio (install with `pip install 'ssot-lint[lsp]'`)."""
+    try:
+        import lsprotocol.types  # noqa: F401
+        import pygls.lsp.server  # noqa: F401  (pygls >= 2)
+    except ImportError:
+        raise UsageFailure("the language server needs pygls 2: pip install 'ssot-lint[lsp]'") from None
+    import logging
+
+    from .server import serve
+
+    logging.basicConfig(level=log_level.upper(), format="ssot-lint server: %(levelname)s: %(message)s")
+    serve()
 
 
 @main.command("rules")
