@@ -95,6 +95,8 @@ class Manifest:
     entries: dict[str, FindingsEntry] = field(default_factory=dict)
     # rel -> (content hash, alias edges of the module), see ``Project.module_edges``.
     edges: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
+    # (key, contract): the contract with what inference found, keyed on config and every file.
+    contract: tuple[str, Any] | None = None
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -172,6 +174,8 @@ class Cache:
         if magic != _MAGIC or fmt != FORMAT or not isinstance(manifest, Manifest) or manifest.tool != tool:
             return Manifest(tool)
         if not isinstance(manifest.entries, dict) or not isinstance(getattr(manifest, "edges", None), dict):
+            return Manifest(tool)
+        if not hasattr(manifest, "contract"):
             return Manifest(tool)
         return manifest
 

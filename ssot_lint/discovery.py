@@ -19,11 +19,17 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
     }
 )
 PYTHON_SUFFIXES = (".py", ".pyi")
+# A directory holding one of these is a project root.
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 
 
 def compile_globs(globs: list[str] | tuple[str, ...]) -> pathspec.PathSpec:
     """Globs with ``.gitignore`` semantics, matched against root-relative POSIX paths."""
     return pathspec.GitIgnoreSpec.from_lines(list(globs))
+
+
+class OutsideRootError(ValueError):
+    """A path given on the command line lies outside the project root."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,9 @@ def discover(
         p = Path(raw)
         if not p.is_absolute():
             p = Path.cwd() / p
+        if Path(relpath_of(p, root)).is_absolute():
+            # Reported paths are root-relative and never escape the root.
+            raise OutsideRootError(f"{raw}: outside the project root {root} (pass --root)")
         if p.is_dir():
             _walk(p, root, exclude, gitignores, out)
         else:
@@ -159,13 +168,16 @@ def _walk(
         stack.extend(reversed(subdirs))
 
 
-def find_root(first_path: str | None) -> Path:
-    """The nearest directory at or above the first path holding pyproject.toml, setup.cfg or .git."""
+def find_root(first_path: str | None, fallback: Path | None = None) -> Path:
+    """The nearest directory at or above the first path holding pyproject.toml, setup.cfg or .git.
+
+    Without one: ``fallback`` if given, else the working directory.
+    """
     # abspath, not resolve(): a symlink loop must not raise, and links are not followed.
     start = Path(os.path.abspath(first_path or "."))
     if not start.is_dir():
         start = start.parent
     for d in [start, *start.parents]:
-        if any((d / marker).exists() for marker in ("pyproject.toml", "setup.cfg", ".git")):
+        if any((d / marker).exists() for marker in ROOT_MARKERS):
             return d
-    return Path(os.getcwd())
+    return fallback if fallback is not None else Path(os.getcwd())

@@ -183,6 +183,7 @@ class Linter:
         self.test_spec = compile_globs(config.test_paths)
         self.per_file = [(compile_globs([glob]), codes) for glob, codes in config.per_file_ignores.items()]
         self.rule_options = _rule_options(config, rules)
+        # Reference + config now; inference is added once the project index exists.
         self.contract: Contract = build_contract(config)
         # Speed settings (the CLI sets them): the prefilter, worker processes, the cache,
         # and a progress callback ``progress(done, total)`` for the files being linted.
@@ -229,8 +230,13 @@ class Linter:
                 continue
             sources[rel] = src
             facts[rel] = self.facts_for(src)
-        modules = [fa for fa in facts.values() if fa.module]
-        return ProjectIndex(modules), sources, facts, read_errors
+        return self.make_index(facts.values()), sources, facts, read_errors
+
+    def make_index(self, facts: Iterable[ModuleFacts]) -> ProjectIndex:
+        """The project index over these facts, and the contract inferred from it."""
+        index = ProjectIndex(fa for fa in facts if fa.module)
+        self.contract = build_contract(self.config, index, self.is_test)
+        return index
 
     # --- phase 2: rules ---------------------------------------------------------------------
     def is_test(self, relpath: str) -> bool:
@@ -419,7 +425,7 @@ class Linter:
             rel: source_from_bytes(text.encode("utf-8"), str(self.root / rel), rel) for rel, text in files.items()
         }
         facts = {rel: self.facts_for(src) for rel, src in sources.items()}
-        index = ProjectIndex([fa for fa in facts.values() if fa.module])
+        index = self.make_index(facts.values())
         diagnostics: list[Diagnostic] = []
         errors: list[InternalError] = []
         for rel in targets:
@@ -501,6 +507,7 @@ class Linter:
         tool = tool_fingerprint([sys.modules[r.__module__] for r in self.all_rules.rules if r.__module__ in sys.modules])
         manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
         project = Project(files, overrides, cache, manifest.edges if use_findings else None, self.config.max_file_bytes)
+        self._contract_for(project, manifest if use_findings else None)
         run_key = self.run_key() if use_findings else ""
 
         per_file: dict[str, tuple[list[Diagnostic], list[InternalError]]] = {}
@@ -531,6 +538,15 @@ class Linter:
                 errs = list(res.errors)
                 if outcome is not None:
                     outcomes.append(outcome)
+                    if outcome.failed:
+                        rules_involved = sorted({d.code for d in res.diagnostics if d.fix is not None})
+                        errors.append(
+                            InternalError(
+                                "fix",
+                                f"{rel}: fixes not written: {outcome.failed} (rules: {', '.join(rules_involved)})",
+                                path=rel,
+                            )
+                        )
                     if outcome.changed and write and stdin is None:
                         try:
                             write_atomic(source, outcome.fixed)
@@ -549,6 +565,8 @@ class Linter:
                 known = set(project.paths)
                 manifest.entries = {k: v for k, v in manifest.entries.items() if k in known}
                 manifest.edges = {k: v for k, v in project.edges.items() if k in known}
+                cache.save_manifest(manifest)
+            elif use_findings and self._contract_changed:
                 cache.save_manifest(manifest)
         self.stats = {"files": len(targets), "cached": cached, "linted": len(to_lint), "facts": project.computed_facts}
 
@@ -569,6 +587,22 @@ class Linter:
                     texts[rel] = src.text
         diagnostics.sort(key=lambda d: d.sort_key)
         return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes, texts)
+
+    def _contract_for(self, project: Project, manifest: Manifest | None) -> None:
+        """The contract, with what inference finds in the project (cached on every file's content)."""
+        self._contract_changed = False
+        if not self.config.contract.infer:
+            return
+        key = digest(self.config, project.fingerprint(WHOLE_PROJECT)) if manifest is not None else ""
+        if manifest is not None and manifest.contract is not None and manifest.contract[0] == key:
+            self.contract = manifest.contract[1]
+            return
+        self.contract = build_contract(self.config, project.index(), self.is_test)
+        if manifest is not None:
+            import dataclasses
+
+            manifest.contract = (key, dataclasses.replace(self.contract))
+            self._contract_changed = True
 
     def _entry_valid(self, entry: FindingsEntry, project: Project, run_key: str, rel: str) -> bool:
         try:

@@ -25,10 +25,15 @@ from ssot_lint.rule import LintRule
 sys.path.insert(0, str(REPO / "benchmarks"))
 from legacy_corpus import generate  # noqa: E402
 
+# `create_engine_for_user` makes `ExecutionEngine` factory-managed (inferred by the contract).
 ENGINE = """\
 class ExecutionEngine:
     def __init__(self, ctx):
         self.ctx = ctx
+
+
+def create_engine_for_user(ctx):
+    return ExecutionEngine(ctx)
 """
 
 
@@ -136,7 +141,7 @@ def test_changed_config_invalidates(tmp_path):
                                   "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n"})
     assert len(lint(root)[0]) == 1
     (root / "pyproject.toml").write_text(
-        '[project]\nname = "demo"\n[tool.ssot-lint.contract]\nmanaged = ["SomethingElse"]\n', encoding="utf-8"
+        '[project]\nname = "demo"\n[tool.ssot-lint.contract]\ninfer = false\n', encoding="utf-8"
     )
     found, stats, _ = lint(root)
     assert found == [] and stats["cached"] == 0
@@ -344,3 +349,14 @@ def test_index_records_dependencies_also_through_memoised_lookups():
     index.start_recording()
     index.subclasses(index.definition("a", "Base"))  # memoised: still recorded
     assert "*" in index.stop_recording()
+
+
+def test_class_becomes_managed_or_unmanaged_through_its_factory(tmp_path):
+    """Only the factory module changes; the contract (inferred) and so routes.py's finding follow."""
+    root = write(tmp_path / "p", {"app/__init__.py": "", "app/engine.py": ENGINE,
+                                  "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n"})
+    assert [f[:3] for f in lint(root)[0]] == [("SSOT001", "app/routes.py", 2)]
+    write(root, {"app/engine.py": "class ExecutionEngine:\n    def __init__(self, ctx):\n        self.ctx = ctx\n"})
+    assert lint(root)[0] == []
+    write(root, {"app/engine.py": ENGINE})
+    assert [f[:3] for f in lint(root)[0]] == [("SSOT001", "app/routes.py", 2)]
