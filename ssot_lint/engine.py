@@ -540,7 +540,7 @@ class Linter:
                     outcomes.append(outcome)
                     if outcome.failed:
                         rules_involved = sorted({d.code for d in res.diagnostics if d.fix is not None})
-                        errors.append(
+                        errs.append(
                             InternalError(
                                 "fix",
                                 f"{rel}: fixes not written: {outcome.failed} (rules: {', '.join(rules_involved)})",
