@@ -6,7 +6,10 @@ third-party pack; ``RULES`` lists its rules, one module a rule.
 
 from .direct_construction import DirectConstruction
 from .invalid_syntax import InvalidSyntax
+from .module_singleton import ModuleSingleton
+from .shared_class_state import SharedClassState
+from .shared_factory_product import SharedFactoryProduct
 
-RULES = [InvalidSyntax, DirectConstruction]
+RULES = [InvalidSyntax, DirectConstruction, ModuleSingleton, SharedFactoryProduct, SharedClassState]
 
 __all__ = ["RULES"]
