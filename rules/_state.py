@@ -121,9 +121,12 @@ def mentioned_word(text: str, words: Iterable[str]) -> str | None:
     for i, part in enumerate(parts):
         if i and parts[i - 1] in _AUXILIARIES:
             continue  # `has_run`, `to_thread`: a verb, not a thing held
-        for w in wanted:
-            if part in (w, w + "s", w + "es", w + "id", w + "ids"):
-                return w
+        # `WebSocket` splits into two words: try the pair first.
+        candidates = ([part + parts[i + 1]] if i + 1 < len(parts) else []) + [part]
+        for cand in candidates:
+            for w in wanted:
+                if cand in (w, w + "s", w + "es", w + "id", w + "ids"):
+                    return w
     return None
 
 
@@ -132,14 +135,14 @@ def matches_any(name: str, patterns: Sequence[str]) -> bool:
 
 
 # --- annotations and values -------------------------------------------------------------------
-def _split_args(text: str) -> list[str]:
+def _split_args(text: str, sep: str = ",") -> list[str]:
     out, depth, cur = [], 0, []
     for ch in text:
         if ch in "[(":
             depth += 1
         elif ch in "])":
             depth -= 1
-        if ch == "," and depth == 0:
+        if ch == sep and depth == 0:
             out.append("".join(cur).strip())
             cur = []
         else:
@@ -153,10 +156,9 @@ def parse_annotation(annotation: str) -> tuple[str, list[str]]:
     """(head, type arguments) of an annotation, looking through quotes, Optional and ClassVar."""
     text = annotation.strip().strip("'\"").strip()
     for _ in range(4):
-        if "|" in text and "[" not in text.split("|")[0]:
-            parts = [p.strip() for p in _split_args(text.replace("|", ","))]
-            parts = [p for p in parts if p not in ("None", "")]
-            text = parts[0] if parts else text
+        union = [p for p in _split_args(text, "|") if p not in ("None", "")]
+        if len(union) > 1 or (union and union[0] != text):
+            text = union[0]
         m = re.match(r"^([\w.]+)\[(.*)\]$", text, re.S)
         if not m:
             return text, []

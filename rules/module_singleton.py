@@ -49,9 +49,10 @@ class ModuleSingleton(LintRule):
        declares `global _x` and assigns `_x = SomeClass(...)` (reported at the sentinel,
        naming the getter);
     2. a module-level `x = SomeClass(...)`;
-    3. a class whose `__new__` returns a class attribute such as `cls._instance` or
-       `cls._instances[cls]`, a class whose metaclass is a singleton metaclass, or a
-       class decorated with a `@singleton` decorator (reported at the class);
+    3. a class whose `__new__` (or a classmethod such as `instance()`) returns a class
+       attribute such as `cls._instance` or `cls._instances[cls]`, a class whose
+       metaclass is a singleton metaclass, or a class decorated with a `@singleton`
+       decorator (reported at the class; a subclass of such a class is one too);
     4. a zero-argument function decorated with `functools.lru_cache` / `functools.cache`
        that returns a class instance.
 
@@ -209,6 +210,19 @@ class ModuleSingleton(LintRule):
             column=5,
             files=_FILES,
             message="lru_cache",
+        ),
+        Invalid(
+            "class UserRegistry:\n"
+            "    _instance = None\n"
+            "    def __init__(self):\n"
+            "        self._users: dict = {}\n"
+            "    @classmethod\n"
+            "    def instance(cls):\n"
+            "        if cls._instance is None:\n"
+            "            cls._instance = cls()\n"
+            "        return cls._instance\n",
+            line=1,
+            message=r"`instance\(\)` returns `cls._instance`",
         ),
         Invalid(
             "class SingletonMeta(type):\n"
@@ -374,6 +388,24 @@ class ModuleSingleton(LintRule):
                 parts = path.split(".")
                 if len(parts) == 2 and parts[0] in (first, info.name) and _singleton_attr(parts[1]):
                     return f"`__new__` returns `{path.replace('[]', '[...]')}`"
+        # `@classmethod def instance(cls): ... return cls._instance`, with a class attribute `_instance`.
+        class_attrs = set(facts.scopes[cls.qualname].bindings) if facts and cls.qualname in facts.scopes else set()
+        for member in info.members:
+            method = facts.defs.get(f"{cls.qualname}.{member}") if facts else None
+            if method is None or method.kind == CLASS or member == "__new__":
+                continue
+            kinds = {d.removesuffix("()").rsplit(".", 1)[-1] for d in method.decorators}
+            if "classmethod" in kinds:
+                roots = {method.params[0].name, info.name} if method.params else {info.name}
+            elif "staticmethod" in kinds:
+                roots = {info.name}
+            else:
+                continue
+            for path in method.returns_attr_paths:
+                parts = path.split(".")
+                attr = parts[-1].removesuffix("[]")
+                if len(parts) == 2 and parts[0] in roots and _singleton_attr(attr) and attr in class_attrs:
+                    return f"`{member}()` returns `{path.replace('[]', '[...]')}`"
         for key, value in info.keywords:
             if key == "metaclass" and self._singleton_metaclass(cls, value):
                 return f"metaclass `{value}`"
