@@ -64,11 +64,11 @@ def main(root: Path) -> None:
                         continue
                     if value_container_kind(b.value_kind, b.value):
                         count["SSOT009 class-level containers"] += 1
-                        if class_ops(index, cls, attr, "mutate"):
+                        if class_ops(index, cls, attr, "mutate", linter.config.test_paths):
                             count["SSOT009   ...changed in place through self/cls/the class"] += 1
                     elif is_lock_call(index, facts.module, info.qualname, b.value):
                         count["SSOT009 class-level locks"] += 1
-                        if class_ops(index, cls, attr, "lock"):
+                        if class_ops(index, cls, attr, "lock", linter.config.test_paths):
                             count["SSOT009   ...acquired through self/cls/the class"] += 1
                 continue
             if rule._cache_name(info) is not None:
@@ -79,6 +79,8 @@ def main(root: Path) -> None:
                 count["SSOT002 functions assigning a module global"] += 1
     per_user = 0
     for facts in index.modules.values():
+        if linter.is_test(facts.path):
+            continue
         for info in facts.defs.values():
             if info.kind == CLASS:
                 if own_state_attrs(index, index.definition(facts.module, info.qualname), DEFAULT_PER_USER_WORDS):

@@ -16,9 +16,12 @@ import weakref
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from ssot_lint.config import DEFAULT_TEST_PATHS
 from ssot_lint.contract import Contract
+from ssot_lint.discovery import compile_globs
 from ssot_lint.facts import ALIAS, ASSIGN, CLASS, FROM, IMPORT, DefInfo, ModuleFacts
 from ssot_lint.index import Definition, ProjectIndex
+from ssot_lint.rule import Option
 
 DEFAULT_PER_USER_WORDS = (
     "user",
@@ -34,6 +37,12 @@ DEFAULT_PER_USER_WORDS = (
     "token",
 )
 DEFAULT_FACTORY_CLASSES = ("*Factory",)
+PER_USER_WORDS_OPTION = Option(
+    "list[str]", list(DEFAULT_PER_USER_WORDS), "Words that mark a dict/list/set attribute as per-user state."
+)
+FACTORY_CLASSES_OPTION = Option(
+    "list[str]", list(DEFAULT_FACTORY_CLASSES), "Class name globs of factories (per-user keyed state by design)."
+)
 # Classes SSOT002 never reports, whatever they hold (besides `*Factory` classes).
 DEFAULT_IGNORE_CLASSES = (
     "*Settings",
@@ -273,7 +282,9 @@ def _is_dataclass(info: DefInfo) -> bool:
     return any(d.removesuffix("()").rsplit(".", 1)[-1] == "dataclass" for d in info.decorators)
 
 
-def own_state_attrs(index: ProjectIndex, cls: Definition, words: Sequence[str]) -> list[StateAttr]:
+def own_state_attrs(
+    index: ProjectIndex, cls: Definition, words: Sequence[str], test_paths: Sequence[str] = DEFAULT_TEST_PATHS
+) -> list[StateAttr]:
     """Per-user container attributes set by ``cls`` itself (not its bases)."""
     out: list[StateAttr] = []
     seen: set[str] = set()
@@ -304,7 +315,7 @@ def own_state_attrs(index: ProjectIndex, cls: Definition, words: Sequence[str]) 
             if not word:
                 continue
             # A class-level container that nothing changes is a constant table, not state.
-            if shared is not None and not class_ops(index, cls, name, "mutate"):
+            if shared is not None and not class_ops(index, cls, name, "mutate", test_paths):
                 continue
             seen.add(name)
             out.append(StateAttr(cls, name, kind, "class", word, key))
@@ -312,10 +323,12 @@ def own_state_attrs(index: ProjectIndex, cls: Definition, words: Sequence[str]) 
     return out
 
 
-def per_user_state(index: ProjectIndex, cls: Definition, words: Sequence[str]) -> StateAttr | None:
+def per_user_state(
+    index: ProjectIndex, cls: Definition, words: Sequence[str], test_paths: Sequence[str] = DEFAULT_TEST_PATHS
+) -> StateAttr | None:
     """The first per-user container attribute of ``cls`` or a project base, if any."""
     for c in index.mro(cls):
-        attrs = own_state_attrs(index, c, words)
+        attrs = own_state_attrs(index, c, words, test_paths)
         if attrs:
             return attrs[0]
     return None
@@ -366,46 +379,68 @@ class Verdict:
 
 
 def per_user_verdict(
-    index: ProjectIndex, contract: Contract, cls: Definition, words: Sequence[str]
+    index: ProjectIndex,
+    contract: Contract,
+    cls: Definition,
+    words: Sequence[str],
+    test_paths: Sequence[str] = DEFAULT_TEST_PATHS,
 ) -> Verdict | None:
     managed = managed_in_mro(index, contract, cls)
     if managed is not None:
         return Verdict(cls, managed, None)
-    state = per_user_state(index, cls, words)
+    state = per_user_state(index, cls, words, test_paths)
     if state is not None:
         return Verdict(cls, None, state)
     return None
 
 
+def def_qualname(scope: str, name: str) -> str:
+    """The qualname of a def named ``name`` visited in ``scope`` (rules see a def from outside it)."""
+    return f"{scope}.{name}" if scope else name
+
+
+def class_defined_at(index: ProjectIndex, module: str, scope: str, name: str) -> Definition | None:
+    """The class a ``ClassDef`` visited in ``scope`` defines, from the index."""
+    cls = index.definition(module, def_qualname(scope, name))
+    return cls if cls is not None and cls.kind == CLASS else None
+
+
 # --- attribute operations across the project ---------------------------------------------------------
-_OPS_CACHE: "weakref.WeakKeyDictionary[ProjectIndex, dict[str, list[tuple[ModuleFacts, tuple]]]]" = (
+_OPS_CACHE: "weakref.WeakKeyDictionary[ProjectIndex, dict[tuple[str, ...], dict[str, list]]]" = (
     weakref.WeakKeyDictionary()
 )
 
 
-def attr_ops_named(index: ProjectIndex, attr: str) -> list[tuple[ModuleFacts, tuple[str, str, str, str, int]]]:
-    """Every recorded in-place operation on an attribute called ``attr``, in any module."""
-    table = _OPS_CACHE.get(index)
+def attr_ops_named(
+    index: ProjectIndex, attr: str, test_paths: Sequence[str] = DEFAULT_TEST_PATHS
+) -> list[tuple[ModuleFacts, tuple[str, str, str, str, int]]]:
+    """Every recorded in-place operation on an attribute called ``attr``, outside test code."""
+    per_index = _OPS_CACHE.setdefault(index, {})
+    key = tuple(test_paths)
+    table = per_index.get(key)
     if table is None:
         table = {}
+        tests = compile_globs(list(test_paths))
         for facts in index.modules.values():
-            for op in facts.attr_ops:
-                table.setdefault(op[2], []).append((facts, op))
-        _OPS_CACHE[index] = table
+            if facts.attr_ops and not tests.match_file(facts.path):
+                for op in facts.attr_ops:
+                    table.setdefault(op[2], []).append((facts, op))
+        per_index[key] = table
     return table.get(attr, [])
 
 
 def class_ops(
-    index: ProjectIndex, cls: Definition, attr: str, op_kind: str
+    index: ProjectIndex, cls: Definition, attr: str, op_kind: str, test_paths: Sequence[str] = DEFAULT_TEST_PATHS
 ) -> list[tuple[ModuleFacts, tuple[str, str, str, str, int]]]:
     """Operations ``op_kind`` on ``cls.attr`` through ``self``/``cls``/the class name.
 
     ``self.attr`` operations count only when no ``__init__`` in the receiver's MRO sets
     ``self.attr`` (then the class attribute is only a default that each instance shadows).
+    Test code (``test_paths``) does not count: tests poke at class state on purpose.
     """
     family = {cls.fullname} | {d.fullname for d in index.subclasses(cls)}
     out = []
-    for facts, op in attr_ops_named(index, attr):
+    for facts, op in attr_ops_named(index, attr, test_paths):
         scope, recv, _, kind, _line = op
         if kind != op_kind:
             continue

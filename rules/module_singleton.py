@@ -15,7 +15,11 @@ from ._state import (
     DEFAULT_FACTORY_CLASSES,
     DEFAULT_IGNORE_CLASSES,
     DEFAULT_PER_USER_WORDS,
+    FACTORY_CLASSES_OPTION,
+    PER_USER_WORDS_OPTION,
     Verdict,
+    class_defined_at,
+    def_qualname,
     is_value_class,
     matches_any,
     per_user_verdict,
@@ -103,15 +107,11 @@ class ModuleSingleton(LintRule):
     summary = "Process-wide instance of a class that holds per-user state"
     applies_to_tests = False
     OPTIONS = {
-        "per-user-words": Option(
-            "list[str]", list(DEFAULT_PER_USER_WORDS), "Words that mark an attribute as per-user state."
-        ),
+        "per-user-words": PER_USER_WORDS_OPTION,
         "ignore-classes": Option(
             "list[str]", list(DEFAULT_IGNORE_CLASSES), "Class name globs never reported (settings, config, ...)."
         ),
-        "factory-classes": Option(
-            "list[str]", list(DEFAULT_FACTORY_CLASSES), "Class name globs of factories, never reported."
-        ),
+        "factory-classes": FACTORY_CLASSES_OPTION,
     }
 
     VALID = [
@@ -278,7 +278,7 @@ class ModuleSingleton(LintRule):
             return None
         if is_value_class(self.index, cls) is not None:
             return None
-        return per_user_verdict(self.index, self.context.contract, cls, self.words)
+        return per_user_verdict(self.index, self.context.contract, cls, self.words, self.context.config.test_paths)
 
     def _class_called(self, scope: str, callee: str | None) -> Definition | None:
         if not callee:
@@ -350,10 +350,8 @@ class ModuleSingleton(LintRule):
 
     # --- shape 3: singleton classes ------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        scope = self.context.scope
-        qual = f"{scope}.{node.name.value}" if scope else node.name.value
-        cls = self.index.definition(self.context.module, qual)
-        if cls is None or cls.kind != CLASS:
+        cls = class_defined_at(self.index, self.context.module, self.context.scope, node.name.value)
+        if cls is None:
             return
         mechanism = self._own_mechanism(cls)
         owner = cls
@@ -431,8 +429,7 @@ class ModuleSingleton(LintRule):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if not node.decorators:
             return
-        scope = self.context.scope
-        qual = f"{scope}.{node.name.value}" if scope else node.name.value
+        qual = def_qualname(self.context.scope, node.name.value)
         info = self.context.facts.defs.get(qual)
         if info is None or info.kind == CLASS or not self._cached(info):
             return

@@ -8,11 +8,14 @@ import libcst as cst
 
 from ssot_lint.context import RuleContext
 from ssot_lint.facts import ASSIGN, CLASS
-from ssot_lint.rule import Invalid, LintRule, Option, Valid
+from ssot_lint.rule import Invalid, LintRule, Valid
 
 from ._state import (
     DEFAULT_FACTORY_CLASSES,
     DEFAULT_PER_USER_WORDS,
+    FACTORY_CLASSES_OPTION,
+    PER_USER_WORDS_OPTION,
+    class_defined_at,
     class_ops,
     is_lock_call,
     matches_any,
@@ -79,12 +82,8 @@ class SharedClassState(LintRule):
     summary = "Mutable class-level state shared by every user's instance"
     applies_to_tests = False
     OPTIONS = {
-        "per-user-words": Option(
-            "list[str]", list(DEFAULT_PER_USER_WORDS), "Words that mark an attribute as per-user state."
-        ),
-        "factory-classes": Option(
-            "list[str]", list(DEFAULT_FACTORY_CLASSES), "Class name globs of factories (always checked)."
-        ),
+        "per-user-words": PER_USER_WORDS_OPTION,
+        "factory-classes": FACTORY_CLASSES_OPTION,
     }
 
     VALID = [
@@ -185,17 +184,17 @@ class SharedClassState(LintRule):
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        scope = self.context.scope
-        qual = f"{scope}.{node.name.value}" if scope else node.name.value
-        cls = self.index.definition(self.context.module, qual)
-        if cls is None or cls.kind != CLASS:
+        cls = class_defined_at(self.index, self.context.module, self.context.scope, node.name.value)
+        if cls is None:
             return
+        qual = cls.qualname
         class_scope = self.context.facts.scopes.get(qual)
         if class_scope is None:
             return
         why: str | None = None
         lock_ok = False
-        verdict = per_user_verdict(self.index, self.context.contract, cls, self.words)
+        tests = self.context.config.test_paths
+        verdict = per_user_verdict(self.index, self.context.contract, cls, self.words, tests)
         if verdict is not None:
             lock_ok = True
         if matches_any(cls.info.name, self.factories) and (verdict is None or verdict.managed is None):
@@ -210,7 +209,7 @@ class SharedClassState(LintRule):
                 continue
             kind = value_container_kind(b.value_kind, b.value)
             if kind is not None:
-                ops = class_ops(self.index, cls, name, "mutate")
+                ops = class_ops(self.index, cls, name, "mutate", tests)
                 if ops:
                     reason = why
                     if verdict is not None and verdict.state is not None and verdict.state.name == name:
@@ -221,7 +220,7 @@ class SharedClassState(LintRule):
                         f"`__init__` instead"
                     )
             elif lock_ok and is_lock_call(self.index, self.context.module, qual, b.value):
-                ops = class_ops(self.index, cls, name, "lock")
+                ops = class_ops(self.index, cls, name, "lock", tests)
                 if ops:
                     self.pending[(qual, name)] = (
                         f"class-level lock `{name}` of `{cls.qualname}` is one lock for every instance "

@@ -13,12 +13,20 @@ from ssot_lint.facts import ASSIGN, CLASS, GLOBAL, DefInfo, ModuleFacts
 from ssot_lint.index import Definition, ProjectIndex
 from ssot_lint.rule import Invalid, LintRule, Option, Valid
 
-from ._state import DEFAULT_FACTORY_CLASSES, container_kind, matches_any, words_of
+from ._state import (
+    DEFAULT_FACTORY_CLASSES,
+    FACTORY_CLASSES_OPTION,
+    container_kind,
+    def_qualname,
+    matches_any,
+    words_of,
+)
 
 DEFAULT_FACTORY_NAMES = ("create_*", "*_for_user", "get_*_for_user")
 DEFAULT_CONTEXT_PARAMS = ("user_context", "user_execution_context", "user_ctx")
 DEFAULT_USER_KEY_WORDS = ("user",)
 _KEYED_METHODS = ("get", "setdefault", "pop", "popitem", "popleft")
+_DICTS = ("dict", "defaultdict")
 _PRIMITIVES = ("str", "int", "float", "bool", "bytes", "None", "complex")
 
 _CTX = """\
@@ -202,7 +210,7 @@ class SharedFactoryProduct(LintRule):
     applies_to_tests = False
     OPTIONS = {
         "factory-names": Option("list[str]", list(DEFAULT_FACTORY_NAMES), "Name globs of per-user factory functions."),
-        "factory-classes": Option("list[str]", list(DEFAULT_FACTORY_CLASSES), "Class name globs of factories."),
+        "factory-classes": FACTORY_CLASSES_OPTION,
         "context-params": Option(
             "list[str]", list(DEFAULT_CONTEXT_PARAMS), "Parameter names that carry the user context."
         ),
@@ -316,8 +324,7 @@ class SharedFactoryProduct(LintRule):
         )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        scope = self.context.scope
-        qual = f"{scope}.{node.name.value}" if scope else node.name.value
+        qual = def_qualname(self.context.scope, node.name.value)
         info = self.context.facts.defs.get(qual)
         if info is None:
             return
@@ -401,16 +408,21 @@ class _Function:
     def read(self, expr: cst.BaseExpression) -> _Read | None:
         if isinstance(expr, cst.Subscript):
             base = self._store(expr.value)
-            if base is None or not self._container(expr.value):
+            if base is None or self._container(expr.value) not in _DICTS:
                 return None
             key = expr.slice[0].slice.value if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index) else None
             return _Read(base.where, base.text, key, True)
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _KEYED_METHODS:
+            method = expr.func.attr.value
             base = self._store(expr.func.value)
-            if base is None or not self._container(expr.func.value):
+            kind = self._container(expr.func.value) if base is not None else None
+            if base is None or kind is None:
                 return None
-            key = expr.args[0].value if expr.args and expr.func.attr.value in ("get", "setdefault", "pop") else None
-            return _Read(base.where, base.text, key, True)
+            if method in ("get", "setdefault") or (method == "pop" and expr.args):
+                if kind not in _DICTS:
+                    return None
+                return _Read(base.where, base.text, expr.args[0].value if expr.args else None, True)
+            return _Read(base.where, base.text, None, True)  # `pop()`, `popleft()`, `popitem()`: a pool
         return self._store(expr)
 
     def _store(self, expr: cst.BaseExpression) -> _Read | None:
@@ -447,16 +459,16 @@ class _Function:
             return self.index.lookup_binding(self.module, "", name)
         return self.index.lookup_binding(self.module, self.qual, name)
 
-    def _container(self, expr: cst.BaseExpression) -> bool:
-        """Is the stored object a mutable container (dict, list, ...), as far as the facts say?"""
+    def _container(self, expr: cst.BaseExpression) -> str | None:
+        """The kind of mutable container ("dict", "list", ...) the stored object is, as far as the facts say."""
         if isinstance(expr, cst.Name):
             found = self._name_binding(expr.value)
             if found is None:
-                return False
+                return None
             _, b = found
-            return container_kind(b.value_kind, b.value, b.annotation) is not None
+            return container_kind(b.value_kind, b.value, b.annotation)
         if not isinstance(expr, cst.Attribute):
-            return False
+            return None
         attr = expr.attr.value
         owner = self.owner
         dotted = cst_dotted_name(expr.value)
@@ -464,17 +476,19 @@ class _Function:
             target = self.index.resolve(self.module, self.qual, dotted)
             owner = target if isinstance(target, Definition) and target.kind == CLASS else owner
         if owner is None:
-            return False
+            return None
         for cls in self.index.mro(owner):
             for name, vk, callee, ann in cls.info.init_attrs:
-                if name == attr and container_kind(vk, callee or None, ann or None):
-                    return True
+                kind = container_kind(vk, callee or None, ann or None) if name == attr else None
+                if kind is not None:
+                    return kind
             facts = self.index.get_module(cls.module)
             scope = facts.scopes.get(cls.qualname) if facts else None
             for b in scope.bindings.get(attr, ()) if scope else ():
-                if b.kind == ASSIGN and container_kind(b.value_kind, b.value, b.annotation):
-                    return True
-        return False
+                kind = container_kind(b.value_kind, b.value, b.annotation) if b.kind == ASSIGN else None
+                if kind is not None:
+                    return kind
+        return None
 
     # --- does a cache key identify the user? -------------------------------------------------------------
     def _user_key(self, key: cst.BaseExpression, depth: int) -> bool:

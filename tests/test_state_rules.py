@@ -354,3 +354,11 @@ def test_bad_rule_option_is_a_one_line_error(tmp_path):
     err = proc.stderr.decode().strip()
     assert len(err.splitlines()) == 1
     assert "tool.ssot-lint.rules.module-singleton.per-user-words" in err and "pyproject.toml" in err
+
+
+def test_ssot009_mutations_in_test_code_do_not_count():
+    files = {
+        "app/__init__.py": "",
+        "tests/test_tracker.py": "from app.example import Tracker\ndef test_x():\n    Tracker._sessions.append(1)\n",
+    }
+    assert _found(SSOT009, "class Tracker:\n    _sessions: list = []\n", files) == []
