@@ -62,6 +62,20 @@ class Param:
 
 
 @dataclass(slots=True)
+class CallFact:
+    """A call made in a function body (calls in nested functions belong to those)."""
+
+    callee: str  # dotted callee (`Cls`, `mod.Cls`, `self._build`, `cls`)
+    line: int
+    col: int
+    arg_names: tuple[str, ...] = ()  # root names read by the arguments (`context.user_id` -> "context")
+    parent: int = -1  # index (in ``DefInfo.calls``) of the call whose arguments contain this one
+    target: str = ""  # the local it is assigned to: `x = call(...)` / `x = await call(...)`
+    returned: bool = False  # `return call(...)` / `return await call(...)`
+    raised: bool = False  # inside a `raise` statement
+
+
+@dataclass(slots=True)
 class DefInfo:
     """A class or function definition."""
 
@@ -94,6 +108,7 @@ class DefInfo:
     # `return self._cache[key]` -> "self._cache[]").
     returns_attr_paths: tuple[str, ...] = ()
     decorator_sources: tuple[str, ...] = ()  # source text of each decorator (`dataclass(frozen=True)`)
+    calls: tuple[CallFact, ...] = ()  # functions: calls with a dotted callee, in source order
 
 
 @dataclass(slots=True)
@@ -235,11 +250,39 @@ class _FactsVisitor(ast.NodeVisitor):
         self.type_checking = 0
         self.names: set[str] = set()
         self.attr_ops: list[tuple[str, str, str, str, int]] = []
+        # Calls of the innermost function being visited, the enclosing recorded call,
+        # and the role (`x = ...`, return, raise) of call nodes found at statement level.
+        self.calls: list[CallFact] | None = None
+        self.call_parent = -1
+        self.call_roles: dict[int, tuple[str, str]] = {}
+        self.raising = 0
 
     def _attr_op(self, node: ast.expr, op: str, line: int) -> None:
         found = _attr_receiver(node)
         if found is not None:
             self.attr_ops.append((self.scope.qualname, found[0], found[1], op, line))
+
+    def generic_visit(self, node: ast.AST) -> None:
+        """Children of expressions are walked with an explicit stack.
+
+        Long operator chains (``'a' + 'b' + ...`` in generated modules) nest thousands of
+        levels deep; recursing through them would hit Python's recursion limit. Only node
+        types with their own ``visit_X`` method recurse, and those nest shallowly.
+        """
+        if not isinstance(node, ast.expr):
+            super().generic_visit(node)
+            return
+        stack = list(ast.iter_child_nodes(node))
+        stack.reverse()
+        while stack:
+            child = stack.pop()
+            method = getattr(self, "visit_" + child.__class__.__name__, None)
+            if method is not None:
+                method(child)
+            else:
+                children = list(ast.iter_child_nodes(child))
+                children.reverse()
+                stack.extend(children)
 
     # --- helpers -----------------------------------------------------------------
     @property
@@ -333,8 +376,12 @@ class _FactsVisitor(ast.NodeVisitor):
         self.scope_stack.append(scope)
         self.def_stack.append(info)
         saved_tc, self.type_checking = self.type_checking, 0
+        saved_calls = (self.calls, self.call_parent, self.raising)
+        self.calls, self.call_parent, self.raising = [], -1, 0
         for stmt in node.body:
             self.visit(stmt)
+        info.calls = tuple(self.calls)
+        self.calls, self.call_parent, self.raising = saved_calls
         self.type_checking = saved_tc
         self.def_stack.pop()
         self.scope_stack.pop()
@@ -378,8 +425,11 @@ class _FactsVisitor(ast.NodeVisitor):
         scope = self.facts.scopes.setdefault(qual, Scope("class", qual))
         self.scope_stack.append(scope)
         self.def_stack.append(info)
+        saved_calls = (self.calls, self.call_parent, self.raising)
+        self.calls, self.call_parent, self.raising = None, -1, 0
         for stmt in node.body:
             self.visit(stmt)
+        self.calls, self.call_parent, self.raising = saved_calls
         self.def_stack.pop()
         self.scope_stack.pop()
         info.members = tuple(scope.bindings)
@@ -410,7 +460,55 @@ class _FactsVisitor(ast.NodeVisitor):
             )
 
     # --- bindings -------------------------------------------------------------------
+    def _mark_call(self, value: ast.expr | None, role: str, name: str = "") -> None:
+        if isinstance(value, ast.Await):
+            value = value.value
+        if isinstance(value, ast.Call) and self.calls is not None:
+            self.call_roles[id(value)] = (role, name)
+
+    def _call_attr_op(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in MUTATING_METHODS:
+                self._attr_op(func.value, "mutate", node.lineno)
+            elif func.attr == "acquire":
+                self._attr_op(func.value, "lock", node.lineno)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._call_attr_op(node)
+        callee = dotted_name(node.func) if self.calls is not None else None
+        if callee is None or self.calls is None:
+            self.generic_visit(node)
+            return
+        role, name = self.call_roles.pop(id(node), ("", ""))
+        arg_names = {
+            n.id
+            for arg in [*node.args, *(k.value for k in node.keywords)]
+            for n in ast.walk(arg)
+            if isinstance(n, ast.Name)
+        }
+        fact = CallFact(
+            callee,
+            node.lineno,
+            node.col_offset,
+            tuple(sorted(arg_names)),
+            parent=self.call_parent,
+            target=name if role == "assign" else "",
+            returned=role == "return",
+            raised=self.raising > 0,
+        )
+        self.calls.append(fact)
+        self.visit(node.func)
+        saved, self.call_parent = self.call_parent, len(self.calls) - 1
+        for arg in node.args:
+            self.visit(arg)
+        for kw in node.keywords:
+            self.visit(kw.value)
+        self.call_parent = saved
+
     def visit_Assign(self, node: ast.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            self._mark_call(node.value, "assign", node.targets[0].id)
         self.visit(node.value)
         for t in node.targets:
             self.visit(t)
@@ -420,6 +518,8 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self.visit(node.annotation)
+        if isinstance(node.target, ast.Name):
+            self._mark_call(node.value, "assign", node.target.id)
         if node.value is not None:
             self.visit(node.value)
         self.visit(node.target)
@@ -513,10 +613,13 @@ class _FactsVisitor(ast.NodeVisitor):
         fn = self._current_function()
         if fn is not None:
             fn.raises = True
+        self.raising += 1
         self.generic_visit(node)
+        self.raising -= 1
 
     def visit_Return(self, node: ast.Return) -> None:
         fn = self._current_function()
+        self._mark_call(node.value, "return")
         if fn is not None and node.value is not None:
             callee = _call_target(node.value)
             if callee:
@@ -537,15 +640,6 @@ class _FactsVisitor(ast.NodeVisitor):
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if isinstance(node.ctx, (ast.Store, ast.Del)):
             self._attr_op(node.value, "mutate", node.lineno)
-        self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        if isinstance(func, ast.Attribute):
-            if func.attr in MUTATING_METHODS:
-                self._attr_op(func.value, "mutate", node.lineno)
-            elif func.attr == "acquire":
-                self._attr_op(func.value, "lock", node.lineno)
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
@@ -601,8 +695,14 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
         facts.syntax_error = exc.msg
         facts.syntax_error_at = (exc.lineno or 1, exc.offset or 1)
         return facts
-    except (ValueError, MemoryError, RecursionError) as exc:
-        facts.syntax_error = f"{type(exc).__name__}: {exc}"
+    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
+        facts.syntax_error = str(exc)
+        return facts
+    except RecursionError:
+        facts.syntax_error = "too deeply nested (exceeds Python's recursion limit)"
+        return facts
+    except MemoryError:
+        facts.syntax_error = "out of memory while parsing"
         return facts
     visitor = _FactsVisitor(facts)
     visitor.scope_stack.append(facts.scopes[""])
@@ -610,7 +710,7 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
         for stmt in tree.body:
             visitor.visit(stmt)
     except RecursionError:
-        facts.syntax_error = "RecursionError: too deeply nested to analyse"
+        facts.syntax_error = "too deeply nested to analyse (exceeds Python's recursion limit)"
     facts.names = frozenset(visitor.names)
     facts.attr_ops = tuple(visitor.attr_ops)
     return facts
