@@ -15,8 +15,12 @@ from ssot_lint.rule import Invalid, LintRule, Option, Valid
 
 from ._state import (
     DEFAULT_FACTORY_CLASSES,
+    DEFAULT_PER_USER_WORDS,
     FACTORY_CLASSES_OPTION,
+    PER_USER_WORDS_OPTION,
     container_kind,
+    parse_annotation,
+    per_user_verdict,
     def_qualname,
     matches_any,
     words_of,
@@ -38,7 +42,10 @@ class UserExecutionContext:
     thread_id: str
 """
 _FILES = {"app/__init__.py": "", "app/context.py": _CTX}
-_HEAD = "from app.context import UserExecutionContext\n\nclass Engine:\n    def __init__(self, context=None):\n        self.context = context\n\n"
+_HEAD = (
+    "from app.context import UserExecutionContext\n\nclass Engine:\n    def __init__(self, context=None):\n"
+    "        self._runs: list = []\n\n"
+)
 
 
 @dataclass
@@ -109,6 +116,8 @@ class _Read:
     text: str  # the storage expression (`self._engines`)
     key: cst.BaseExpression | None = None
     keyed: bool = False  # a keyed/pooled read from a container
+    attr: str = ""  # the attribute (or module global) read
+    owner: Definition | None = None  # the class whose attribute it is
 
 
 def factory_reason(
@@ -217,6 +226,7 @@ class SharedFactoryProduct(LintRule):
         "user-key-words": Option(
             "list[str]", list(DEFAULT_USER_KEY_WORDS), "Words that make a cache key identify the user."
         ),
+        "per-user-words": PER_USER_WORDS_OPTION,
     }
 
     VALID = [
@@ -313,6 +323,7 @@ class SharedFactoryProduct(LintRule):
         super().__init__(context)
         self.index: ProjectIndex = context.index
         self.user_words: Sequence[str] = self.options.get("user-key-words", DEFAULT_USER_KEY_WORDS)
+        self.per_user_words: Sequence[str] = self.options.get("per-user-words", DEFAULT_PER_USER_WORDS)
         self.pending: dict[int, str] = {}
 
     @classmethod
@@ -338,7 +349,7 @@ class SharedFactoryProduct(LintRule):
         fn = _Function(self, info, qual, scan.body)
         for ret, order in scan.body.returns:
             found = fn.shared_source(ret.value, order)
-            if found is not None:
+            if found is not None and not fn.harmless_product(found[0]):
                 read, via = found
                 self.pending[id(ret)] = fn.message(read, via, reason)
 
@@ -411,7 +422,7 @@ class _Function:
             if base is None or self._container(expr.value) not in _DICTS:
                 return None
             key = expr.slice[0].slice.value if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index) else None
-            return _Read(base.where, base.text, key, True)
+            return _Read(base.where, base.text, key, True, base.attr, base.owner)
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _KEYED_METHODS:
             method = expr.func.attr.value
             base = self._store(expr.func.value)
@@ -421,27 +432,29 @@ class _Function:
             if method in ("get", "setdefault") or (method == "pop" and expr.args):
                 if kind not in _DICTS:
                     return None
-                return _Read(base.where, base.text, expr.args[0].value if expr.args else None, True)
-            return _Read(base.where, base.text, None, True)  # `pop()`, `popleft()`, `popitem()`: a pool
+                key = expr.args[0].value if expr.args else None
+                return _Read(base.where, base.text, key, True, base.attr, base.owner)
+            return _Read(base.where, base.text, None, True, base.attr, base.owner)  # `pop()`, `popitem()`: a pool
         return self._store(expr)
 
     def _store(self, expr: cst.BaseExpression) -> _Read | None:
         if isinstance(expr, cst.Attribute):
             recv = expr.value
             text = cst_dotted_name(expr) or f"...{expr.attr.value}"
+            attr = expr.attr.value
             if isinstance(recv, cst.Name) and self.self_name and recv.value == self.self_name:
                 first_is_cls = "classmethod" in {d.removesuffix("()").rsplit(".", 1)[-1] for d in self.info.decorators}
-                return _Read("on the class" if first_is_cls else "on the factory", text)
+                return _Read("on the class" if first_is_cls else "on the factory", text, attr=attr, owner=self.owner)
             if _is_type_of_self(recv, self.self_name) or (
                 isinstance(recv, cst.Attribute) and recv.attr.value == "__class__"
                 and isinstance(recv.value, cst.Name) and recv.value.value == self.self_name
             ):
-                return _Read("on the class", f"{self.self_name}.__class__.{expr.attr.value}")
+                return _Read("on the class", f"{self.self_name}.__class__.{attr}", attr=attr, owner=self.owner)
             dotted = cst_dotted_name(recv)
             if dotted is not None:
                 target = self.index.resolve(self.module, self.qual, dotted)
                 if isinstance(target, Definition) and target.kind == CLASS:
-                    return _Read("on the class", text)
+                    return _Read("on the class", text, attr=attr, owner=target)
             return None
         if isinstance(expr, cst.Name):
             found = self._name_binding(expr.value)
@@ -449,7 +462,7 @@ class _Function:
                 return None
             bscope, b = found
             if bscope == "" and b.kind == ASSIGN and b.value_kind in ("call", "none", "dict", "list", "set"):
-                return _Read("at module level", expr.value)
+                return _Read("at module level", expr.value, attr=expr.value)
         return None
 
     def _name_binding(self, name: str):
@@ -489,6 +502,53 @@ class _Function:
                 if kind is not None:
                     return kind
         return None
+
+    # --- what is handed out ---------------------------------------------------------------------------
+    def harmless_product(self, read: _Read) -> bool:
+        """True when every class the product is known to be is neither managed nor per-user.
+
+        The classes come from the return annotation and from how the stored attribute was
+        built or annotated. Unknown products are not harmless.
+        """
+        classes = self._annotated_classes(self.info.returns, self.qual, keyed=False)
+        classes += self._stored_classes(read)
+        if not classes:
+            return False
+        words = self.rule.per_user_words
+        tests = self.rule.context.config.test_paths
+        contract = self.rule.context.contract
+        return all(per_user_verdict(self.index, contract, c, words, tests) is None for c in classes)
+
+    def _annotated_classes(self, annotation: str | None, scope: str, keyed: bool, module: str | None = None) -> list[Definition]:
+        if not annotation:
+            return []
+        head, args = parse_annotation(annotation)
+        if keyed:
+            if not args:
+                return []
+            head, _ = parse_annotation(args[-1])
+        target = self.index.resolve(module or self.module, scope, head)
+        return [target] if isinstance(target, Definition) and target.kind == CLASS else []
+
+    def _stored_classes(self, read: _Read) -> list[Definition]:
+        out: list[Definition] = []
+        if read.owner is None:
+            found = self._name_binding(read.attr) if read.attr else None
+            if found is not None:
+                _, b = found
+                out += self._annotated_classes(b.annotation, "", read.keyed)
+                if not read.keyed and b.value_kind == "call" and b.value:
+                    out += self._annotated_classes(b.value, "", False)
+            return out
+        for cls in self.index.mro(read.owner):
+            init_scope = f"{cls.qualname}.__init__"
+            for name, vk, callee, ann in cls.info.init_attrs:
+                if name != read.attr:
+                    continue
+                out += self._annotated_classes(ann or None, init_scope, read.keyed, cls.module)
+                if not read.keyed and vk == "call" and callee:
+                    out += self._annotated_classes(callee, init_scope, False, cls.module)
+        return out
 
     # --- does a cache key identify the user? -------------------------------------------------------------
     def _user_key(self, key: cst.BaseExpression, depth: int) -> bool:

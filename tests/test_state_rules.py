@@ -186,7 +186,8 @@ def test_ssot002_ignore_classes_option_and_factories():
 
 def test_ssot002_managed_class_at_module_level():
     files = {"app/__init__.py": "", "app/engine.py": "class ExecutionEngine:\n    pass\n"}
-    found = _found(SSOT002, "from app.engine import ExecutionEngine\nENGINE = ExecutionEngine()\n", files)
+    config = {"contract": {"managed": ["ExecutionEngine"]}}
+    found = _found(SSOT002, "from app.engine import ExecutionEngine\nENGINE = ExecutionEngine()\n", files, config=config)
     assert [(line, col) for line, col, _ in found] == [(2, 1)]
     assert "factory-managed" in found[0][2]
 
@@ -227,9 +228,13 @@ CTX_FILES = {
     "app/__init__.py": "",
     "app/context.py": "class UserExecutionContext:\n    user_id: str\n",
     "app/factory.py": (
+        "from app.context import UserExecutionContext\n"
+        "class Engine:\n"
+        "    def __init__(self, context):\n"
+        "        self.context = context\n"
         "class ExecutionEngineFactory:\n"
-        "    def create_for_user(self, context):\n"
-        "        return object()\n"
+        "    def create_for_user(self, context: UserExecutionContext):\n"
+        "        return Engine(context)\n"
     ),
 }
 
@@ -362,3 +367,25 @@ def test_ssot009_mutations_in_test_code_do_not_count():
         "tests/test_tracker.py": "from app.example import Tracker\ndef test_x():\n    Tracker._sessions.append(1)\n",
     }
     assert _found(SSOT009, "class Tracker:\n    _sessions: list = []\n", files) == []
+
+
+def test_ssot008_shared_object_of_a_stateless_class_is_not_reported():
+    code = (
+        "from app.context import UserExecutionContext\n"
+        "class Catalog:\n"
+        "    def __init__(self):\n"
+        "        self._tools: dict = {}\n"
+        "class Sessions:\n"
+        "    def __init__(self):\n"
+        "        self._sessions: dict = {}\n"
+        "class CatalogFactory:\n"
+        "    def __init__(self):\n"
+        "        self._catalog = Catalog()\n"
+        "        self._sessions = Sessions()\n"
+        "    def get_catalog_for_user(self, context: UserExecutionContext) -> Catalog:\n"
+        "        return self._catalog\n"
+        "    def get_sessions_for_user(self, context: UserExecutionContext):\n"
+        "        return self._sessions\n"
+    )
+    found = _found(SSOT008, code, CTX_FILES)
+    assert [(line, col) for line, col, _ in found] == [(15, 16)]
