@@ -184,7 +184,10 @@ class SharedFactoryProduct(LintRule):
     A cache keyed by the user (a key built from the user-context parameter, or from a
     name mentioning `user`; option `user-key-words`) is per-user by design and is not
     flagged; neither is an object stored and returned in the same call
-    (`self._last = Engine(ctx); return self._last`).
+    (`self._last = Engine(ctx); return self._last`), nor a stored object whose class is
+    known (from the return annotation or from how the attribute was built) and is
+    neither factory-managed nor holds per-user state (a shared read-only catalog; option
+    `per-user-words`).
 
     ## Why is this bad?
     A factory exists to give each user their own object. Returning a stored one hands
