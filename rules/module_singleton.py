@@ -296,34 +296,36 @@ class ModuleSingleton(LintRule):
             self.main_guard -= 1
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._module_binding(target.target, node.value)
+        for target in node.targets:  # `a = b = Store()` is one instance: report it once
+            if self._module_binding(target.target, node.value):
+                return
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self._module_binding(node.target, node.value)
 
-    def _module_binding(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+    def _module_binding(self, target: cst.BaseExpression, value: cst.BaseExpression) -> bool:
+        """Report a module-level sentinel or instance bound to ``target``; True when reported."""
         if self.context.scope != "" or self.main_guard or not isinstance(target, cst.Name):
-            return
+            return False
         name = target.value
         if isinstance(value, cst.Name) and value.value == "None":
-            self._sentinel(target, name)
-        elif isinstance(value, cst.Call):
+            return self._sentinel(target, name)
+        if isinstance(value, cst.Call):
             cls = self.context.resolve_definition(value.func)
-            if cls is None or cls.kind != CLASS:
-                return
-            verdict = self._verdict(cls)
+            verdict = self._verdict(cls) if cls is not None and cls.kind == CLASS else None
             if verdict is not None:
                 self.report(
                     target,
                     f"module-level `{name}` is one `{cls.qualname}` shared by every user, and "
                     f"{verdict.describe()}; create it per user (through a factory) instead",
                 )
+                return True
+        return False
 
-    def _sentinel(self, target: cst.Name, name: str) -> None:
+    def _sentinel(self, target: cst.Name, name: str) -> bool:
         if name in self.reported_sentinels:
-            return
+            return False
         facts = self.context.facts
         for info in facts.defs.values():
             if info.kind == CLASS or name not in info.globals:
@@ -346,7 +348,8 @@ class ModuleSingleton(LintRule):
                     f"`{cls.qualname}` here for every user, and {verdict.describe()}; create it per user "
                     f"(through a factory) instead",
                 )
-                return
+                return True
+        return False
 
     # --- shape 3: singleton classes ------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:

@@ -389,3 +389,9 @@ def test_ssot008_shared_object_of_a_stateless_class_is_not_reported():
     )
     found = _found(SSOT008, code, CTX_FILES)
     assert [(line, col) for line, col, _ in found] == [(15, 16)]
+
+
+def test_ssot002_chained_assignment_is_one_finding():
+    files = {"app/__init__.py": "", "app/store.py": STORE}
+    found = _found(SSOT002, "from app.store import Store\na = b = Store()\n", files)
+    assert [(line, col) for line, col, _ in found] == [(2, 1)]
