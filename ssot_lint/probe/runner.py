@@ -182,13 +182,12 @@ class _Errors:
         out = []
         for (phase, kind), (example, users) in self.groups.items():
             unique = sorted(set(users))
-            out.append(Failure(
-                "runtime-errors",
-                f"{phase} raised {kind} for {plural(len(unique), 'user')} (first, {unique[0]}: {example})",
-                users=_capped(unique),
-                types=[kind],
-                count=len(users),
-            ))
+            if kind == "timeout":
+                message = f"{phase} {example} (--timeout) for {plural(len(unique), 'user')}"
+            else:
+                message = f"{phase} raised {kind} for {plural(len(unique), 'user')} (first, {unique[0]}: {example})"
+            out.append(Failure("runtime-errors", message, users=_capped(unique),
+                               types=["TimeoutError" if kind == "timeout" else kind], count=len(users)))
         return out
 
 
@@ -278,7 +277,7 @@ async def _probe(spec: str, options: ProbeOptions) -> ProbeResult:
 
     def finish(stopped_at: str | None = None) -> ProbeResult:
         if stopped_at is not None:
-            errors.groups[(stopped_at, "TimeoutError")] = (f"no result within {options.timeout:g} s", list(users))
+            errors.groups[(stopped_at, "timeout")] = (f"did not finish within {options.timeout:g} s", list(users))
         ordered = []
         for name in CHECKS:
             if name == "runtime-errors":
@@ -311,7 +310,8 @@ async def _probe(spec: str, options: ProbeOptions) -> ProbeResult:
                 "not checked: CALLABLE takes no transport and the factory holds none the probe could find "
                 "(set tool.ssot-lint.probe.transport-attribute)",
             )
-        checks["shared-state"] = _check_shared(users, live.engines, live.notifiers, stop_base, stop_types)
+        stop_now = [*infrastructure, *_module_dicts()]  # modules the team's code imported meanwhile too
+        checks["shared-state"] = _check_shared(users, live.engines, live.notifiers, stop_now, stop_types)
         await _cleanup_all(live, adapter, users, errors, options.timeout)
     except _PhaseTimeout as exc:
         live.clear()

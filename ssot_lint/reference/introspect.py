@@ -76,7 +76,7 @@ def class_state(obj: object) -> list[tuple[str, object]]:
                 continue
             if isinstance(value, _ATOMS + _BOUNDARIES):
                 continue
-            found.append((f"{klass.__qualname__}.{name}", value))
+            found.append((f"{klass.__qualname__.rpartition('<locals>.')[2]}.{name}", value))
     return found
 
 
