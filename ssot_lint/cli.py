@@ -326,6 +326,9 @@ def probe(target: str, users: int, agents: int, fmt: str, timeout: float, config
         result = run_probe(target, ProbeOptions(users, agents, timeout, config.probe))
     except ProbeUsageError as exc:
         raise UsageFailure(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - the code under probe can fail in ways no check expects
+        first_line = (str(exc).splitlines() or [""])[0]
+        raise UsageFailure(f"probe of {target} stopped: {type(exc).__name__}: {first_line}") from None
     (write_json if fmt == "json" else write_text)(result, sys.stdout)
     sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
 

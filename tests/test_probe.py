@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import FIXTURES, run_cli
+
 from ssot_lint.probe import CHECKS
 from ssot_lint.reference.introspect import class_state, describe_path, reachable_objects, shared_between_roots
 
@@ -79,9 +79,7 @@ def test_adapter_maps_other_names_from_config() -> None:
 
 def test_transport_attribute_can_be_named(tmp_path) -> None:
     config = tmp_path / "probe.toml"
-    config.write_text(
-        (FIXTURES / "probe_factories" / "renamed.toml").read_text() + 'transport-attribute = "sink"\n'
-    )
+    config.write_text((FIXTURES / "probe_factories" / "renamed.toml").read_text() + 'transport-attribute = "sink"\n')
     code, doc = probe_json("probe_factories.renamed:make_factory", "--config", str(config), users=10)
     assert code == 0 and doc["transport_hook"] == "factory.sink"
 
@@ -102,8 +100,9 @@ def test_cached_shared_engine() -> None:
     assert shared["message"] == f"{USERS} users share one engine object (probe_factories._app.Engine)"
     assert shared["types"] == ["probe_factories._app.Engine"] and shared["count"] == USERS
     leak = checks["events"]["failures"][0]
-    assert leak["message"].startswith(f"probe-user-000 received {(USERS - 1) * 24} events carrying the secrets of "
-                                      f"{USERS - 1} other users")
+    assert leak["message"].startswith(
+        f"probe-user-000 received {(USERS - 1) * 24} events carrying the secrets of {USERS - 1} other users"
+    )
     assert leak["pairs"][:2] == [["probe-user-001", "probe-user-000"], ["probe-user-002", "probe-user-000"]]
     assert "agent_thinking" in leak["types"]
     (collected,) = checks["cleanup"]["failures"]
@@ -115,7 +114,10 @@ def test_module_level_emitter() -> None:
     assert code == 1 and failing(doc) == {"events", "shared-state"}
     checks = by_name(doc)
     (shared,) = checks["shared-state"]["failures"]
-    assert shared["message"] == f"the engines of {USERS} users share a probe_factories._app.Emitter, reached as engine.notifier"
+    assert (
+        shared["message"]
+        == f"the engines of {USERS} users share a probe_factories._app.Emitter, reached as engine.notifier"
+    )
     assert shared["path"] == "engine.notifier" and shared["types"] == ["probe_factories._app.Emitter"]
     assert shared["pairs"][0] == ["probe-user-000", "probe-user-001"]
     last = f"probe-user-{USERS - 1:03d}"
@@ -130,7 +132,9 @@ def test_engine_built_with_a_none_notifier() -> None:
     assert code == 1 and failing(doc) == {"notifier", "runtime-errors"}
     checks = by_name(doc)
     (none,) = checks["notifier"]["failures"]
-    assert none["message"] == f"{USERS} engines (probe_factories._app.Engine) without a notifier: engine.notifier is None"
+    assert (
+        none["message"] == f"{USERS} engines (probe_factories._app.Engine) without a notifier: engine.notifier is None"
+    )
     assert none["users"][0] == "probe-user-000" and none["count"] == USERS
     (error,) = checks["runtime-errors"]["failures"]
     assert error["types"] == ["AttributeError"] and error["count"] == 3 * USERS
@@ -150,7 +154,9 @@ def test_cleanup_that_forgets_nothing() -> None:
     code, doc = probe_json("probe_factories.leaky_cleanup:make_factory", users=20)
     assert code == 1 and failing(doc) == {"cleanup"}
     containers, collected = by_name(doc)["cleanup"]["failures"]
-    assert containers["message"] == "factory._engines (dict) holds 20 entries after cleanup (it held 0 before the probe)"
+    assert (
+        containers["message"] == "factory._engines (dict) holds 20 entries after cleanup (it held 0 before the probe)"
+    )
     assert containers["path"] == "factory._engines"
     assert collected["message"].startswith("40 engines (probe_factories._app.Engine) were not garbage-collected")
     assert "still reachable as factory._engines['probe-user-00'][0]" in collected["message"]
@@ -182,17 +188,27 @@ def test_broken_factory_text_report_names_the_failed_checks() -> None:
     [
         (["probe_factories.isolated"], "CALLABLE 'probe_factories.isolated' is not MODULE:CALLABLE"),
         (["nosuchpkg.factories:make"], "cannot import module 'nosuchpkg.factories': no module named 'nosuchpkg'"),
-        (["probe_factories.broken_import:make"],
-         "cannot import module 'probe_factories.broken_import': ModuleNotFoundError: "
-         "No module named 'not_an_installed_dependency_for_the_probe'"),
+        (
+            ["probe_factories.broken_import:make"],
+            (
+                "cannot import module 'probe_factories.broken_import': ModuleNotFoundError: "
+                "No module named 'not_an_installed_dependency_for_the_probe'"
+            ),
+        ),
         (["probe_factories.isolated:nope"], "module 'probe_factories.isolated' has no attribute 'nope'"),
         (["probe_factories.isolated:__doc__"], "CALLABLE 'probe_factories.isolated:__doc__' is not callable"),
-        (["probe_factories._app:Engine"],
-         "CALLABLE 'probe_factories._app:Engine' must take no argument or a transport, "
-         "but it requires (context, notifier, registry)"),
+        (
+            ["probe_factories._app:Engine"],
+            (
+                "CALLABLE 'probe_factories._app:Engine' must take no argument or a transport, "
+                "but it requires (context, notifier, registry)"
+            ),
+        ),
         (["probe_factories.hanging:make_nothing"], "'probe_factories.hanging:make_nothing' returned None"),
-        (["probe_factories.renamed:make_factory"],
-         "the factory (SessionManager) has no method 'create_for_user'; name it with [tool.ssot-lint.probe] create"),
+        (
+            ["probe_factories.renamed:make_factory"],
+            "the factory (SessionManager) has no method 'create_for_user'; name it with [tool.ssot-lint.probe] create",
+        ),
         (["probe_factories.isolated:make_factory", "--users", "1"], "--users must be at least 2, got 1"),
         (["probe_factories.isolated:make_factory", "--agents", "0"], "--agents must be at least 1, got 0"),
     ],
@@ -212,16 +228,21 @@ def test_usage_errors_exit_2_with_one_line(args: list[str], message: str) -> Non
         ('create = "1st"', "'tool.ssot-lint.probe.create' must be a Python name or dotted attribute path"),
         ('context-factory = "myapp.ctx"', "'tool.ssot-lint.probe.context-factory' must be a 'module:name' string"),
         ('colour = "blue"', "unknown key 'tool.ssot-lint.probe.colour'"),
-        ('transport-attribute = "wire"',
-         "the factory (SessionManager) has no attribute 'wire' (tool.ssot-lint.probe.transport-attribute)"),
+        (
+            'transport-attribute = "wire"',
+            "the factory (SessionManager) has no attribute 'wire' (tool.ssot-lint.probe.transport-attribute)",
+        ),
         ('shared-types = ["logging:getLogger"]', "shared type 'logging:getLogger' is not a class"),
     ],
 )
 def test_probe_config_errors_name_the_key(tmp_path, table: str, message: str) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.ssot-lint.probe]\ncreate = "build"\ncleanup = "release"\n'
-        'notifier-attribute = "emitter"\nrun = ""\n'.replace('create = "build"\n', "" if table.startswith("create") else 'create = "build"\n')
-        + table + "\n"
+        'notifier-attribute = "emitter"\nrun = ""\n'.replace(
+            'create = "build"\n', "" if table.startswith("create") else 'create = "build"\n'
+        )
+        + table
+        + "\n"
     )
     proc = probe("probe_factories.renamed:make_factory", "--root", str(tmp_path), "--users", "2")
     assert proc.returncode == 2, proc.stdout.decode()
@@ -262,7 +283,10 @@ def test_walker_follows_class_attributes_only_when_asked() -> None:
     found = shared_between_roots([one, two], class_attributes=True)
     assert [(found.objects[key], a, b) for key, a, b in found.hits] == [(Engine.registry, 0, 1)]
     (key, _, _) = found.hits[0]
-    assert describe_path("engine", key, found.parents, found.objects) == "engine.registry (class attribute Engine.registry)"
+    assert (
+        describe_path("engine", key, found.parents, found.objects)
+        == "engine.registry (class attribute Engine.registry)"
+    )
 
 
 def test_walker_lists_only_the_topmost_shared_object_and_sees_through_tuples() -> None:

@@ -142,6 +142,7 @@ class TransportTap:
 
 # --- building the factory -------------------------------------------------------------------
 
+
 async def build_factory(target: Callable[..., Any], spec: str, transport: ProbeTransport) -> tuple[Any, bool]:
     """Call ``target`` (passing ``transport`` when it takes one); returns (factory, took_transport)."""
     try:
@@ -152,15 +153,14 @@ async def build_factory(target: Callable[..., Any], spec: str, transport: ProbeT
     kwargs: dict[str, Any] = {}
     if signature is not None:
         params = [
-            p for p in signature.parameters.values()
+            p
+            for p in signature.parameters.values()
             if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         ]
         required = [p for p in params if p.default is inspect.Parameter.empty]
         if len(required) > 1:
             names = ", ".join(p.name for p in required)
-            raise ProbeUsageError(
-                f"CALLABLE '{spec}' must take no argument or a transport, but it requires ({names})"
-            )
+            raise ProbeUsageError(f"CALLABLE '{spec}' must take no argument or a transport, but it requires ({names})")
         if required:
             param = required[0]
             if param.kind is inspect.Parameter.KEYWORD_ONLY:
@@ -252,12 +252,12 @@ class FactoryAdapter:
                 method = get_path(self.factory, attr)
             except AttributeError:
                 raise ProbeUsageError(
-                    f"the factory ({name}) has no method '{attr}'; name it with "
-                    f"[tool.ssot-lint.probe] {key} = \"...\""
+                    f"the factory ({name}) has no method '{attr}'; name it with [tool.ssot-lint.probe] {key} = \"...\""
                 ) from None
             if not callable(method):
-                raise ProbeUsageError(f"the factory's '{attr}' ({type(method).__name__}) is not callable "
-                                      f"(tool.ssot-lint.probe.{key})")
+                raise ProbeUsageError(
+                    f"the factory's '{attr}' ({type(method).__name__}) is not callable (tool.ssot-lint.probe.{key})"
+                )
         self._create = get_path(self.factory, self.config.create)
         self._cleanup = get_path(self.factory, self.config.cleanup)
 

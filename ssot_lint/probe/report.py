@@ -35,18 +35,21 @@ def write_text(result: ProbeResult, out: TextIO) -> None:
         for failure in check.failures[:TEXT_FAILURES]:
             out.write(f"  - {failure.message}\n")
             if failure.pairs:
-                out.write(f"      pairs: {_more(failure.pairs, TEXT_USERS, len(failure.pairs), lambda p: f'{p[0]} -> {p[1]}')}\n")
+                out.write(
+                    f"      pairs: {_more(failure.pairs, TEXT_USERS, len(failure.pairs), lambda p: f'{p[0]} -> {p[1]}')}\n"
+                )
             elif failure.users:
                 out.write(f"      users: {_more(failure.users, TEXT_USERS, len(failure.users), str)}\n")
             if failure.types:
                 out.write(f"      types: {', '.join(failure.types)}\n")
         if len(check.failures) > TEXT_FAILURES:
             out.write(f"  ... and {len(check.failures) - TEXT_FAILURES} more (--format json lists them all)\n")
-    for note in result.notes:
-        out.write(f"\nnote: {note}\n")
+    out.writelines(f"\nnote: {note}\n" for note in result.notes)
     if failed:
-        out.write(f"\nNOT ISOLATED: {len(failed)} check{'s' if len(failed) != 1 else ''} failed "
-                  f"({', '.join(c.name for c in failed)})\n")
+        out.write(
+            f"\nNOT ISOLATED: {len(failed)} check{'s' if len(failed) != 1 else ''} failed "
+            f"({', '.join(c.name for c in failed)})\n"
+        )
     else:
         out.write(f"\nIsolated: {result.users} users, {sum(c.status == 'pass' for c in result.checks)} checks passed\n")
 

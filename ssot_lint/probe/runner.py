@@ -175,8 +175,7 @@ class _Errors:
 
     def add(self, phase: str, user: str, exc: BaseException) -> None:
         exc.__traceback__ = None  # frames would keep engines alive past cleanup
-        example, users = self.groups.setdefault((phase, type(exc).__name__), (describe_error(exc), []))
-        users.append(user)
+        self.groups.setdefault((phase, type(exc).__name__), (describe_error(exc), []))[1].append(user)
 
     def failures(self) -> list[Failure]:
         out = []
@@ -186,8 +185,15 @@ class _Errors:
                 message = f"{phase} {example} (--timeout) for {plural(len(unique), 'user')}"
             else:
                 message = f"{phase} raised {kind} for {plural(len(unique), 'user')} (first, {unique[0]}: {example})"
-            out.append(Failure("runtime-errors", message, users=_capped(unique),
-                               types=["TimeoutError" if kind == "timeout" else kind], count=len(users)))
+            out.append(
+                Failure(
+                    "runtime-errors",
+                    message,
+                    users=_capped(unique),
+                    types=["TimeoutError" if kind == "timeout" else kind],
+                    count=len(users),
+                )
+            )
         return out
 
 
@@ -202,7 +208,9 @@ async def _gather(awaitables: list[Awaitable[Any]], timeout: float, phase: str) 
         raise _PhaseTimeout(phase) from None
 
 
-def _containers(root: object, stop: list[object], stop_types: tuple[type, ...]) -> tuple[dict[int, tuple[int, object]], dict[int, int | None], dict[int, object]]:
+def _containers(
+    root: object, stop: list[object], stop_types: tuple[type, ...]
+) -> tuple[dict[int, tuple[int, object]], dict[int, int | None], dict[int, object]]:
     """Mutable containers reachable from ``root`` (not instance ``__dict__``s): id -> (len, container)."""
     parents: dict[int, int | None] = {}
     objects = reachable_objects(root, stop, stop_types=stop_types, class_attributes=True, parents=parents)
@@ -213,8 +221,15 @@ def _containers(root: object, stop: list[object], stop_types: tuple[type, ...]) 
         except (AttributeError, TypeError):
             pass
     found: dict[int, tuple[int, object]] = {}
-    container_types = (dict, list, set, collections.deque, collections.abc.MutableMapping,
-                       collections.abc.MutableSet, collections.abc.MutableSequence)
+    container_types = (
+        dict,
+        list,
+        set,
+        collections.deque,
+        collections.abc.MutableMapping,
+        collections.abc.MutableSet,
+        collections.abc.MutableSequence,
+    )
     for key, obj in objects.items():
         if key in attribute_dicts or not isinstance(obj, container_types):
             continue
@@ -232,6 +247,7 @@ async def _probe(spec: str, options: ProbeOptions) -> ProbeResult:
     stop_types = _resolve_types((*DEFAULT_PROBE_SHARED_TYPES, *config.shared_types))
     make_context, context_desc = await make_context_factory(config)
 
+    notes: list[str] = []
     transport = ProbeTransport()
     factory, took_transport = await build_factory(target, spec, transport)
     adapter = FactoryAdapter(factory, config)
@@ -243,10 +259,14 @@ async def _probe(spec: str, options: ProbeOptions) -> ProbeResult:
         tap, where = tap_factory_transport(factory, config)
         hook = where if tap is not None else "none"
         sources = [tap] if tap is not None else []
+        if tap is not None and not config.transport_attribute:
+            notes.append(
+                f"CALLABLE takes no transport: events were observed by wrapping {where}, the factory's "
+                "only attribute with a send() method (name another with transport-attribute)"
+            )
     infrastructure: list[object] = [factory, transport]
     if tap is not None:
         infrastructure += [tap, tap._inner]
-    notes: list[str] = []
 
     n = options.users
     width = len(str(n - 1))
@@ -282,15 +302,29 @@ async def _probe(spec: str, options: ProbeOptions) -> ProbeResult:
         for name in CHECKS:
             if name == "runtime-errors":
                 failures = errors.failures()
-                ordered.append(CheckResult(name, "fail" if failures else "pass",
-                                           plural(sum(f.count for f in failures), "exception") if failures else "no exceptions",
-                                           failures))
+                ordered.append(
+                    CheckResult(
+                        name,
+                        "fail" if failures else "pass",
+                        plural(sum(f.count for f in failures), "exception") if failures else "no exceptions",
+                        failures,
+                    )
+                )
             elif name in checks:
                 ordered.append(checks[name])
             else:
                 ordered.append(CheckResult(name, "skip", f"not run: the probe stopped when {stopped_at} timed out"))
-        return ProbeResult(spec, type_name(factory), n, options.agents, hook, context_desc,
-                           time.perf_counter() - started, ordered, notes)
+        return ProbeResult(
+            spec,
+            type_name(factory),
+            n,
+            options.agents,
+            hook,
+            context_desc,
+            time.perf_counter() - started,
+            ordered,
+            notes,
+        )
 
     # Engines live only in ``live`` (never in a local of this frame), so that clearing it
     # before the collection check leaves the factory as the only possible holder.
@@ -306,7 +340,8 @@ async def _probe(spec: str, options: ProbeOptions) -> ProbeResult:
             checks["events"] = _check_events(users, secrets, connection_of, deliveries, emitted, hook)
         else:
             checks["events"] = CheckResult(
-                "events", "skip",
+                "events",
+                "skip",
                 "not checked: CALLABLE takes no transport and the factory holds none the probe could find "
                 "(set tool.ssot-lint.probe.transport-attribute)",
             )
@@ -357,8 +392,16 @@ class _Live:
             pool[:] = [None] * len(pool)
 
 
-async def _create_all(live: _Live, adapter: FactoryAdapter, contexts: list[Any], again: list[Any], users: list[str],
-                      errors: _Errors, timeout: float, config: ProbeConfig) -> None:
+async def _create_all(
+    live: _Live,
+    adapter: FactoryAdapter,
+    contexts: list[Any],
+    again: list[Any],
+    users: list[str],
+    errors: _Errors,
+    timeout: float,
+    config: ProbeConfig,
+) -> None:
     """Create an engine for every user concurrently, then a second one for each."""
     firsts = await _gather([adapter.create(c) for c in contexts], timeout, "create")
     for i, result in enumerate(firsts):
@@ -378,8 +421,9 @@ async def _create_all(live: _Live, adapter: FactoryAdapter, contexts: list[Any],
             live.seconds[i] = result
 
 
-async def _run_agents(live: _Live, adapter: FactoryAdapter, users: list[str], secrets: list[str], errors: _Errors,
-                      options: ProbeOptions) -> list[int]:
+async def _run_agents(
+    live: _Live, adapter: FactoryAdapter, users: list[str], secrets: list[str], errors: _Errors, options: ProbeOptions
+) -> list[int]:
     """Run ``options.agents`` probe agents per user, all at once; returns events emitted per user."""
     emitted = [0] * len(users)
     runs = []
@@ -411,8 +455,11 @@ def _probe_agent(i: int, j: int, secret: str, fallback: Any, emitted: list[int])
 
     async def agent(*args: Any, **kwargs: Any) -> str:
         notifier = next(
-            (a for a in (*args, *kwargs.values())
-             if not isinstance(a, type) and any(callable(getattr(a, m, None)) for m in NOTIFIER_MARKERS)),
+            (
+                a
+                for a in (*args, *kwargs.values())
+                if not isinstance(a, type) and any(callable(getattr(a, m, None)) for m in NOTIFIER_MARKERS)
+            ),
             fallback,
         )
         if notifier is None:
@@ -459,39 +506,54 @@ def _check_distinct(users: list[str], engines: list[Any], seconds: list[Any], co
     for key, idx in owners.items():
         if len(idx) > 1:
             first = users[idx[0]]
-            failures.append(Failure(
-                "distinct-engines",
-                f"{len(idx)} users got the same {type_name(kept[key])} object from {config.create}()",
-                users=_capped(users[i] for i in idx),
-                pairs=_capped((first, users[i]) for i in idx[1:]),
-                types=[type_name(kept[key])],
-                count=len(idx),
-            ))
+            failures.append(
+                Failure(
+                    "distinct-engines",
+                    f"{len(idx)} users got the same {type_name(kept[key])} object from {config.create}()",
+                    users=_capped(users[i] for i in idx),
+                    pairs=_capped((first, users[i]) for i in idx[1:]),
+                    types=[type_name(kept[key])],
+                    count=len(idx),
+                )
+            )
     twice = [i for i in range(len(users)) if engines[i] is not None and seconds[i] is engines[i]]
     if twice:
         t = type_name(engines[twice[0]])
-        failures.append(Failure(
-            "distinct-engines",
-            f"creating for the same user twice returned the same {t} object for {plural(len(twice), 'user')}",
-            users=_capped(users[i] for i in twice),
-            pairs=_capped((users[i], users[i]) for i in twice),
-            types=[t],
-            count=len(twice),
-        ))
+        failures.append(
+            Failure(
+                "distinct-engines",
+                f"creating for the same user twice returned the same {t} object for {plural(len(twice), 'user')}",
+                users=_capped(users[i] for i in twice),
+                pairs=_capped((users[i], users[i]) for i in twice),
+                types=[t],
+                count=len(twice),
+            )
+        )
     made = sum(e is not None for e in engines) + sum(e is not None for e in seconds)
-    return CheckResult("distinct-engines", "fail" if failures else "pass",
-                       f"{plural(len(owners), 'distinct engine')} from {plural(made, 'create')}", failures)
+    return CheckResult(
+        "distinct-engines",
+        "fail" if failures else "pass",
+        f"{plural(len(owners), 'distinct engine')} from {plural(made, 'create')}",
+        failures,
+    )
 
 
-def _check_notifiers(users: list[str], engines: list[Any], notifiers: list[Any], adapter: FactoryAdapter,
-                     config: ProbeConfig) -> CheckResult:
+def _check_notifiers(
+    users: list[str], engines: list[Any], notifiers: list[Any], adapter: FactoryAdapter, config: ProbeConfig
+) -> CheckResult:
     missing: dict[str, list[int]] = {}
     none: dict[str, list[int]] = {}
     mute: dict[str, list[int]] = {}
+    raising: dict[str, list[int]] = {}
     for i, engine in enumerate(engines):
         if engine is None:
             continue
-        found, notifier = adapter.notifier_of(engine)
+        try:
+            found, notifier = adapter.notifier_of(engine)
+        except Exception as exc:  # noqa: BLE001 - a property of the team's engine raised
+            exc.__traceback__ = None
+            raising.setdefault(describe_error(exc), []).append(i)
+            continue
         if not found:
             missing.setdefault(type_name(engine), []).append(i)
         elif notifier is None:
@@ -503,24 +565,57 @@ def _check_notifiers(users: list[str], engines: list[Any], notifiers: list[Any],
     attr = config.notifier_attribute
     failures = []
     for t, idx in none.items():
-        failures.append(Failure("notifier", f"{plural(len(idx), 'engine')} ({t}) without a notifier: engine.{attr} is None",
-                                users=_capped(users[i] for i in idx), types=[t], count=len(idx)))
+        failures.append(
+            Failure(
+                "notifier",
+                f"{plural(len(idx), 'engine')} ({t}) without a notifier: engine.{attr} is None",
+                users=_capped(users[i] for i in idx),
+                types=[t],
+                count=len(idx),
+            )
+        )
     for t, idx in missing.items():
-        failures.append(Failure(
-            "notifier",
-            f"{plural(len(idx), 'engine')} ({t}) without an attribute '{attr}' (name it with tool.ssot-lint.probe.notifier-attribute)",
-            users=_capped(users[i] for i in idx), types=[t], count=len(idx)))
+        failures.append(
+            Failure(
+                "notifier",
+                f"{plural(len(idx), 'engine')} ({t}) without an attribute '{attr}' (name it with tool.ssot-lint.probe.notifier-attribute)",
+                users=_capped(users[i] for i in idx),
+                types=[t],
+                count=len(idx),
+            )
+        )
     for t, idx in mute.items():
-        failures.append(Failure(
-            "notifier",
-            f"{plural(len(idx), 'notifier')} ({t}) with none of the methods {', '.join(NOTIFIER_METHODS)}",
-            users=_capped(users[i] for i in idx), types=[t], count=len(idx)))
+        failures.append(
+            Failure(
+                "notifier",
+                f"{plural(len(idx), 'notifier')} ({t}) with none of the methods {', '.join(NOTIFIER_METHODS)}",
+                users=_capped(users[i] for i in idx),
+                types=[t],
+                count=len(idx),
+            )
+        )
+    for text, idx in raising.items():
+        failures.append(
+            Failure(
+                "notifier",
+                f"reading engine.{attr} raised {text} for {plural(len(idx), 'engine')}",
+                users=_capped(users[i] for i in idx),
+                types=[text.split(":", 1)[0]],
+                count=len(idx),
+            )
+        )
     ok = sum(n is not None for n in notifiers)
     return CheckResult("notifier", "fail" if failures else "pass", f"{plural(ok, 'engine')} with a notifier", failures)
 
 
-def _check_events(users: list[str], secrets: list[str], connection_of: dict[str, int],
-                  deliveries: list[Delivery], emitted: list[int], hook: str) -> CheckResult:
+def _check_events(
+    users: list[str],
+    secrets: list[str],
+    connection_of: dict[str, int],
+    deliveries: list[Delivery],
+    emitted: list[int],
+    hook: str,
+) -> CheckResult:
     owner_of = {s: i for i, s in enumerate(secrets)}
     user_index = {u: i for i, u in enumerate(users)}
     own = [0] * len(users)
@@ -546,51 +641,60 @@ def _check_events(users: list[str], secrets: list[str], connection_of: dict[str,
     failures = []
     for r, senders in sorted(foreign.items()):
         total = sum(senders.values())
-        failures.append(Failure(
-            "events",
-            f"{users[r]} received {total} events carrying the secrets of {len(senders)} other "
-            f"user{'s' if len(senders) != 1 else ''} (first: {users[min(senders)]})",
-            users=_capped([users[r], *(users[s] for s in sorted(senders))]),
-            pairs=_capped((users[s], users[r]) for s in sorted(senders)),
-            types=sorted(foreign_types[r]),
-            count=total,
-        ))
+        failures.append(
+            Failure(
+                "events",
+                f"{users[r]} received {total} events carrying the secrets of {len(senders)} other "
+                f"user{'s' if len(senders) != 1 else ''} (first: {users[min(senders)]})",
+                users=_capped([users[r], *(users[s] for s in sorted(senders))]),
+                pairs=_capped((users[s], users[r]) for s in sorted(senders)),
+                types=sorted(foreign_types[r]),
+                count=total,
+            )
+        )
     for r, named in sorted(stamped.items()):
         total = sum(named.values())
-        failures.append(Failure(
-            "events",
-            f"{users[r]} received {total} events stamped with another user's user_id (first: {users[min(named)]})",
-            users=_capped([users[r], *(users[s] for s in sorted(named))]),
-            pairs=_capped((users[s], users[r]) for s in sorted(named)),
-            count=total,
-        ))
+        failures.append(
+            Failure(
+                "events",
+                f"{users[r]} received {total} events stamped with another user's user_id (first: {users[min(named)]})",
+                users=_capped([users[r], *(users[s] for s in sorted(named))]),
+                pairs=_capped((users[s], users[r]) for s in sorted(named)),
+                count=total,
+            )
+        )
     for connection, owners in sorted(unknown.items()):
         total = sum(owners.values())
-        failures.append(Failure(
-            "events",
-            f"{total} events carrying the secrets of {len(owners)} users went to connection "
-            f"{connection!r}, which belongs to no probe user",
-            users=_capped(users[s] for s in sorted(owners)),
-            count=total,
-        ))
+        failures.append(
+            Failure(
+                "events",
+                f"{total} events carrying the secrets of {len(owners)} users went to connection "
+                f"{connection!r}, which belongs to no probe user",
+                users=_capped(users[s] for s in sorted(owners)),
+                count=total,
+            )
+        )
     lost = [i for i in range(len(users)) if own[i] < emitted[i]]
     if lost:
         first = lost[0]
-        failures.append(Failure(
-            "events",
-            f"{plural(len(lost), 'user')} did not receive all their own events (e.g. {users[first]} received "
-            f"{own[first]} of the {emitted[first]} its agents emitted)",
-            users=_capped(users[i] for i in lost),
-            count=len(lost),
-        ))
+        failures.append(
+            Failure(
+                "events",
+                f"{plural(len(lost), 'user')} did not receive all their own events (e.g. {users[first]} received "
+                f"{own[first]} of the {emitted[first]} its agents emitted)",
+                users=_capped(users[i] for i in lost),
+                count=len(lost),
+            )
+        )
     summary = f"{len(deliveries)} events delivered through {hook}; {sum(emitted)} emitted by probe agents"
     if not failures and not sum(emitted):
         return CheckResult("events", "skip", f"nothing to check: no probe agent could emit ({summary})")
     return CheckResult("events", "fail" if failures else "pass", summary, failures)
 
 
-def _check_shared(users: list[str], engines: list[Any], notifiers: list[Any], stop: list[object],
-                  stop_types: tuple[type, ...]) -> CheckResult:
+def _check_shared(
+    users: list[str], engines: list[Any], notifiers: list[Any], stop: list[object], stop_types: tuple[type, ...]
+) -> CheckResult:
     walk = SharedObjects(stop, stop_types, class_attributes=True)
     roots = {}
     for i, engine in enumerate(engines):
@@ -617,16 +721,25 @@ def _check_shared(users: list[str], engines: list[Any], notifiers: list[Any], st
             message = f"{len(idx)} users share one engine object ({t})"
         else:
             message = f"the engines of {len(idx)} users share a {t}, reached as {path}"
-        failures.append(Failure(
-            "shared-state", message,
-            users=_capped(users[i] for i in idx),
-            pairs=_capped((users[idx[0]], users[i]) for i in idx[1:]),
-            types=[t], count=len(idx), path=path,
-        ))
+        failures.append(
+            Failure(
+                "shared-state",
+                message,
+                users=_capped(users[i] for i in idx),
+                pairs=_capped((users[idx[0]], users[i]) for i in idx[1:]),
+                types=[t],
+                count=len(idx),
+                path=path,
+            )
+        )
     failures.sort(key=lambda f: (-f.count, f.message))
     walked = len(walk.objects)
-    return CheckResult("shared-state", "fail" if failures else "pass",
-                       f"{plural(walked, 'object')} walked from {plural(sum(e is not None for e in engines), 'engine')}", failures)
+    return CheckResult(
+        "shared-state",
+        "fail" if failures else "pass",
+        f"{plural(walked, 'object')} walked from {plural(sum(e is not None for e in engines), 'engine')}",
+        failures,
+    )
 
 
 def _path_from_root(key: int, walk: SharedObjects, roots: dict[int, str]) -> str:
@@ -636,8 +749,12 @@ def _path_from_root(key: int, walk: SharedObjects, roots: dict[int, str]) -> str
     return describe_path(roots.get(chain[-1], "engine"), key, walk.parents, walk.objects)
 
 
-def _check_containers(factory: Any, baseline: tuple[dict[int, tuple[int, object]], dict[int, object]],
-                      stop: list[object], stop_types: tuple[type, ...]) -> list[Failure]:
+def _check_containers(
+    factory: Any,
+    baseline: tuple[dict[int, tuple[int, object]], dict[int, object]],
+    stop: list[object],
+    stop_types: tuple[type, ...],
+) -> list[Failure]:
     """Containers of the factory holding more after cleanup than before the probe.
 
     A container counts if it existed before the probe, or was attached since to an
@@ -647,7 +764,8 @@ def _check_containers(factory: Any, baseline: tuple[dict[int, tuple[int, object]
     sizes, before_objects = baseline
     after, parents, objects = _containers(factory, stop, stop_types)
     candidates = {
-        key for key, (size, _) in after.items()
+        key
+        for key, (size, _) in after.items()
         if size > sizes.get(key, (0, None))[0] and (key in sizes or parents.get(key) in before_objects)
     }
     failures = []
@@ -660,17 +778,27 @@ def _check_containers(factory: Any, baseline: tuple[dict[int, tuple[int, object]
         size, container = after[key]
         before = sizes.get(key, (0, None))[0]
         path = describe_path("factory", key, parents, objects)
-        failures.append(Failure(
-            "cleanup",
-            f"{path} ({type_name(container)}) holds {size} entries after cleanup (it held {before} before the probe)",
-            types=[type_name(container)], count=size - before, path=path,
-        ))
+        failures.append(
+            Failure(
+                "cleanup",
+                f"{path} ({type_name(container)}) holds {size} entries after cleanup (it held {before} before the probe)",
+                types=[type_name(container)],
+                count=size - before,
+                path=path,
+            )
+        )
     return sorted(failures, key=lambda f: f.message)
 
 
-def _check_collected(users: list[str], factory: Any, refs: list[tuple[int, weakref.ref[Any]]],
-                     failures: list[Failure], stop: list[object], stop_types: tuple[type, ...],
-                     unreferenceable: set[str]) -> CheckResult:
+def _check_collected(
+    users: list[str],
+    factory: Any,
+    refs: list[tuple[int, weakref.ref[Any]]],
+    failures: list[Failure],
+    stop: list[object],
+    stop_types: tuple[type, ...],
+    unreferenceable: set[str],
+) -> CheckResult:
     """Every engine the probe made is gone once cleaned up (weak references are dead)."""
     alive: dict[str, list[int]] = {}
     where: dict[str, str] = {}
@@ -684,11 +812,15 @@ def _check_collected(users: list[str], factory: Any, refs: list[tuple[int, weakr
             where[t] = _holder(engine, factory, stop, stop_types)
         del engine
     for t, idx in alive.items():
-        failures.append(Failure(
-            "cleanup",
-            f"{plural(len(idx), 'engine')} ({t}) {'was' if len(idx) == 1 else 'were'} not garbage-collected after cleanup; {where[t]}",
-            users=_capped(users[i] for i in sorted(set(idx))), types=[t], count=len(idx),
-        ))
+        failures.append(
+            Failure(
+                "cleanup",
+                f"{plural(len(idx), 'engine')} ({t}) {'was' if len(idx) == 1 else 'were'} not garbage-collected after cleanup; {where[t]}",
+                users=_capped(users[i] for i in sorted(set(idx))),
+                types=[t],
+                count=len(idx),
+            )
+        )
     summary = f"{len(refs) - sum(len(v) for v in alive.values())} of {len(refs)} engines collected"
     if unreferenceable:
         summary += f"; not weak-referenceable, so not checked: {', '.join(sorted(unreferenceable))}"
