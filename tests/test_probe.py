@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, REPO, run_cli, validate_json
 
 from ssot_lint.probe import CHECKS
 from ssot_lint.reference.introspect import class_state, describe_path, reachable_objects, shared_between_roots
@@ -21,10 +21,17 @@ def probe(*args: str, cwd=FIXTURES):
     return run_cli("probe", *args, cwd=cwd)
 
 
+PROBE_SCHEMA = json.loads((REPO / "ssot_lint" / "schemas" / "probe.schema.json").read_text(encoding="utf-8"))
+
+
 def probe_json(target: str, *args: str, users: int = USERS) -> tuple[int, dict]:
+    """Run the probe with ``--format json``; the output always matches the shipped schema."""
     proc = probe(target, "--users", str(users), "--format", "json", *args)
     assert proc.stderr == b"", proc.stderr.decode()
-    return proc.returncode, json.loads(proc.stdout)
+    doc = json.loads(proc.stdout)
+    validate_json(doc, PROBE_SCHEMA)
+    assert doc["isolated"] is (proc.returncode == 0)
+    return proc.returncode, doc
 
 
 def by_name(doc: dict) -> dict[str, dict]:
