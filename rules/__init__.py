@@ -6,7 +6,8 @@ third-party pack; ``RULES`` lists its rules, one module a rule.
 
 from .direct_construction import DirectConstruction
 from .invalid_syntax import InvalidSyntax
+from .missing_suppression_reason import MissingSuppressionReason
 
-RULES = [InvalidSyntax, DirectConstruction]
+RULES = [InvalidSyntax, DirectConstruction, MissingSuppressionReason]
 
 __all__ = ["RULES"]
