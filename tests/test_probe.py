@@ -107,8 +107,9 @@ def test_cached_shared_engine() -> None:
     assert shared["message"] == f"{USERS} users share one engine object (probe_factories._app.Engine)"
     assert shared["types"] == ["probe_factories._app.Engine"] and shared["count"] == USERS
     leak = checks["events"]["failures"][0]
-    assert leak["message"].startswith(
-        f"probe-user-000 received {(USERS - 1) * 24} events carrying the secrets of {USERS - 1} other users"
+    assert leak["message"] == (
+        f"probe-user-000 received {(USERS - 1) * 24} events carrying the secrets of other users "
+        f"({USERS - 1} users, first: probe-user-001)"
     )
     assert leak["pairs"][:2] == [["probe-user-001", "probe-user-000"], ["probe-user-002", "probe-user-000"]]
     assert "agent_thinking" in leak["types"]

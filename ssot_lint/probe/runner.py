@@ -563,47 +563,24 @@ def _check_notifiers(
         else:
             notifiers[i] = notifier
     attr = config.notifier_attribute
-    failures = []
-    for t, idx in none.items():
-        failures.append(
-            Failure(
-                "notifier",
-                f"{plural(len(idx), 'engine')} ({t}) without a notifier: engine.{attr} is None",
-                users=_capped(users[i] for i in idx),
-                types=[t],
-                count=len(idx),
-            )
+    hint = "name it with tool.ssot-lint.probe.notifier-attribute"
+    kinds: list[tuple[dict[str, list[int]], Callable[[int, str], str]]] = [
+        (none, lambda k, t: f"{plural(k, 'engine')} ({t}) without a notifier: engine.{attr} is None"),
+        (missing, lambda k, t: f"{plural(k, 'engine')} ({t}) without an attribute '{attr}' ({hint})"),
+        (mute, lambda k, t: f"{plural(k, 'notifier')} ({t}) with none of the methods {', '.join(NOTIFIER_METHODS)}"),
+        (raising, lambda k, t: f"reading engine.{attr} raised {t} for {plural(k, 'engine')}"),
+    ]
+    failures = [
+        Failure(
+            "notifier",
+            message(len(idx), t),
+            users=_capped(users[i] for i in idx),
+            types=[t.split(":", 1)[0]],
+            count=len(idx),
         )
-    for t, idx in missing.items():
-        failures.append(
-            Failure(
-                "notifier",
-                f"{plural(len(idx), 'engine')} ({t}) without an attribute '{attr}' (name it with tool.ssot-lint.probe.notifier-attribute)",
-                users=_capped(users[i] for i in idx),
-                types=[t],
-                count=len(idx),
-            )
-        )
-    for t, idx in mute.items():
-        failures.append(
-            Failure(
-                "notifier",
-                f"{plural(len(idx), 'notifier')} ({t}) with none of the methods {', '.join(NOTIFIER_METHODS)}",
-                users=_capped(users[i] for i in idx),
-                types=[t],
-                count=len(idx),
-            )
-        )
-    for text, idx in raising.items():
-        failures.append(
-            Failure(
-                "notifier",
-                f"reading engine.{attr} raised {text} for {plural(len(idx), 'engine')}",
-                users=_capped(users[i] for i in idx),
-                types=[text.split(":", 1)[0]],
-                count=len(idx),
-            )
-        )
+        for groups, message in kinds
+        for t, idx in groups.items()
+    ]
     ok = sum(n is not None for n in notifiers)
     return CheckResult("notifier", "fail" if failures else "pass", f"{plural(ok, 'engine')} with a notifier", failures)
 
@@ -638,31 +615,13 @@ def _check_events(
         named = user_index.get(d.user_id) if isinstance(d.user_id, str) else None
         if named is not None and named != receiver:
             stamped.setdefault(receiver, collections.Counter())[named] += 1
-    failures = []
-    for r, senders in sorted(foreign.items()):
-        total = sum(senders.values())
-        failures.append(
-            Failure(
-                "events",
-                f"{users[r]} received {total} events carrying the secrets of {len(senders)} other "
-                f"user{'s' if len(senders) != 1 else ''} (first: {users[min(senders)]})",
-                users=_capped([users[r], *(users[s] for s in sorted(senders))]),
-                pairs=_capped((users[s], users[r]) for s in sorted(senders)),
-                types=sorted(foreign_types[r]),
-                count=total,
-            )
-        )
-    for r, named in sorted(stamped.items()):
-        total = sum(named.values())
-        failures.append(
-            Failure(
-                "events",
-                f"{users[r]} received {total} events stamped with another user's user_id (first: {users[min(named)]})",
-                users=_capped([users[r], *(users[s] for s in sorted(named))]),
-                pairs=_capped((users[s], users[r]) for s in sorted(named)),
-                count=total,
-            )
-        )
+    failures = [
+        _received(users, r, senders, "carrying the secrets of other users", sorted(foreign_types[r]))
+        for r, senders in sorted(foreign.items())
+    ]
+    failures += [
+        _received(users, r, named, "stamped with another user's user_id", []) for r, named in sorted(stamped.items())
+    ]
     for connection, owners in sorted(unknown.items()):
         total = sum(owners.values())
         failures.append(
@@ -690,6 +649,22 @@ def _check_events(
     if not failures and not sum(emitted):
         return CheckResult("events", "skip", f"nothing to check: no probe agent could emit ({summary})")
     return CheckResult("events", "fail" if failures else "pass", summary, failures)
+
+
+def _received(
+    users: list[str], receiver: int, senders: collections.Counter[int], what: str, types: list[str]
+) -> Failure:
+    """``receiver`` got events belonging to ``senders`` (user index -> event count)."""
+    total = sum(senders.values())
+    return Failure(
+        "events",
+        f"{users[receiver]} received {plural(total, 'event')} {what} "
+        f"({plural(len(senders), 'user')}, first: {users[min(senders)]})",
+        users=_capped([users[receiver], *(users[s] for s in sorted(senders))]),
+        pairs=_capped((users[s], users[receiver]) for s in sorted(senders)),
+        types=types,
+        count=total,
+    )
 
 
 def _check_shared(
