@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Iterator, TextIO
 
@@ -327,7 +327,9 @@ def probe(target: str, users: int, agents: int, fmt: str, timeout: float, config
     except ConfigError as exc:
         raise UsageFailure(str(exc)) from None
     try:
-        result = run_probe(target, ProbeOptions(users, agents, timeout, config.probe))
+        # What the probed code prints goes to stderr, so stdout holds only the report.
+        with redirect_stdout(sys.stderr):
+            result = run_probe(target, ProbeOptions(users, agents, timeout, config.probe))
     except ProbeUsageError as exc:
         raise UsageFailure(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - the code under probe can fail in ways no check expects

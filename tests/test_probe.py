@@ -311,3 +311,13 @@ def test_walker_lists_only_the_topmost_shared_object_and_sees_through_tuples() -
     root = Holder(common)
     objects = reachable_objects(root, parents=parents)
     assert describe_path("engine", id(common["inner"]), parents, objects) == "engine.pair[0]['inner']"
+
+
+def test_json_text_events_and_printing_factories() -> None:
+    """Events sent as JSON text are read; what the probed code prints never mixes into the report."""
+    proc = probe("probe_factories.json_events:make_factory", "--users", "10", "--format", "json")
+    assert proc.returncode == 0, proc.stdout.decode()
+    doc = json.loads(proc.stdout)
+    validate_json(doc, PROBE_SCHEMA)
+    assert by_name(doc)["events"]["summary"].startswith(f"{10 * 3 * 8} events delivered")
+    assert "creating an engine for probe-user-0" in proc.stderr.decode()

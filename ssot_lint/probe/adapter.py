@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -80,14 +81,25 @@ class Delivery:
 
 
 def scan_event(connection_id: object, event: object) -> Delivery:
-    """The probe secrets an event carries (anywhere in it), its ``user_id`` and ``type``."""
+    """The probe secrets an event carries (anywhere in it), its ``user_id`` and ``type``.
+
+    Events may be mappings, objects (their repr, else their attributes), JSON
+    strings or bytes.
+    """
+    if isinstance(event, (bytes, bytearray)):
+        event = bytes(event).decode("utf-8", "replace")
     if isinstance(event, str):
         text = event
-    elif isinstance(event, (bytes, bytearray)):
-        text = bytes(event).decode("utf-8", "replace")
+        if text.lstrip().startswith("{"):
+            try:
+                event = json.loads(text)
+            except ValueError:
+                pass
     else:
         try:
             text = repr(event)
+            if not SECRET_RE.search(text) and hasattr(event, "__dict__"):
+                text += repr(vars(event))
         except Exception:  # noqa: BLE001 - a broken __repr__ in the team's event type
             text = ""
     user_id = event_type = None

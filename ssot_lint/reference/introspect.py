@@ -53,7 +53,9 @@ _IMMUTABLE_CONTAINERS: tuple[type, ...] = (tuple, frozenset, types.MappingProxyT
 
 
 #: Class attributes that frameworks keep per class, not per program state: never walked.
-_CLASS_BOOKKEEPING = frozenset({"_abc_impl", "_fields", "_field_defaults", "model_fields", "model_config"})
+_CLASS_BOOKKEEPING = frozenset(
+    {"_abc_impl", "_fields", "_field_defaults", "model_fields", "model_config", "model_computed_fields"}
+)
 
 
 def class_state(obj: object) -> list[tuple[str, object]]:
