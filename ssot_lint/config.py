@@ -56,7 +56,7 @@ class ContractConfig:
 
 
 #: Types the probe always lets engines share (added to ``probe.shared-types``).
-DEFAULT_PROBE_SHARED_TYPES = ("logging:Logger", "logging:LoggerAdapter", "logging:Handler")
+DEFAULT_PROBE_SHARED_TYPES = ("logging:Logger", "logging:LoggerAdapter", "logging:Handler", "contextvars:ContextVar")
 
 
 @dataclass
@@ -69,6 +69,7 @@ class ProbeConfig:
     notifier_attribute: str = "notifier"
     run: str = "run"  # empty: call the probe agents directly with the notifier
     transport_attribute: str = ""  # empty: passed to CALLABLE, else found on the factory
+    transport_method: str = "send"  # what the team's code calls on the transport: (connection id, event)
     shared_types: list[str] = field(default_factory=list)  # allowed shared, besides the defaults
 
 
@@ -134,6 +135,7 @@ TABLES: dict[str, tuple[type, dict[str, tuple[str, str]]]] = {
             "notifier-attribute": ("attr", "notifier_attribute"),
             "run": ("attr?", "run"),
             "transport-attribute": ("attr?", "transport_attribute"),
+            "transport-method": ("attr", "transport_method"),
             "shared-types": ("list[spec]", "shared_types"),
         },
     ),

@@ -321,3 +321,22 @@ def test_json_text_events_and_printing_factories() -> None:
     validate_json(doc, PROBE_SCHEMA)
     assert by_name(doc)["events"]["summary"].startswith(f"{10 * 3 * 8} events delivered")
     assert "creating an engine for probe-user-0" in proc.stderr.decode()
+
+
+def test_a_service_shaped_unlike_the_reference(tmp_path) -> None:
+    """fixtures/clean_service: send_to_user transport, (agent_name, run_id, ...) emitters, from_request contexts."""
+    config = FIXTURES / "probe_factories" / "netra.toml"
+    code, doc = probe_json("probe_factories.netra_wiring:make_factory", "--config", str(config), users=50)
+    assert code == 0, [c["failures"] for c in doc["checks"] if c["failures"]]
+    # Each emitter call carried the secret in its payload or text: 3 agents x 2 steps x 3 calls.
+    assert by_name(doc)["events"]["summary"] == (
+        "900 events delivered through transport passed to CALLABLE; 900 emitted by probe agents"
+    )
+    # Without declaring the process-wide notifier as shared infrastructure, the walk finds it.
+    unshared = tmp_path / "netra.toml"
+    unshared.write_text("".join(line for line in config.read_text().splitlines(True) if "shared-types" not in line))
+    code, doc = probe_json("probe_factories.netra_wiring:make_factory", "--config", str(unshared), users=5)
+    assert code == 1 and failing(doc) == {"shared-state"}
+    (shared,) = by_name(doc)["shared-state"]["failures"]
+    assert shared["types"] == ["netra_backend.app.websocket.notifier.WebSocketNotifier"]
+    assert shared["path"] == "engine._tool_engine._notifier._notifier"

@@ -27,6 +27,70 @@ NOTIFIER_METHODS = ("agent_thinking", "tool_executing", "tool_completed")
 NOTIFIER_MARKERS = NOTIFIER_METHODS + ("agent_started", "agent_completed", "agent_error")
 
 
+#: What a notifier method's parameter receives, by its name (anything else required: the secret text).
+PARAMETER_ROLES: dict[str, str] = {
+    **dict.fromkeys(("agent_name", "agent", "name", "agent_type"), "agent"),
+    **dict.fromkeys(("tool_name", "tool"), "tool"),
+    **dict.fromkeys(("context", "ctx", "user_context", "execution_context"), "context"),
+    **dict.fromkeys(("user_id", "user"), "user_id"),
+    **dict.fromkeys(("run_id", "thread_id", "request_id"), "context_id"),
+    **dict.fromkeys(("step", "step_number", "iteration"), "step"),
+    **dict.fromkeys(
+        ("parameters", "params", "arguments", "args", "data", "payload", "result", "metadata", "inputs", "output"),
+        "payload",
+    ),
+}
+
+
+class NotifierCalls:
+    """Builds the arguments of a notifier method from its parameter names (cached per function).
+
+    Required parameters are filled by role (:data:`PARAMETER_ROLES`), so notifiers
+    shaped unlike the reference's (``agent_thinking(agent_name, run_id, thought)``)
+    can be probed too; optional ones are left to their defaults.
+    """
+
+    def __init__(self) -> None:
+        self._plans: dict[object, list[tuple[str, bool, str]] | None] = {}
+
+    def _plan(self, method: Callable[..., Any]) -> list[tuple[str, bool, str]] | None:
+        key = getattr(method, "__func__", method)
+        if key not in self._plans:
+            try:
+                parameters = inspect.signature(method).parameters.values()
+            except (TypeError, ValueError):
+                self._plans[key] = None
+            else:
+                plan, by_keyword = [], False
+                for p in parameters:
+                    if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                        continue
+                    if p.default is not inspect.Parameter.empty:
+                        by_keyword = p.kind is not inspect.Parameter.POSITIONAL_ONLY
+                        continue
+                    keyword = by_keyword or p.kind is inspect.Parameter.KEYWORD_ONLY
+                    plan.append((p.name, keyword, PARAMETER_ROLES.get(p.name, "text")))
+                self._plans[key] = plan
+        return self._plans[key]
+
+    def call(self, method: Callable[..., Any], values: Mapping[str, Any], context: Any) -> Any:
+        """Call ``method`` with ``values`` (by role); ``context_id`` roles read the context."""
+        plan = self._plan(method)
+        if plan is None:  # no signature: the reference's shape
+            return method(values["agent"], values["text"])
+        args, kwargs = [], {}
+        for name, keyword, role in plan:
+            if role == "context_id":
+                value = getattr(context, name, None) or f"probe-{name}-{values['user_id']}"
+            else:
+                value = values[role]
+            if keyword:
+                kwargs[name] = value
+            else:
+                args.append(value)
+        return method(*args, **kwargs)
+
+
 class ProbeUsageError(Exception):
     """The probe cannot run: a one-line message (exit 2)."""
 
@@ -112,41 +176,48 @@ class ProbeTransport(InMemoryTransport):
     """The instrumented transport the probe hands to a CALLABLE that takes one.
 
     It is an :class:`~ssot_lint.reference.InMemoryTransport` (so ``events_for``
-    works as usual) that also records what each delivery carried.
+    works as usual) that also records what each delivery carried. When the team's
+    code calls another method (``transport-method``, e.g. ``send_to_user``), that
+    method is provided too: same arguments, and it returns True (delivered).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, method: str = "send") -> None:
         super().__init__()
         self.deliveries: list[Delivery] = []
+        if method != "send":
+            setattr(self, method, self._deliver)
 
     async def send(self, connection_id: str, event: Any) -> None:
         """Record the delivery, then store it as :class:`InMemoryTransport` does."""
         self.deliveries.append(scan_event(connection_id, event))
         await super().send(connection_id, event)
 
+    async def _deliver(self, connection_id: str, event: Any, *args: Any, **kwargs: Any) -> bool:
+        await self.send(connection_id, event)
+        return True
+
 
 class TransportTap:
-    """Wraps the transport a factory already holds: records each ``send``, then forwards it.
+    """Wraps the transport a factory already holds: records each delivery, then forwards it.
 
-    ``send`` stays async or sync as the wrapped one is; every other attribute is
-    the wrapped transport's.
+    The delivery method (``send`` or ``transport-method``) stays async or sync as
+    the wrapped one is; every other attribute is the wrapped transport's.
     """
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, method: str = "send") -> None:
         self._inner = inner
+        self._method = getattr(inner, method)
         self.deliveries: list[Delivery] = []
-        if inspect.iscoroutinefunction(inner.send):
-            self.send = self._send_async
-        else:
-            self.send = self._send_sync
+        async_method = inspect.iscoroutinefunction(self._method)
+        setattr(self, method, self._forward_async if async_method else self._forward_sync)
 
-    async def _send_async(self, connection_id: Any, event: Any, *args: Any, **kwargs: Any) -> Any:
+    async def _forward_async(self, connection_id: Any, event: Any, *args: Any, **kwargs: Any) -> Any:
         self.deliveries.append(scan_event(connection_id, event))
-        return await self._inner.send(connection_id, event, *args, **kwargs)
+        return await self._method(connection_id, event, *args, **kwargs)
 
-    def _send_sync(self, connection_id: Any, event: Any, *args: Any, **kwargs: Any) -> Any:
+    def _forward_sync(self, connection_id: Any, event: Any, *args: Any, **kwargs: Any) -> Any:
         self.deliveries.append(scan_event(connection_id, event))
-        return self._inner.send(connection_id, event, *args, **kwargs)
+        return self._method(connection_id, event, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -199,8 +270,8 @@ def get_path(obj: Any, dotted: str) -> Any:
     return obj
 
 
-def _has_send(value: Any) -> bool:
-    return not isinstance(value, type) and callable(getattr(value, "send", None))
+def _delivers(value: Any, method: str) -> bool:
+    return not isinstance(value, type) and callable(getattr(value, method, None))
 
 
 def _attributes(obj: Any) -> dict[str, Any]:
@@ -227,14 +298,16 @@ def tap_factory_transport(factory: Any, config: ProbeConfig) -> tuple[TransportT
                 f"the factory ({type(factory).__name__}) has no attribute '{config.transport_attribute}' "
                 "(tool.ssot-lint.probe.transport-attribute)"
             ) from None
-        if not _has_send(inner):
+        if not _delivers(inner, config.transport_method):
             raise ProbeUsageError(
-                f"factory.{config.transport_attribute} ({type(inner).__name__}) has no send() method "
-                "(tool.ssot-lint.probe.transport-attribute)"
+                f"factory.{config.transport_attribute} ({type(inner).__name__}) has no {config.transport_method}() "
+                "method (tool.ssot-lint.probe.transport-attribute)"
             )
         where = config.transport_attribute
     else:
-        candidates = {name: value for name, value in _attributes(factory).items() if _has_send(value)}
+        candidates = {
+            name: value for name, value in _attributes(factory).items() if _delivers(value, config.transport_method)
+        }
         if len(candidates) > 1:
             named = {n: v for n, v in candidates.items() if "transport" in n.lower()}
             candidates = named if len(named) == 1 else {}
@@ -242,7 +315,7 @@ def tap_factory_transport(factory: Any, config: ProbeConfig) -> tuple[TransportT
             return None, "none"
         ((where, inner),) = candidates.items()
         owner, name = factory, where
-    tap = TransportTap(inner)
+    tap = TransportTap(inner, config.transport_method)
     try:
         setattr(owner, name, tap)
     except (AttributeError, TypeError) as exc:
@@ -313,12 +386,21 @@ async def make_context_factory(config: ProbeConfig) -> tuple[Callable[[str, str]
         return reference, "ssot_lint.reference:UserExecutionContext.create"
     target = load_callable(config.context_factory, "context factory")
     try:
-        accepts_ws = "websocket_client_id" in inspect.signature(target).parameters
+        parameters = list(inspect.signature(target).parameters.values())
     except (TypeError, ValueError):
-        accepts_ws = False
+        parameters = []
+    connection_names = ("websocket_client_id", "connection_id")
+    extra = [  # after the user id: required parameters, and a connection id if it takes one
+        p.name
+        for p in parameters[1:]
+        if p.kind
+        not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD, inspect.Parameter.POSITIONAL_ONLY)
+        and (p.default is inspect.Parameter.empty or p.name in connection_names)
+    ]
 
     def custom(user_id: str, connection_id: str) -> Any:
-        return target(user_id, websocket_client_id=connection_id) if accepts_ws else target(user_id)
+        kwargs = {name: connection_id if name in connection_names else f"probe-{name}-{user_id}" for name in extra}
+        return target(user_id, **kwargs)
 
     return custom, config.context_factory
 

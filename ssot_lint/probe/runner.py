@@ -25,6 +25,7 @@ from ssot_lint.probe.adapter import (
     NOTIFIER_METHODS,
     Delivery,
     FactoryAdapter,
+    NotifierCalls,
     ProbeTransport,
     ProbeUsageError,
     TransportTap,
@@ -248,7 +249,7 @@ async def _probe(spec: str, options: ProbeOptions) -> ProbeResult:
     make_context, context_desc = await make_context_factory(config)
 
     notes: list[str] = []
-    transport = ProbeTransport()
+    transport = ProbeTransport(config.transport_method)
     factory, took_transport = await build_factory(target, spec, transport)
     adapter = FactoryAdapter(factory, config)
     tap: TransportTap | None = None
@@ -262,7 +263,7 @@ async def _probe(spec: str, options: ProbeOptions) -> ProbeResult:
         if tap is not None and not config.transport_attribute:
             notes.append(
                 f"CALLABLE takes no transport: events were observed by wrapping {where}, the factory's "
-                "only attribute with a send() method (name another with transport-attribute)"
+                f"only attribute with a {config.transport_method}() method (name another with transport-attribute)"
             )
     infrastructure: list[object] = [factory, transport]
     if tap is not None:
@@ -334,7 +335,7 @@ async def _probe(spec: str, options: ProbeOptions) -> ProbeResult:
         refs, unreferenceable = live.weakrefs()
         checks["distinct-engines"] = _check_distinct(users, live.engines, live.seconds, config)
         checks["notifier"] = _check_notifiers(users, live.engines, live.notifiers, adapter, config)
-        emitted = await _run_agents(live, adapter, users, secrets, errors, options)
+        emitted = await _run_agents(live, adapter, users, secrets, contexts, errors, options)
         if sources:
             deliveries = [d for source in sources for d in source.deliveries]
             checks["events"] = _check_events(users, secrets, connection_of, deliveries, emitted, hook)
@@ -422,17 +423,25 @@ async def _create_all(
 
 
 async def _run_agents(
-    live: _Live, adapter: FactoryAdapter, users: list[str], secrets: list[str], errors: _Errors, options: ProbeOptions
+    live: _Live,
+    adapter: FactoryAdapter,
+    users: list[str],
+    secrets: list[str],
+    contexts: list[Any],
+    errors: _Errors,
+    options: ProbeOptions,
 ) -> list[int]:
     """Run ``options.agents`` probe agents per user, all at once; returns events emitted per user."""
     emitted = [0] * len(users)
+    calls = NotifierCalls()
     runs = []
     for i, engine in enumerate(live.engines):
         if engine is None:
             continue
         runner = adapter.runner_of(engine)
         for j in range(options.agents):
-            runs.append((i, _run_agent(runner, _probe_agent(i, j, secrets[i], live.notifiers[i], emitted))))
+            agent = _probe_agent(i, j, users[i], secrets[i], contexts[i], live.notifiers[i], emitted, calls)
+            runs.append((i, _run_agent(runner, agent)))
     outcomes = await _gather([r for _, r in runs], options.timeout, "run")
     for (i, _), outcome in zip(runs, outcomes):
         if isinstance(outcome, BaseException):
@@ -449,8 +458,10 @@ async def _cleanup_all(live: _Live, adapter: FactoryAdapter, users: list[str], e
             errors.add("cleanup", users[i], result)
 
 
-def _probe_agent(i: int, j: int, secret: str, fallback: Any, emitted: list[int]) -> Callable[..., Awaitable[str]]:
-    """Agent ``j`` of user ``i``: emits events carrying ``secret`` (in its name and its payload)."""
+def _probe_agent(
+    i: int, j: int, user: str, secret: str, context: Any, fallback: Any, emitted: list[int], calls: NotifierCalls
+) -> Callable[..., Awaitable[str]]:
+    """Agent ``j`` of user ``i``: emits events carrying ``secret`` (in its name, text and payload)."""
     name = f"probe-agent-{j}-{secret}"
 
     async def agent(*args: Any, **kwargs: Any) -> str:
@@ -465,14 +476,20 @@ def _probe_agent(i: int, j: int, secret: str, fallback: Any, emitted: list[int])
         if notifier is None:
             raise RuntimeError("the probe agent got no notifier to emit through")
         for step in range(STEPS):
+            values = {
+                "agent": name,
+                "text": f"{secret} thinking, step {step}",
+                "tool": f"probe_tool_{step}",
+                "context": context,
+                "user_id": user,
+                "step": step,
+                "payload": {"probe_secret": secret, "step": step},
+            }
             for method_name in NOTIFIER_METHODS:
                 method = getattr(notifier, method_name, None)
                 if method is None:
                     continue
-                if method_name == "agent_thinking":
-                    result = method(name, f"{secret} thinking, step {step}")
-                else:
-                    result = method(name, f"probe_tool_{step}")
+                result = calls.call(method, values, context)
                 if inspect.isawaitable(result):
                     await result
                 emitted[i] += 1

@@ -15,6 +15,7 @@ import asyncio
 import enum
 import gc
 import types
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ _ATOMS: tuple[type, ...] = (
     range,
     type(Ellipsis),
     type(NotImplemented),
+    weakref.ReferenceType,  # weakref.ref(x) is cached per referent, yet holds nothing itself
 )
 
 #: Shared program structure and infrastructure: not walked into, never reported.
