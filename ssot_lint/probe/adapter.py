@@ -95,14 +95,10 @@ class ProbeUsageError(Exception):
     """The probe cannot run: a one-line message (exit 2)."""
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
 def describe_error(exc: BaseException) -> str:
     """``Type: first line`` of an exception raised by the team's code."""
-    return _one_line(exc)
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def load_callable(spec: str, what: str) -> Callable[..., Any]:
@@ -116,9 +112,9 @@ def load_callable(spec: str, what: str) -> Callable[..., Any]:
     except ModuleNotFoundError as exc:
         if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
             raise ProbeUsageError(f"cannot import module '{module_name}': no module named '{exc.name}'") from None
-        raise ProbeUsageError(f"cannot import module '{module_name}': {_one_line(exc)}") from None
+        raise ProbeUsageError(f"cannot import module '{module_name}': {describe_error(exc)}") from None
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the team's import-time code may raise anything
-        raise ProbeUsageError(f"cannot import module '{module_name}': {_one_line(exc)}") from None
+        raise ProbeUsageError(f"cannot import module '{module_name}': {describe_error(exc)}") from None
     for i, part in enumerate(parts):
         try:
             obj = getattr(obj, part)
@@ -162,7 +158,7 @@ def scan_event(connection_id: object, event: object) -> Delivery:
     else:
         try:
             text = repr(event)
-            if not SECRET_RE.search(text) and hasattr(event, "__dict__"):
+            if hasattr(event, "__dict__") and not SECRET_RE.search(text):
                 text += repr(vars(event))
         except Exception:  # noqa: BLE001 - a broken __repr__ in the team's event type
             text = ""
@@ -220,6 +216,8 @@ class TransportTap:
         return self._method(connection_id, event, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
+        if name == "_inner":  # not set yet (copy, pickle): no recursion
+            raise AttributeError(name)
         return getattr(self._inner, name)
 
 
@@ -257,7 +255,7 @@ async def build_factory(target: Callable[..., Any], spec: str, transport: ProbeT
         if inspect.isawaitable(factory):
             factory = await factory
     except Exception as exc:  # noqa: BLE001 - the team's code
-        raise ProbeUsageError(f"calling '{spec}' raised {_one_line(exc)}") from None
+        raise ProbeUsageError(f"calling '{spec}' raised {describe_error(exc)}") from None
     if factory is None:
         raise ProbeUsageError(f"'{spec}' returned None; it must return the factory")
     return factory, bool(args or kwargs)
@@ -319,7 +317,7 @@ def tap_factory_transport(factory: Any, config: ProbeConfig) -> tuple[TransportT
     try:
         setattr(owner, name, tap)
     except (AttributeError, TypeError) as exc:
-        raise ProbeUsageError(f"cannot instrument factory.{where}: {_one_line(exc)}") from None
+        raise ProbeUsageError(f"cannot instrument factory.{where}: {describe_error(exc)}") from None
     return tap, f"factory.{where}"
 
 
