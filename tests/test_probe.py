@@ -314,7 +314,7 @@ def test_walker_lists_only_the_topmost_shared_object_and_sees_through_tuples() -
 
 
 def test_json_text_events_and_printing_factories() -> None:
-    """Events sent as JSON text are read; what the probed code prints never mixes into the report."""
+    """JSON-text events to connections named after users are read; prints never mix into the report."""
     proc = probe("probe_factories.json_events:make_factory", "--users", "10", "--format", "json")
     assert proc.returncode == 0, proc.stdout.decode()
     doc = json.loads(proc.stdout)
@@ -340,3 +340,11 @@ def test_a_service_shaped_unlike_the_reference(tmp_path) -> None:
     (shared,) = by_name(doc)["shared-state"]["failures"]
     assert shared["types"] == ["netra_backend.app.websocket.notifier.WebSocketNotifier"]
     assert shared["path"] == "engine._tool_engine._notifier._notifier"
+
+
+def test_help_says_the_probe_runs_your_code() -> None:
+    proc = run_cli("probe", "--help")
+    assert proc.returncode == 0
+    out = " ".join(proc.stdout.decode().split())
+    assert "this IMPORTS AND RUNS your code" in out
+    assert "--users INTEGER" in out and "--agents INTEGER" in out and "[text|json]" in out

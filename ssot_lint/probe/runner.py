@@ -11,6 +11,7 @@ import collections.abc
 import gc
 import inspect
 import os
+import re
 import secrets as _secrets
 import sys
 import time
@@ -619,7 +620,7 @@ def _check_events(
     unknown: dict[str, collections.Counter[int]] = {}
     for d in deliveries:
         owners = {owner_of[s] for s in d.secrets if s in owner_of}
-        receiver = connection_of.get(d.connection_id)
+        receiver = _receiver(d.connection_id, connection_of, len(users))
         if receiver is None:
             if owners:
                 unknown.setdefault(d.connection_id, collections.Counter()).update(owners)
@@ -666,6 +667,19 @@ def _check_events(
     if not failures and not sum(emitted):
         return CheckResult("events", "skip", f"nothing to check: no probe agent could emit ({summary})")
     return CheckResult("events", "fail" if failures else "pass", summary, failures)
+
+
+_NAMED_USER = re.compile(r"probe-(?:user|ws)-(\d+)")
+
+
+def _receiver(connection_id: str, connection_of: dict[str, int], users: int) -> int | None:
+    """The user a connection belongs to: its id, or a connection id naming one probe user (``ws:probe-user-07``)."""
+    receiver = connection_of.get(connection_id)
+    if receiver is None:
+        named = {int(m) for m in _NAMED_USER.findall(connection_id)}
+        if len(named) == 1 and min(named) < users:
+            receiver = connection_of[connection_id] = named.pop()
+    return receiver
 
 
 def _received(
