@@ -8,7 +8,8 @@ crosses between users.
 
 from ssot_lint.probe.adapter import FactoryAdapter, ProbeTransport, ProbeUsageError, load_callable
 from ssot_lint.probe.report import write_json, write_text
-from ssot_lint.probe.runner import CHECKS, CheckResult, Failure, ProbeOptions, ProbeResult, run_probe
+from ssot_lint.probe.result import CHECKS, CheckResult, Failure, ProbeResult
+from ssot_lint.probe.runner import ProbeOptions, run_probe
 
 __all__ = [
     "CHECKS",

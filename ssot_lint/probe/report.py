@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from ssot_lint.probe.runner import ProbeResult
+from ssot_lint.probe.result import ProbeResult
 
 #: Failures shown per check in text output (JSON has them all).
 TEXT_FAILURES = 10
