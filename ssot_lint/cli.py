@@ -379,6 +379,7 @@ def probe(target: str, users: int, agents: int, fmt: str, timeout: float, config
     MODULE:CALLABLE builds the factory (no argument, or a transport). Unlike the
     other commands, this IMPORTS AND RUNS your code. Exit 0 isolated, 1 not, 2 usage error.
     """
+    from .config import load_config
     from .probe import ProbeOptions, ProbeUsageError, run_probe, write_json, write_text
 
     try:
