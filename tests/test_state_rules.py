@@ -30,6 +30,10 @@ def _found(rule, code, files=None, path="app/example.py", config=None):
     return [(d.range.start.line, d.range.start.column, d.message) for d in result.diagnostics if d.code == rule.code]
 
 
+def _positions(found):
+    return [(line, col) for line, col, _ in found]
+
+
 # --- facts ------------------------------------------------------------------------------------------
 FACTS_SRC = """\
 import threading
@@ -170,7 +174,7 @@ def test_ssot002_key_type_counts_and_bases_are_followed():
 def test_ssot002_inherited_singleton_base_reports_the_subclass_only():
     code = BASE_SINGLETON + "class Registry(Singleton):\n    def __init__(self):\n        self.sessions = {}\n"
     found = _found(SSOT002, code)
-    assert [(line, col) for line, col, _ in found] == [(7, 7)]
+    assert _positions(found) == [(7, 7)]
     assert "inherited from `Singleton`" in found[0][2]
 
 
@@ -188,7 +192,7 @@ def test_ssot002_managed_class_at_module_level():
     files = {"app/__init__.py": "", "app/engine.py": "class ExecutionEngine:\n    pass\n"}
     config = {"contract": {"managed": ["ExecutionEngine"]}}
     found = _found(SSOT002, "from app.engine import ExecutionEngine\nENGINE = ExecutionEngine()\n", files, config=config)
-    assert [(line, col) for line, col, _ in found] == [(2, 1)]
+    assert _positions(found) == [(2, 1)]
     assert "factory-managed" in found[0][2]
 
 
@@ -204,7 +208,7 @@ def test_ssot002_cached_method_with_self_is_not_process_wide():
         "        return Store()\n"
     )
     found = _found(SSOT002, code)
-    assert [(line, col) for line, col, _ in found] == [(11, 9)]
+    assert _positions(found) == [(11, 9)]
 
 
 def test_ssot002_could_fire_is_false_without_candidates():
@@ -249,7 +253,7 @@ def test_ssot008_override_of_an_entry_point_without_annotation():
         "        return self._e\n"
     )
     found = _found(SSOT008, code, CTX_FILES)
-    assert [(line, col) for line, col, _ in found] == [(6, 16)]
+    assert _positions(found) == [(6, 16)]
     assert "contract entry point" in found[0][2]
 
 
@@ -267,7 +271,7 @@ def test_ssot008_setdefault_and_class_storage():
         "        return cls._default\n"
     )
     found = _found(SSOT008, code, CTX_FILES)
-    assert [(line, col) for line, col, _ in found] == [(5, 16), (10, 16)]
+    assert _positions(found) == [(5, 16), (10, 16)]
     assert "keyed by `agent`" in found[0][2]
     assert "stored on the class" in found[1][2]
 
@@ -313,7 +317,7 @@ def test_ssot009_mutation_in_a_subclass_in_another_module():
         ),
     }
     found = _found(SSOT009, "class Base:\n    _sessions: list = []\n", files)
-    assert [(line, col) for line, col, _ in found] == [(2, 5)]
+    assert _positions(found) == [(2, 5)]
     assert "app/sub.py:4" in found[0][2]
 
 
@@ -330,7 +334,7 @@ def test_ssot009_lock_only_on_per_user_classes_and_only_when_used():
         "            self._users[u] = 1\n"
     )
     found = _found(SSOT009, code)
-    assert [(line, col) for line, col, _ in found] == [(3, 5)]
+    assert _positions(found) == [(3, 5)]
 
 
 def test_ssot009_suppression_comment():
@@ -388,10 +392,10 @@ def test_ssot008_shared_object_of_a_stateless_class_is_not_reported():
         "        return self._sessions\n"
     )
     found = _found(SSOT008, code, CTX_FILES)
-    assert [(line, col) for line, col, _ in found] == [(15, 16)]
+    assert _positions(found) == [(15, 16)]
 
 
 def test_ssot002_chained_assignment_is_one_finding():
     files = {"app/__init__.py": "", "app/store.py": STORE}
     found = _found(SSOT002, "from app.store import Store\na = b = Store()\n", files)
-    assert [(line, col) for line, col, _ in found] == [(2, 1)]
+    assert _positions(found) == [(2, 1)]
