@@ -20,7 +20,7 @@ from ssot_lint.config import DEFAULT_TEST_PATHS
 from ssot_lint.contract import Contract
 from ssot_lint.discovery import compile_globs
 from ssot_lint.facts import ALIAS, ASSIGN, CLASS, FROM, IMPORT, DefInfo, ModuleFacts
-from ssot_lint.index import Definition, ProjectIndex
+from ssot_lint.index import WHOLE_PROJECT, Definition, ProjectIndex
 from ssot_lint.rule import Option
 
 DEFAULT_PER_USER_WORDS = (
@@ -426,6 +426,9 @@ def attr_ops_named(
                 for op in facts.attr_ops:
                     table.setdefault(op[2], []).append((facts, op))
         per_index[key] = table
+    # The table reads every module: cached findings that used it depend on the whole project
+    # (recorded on every call, also when the table comes from this cache).
+    index.record((WHOLE_PROJECT,))
     return table.get(attr, [])
 
 
