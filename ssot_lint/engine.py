@@ -467,7 +467,7 @@ class Linter:
             self.config,
             [(r.code, r.__module__, r.__qualname__) for r in self.enabled],
             sorted(self.rule_options.items()),
-            self.contract,
+            _contract_key(self.contract),
             self.prefilter,
         )
 
@@ -695,6 +695,25 @@ def _syntax_error(source: SourceFile, facts: Any) -> tuple[str, tuple[int, int]]
             pass
         tree, error, at = parse_source(source.text, source.path)
     return None if tree is not None else (error or "invalid syntax", at)
+
+
+_PROVENANCE = ("source", "defined_at", "warnings", "module_path")
+
+
+def _contract_key(contract: Contract) -> Any:
+    """The contract without provenance (``source`` = file:line): moving a factory down a few
+    lines must not invalidate every cached finding. Rules do not put provenance in messages."""
+    import dataclasses
+
+    def strip(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return (type(value).__name__, tuple((f.name, strip(getattr(value, f.name)))
+                    for f in dataclasses.fields(value) if f.name not in _PROVENANCE))
+        if isinstance(value, (list, tuple)):
+            return tuple(strip(v) for v in value)
+        return value
+
+    return strip(contract)
 
 
 def _could_fire(rule: type[LintRule], context: RuleContext) -> bool:
