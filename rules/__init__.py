@@ -5,8 +5,11 @@ third-party pack; ``RULES`` lists its rules, one module a rule.
 """
 
 from .direct_construction import DirectConstruction
+from .duplicate_definition import DuplicateDefinition
 from .invalid_syntax import InvalidSyntax
+from .null_notifier import NullNotifier
+from .unknown_notifier_method import UnknownNotifierMethod
 
-RULES = [InvalidSyntax, DirectConstruction]
+RULES = [InvalidSyntax, DirectConstruction, NullNotifier, UnknownNotifierMethod, DuplicateDefinition]
 
 __all__ = ["RULES"]
