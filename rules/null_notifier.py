@@ -162,7 +162,7 @@ class NullNotifier(LintRule):
               files=_FILES),
         Valid("from app.strict import StrictToolExecutor\nx = StrictToolExecutor(reg)\n", files=_FILES),
         Valid(
-            "class Engine:\n"
+            "class ExecutionEngine:\n"
             "    def __init__(self, notifier):\n"
             "        self._notifier = notifier\n"
             "    async def close(self):\n"
@@ -192,8 +192,37 @@ class NullNotifier(LintRule):
             path="tests/test_tools.py",
         ),
         Valid("class Sink:\n    def __init__(self, handler=None):\n        self.handler = handler\n"),
+        Valid(
+            # Named `notifier`, but a queue: nothing of it is used as a notifier.
+            "class Cache(dict):\n"
+            "    def __init__(self, *args, notifier=None, **kw):\n"
+            "        self.notifier = notifier\n"
+            "        super().__init__(*args, **kw)\n"
+            "    def __delitem__(self, item):\n"
+            "        super().__delitem__(item)\n"
+            "        if not self:\n"
+            "            self.notifier.put(None)\n"
+            "    def rebind(self):\n"
+            "        self.notifier = None\n",
+            files=_FILES,
+        ),
     ]
     INVALID = [
+        Invalid(
+            # Not managed, but it calls a notifier method on what it stored.
+            "from app.ws import WebSocketNotifier\n"
+            "class Reporter:\n"
+            "    def __init__(self, emitter=None):\n"
+            "        self._emitter = emitter\n"
+            "    async def report(self):\n"
+            "        if not self._emitter:\n"
+            "            return\n"
+            "        await self._emitter.agent_started('a')\n",
+            files={**_FILES, "app/ws.py": "class WebSocketNotifier:\n    async def agent_started(self, name): ...\n"},
+            line=3,
+            column=24,
+            message=r"`if not self._emitter` in `report`",
+        ),
         Invalid(
             "from app.tools import UnifiedToolExecutionEngine\n"
             "engine = UnifiedToolExecutionEngine(websocket_notifier=None)\n",
@@ -216,7 +245,7 @@ class NullNotifier(LintRule):
             message=r"omits `websocket_notifier`",
         ),
         Invalid(
-            "class Engine:\n"
+            "class ExecutionEngine:\n"
             "    def __init__(self, notifier):\n"
             "        self._notifier = notifier\n"
             "    def switch_user(self, ctx):\n"
@@ -306,13 +335,35 @@ class NullNotifier(LintRule):
             for p in notifier_params:
                 if p.name in supplied or not p.default_none or p.kind in ("vararg", "kwarg"):
                     continue
-                if p.name in init.info.none_checked or not _stored_as(index, init, p.name):
+                if p.name in init.info.none_checked:
+                    continue
+                attrs = _stored_as(index, init, p.name)
+                init_owner = index.definition(init.module, init.info.scope)
+                if not attrs or init_owner is None or not self._holds_notifier(init_owner, p, attrs):
                     continue
                 self.report(
                     node,
                     f"`{owner.qualname}(...)` omits `{p.name}`, which defaults to None and is stored "
                     "unchecked: every event of this object is silently dropped; pass the per-user notifier",
                 )
+
+    def _holds_notifier(self, owner: Definition, p: Param, attrs: list[str]) -> bool:
+        """Is the parameter really a notifier here, not just named like one?
+
+        It is when the class is factory-managed or a tool executor, when the parameter is
+        annotated with a notifier class, or when the class calls a notifier method on the
+        attribute it stores it in (``self._notifier.tool_executing(...)``).
+        """
+        if self._watched(owner) or annotation_mentions(p.annotation, self.model.class_names):
+            return True
+        methods = self.model.all_methods
+        if not methods:
+            return False
+        for c in [owner] + self.context.index.subclasses(owner):
+            for a in attrs:
+                if any(m in methods for m in c.info.self_attr_calls.get(a, ())):
+                    return True
+        return False
 
     def _watched(self, owner: Definition) -> bool:
         for c in self.context.index.mro(owner):
@@ -349,16 +400,29 @@ class NullNotifier(LintRule):
         )
 
     def _is_notifier_attr(self, cls: Definition, attr: str) -> bool:
-        if attr.lstrip("_") in self.params:
-            return True
-        for c in self.context.index.mro(cls):
-            src = c.info.self_attr_names.get(attr)
-            if src is not None and src[1] in self.params:
-                return True
+        """``self.<attr>`` holds a notifier: typed as one, or named/stored like one and used as one."""
+        index = self.context.index
+        named = attr.lstrip("_") in self.params
+        for c in index.mro(cls):
             summary = c.info.self_attrs.get(attr, "")
             if summary.startswith("annotated:") and annotation_mentions(summary[10:], self.model.class_names):
                 return True
-        return False
+            src = c.info.self_attr_names.get(attr)
+            if src is not None and "." not in src[1]:
+                fn = index.definition(c.module, src[0])
+                param = next((p for p in fn.info.params if p.name == src[1]), None) if fn is not None else None
+                if param is not None:
+                    if annotation_mentions(param.annotation, self.model.class_names):
+                        return True
+                    named = named or param.name in self.params
+        if not named:
+            return False
+        if self._watched(cls):
+            return True
+        methods = self.model.all_methods
+        return bool(methods) and any(
+            m in methods for c in index.mro(cls) + index.subclasses(cls) for m in c.info.self_attr_calls.get(attr, ())
+        )
 
     # --- 4: __init__ that defaults a notifier to None -----------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -384,6 +448,9 @@ class NullNotifier(LintRule):
                 continue
             attrs = sorted(a for a, src in cls_info.self_attr_names.items() if src == (init_info.qualname, p.name))
             if not attrs:
+                continue
+            owner = Definition(self.context.module, qual, cls_info)
+            if not self._holds_notifier(owner, p, attrs):
                 continue
             guards = _guards(node, set(attrs))
             stored = ", ".join(f"`self.{a}`" for a in attrs)

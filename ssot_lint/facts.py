@@ -81,6 +81,8 @@ class DefInfo:
     # Functions: parameters the body checks against None/falsy and then raises, asserts,
     # replaces (`p = p or X()`) or hands to a `validate*`/`require*`/`check*`/`ensure*` call.
     none_checked: tuple[str, ...] = ()
+    # Classes: `self.x.m(...)` in a method -> attribute x -> method names called on it.
+    self_attr_calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -466,6 +468,21 @@ class _FactsVisitor(ast.NodeVisitor):
                 and node.value.value.id in ("self", "cls")
             ):
                 fn.returns_self_attr = fn.returns_self_attr + (node.value.attr,)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Attribute)
+            and isinstance(func.value.value, ast.Name)
+            and func.value.value.id == "self"
+        ):
+            cls = self._enclosing_class()
+            if cls is not None:
+                calls = cls.self_attr_calls.get(func.value.attr, ())
+                if func.attr not in calls:
+                    cls.self_attr_calls[func.value.attr] = calls + (func.attr,)
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
