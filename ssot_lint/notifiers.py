@@ -104,7 +104,7 @@ class NotifierModel:
         out: set[str] = set()
         result: frozenset[str] | None
         for cls in self.index.mro(defn):
-            members = set(cls.info.members)
+            members = set(cls.info.members) | set(cls.info.self_attrs)  # `self.acquire = lock.acquire`
             if members & {"__getattr__", "__getattribute__"}:
                 self._methods[key] = None
                 return None
@@ -341,6 +341,8 @@ class ReceiverTyper:
             return MOCK
         if inner in ("Any", "typing.Any", "object"):
             return UNKNOWN
+        if ambiguous(self.index, module, scope, inner):
+            return UNKNOWN
         target = self.index.resolve(module, scope, inner)
         if isinstance(target, Definition) and target.kind == CLASS:
             return Receiver("class", target)
@@ -355,6 +357,8 @@ class ReceiverTyper:
             return UNKNOWN
         if bare(callee) in MOCK_FACTORIES:
             return MOCK
+        if ambiguous(self.index, module, scope, callee):
+            return UNKNOWN
         target = self.index.resolve(module, scope, callee)
         if isinstance(target, Definition):
             if target.kind == CLASS:
@@ -429,6 +433,67 @@ class ReceiverTyper:
                 return OTHER
             return UNKNOWN
         return UNKNOWN
+
+
+def _defining_bindings(bindings: list[Binding]) -> list[Binding]:
+    return [b for b in bindings if not b.type_checking and b.kind in (CLASS, DEF, ASYNC_DEF, ALIAS, ASSIGN, FROM)]
+
+
+def _star_exporters(index: ProjectIndex, module: str, name: str) -> int:
+    """How many of ``module``'s star imports export ``name``."""
+    facts = index.modules.get(module)
+    if facts is None:
+        return 0
+    n = 0
+    for star in facts.module_scope.star_imports:
+        src = index.modules.get(star)
+        if src is None:
+            continue
+        if src.all_names is not None:
+            n += name in src.all_names
+        elif not name.startswith("_") and name in src.module_scope.bindings:
+            n += 1
+    return n
+
+
+def _member_ambiguous(index: ProjectIndex, module: str, name: str) -> bool:
+    facts = index.modules.get(module)
+    if facts is None:
+        return False
+    bindings = _defining_bindings(facts.module_scope.bindings.get(name, []))
+    if not bindings:
+        return _star_exporters(index, module, name) >= 2
+    # `if sys.platform == "win32": class X ... else: class X ...`, or `X = None` then
+    # `X = Impl`.  Import fallbacks (`try: from a import X` / `except: from b import X`)
+    # name the same API and are not ambiguous.
+    return len(bindings) >= 2 and not all(b.kind == FROM for b in bindings)
+
+
+def ambiguous(index: ProjectIndex, module: str, scope: str, dotted: str) -> bool:
+    """May ``dotted`` name different definitions at run time (platform-dependent star
+    imports, conditional class definitions)?  The index picks one; typing should not."""
+    head, _, rest = dotted.partition(".")
+    found = index.lookup_binding(module, scope, head)
+    if found is None:
+        if _star_exporters(index, module, head) >= 2:
+            return True
+    else:
+        bscope, b = found
+        facts = index.modules.get(module)
+        if facts is not None:
+            scope_facts = facts.scopes.get(bscope)
+            if scope_facts is not None and bscope == "" and _member_ambiguous(index, module, head):
+                return True
+        if b.kind == FROM and _member_ambiguous(index, b.target, b.name):
+            return True
+    cur = index.resolve(module, scope, head)
+    for attr in rest.split(".") if rest else ():
+        if isinstance(cur, ModuleRef) and _member_ambiguous(index, cur.module, attr):
+            return True
+        if cur is None:
+            return False
+        cur = index.member(cur, attr)
+    return False
 
 
 def _outer(scope: str) -> str:

@@ -357,3 +357,28 @@ def test_could_fire_is_sound_on_fixtures(rule, project, monkeypatch):
     if project == "legacy_service":
         assert flagged, "the fixture has findings of every rule"
         assert len(prefiltered) < len(facts), "the prefilter skips some files"
+
+
+def test_platform_dependent_names_are_not_typed():
+    files = {
+        "aio/__init__.py": "import sys\nif sys.platform == 'win32':\n    from .win import *\nelse:\n    from .unix import *\n",
+        "aio/win.py": "__all__ = ['Loop']\nclass Loop:\n    def run(self): ...\n",
+        "aio/unix.py": "__all__ = ['Loop']\nclass Loop:\n    def run(self): ...\n    def add_signal(self): ...\n",
+        "aio/cond.py": "import sys\nif sys.platform == 'win32':\n    class Pipe:\n        pass\n"
+        "else:\n    class Pipe:\n        def fileno(self): ...\n",
+    }
+    cfg = {"contract": {"notifier-classes": ["Loop", "Pipe"]}}
+    code = (
+        "import aio\nfrom aio.cond import Pipe\n"
+        "def f():\n    loop = aio.Loop()\n    loop.add_signal()\n    p = Pipe()\n    p.fileno()\n"
+        "def g(l: aio.win.Loop):\n    l.add_signal()\n"
+    )
+    assert [line for line, _, _ in found(UnknownNotifierMethod, code, files=files, config=cfg)] == [9]
+
+
+def test_instance_attributes_count_as_methods():
+    files = {"app/__init__.py": "", "app/c.py": "class Condition:\n    def __init__(self, lock):\n"
+             "        self.acquire = lock.acquire\n    def wait(self): ...\n"}
+    code = "from app.c import Condition\ndef f(c: Condition):\n    c.acquire()\n    c.wait()\n    c.notify()\n"
+    out = found(UnknownNotifierMethod, code, files=files, config={"contract": {"notifier-classes": ["Condition"]}})
+    assert [line for line, _, _ in out] == [5]
