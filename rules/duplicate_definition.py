@@ -12,7 +12,7 @@ import libcst as cst
 from ssot_lint.context import RuleContext
 from ssot_lint.contract import Contract
 from ssot_lint.discovery import compile_globs
-from ssot_lint.facts import ALIAS, CLASS, FROM
+from ssot_lint.facts import ALIAS, ASSIGN, CLASS, FROM
 from ssot_lint.index import Definition, ProjectIndex
 from ssot_lint.notifiers import bare, is_test_double_name
 from ssot_lint.rule import Invalid, LintRule, Option, Valid
@@ -154,20 +154,39 @@ def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], t
 
 
 def _import_counts(index: ProjectIndex, names: set[str]) -> dict[str, int]:
-    """How often each class is imported (``from m import X``, ``Y = m.X``) across the index."""
+    """How often each class is imported or referenced by its module across the index.
+
+    Counted: ``from m import X``, ``Y = m.X``, ``x = m.X(...)``, ``class C(m.X)`` and
+    ``return m.X(...)``.  Only names in ``names`` are resolved.
+    """
     counts: dict[str, int] = {}
+
+    def count(module: str, scope: str, dotted: str | None) -> None:
+        if not dotted or bare(dotted) not in names:
+            return
+        target = index.resolve(module, scope, dotted.split("[", 1)[0])
+        if isinstance(target, Definition) and target.kind == CLASS:
+            counts[target.fullname] = counts.get(target.fullname, 0) + 1
+
     for facts in index.modules.values():
         for scope in facts.scopes.values():
             for bindings in scope.bindings.values():
                 for b in bindings:
                     if b.kind == FROM and b.name in names:
                         target = index.module_member(b.target, b.name)
-                    elif b.kind == ALIAS and bare(b.target) in names and "." in b.target:
-                        target = index.resolve(facts.module, scope.qualname, b.target)
-                    else:
-                        continue
-                    if isinstance(target, Definition) and target.kind == CLASS:
-                        counts[target.fullname] = counts.get(target.fullname, 0) + 1
+                        if isinstance(target, Definition) and target.kind == CLASS:
+                            counts[target.fullname] = counts.get(target.fullname, 0) + 1
+                    elif b.kind == ALIAS and "." in b.target:
+                        count(facts.module, scope.qualname, b.target)
+                    elif b.kind == ASSIGN and b.value and "." in b.value:
+                        count(facts.module, scope.qualname, b.value)
+        for info in facts.defs.values():
+            for base in info.bases:
+                if "." in base:
+                    count(facts.module, info.scope, base)
+            for callee in info.return_calls:
+                if "." in callee:
+                    count(facts.module, info.qualname, callee)
     return counts
 
 
@@ -183,7 +202,7 @@ def _canonical(name: str, candidates: dict[str, Definition], dotted: set[str], c
     best = min(candidates.values(), key=key)
     n = counts.get(best.fullname, 0)
     if n:
-        return best, f"the most imported definition, imported {n} time{'s' if n != 1 else ''}"
+        return best, f"the most used definition, imported or referenced {n} time{'s' if n != 1 else ''}"
     return best, "chosen by module name: no definition is imported"
 
 
@@ -199,9 +218,10 @@ class DuplicateDefinition(LintRule):
     one of those names refer to a different class than its other definitions.
 
     Every definition is reported except the canonical one: the class the
-    contract names by its dotted path, else the most imported definition (imports
-    are counted across the whole project), else the one in the module named
-    after the class. The message names the canonical class. Enums, `Protocol`s,
+    contract names by its dotted path, else the most imported definition (imports,
+    and references through its module such as `class C(m.X)` or `m.X(...)`, are
+    counted across the whole project), else the one in the module named after the
+    class. The message names the canonical class. Enums, `Protocol`s,
     test doubles (`Fake*`, `Mock*`, `Stub*`, mock subclasses) and classes in
     test modules or `.pyi` stubs are not counted. A class defined twice in the
     same module (for example under `try`/`except ImportError`) is not reported.
@@ -301,8 +321,8 @@ class DuplicateDefinition(LintRule):
             column=7,
             files=_FILES,
             path="app/legacy.py",
-            message=r"canonical `app\.agents\.execution_engine\.ExecutionEngine` \(the most imported definition, "
-            r"imported 2 times\)",
+            message=r"canonical `app\.agents\.execution_engine\.ExecutionEngine` \(the most used definition, "
+            r"imported or referenced 2 times\)",
         ),
         Invalid(
             "class UserExecutionEngine:\n    pass\n\nExecutionEngine = UserExecutionEngine\n",

@@ -311,7 +311,9 @@ class UnknownNotifierMethod(LintRule):
                 f"{_suggest(method, methods)}",
             )
         elif receiver.kind == "unknown" and name_hint is not None and has_notifier_suffix(name_hint):
-            if self.model.any_open or method in self.model.all_methods or self._is_patched(shown, method):
+            if not self.model.has_project_notifiers or self.model.any_open:
+                return  # names alone say nothing in a project without (closed) notifier classes
+            if method in self.model.all_methods or self._is_patched(shown, method):
                 return
             self.report(
                 node,

@@ -84,6 +84,7 @@ class NotifierModel:
     contract_methods: dict[str, frozenset[str]] = field(default_factory=dict)  # bare name -> methods
     all_methods: frozenset[str] = frozenset()
     any_open: bool = False  # some notifier class has __getattr__ or bases we cannot see
+    has_project_notifiers: bool = False  # the project defines a notifier class (outside tests)
     class_names: frozenset[str] = frozenset()  # bare names of every notifier class (project and contract)
     _methods: dict[str, frozenset[str] | None] = field(default_factory=dict)
     _relevant: frozenset[str] | None = None
@@ -226,6 +227,7 @@ def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str,
         # but neither add methods nor make the project's notifiers "open".
         if is_test_double_name(d.info.name) or tests.match_file(index.modules[d.module].path):
             continue
+        model.has_project_notifiers = True
         ms = model.methods(d)
         if ms is None:
             model.any_open = True

@@ -295,7 +295,7 @@ def test_every_non_canonical_definition_is_reported_once_and_table_is_built_once
     assert len(calls) == 1
     got = sorted((d.path, d.range.start.line) for d in result.diagnostics)
     assert got == [("app/a.py", 1), ("app/agent_registry.py", 1), ("app/c.py", 1)]
-    assert all("canonical `app.b.AgentRegistry` (the most imported definition, imported 2 times)" in d.message
+    assert all("canonical `app.b.AgentRegistry` (the most used definition, imported or referenced 2 times)" in d.message
                for d in result.diagnostics)
 
 
@@ -382,3 +382,41 @@ def test_instance_attributes_count_as_methods():
     code = "from app.c import Condition\ndef f(c: Condition):\n    c.acquire()\n    c.wait()\n    c.notify()\n"
     out = found(UnknownNotifierMethod, code, files=files, config={"contract": {"notifier-classes": ["Condition"]}})
     assert [line for line, _, _ in out] == [5]
+
+
+def test_references_through_the_module_count_for_the_canonical_choice():
+    files = {
+        "codecs2/__init__.py": "",
+        "codecs2/base.py": "class StreamRegistry:\n    pass\n",
+        "codecs2/a.py": "from codecs2 import base\nclass StreamRegistry(base.StreamRegistry):\n    pass\n",
+        "codecs2/b.py": "import codecs2.base as cb\nx = cb.StreamRegistry()\n",
+        "codecs2/c.py": "from codecs2.a import StreamRegistry\n",
+    }
+    linter = Linter(config_from({}), RULES, select=["SSOT007"])
+    diags = linter.lint_texts(files, sorted(files)).diagnostics
+    assert [d.path for d in diags] == ["codecs2/a.py"]
+    assert "`codecs2.base.StreamRegistry` (the most used definition, imported or referenced 2 times)" in diags[0].message
+
+
+def test_name_heuristic_needs_a_notifier_class_in_the_project(monkeypatch):
+    from ssot_lint.contract import NotifierClass, NotifierMethod
+    import ssot_lint.engine as engine
+
+    real = engine.build_contract
+
+    def with_methods(config):
+        contract = real(config)
+        contract.notifier_classes = [
+            NotifierClass("WebSocketNotifier", (NotifierMethod("agent_started", True),), "reference")
+        ]
+        return contract
+
+    monkeypatch.setattr(engine, "build_contract", with_methods)
+    code = (
+        "def f(emitter, n: 'WebSocketNotifier'):\n"
+        "    emitter.emit('x')\n"
+        "    n.agent_started('a')\n"
+        "    n.agent_start('a')\n"
+    )
+    out = found(UnknownNotifierMethod, code, files={"app/__init__.py": ""})
+    assert [(line, "the contract's notifier `WebSocketNotifier`" in msg) for line, _, msg in out] == [(4, True)]
