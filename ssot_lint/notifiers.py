@@ -21,7 +21,7 @@ from typing import Iterable
 
 from .contract import Contract, NotifierClass
 from .discovery import compile_globs
-from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, Binding
+from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, Binding, dotted_name
 from .index import Definition, ModuleRef, ProjectIndex, Value
 
 NOTIFIER_SUFFIXES = ("notifier", "emitter", "bridge")
@@ -516,7 +516,7 @@ def _unwrap_annotation(text: str) -> str | None:
                 return None
             continue
         if isinstance(node, ast.Subscript):
-            head = _dotted(node.value)
+            head = dotted_name(node.value)
             if head is None:
                 return None
             if bare(head) in _WRAPPERS:
@@ -537,7 +537,7 @@ def _unwrap_annotation(text: str) -> str | None:
                 return None
             node = parts[0]
             continue
-        return _dotted(node)
+        return dotted_name(node)
     return None
 
 
@@ -551,17 +551,6 @@ def _flatten_or(node: ast.expr) -> Iterable[ast.expr]:
 
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
-
-
-def _dotted(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def annotation_mentions(text: str | None, names: Iterable[str]) -> bool:
