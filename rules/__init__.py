@@ -7,9 +7,17 @@ third-party pack; ``RULES`` lists its rules, one module a rule.
 from .direct_construction import DirectConstruction
 from .duplicate_definition import DuplicateDefinition
 from .invalid_syntax import InvalidSyntax
+from .missing_suppression_reason import MissingSuppressionReason
 from .null_notifier import NullNotifier
 from .unknown_notifier_method import UnknownNotifierMethod
 
-RULES = [InvalidSyntax, DirectConstruction, NullNotifier, UnknownNotifierMethod, DuplicateDefinition]
+RULES = [
+    InvalidSyntax,
+    DirectConstruction,
+    NullNotifier,
+    UnknownNotifierMethod,
+    DuplicateDefinition,
+    MissingSuppressionReason,
+]
 
 __all__ = ["RULES"]

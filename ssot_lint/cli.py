@@ -1,4 +1,4 @@
-"""The command line: ``ssot-lint check | rules | explain``.
+"""The command line: ``ssot-lint check | rules | explain | server``.
 
 Exit codes: 0 nothing found; 1 findings; 2 usage, configuration or internal error.
 """
@@ -17,11 +17,12 @@ from typing import Iterator, TextIO
 import click
 
 from . import __version__
-from .config import ConfigError, load_config, validate_codes
+from .config import ConfigError
 from .discovery import find_root
 from .engine import Linter, RunResult
 from .registry import LoadedRules, RuleLoadError, load_rules
 from .reporters import Report, RuleDoc, formats, get as get_reporter
+from .workspace import load_linter
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -85,33 +86,15 @@ def make_linter(
     select: list[str] | None,
     ignore: list[str] | None,
     stdin_filename: str | None = None,
+    require_reason: bool = False,
 ) -> tuple[Linter, LoadedRules]:
     first = stdin_filename or (paths[0] if paths else None)
     root_path = Path(root).resolve() if root else find_root(first)
     rules = _load_rules()
     try:
-        config = load_config(root_path, config_file)
-        validate_codes(config, rules.codes, {"--select": select or [], "--ignore": ignore or []})
-        _validate_rule_options(config, rules)
+        return load_linter(root_path, rules, config_file, select, ignore, require_reason=require_reason), rules
     except ConfigError as exc:
         raise UsageFailure(str(exc)) from None
-    return Linter(config, rules, select=select, ignore=ignore), rules
-
-
-def _validate_rule_options(config, rules: LoadedRules) -> None:
-    from .config import _check_type, _type_word
-
-    where = config.source or "config"
-    for key, options in config.rules.items():
-        rule = rules.by_code(key)
-        if rule is None:
-            raise ConfigError(f"{where}: unknown rule 'tool.ssot-lint.rules.{key}'")
-        for opt, value in options.items():
-            spec = rule.OPTIONS.get(opt)
-            if spec is None:
-                raise ConfigError(f"{where}: unknown key 'tool.ssot-lint.rules.{key}.{opt}'")
-            if not _check_type(value, spec.kind):
-                raise ConfigError(f"{where}: 'tool.ssot-lint.rules.{key}.{opt}' must be {_type_word(spec.kind)}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -137,6 +120,10 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--show-fixes", is_flag=True, help="List the fixes applied.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: warning, or config `fail-on`).")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed files (as pre-commit expects).")
+@click.option("--require-reason", is_flag=True, help="Report suppressions without a reason (SSOT101).")
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -153,12 +140,17 @@ def check(
     unsafe_fixes: bool,
     diff: bool,
     show_fixes: bool,
+    fail_on: str | None,
+    exit_non_zero_on_fix: bool,
+    require_reason: bool,
 ) -> None:
     """Lint PATHS (default: the project root)."""
     for p in paths:
         if not os.path.lexists(p):
             raise UsageFailure(f"{p}: no such file or directory")
-    linter, rules = make_linter(paths, root, config_file, _split_codes(select), _split_codes(ignore), stdin_filename)
+    linter, rules = make_linter(
+        paths, root, config_file, _split_codes(select), _split_codes(ignore), stdin_filename, require_reason
+    )
     stdin = None
     if stdin_filename is not None:
         data = sys.stdin.buffer.read()
@@ -188,29 +180,14 @@ def check(
                 diagnostics=result.diagnostics,
                 errors=result.errors,
                 rules=rule_docs(rules),
-                sources=_sources_for(result, linter, stdin),
+                sources=result.sources,
                 fixed={o.path: len(o.applied) for o in result.fixes if o.changed},
                 show_fixes=show_fixes,
                 color=_use_color(out) and output_file is None,
             )
             get_reporter(fmt)(report, out)
-    sys.exit(_exit_code(result, exit_zero, diff))
-
-
-def _sources_for(result: RunResult, linter: Linter, stdin: tuple[str, str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    if stdin is not None:
-        out[stdin[0]] = stdin[1]
-    for path in {d.path for d in result.diagnostics} - set(out):
-        fixed = next((o.fixed for o in result.fixes if o.path == path and o.changed), None)
-        if fixed is not None:
-            out[path] = fixed
-            continue
-        try:
-            out[path] = (linter.root / path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            pass
-    return out
+    threshold = fail_on or linter.config.fail_on
+    sys.exit(_exit_code(result, exit_zero, diff, threshold, exit_non_zero_on_fix and fix))
 
 
 def _write_diff(result: RunResult, out: TextIO) -> None:
@@ -245,14 +222,40 @@ def _write_statistics(result: RunResult, out: TextIO, fmt: str) -> None:
         out.write(f"{count:>5}\t{code}\t{mark} {name}\n")
 
 
-def _exit_code(result: RunResult, exit_zero: bool, diff: bool) -> int:
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def _exit_code(result: RunResult, exit_zero: bool, diff: bool, fail_on: str, fixed_fails: bool) -> int:
+    """2 on internal errors; 1 when a finding at or above ``fail_on`` remains (or a fix changed
+    files with ``--exit-non-zero-on-fix``); else 0."""
     if result.errors:
         return EXIT_ERROR
     if diff:
         return EXIT_FINDINGS if any(o.fixed != o.original for o in result.fixes) else EXIT_OK
-    if result.diagnostics and not exit_zero:
+    if fixed_fails and any(o.changed for o in result.fixes):
+        return EXIT_FINDINGS
+    floor = SEVERITY_RANK[fail_on]
+    if not exit_zero and any(SEVERITY_RANK[d.severity] >= floor for d in result.diagnostics):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+@main.command()
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning",
+              show_default=True, help="Log level of the server log (written to stderr).")
+def server(log_level: str) -> None:
+    """Run the language server over stdio (install with `pip install 'ssot-lint[lsp]'`)."""
+    try:
+        import lsprotocol.types  # noqa: F401
+        import pygls.lsp.server  # noqa: F401  (pygls >= 2)
+    except ImportError:
+        raise UsageFailure("the language server needs pygls 2: pip install 'ssot-lint[lsp]'") from None
+    import logging
+
+    from .server import serve
+
+    logging.basicConfig(level=log_level.upper(), format="ssot-lint server: %(levelname)s: %(message)s")
+    serve()
 
 
 @main.command("rules")
@@ -282,6 +285,66 @@ def rules_cmd(fmt: str) -> None:
     for r in rules.rules:
         state = "on " if r.default_enabled else "off"
         click.echo(f"{r.code}  {r.name:<28} {state}  {r.default_severity:<7}  {r.summary}")
+
+
+@main.command("contract")
+@click.option("--root", type=click.Path(file_okay=False), help="Project root (default: nearest pyproject.toml/setup.cfg/.git).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or ssot-lint.toml).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def contract_cmd(root: str | None, config_file: str | None, fmt: str) -> None:
+    """Print the merged contract: reference module, config and inferred entries, with origins.
+
+    The linted code is parsed, never imported.
+    """
+    if root is not None and not os.path.isdir(root):
+        raise UsageFailure(f"{root}: no such directory")
+    linter, _ = make_linter((), root, config_file, None, None)
+    linter.build_index(linter.discover([str(linter.root)]))
+    contract = linter.contract
+    if fmt == "json":
+        click.echo(json.dumps({"root": str(linter.root), **contract.to_dict()}, indent=2))
+        return
+    click.echo(format_contract(contract, str(linter.root)))
+
+
+def format_contract(contract, root: str) -> str:
+    """The contract as text, one entry per line: what, origin, source file:line."""
+    lines = [f"root: {root}"]
+    where = contract.module_path or "not found"
+    lines.append(f"reference module: {contract.module or '(none)'} ({where})")
+    for w in contract.warnings:
+        lines.append(f"warning: {w}")
+
+    def row(name: str, origin: str, source: str | None, detail: str = "") -> str:
+        return f"  {name:<58} {origin:<9} {source or '-'}" + (f"\n      {detail}" if detail else "")
+
+    lines.append("\ncontext classes:")
+    lines += [row(c.name, c.origin, c.source) for c in contract.contexts]
+    lines.append("\nmanaged classes (construct only through the factory):")
+    for m in contract.managed:
+        detail = f"allowed in: {', '.join(m.allowed_in) or '(own module only)'}"
+        if m.factory:
+            detail += f"; built by {m.factory} ({m.role})"
+        if m.ignored_factories:
+            detail += f"; outranked: {', '.join(m.ignored_factories)}"
+        lines.append(row(m.name, m.origin, m.source, detail))
+    lines.append("\nfactory entry points:")
+    for e in contract.entry_points:
+        name = f"{e.module + '.' if e.module else ''}{e.owner + '.' if e.owner else ''}{e.method}"
+        detail = ("async; " if e.is_async else "") + (f"returns {', '.join(e.returns)}" if e.returns else "")
+        lines.append(row(name, e.origin, e.source, detail.strip("; ")))
+    lines.append("\nnotifier classes:")
+    for n in contract.notifier_classes:
+        kind = "protocol" if n.protocol else (f"implements {n.implements}" if n.implements else "")
+        methods = ", ".join(f"{'async ' if m.is_async else ''}{m.name}" for m in n.methods)
+        detail = "; ".join(x for x in (kind, methods) if x)
+        lines.append(row(n.name, n.origin, n.source, detail))
+    lines.append("\nnotifier parameters:")
+    for p in contract.notifier_params:
+        detail = " ".join(x for x in (f"in {p.owner}" if p.owner else "", f": {p.annotation}" if p.annotation else "") if x)
+        lines.append(row(p.name, p.origin, p.source, detail))
+    lines.append("\nfactory-internal methods: " + (", ".join(contract.factory_internal_methods) or "(none)"))
+    return "\n".join(lines)
 
 
 @main.command()

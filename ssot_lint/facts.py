@@ -51,6 +51,20 @@ class Param:
 
 
 @dataclass(slots=True)
+class CallFact:
+    """A call made in a function body (calls in nested functions belong to those)."""
+
+    callee: str  # dotted callee (`Cls`, `mod.Cls`, `self._build`, `cls`)
+    line: int
+    col: int
+    arg_names: tuple[str, ...] = ()  # root names read by the arguments (`context.user_id` -> "context")
+    parent: int = -1  # index (in ``DefInfo.calls``) of the call whose arguments contain this one
+    target: str = ""  # the local it is assigned to: `x = call(...)` / `x = await call(...)`
+    returned: bool = False  # `return call(...)` / `return await call(...)`
+    raised: bool = False  # inside a `raise` statement
+
+
+@dataclass(slots=True)
 class DefInfo:
     """A class or function definition."""
 
@@ -83,6 +97,7 @@ class DefInfo:
     none_checked: tuple[str, ...] = ()
     # Classes: `self.x.m(...)` in a method -> attribute x -> method names called on it.
     self_attr_calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    calls: tuple[CallFact, ...] = ()  # functions: calls with a dotted callee, in source order
 
 
 @dataclass(slots=True)
@@ -184,6 +199,12 @@ class _FactsVisitor(ast.NodeVisitor):
         self.def_stack: list[DefInfo] = []
         self.type_checking = 0
         self.names: set[str] = set()
+        # Calls of the innermost function being visited, the enclosing recorded call,
+        # and the role (`x = ...`, return, raise) of call nodes found at statement level.
+        self.calls: list[CallFact] | None = None
+        self.call_parent = -1
+        self.call_roles: dict[int, tuple[str, str]] = {}
+        self.raising = 0
 
     # --- helpers -----------------------------------------------------------------
     @property
@@ -275,8 +296,12 @@ class _FactsVisitor(ast.NodeVisitor):
         self.scope_stack.append(scope)
         self.def_stack.append(info)
         saved_tc, self.type_checking = self.type_checking, 0
+        saved_calls = (self.calls, self.call_parent, self.raising)
+        self.calls, self.call_parent, self.raising = [], -1, 0
         for stmt in node.body:
             self.visit(stmt)
+        info.calls = tuple(self.calls)
+        self.calls, self.call_parent, self.raising = saved_calls
         self.type_checking = saved_tc
         self.def_stack.pop()
         self.scope_stack.pop()
@@ -321,8 +346,11 @@ class _FactsVisitor(ast.NodeVisitor):
         scope = self.facts.scopes.setdefault(qual, Scope("class", qual))
         self.scope_stack.append(scope)
         self.def_stack.append(info)
+        saved_calls = (self.calls, self.call_parent, self.raising)
+        self.calls, self.call_parent, self.raising = None, -1, 0
         for stmt in node.body:
             self.visit(stmt)
+        self.calls, self.call_parent, self.raising = saved_calls
         self.def_stack.pop()
         self.scope_stack.pop()
         info.members = tuple(scope.bindings)
@@ -353,7 +381,47 @@ class _FactsVisitor(ast.NodeVisitor):
             )
 
     # --- bindings -------------------------------------------------------------------
+    def _mark_call(self, value: ast.expr | None, role: str, name: str = "") -> None:
+        if isinstance(value, ast.Await):
+            value = value.value
+        if isinstance(value, ast.Call) and self.calls is not None:
+            self.call_roles[id(value)] = (role, name)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._record_self_attr_call(node)
+        callee = dotted_name(node.func) if self.calls is not None else None
+        if callee is None or self.calls is None:
+            self.generic_visit(node)
+            return
+        role, name = self.call_roles.pop(id(node), ("", ""))
+        arg_names = {
+            n.id
+            for arg in [*node.args, *(k.value for k in node.keywords)]
+            for n in ast.walk(arg)
+            if isinstance(n, ast.Name)
+        }
+        fact = CallFact(
+            callee,
+            node.lineno,
+            node.col_offset,
+            tuple(sorted(arg_names)),
+            parent=self.call_parent,
+            target=name if role == "assign" else "",
+            returned=role == "return",
+            raised=self.raising > 0,
+        )
+        self.calls.append(fact)
+        self.visit(node.func)
+        saved, self.call_parent = self.call_parent, len(self.calls) - 1
+        for arg in node.args:
+            self.visit(arg)
+        for kw in node.keywords:
+            self.visit(kw.value)
+        self.call_parent = saved
+
     def visit_Assign(self, node: ast.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            self._mark_call(node.value, "assign", node.targets[0].id)
         self.visit(node.value)
         for t in node.targets:
             self.visit(t)
@@ -363,6 +431,8 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self.visit(node.annotation)
+        if isinstance(node.target, ast.Name):
+            self._mark_call(node.value, "assign", node.target.id)
         if node.value is not None:
             self.visit(node.value)
         self.visit(node.target)
@@ -452,10 +522,13 @@ class _FactsVisitor(ast.NodeVisitor):
         fn = self._current_function()
         if fn is not None:
             fn.raises = True
+        self.raising += 1
         self.generic_visit(node)
+        self.raising -= 1
 
     def visit_Return(self, node: ast.Return) -> None:
         fn = self._current_function()
+        self._mark_call(node.value, "return")
         if fn is not None and node.value is not None:
             callee = _call_target(node.value)
             if callee:
@@ -470,7 +543,8 @@ class _FactsVisitor(ast.NodeVisitor):
                 fn.returns_self_attr = fn.returns_self_attr + (node.value.attr,)
         self.generic_visit(node)
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def _record_self_attr_call(self, node: ast.Call) -> None:
+        """``self.x.m(...)``: remember that method ``m`` is called on attribute ``x``."""
         func = node.func
         if (
             isinstance(func, ast.Attribute)
@@ -483,7 +557,6 @@ class _FactsVisitor(ast.NodeVisitor):
                 calls = cls.self_attr_calls.get(func.value.attr, ())
                 if func.attr not in calls:
                     cls.self_attr_calls[func.value.attr] = calls + (func.attr,)
-        self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
         self.names.add(node.id)
@@ -587,8 +660,14 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
         facts.syntax_error = exc.msg
         facts.syntax_error_at = (exc.lineno or 1, exc.offset or 1)
         return facts
-    except (ValueError, MemoryError, RecursionError) as exc:
-        facts.syntax_error = f"{type(exc).__name__}: {exc}"
+    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
+        facts.syntax_error = str(exc)
+        return facts
+    except RecursionError:
+        facts.syntax_error = "too deeply nested (exceeds Python's recursion limit)"
+        return facts
+    except MemoryError:
+        facts.syntax_error = "out of memory while parsing"
         return facts
     visitor = _FactsVisitor(facts)
     visitor.scope_stack.append(facts.scopes[""])
@@ -596,6 +675,6 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
         for stmt in tree.body:
             visitor.visit(stmt)
     except RecursionError:
-        facts.syntax_error = "RecursionError: too deeply nested to analyse"
+        facts.syntax_error = "too deeply nested to analyse (exceeds Python's recursion limit)"
     facts.names = frozenset(visitor.names)
     return facts

@@ -25,6 +25,7 @@ from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, Bi
 from .index import Definition, ModuleRef, ProjectIndex, Value
 
 NOTIFIER_SUFFIXES = ("notifier", "emitter", "bridge")
+CLASS_SUFFIXES = ("Notifier", "Emitter", "Bridge")
 MOCK_FACTORIES = frozenset(
     {"Mock", "MagicMock", "AsyncMock", "NonCallableMock", "NonCallableMagicMock", "create_autospec", "PropertyMock"}
 )
@@ -197,6 +198,19 @@ def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str,
             all_classes.append(d)
             if d.fullname in dotted or info.name in names:
                 roots.append(d)
+    # Per-user event classes the contract manages or that carry a notifier themselves
+    # (`AgentWebSocketBridge(emitter)`), named like notifiers.
+    params = {p.name for p in contract.notifier_params}
+    for d in all_classes:
+        if d in roots or not d.info.name.endswith(CLASS_SUFFIXES):
+            continue
+        init = index.definition(d.module, f"{d.qualname}.__init__")
+        carries = init is not None and any(
+            p.name in params or (p.annotation and bare(_unwrap_annotation(p.annotation) or "") in names)
+            for p in init.info.params[1:]
+        )
+        if carries or contract.managed_entry(d) is not None:
+            roots.append(d)
     found: dict[str, Definition] = {}
     for d in roots:
         found[d.fullname] = d
