@@ -17,8 +17,10 @@ from ssot_lint.rule import Invalid, LintRule, Option, Valid
 _TOOLS = """\
 from typing import Optional
 
+from app.emitter import UserWebSocketEmitter
+
 class UnifiedToolExecutionEngine:
-    def __init__(self, websocket_notifier: Optional[object] = None) -> None:
+    def __init__(self, websocket_notifier: Optional[UserWebSocketEmitter] = None) -> None:
         self._notifier = websocket_notifier
 
     async def execute_tool(self, name):
@@ -32,7 +34,8 @@ class StrictToolExecutor:
             raise ValueError("StrictToolExecutor needs a websocket_notifier")
         self._notifier = websocket_notifier
 """
-_FILES = {"app/__init__.py": "", "app/tools.py": _TOOLS, "app/strict.py": _STRICT}
+_EMITTER = "class UserWebSocketEmitter:\n    async def tool_executing(self, name): ...\n"
+_FILES = {"app/__init__.py": "", "app/tools.py": _TOOLS, "app/strict.py": _STRICT, "app/emitter.py": _EMITTER}
 
 INIT_METHODS = ("__init__", "__post_init__", "__new__")
 DEFAULT_TEARDOWN = (
@@ -165,6 +168,8 @@ class NullNotifier(LintRule):
             "class ExecutionEngine:\n"
             "    def __init__(self, notifier):\n"
             "        self._notifier = notifier\n"
+            "    async def run(self):\n"
+            "        await self._notifier.agent_started('triage')\n"
             "    async def close(self):\n"
             "        self._notifier = None\n"
             "    def reset_state(self):\n"
@@ -212,16 +217,16 @@ class NullNotifier(LintRule):
             # Not managed, but it calls a notifier method on what it stored.
             "from app.ws import WebSocketNotifier\n"
             "class Reporter:\n"
-            "    def __init__(self, emitter=None):\n"
-            "        self._emitter = emitter\n"
+            "    def __init__(self, notifier=None):\n"
+            "        self._notifier = notifier\n"
             "    async def report(self):\n"
-            "        if not self._emitter:\n"
+            "        if not self._notifier:\n"
             "            return\n"
-            "        await self._emitter.agent_started('a')\n",
+            "        await self._notifier.agent_started('a')\n",
             files={**_FILES, "app/ws.py": "class WebSocketNotifier:\n    async def agent_started(self, name): ...\n"},
             line=3,
             column=24,
-            message=r"`if not self._emitter` in `report`",
+            message=r"`if not self._notifier` in `report`",
         ),
         Invalid(
             "from app.tools import UnifiedToolExecutionEngine\n"
@@ -249,7 +254,9 @@ class NullNotifier(LintRule):
             "    def __init__(self, notifier):\n"
             "        self._notifier = notifier\n"
             "    def switch_user(self, ctx):\n"
-            "        self._notifier = None\n",
+            "        self._notifier = None\n"
+            "    async def run(self):\n"
+            "        await self._notifier.agent_started('triage')\n",
             line=5,
             column=9,
             message=r"`self._notifier = None` in `switch_user`",
@@ -257,8 +264,8 @@ class NullNotifier(LintRule):
         Invalid(
             _TOOLS,
             path="app/tools.py",
-            files={"app/__init__.py": ""},
-            line=4,
+            files={"app/__init__.py": "", "app/emitter.py": _EMITTER},
+            line=6,
             column=24,
             message=r"`websocket_notifier` defaults to None.*`if self._notifier is not None` in `execute_tool`",
         ),
