@@ -96,9 +96,13 @@ class NullNotifier(LintRule):
     """
     ## What it does
     Flags the ways a per-user object ends up with no notifier. The notifier
-    parameter names (`notifier`, `websocket_notifier`, `emitter`,
-    `websocket_bridge`, ...) and the notifier classes come from the contract
-    (`ssot-lint contract`); a parameter annotated with a notifier class counts too.
+    parameter names and the notifier classes come from the contract
+    (`ssot-lint contract`): the reference's `notifier`, the parameters inferred
+    from the project's factories (such as `websocket_notifier`), and
+    `contract.notifier-params`; a parameter annotated with a notifier class counts
+    too. A parameter named like a notifier counts only where it is used as one:
+    in a factory-managed class or tool executor, or when the class calls a
+    notifier method on it.
 
     1. A literal `None` passed, by keyword or by position, to a notifier
        parameter of a factory-managed class or of a tool executor (a class whose
