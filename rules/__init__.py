@@ -8,7 +8,10 @@ from .direct_construction import DirectConstruction
 from .duplicate_definition import DuplicateDefinition
 from .invalid_syntax import InvalidSyntax
 from .missing_suppression_reason import MissingSuppressionReason
+from .module_singleton import ModuleSingleton
 from .null_notifier import NullNotifier
+from .shared_class_state import SharedClassState
+from .shared_factory_product import SharedFactoryProduct
 from .unknown_notifier_method import UnknownNotifierMethod
 
 RULES = [
@@ -17,6 +20,9 @@ RULES = [
     NullNotifier,
     UnknownNotifierMethod,
     DuplicateDefinition,
+    ModuleSingleton,
+    SharedFactoryProduct,
+    SharedClassState,
     MissingSuppressionReason,
 ]
 
