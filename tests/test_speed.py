@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, run_cli
+from test_cli import ENGINE  # a managed class and the factory that makes it managed
 
 import ssot_lint.cache
 from ssot_lint.config import load_config
@@ -24,17 +25,6 @@ from ssot_lint.rule import LintRule
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from legacy_corpus import generate  # noqa: E402
-
-# `create_engine_for_user` makes `ExecutionEngine` factory-managed (inferred by the contract).
-ENGINE = """\
-class ExecutionEngine:
-    def __init__(self, ctx):
-        self.ctx = ctx
-
-
-def create_engine_for_user(ctx):
-    return ExecutionEngine(ctx)
-"""
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
