@@ -6,7 +6,8 @@ third-party pack; ``RULES`` lists its rules, one module a rule.
 
 from .direct_construction import DirectConstruction
 from .invalid_syntax import InvalidSyntax
+from .unused_suppression import UnusedSuppression
 
-RULES = [InvalidSyntax, DirectConstruction]
+RULES = [InvalidSyntax, DirectConstruction, UnusedSuppression]
 
 __all__ = ["RULES"]

@@ -23,9 +23,9 @@ from .facts import ModuleFacts, extract_facts
 from .fixes import FixOutcome, apply_edits, parses, select_fixes, write_atomic
 from .index import ProjectIndex, module_for_path
 from .registry import LoadedRules
-from .rule import CstFix, LintRule, Report, visitor_methods
+from .rule import CstFix, FileOutcome, LintRule, Report, visitor_methods
 from .source import ReadError, SourceFile, read_source, source_from_bytes
-from .suppress import is_suppressed, parse_suppressions
+from .suppress import Suppression, is_suppressed, parse_suppressions
 
 INVALID_SYNTAX = "SSOT000"
 INVALID_SYNTAX_NAME = "invalid-syntax"
@@ -236,6 +236,8 @@ class Linter:
     def lint_source(self, source: SourceFile, facts: ModuleFacts, index: ProjectIndex) -> FileResult:
         result = FileResult(source.path, source=source)
         rules = self.rules_for(source.path)
+        post = [r for r in rules if r.POST_PASS]
+        rules = [r for r in rules if not r.POST_PASS]
         context = RuleContext(
             path=source.path,
             module=facts.module,
@@ -246,8 +248,15 @@ class Linter:
             is_test=self.is_test(source.path),
             rule_options=self.rule_options,
         )
+        checked = {r.code for r in rules}
         rules = [r for r in rules if _could_fire(r, context)]
+        # Suppressions are parsed once (a regex scan when there are none); the post pass
+        # (SSOT100) runs even when no other rule could fire in the file.
+        suppressions = parse_suppressions(source.text)
+        post = post if suppressions else []
         if not rules and not self.syntax_enabled:
+            if post and facts.syntax_error is None:
+                self._post_pass(post, context, source, suppressions, checked, result)
             return result
         try:
             module = cst.parse_module(source.text)
@@ -263,23 +272,74 @@ class Linter:
             msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
             result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, msg))
             return result
-        if not rules:
-            return result
-        instances = [r(context) for r in rules]
-        self._resolve_metadata(module, instances)
+        if self.syntax_enabled:
+            checked.add(INVALID_SYNTAX)
+        if rules:
+            instances = [r(context) for r in rules]
+            self._resolve_metadata(module, instances)
 
-        def on_error(rule: LintRule, exc: BaseException) -> None:
-            result.errors.append(_rule_error(type(rule), source.path, exc))
+            def on_error(rule: LintRule, exc: BaseException) -> None:
+                result.errors.append(_rule_error(type(rule), source.path, exc))
 
-        try:
-            module.visit(_Dispatcher(instances, context, on_error))
-        except RecursionError:
-            result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, "too deeply nested to analyse"))
-            return result
-        reports = [rep for inst in instances for rep in inst.reports]
-        if reports:
-            result.diagnostics.extend(self._to_diagnostics(module, source, reports, result))
+            try:
+                module.visit(_Dispatcher(instances, context, on_error))
+            except RecursionError:
+                result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, "too deeply nested to analyse"))
+                return result
+            reports = [rep for inst in instances for rep in inst.reports]
+            if reports:
+                result.diagnostics.extend(self._to_diagnostics(module, source, reports, result, suppressions))
+        if post:
+            self._post_pass(post, context, source, suppressions, checked, result)
         return result
+
+    def _post_pass(
+        self,
+        post: list[type[LintRule]],
+        context: RuleContext,
+        source: SourceFile,
+        suppressions: dict[int, list[Suppression]],
+        checked: set[str],
+        result: FileResult,
+    ) -> None:
+        """Run the post-pass rules once every other rule has run on the file.
+
+        Their findings are not filtered by suppressions: a suppression comment cannot
+        hide the finding that says it is unused (the rule handles its own opt-outs).
+        """
+        failed = {e.rule for e in result.errors if e.rule}
+        outcome = FileOutcome(
+            text=source.text,
+            suppressions=suppressions,
+            checked_codes=frozenset(checked - failed),
+            known_codes=frozenset(self.all_rules.codes),
+            diagnostics=tuple(result.diagnostics),
+        )
+        for rule in post:
+            inst = rule(context)
+            try:
+                inst.finish_file(outcome)
+            except Exception as exc:  # a broken rule must not stop the others
+                result.errors.append(_rule_error(rule, source.path, exc))
+                continue
+            for rep in inst.reports:
+                if rep.range is None:
+                    continue
+                result.diagnostics.append(
+                    Diagnostic(
+                        code=rule.code,
+                        rule=rule.name,
+                        message=rep.message,
+                        path=source.path,
+                        range=rep.range,
+                        severity=self.severity_of(rule),
+                        fix=rep.fix if isinstance(rep.fix, Fix) else None,
+                        url=rule.url(),
+                        statement_line=rep.range.start.line,
+                        scope=_scope_at(context.facts, rep.range.start.line),
+                        snippet=_normalize_snippet(rep.snippet),
+                    )
+                )
 
     def _resolve_metadata(self, module: cst.Module, instances: list[LintRule]) -> None:
         needed = {p for inst in instances for p in inst.METADATA_DEPENDENCIES}
@@ -318,12 +378,18 @@ class Linter:
         )
 
     def _to_diagnostics(
-        self, module: cst.Module, source: SourceFile, reports: list[Report], result: FileResult
+        self,
+        module: cst.Module,
+        source: SourceFile,
+        reports: list[Report],
+        result: FileResult,
+        suppressions: dict[int, list[Suppression]],
     ) -> list[Diagnostic]:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        suppressions = parse_suppressions(source.text)
         out = []
         for rep in reports:
+            if rep.node is None:  # only post-pass rules report ranges
+                continue
             try:
                 rng = _code_point_range(positions[rep.node])
                 stmt_line = positions[rep.statement].start.line if rep.statement in positions else None
@@ -444,6 +510,16 @@ def _could_fire(rule: type[LintRule], context: RuleContext) -> bool:
         return rule.could_fire(context)
     except Exception:
         return True
+
+
+def _scope_at(facts: ModuleFacts, line: int) -> str:
+    """Qualified name of the innermost function or class whose lines hold ``line``."""
+    best = ""
+    best_start = 0
+    for d in facts.defs.values():
+        if d.line <= line <= d.end_line and d.line >= best_start:
+            best, best_start = d.qualname, d.line
+    return best
 
 
 def _rule_error(rule: type[LintRule], path: str, exc: BaseException) -> InternalError:

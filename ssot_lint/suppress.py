@@ -26,6 +26,12 @@ class Suppression:
     kind: str  # "noqa" or "ignore"
     text: str
     used: set[str] = field(default_factory=set)
+    comment_column: int = 0  # 1-based column of the comment token that holds it
+
+    @property
+    def end_column(self) -> int:
+        """1-based column just past the directive."""
+        return self.column + len(self.text)
 
     def covers(self, code: str) -> bool:
         return self.codes is None or any(code.startswith(c) for c in self.codes)
@@ -58,10 +64,14 @@ def parse_suppressions(text: str) -> dict[int, list[Suppression]]:
     for line, col, comment in _comments(text):
         for m in _IGNORE_RE.finditer(comment):
             codes = _split_codes(m.group("codes"))
-            out.setdefault(line, []).append(Suppression(line, col + m.start(), codes, "ignore", m.group(0)))
+            out.setdefault(line, []).append(
+                Suppression(line, col + m.start(), codes, "ignore", m.group(0), comment_column=col)
+            )
         for m in _NOQA_RE.finditer(comment):
             codes = _split_codes(m.group("codes"))
-            out.setdefault(line, []).append(Suppression(line, col + m.start(), codes, "noqa", m.group(0)))
+            out.setdefault(line, []).append(
+                Suppression(line, col + m.start(), codes, "noqa", m.group(0), comment_column=col)
+            )
     return out
 
 
