@@ -1,4 +1,4 @@
-"""The command line: ``ssot-lint check | rules | explain``.
+"""The command line: ``ssot-lint check | baseline | rules | explain``.
 
 Exit codes: 0 nothing found; 1 findings; 2 usage, configuration or internal error.
 """
@@ -17,15 +17,21 @@ from typing import Iterator, TextIO
 import click
 
 from . import __version__
+from .baseline import DEFAULT_BASELINE, NOT_BASELINED, BaselineError, load_baseline, match, updated, write_baseline
 from .config import ConfigError, load_config, validate_codes
 from .discovery import find_root
 from .engine import Linter, RunResult
 from .registry import LoadedRules, RuleLoadError, load_rules
 from .reporters import Report, RuleDoc, formats, get as get_reporter
+from .reporters.text import baseline_note
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_CODES_HELP = (
+    "Exit codes: 0 no findings (or --exit-zero); 1 findings (with --diff: fixes to apply); "
+    "2 usage, configuration or internal error."
+)
 
 
 class UsageFailure(click.ClickException):
@@ -52,7 +58,7 @@ def _load_rules() -> LoadedRules:
 
 def rule_docs(rules: LoadedRules) -> dict[str, RuleDoc]:
     return {
-        r.code: RuleDoc(r.code, r.name, r.summary, r.doc_section("Fix"), r.url(), r.default_severity)
+        r.code: RuleDoc(r.code, r.name, r.summary, r.doc_section("Fix"), r.url(), r.default_severity, r.docs())
         for r in rules.rules
     }
 
@@ -120,7 +126,7 @@ def main() -> None:
     """ssot-lint: find per-user isolation bugs in async Python services, statically."""
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(formats()), default="text", show_default=True,
               help="Output format.")
@@ -137,6 +143,10 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--show-fixes", is_flag=True, help="List the fixes applied.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report only findings that are not in this baseline file (see `ssot-lint baseline`).")
+@click.option("--no-baseline", is_flag=True, help="Ignore the baseline set in the configuration.")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding, then exit.")
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -153,12 +163,26 @@ def check(
     unsafe_fixes: bool,
     diff: bool,
     show_fixes: bool,
+    baseline_file: str | None,
+    no_baseline: bool,
+    add_noqa: bool,
 ) -> None:
     """Lint PATHS (default: the project root)."""
     for p in paths:
         if not os.path.lexists(p):
             raise UsageFailure(f"{p}: no such file or directory")
+    if add_noqa and (fix or diff or stdin_filename is not None):
+        raise UsageFailure("--add-noqa cannot be combined with --fix, --diff or --stdin-filename")
+    if baseline_file is not None and no_baseline:
+        raise UsageFailure("--baseline and --no-baseline cannot be combined")
     linter, rules = make_linter(paths, root, config_file, _split_codes(select), _split_codes(ignore), stdin_filename)
+    baseline_path = _baseline_path(linter, baseline_file, use_config=not no_baseline)
+    baseline = None
+    if baseline_path is not None:
+        try:
+            baseline = load_baseline(baseline_path)
+        except BaselineError as exc:
+            raise UsageFailure(str(exc)) from None
     stdin = None
     if stdin_filename is not None:
         data = sys.stdin.buffer.read()
@@ -171,6 +195,13 @@ def check(
             raise UsageFailure(f"{stdin_filename}: {exc}") from None
         stdin = (relpath_of(stdin_filename, linter.root), text)
     result = linter.run(list(paths), stdin, fix=fix or diff, unsafe_fixes=unsafe_fixes, write=fix and not diff)
+    baselined = stale = 0
+    if baseline is not None:
+        m = match(result.diagnostics, baseline, _in_scope(linter, result))
+        result.diagnostics, baselined, stale = m.new, m.baselined, m.stale
+    if add_noqa:
+        _add_noqa(linter, result)
+        sys.exit(EXIT_ERROR if result.errors else EXIT_OK)
     with _output(output_file) as out:
         if stdin is not None and fix and not diff:
             # As Ruff does: with stdin and --fix, the fixed source goes to stdout.
@@ -192,9 +223,119 @@ def check(
                 fixed={o.path: len(o.applied) for o in result.fixes if o.changed},
                 show_fixes=show_fixes,
                 color=_use_color(out) and output_file is None,
+                applied=[d for o in result.fixes if o.changed for d in o.applied],
+                baseline=str(baseline_path) if baseline_path is not None else None,
+                baselined=baselined,
+                baseline_stale=stale,
             )
             get_reporter(fmt)(report, out)
+    if baseline_path is not None and (fmt != "text" or statistics or diff):
+        click.echo(f"ssot-lint: {baseline_note(str(baseline_path), baselined, stale)}", err=True)
     sys.exit(_exit_code(result, exit_zero, diff))
+
+
+def _baseline_path(linter: Linter, explicit: str | None, use_config: bool = True) -> Path | None:
+    """The baseline file: given explicitly (any path), or from the config (inside the root)."""
+    if explicit is not None:
+        return Path(explicit)
+    if use_config and linter.config.baseline is not None:
+        return linter.root / linter.config.baseline
+    return None
+
+
+def _in_scope(linter: Linter, result: RunResult):
+    """Whether a baseline entry's file was judged by this run: it was linted, or it is gone."""
+    linted = set(result.files)
+
+    def in_scope(path: str) -> bool:
+        return path in linted or not (linter.root / path).is_file()
+
+    return in_scope
+
+
+def _add_noqa(linter: Linter, result: RunResult) -> None:
+    from .fixes import parses, write_atomic
+    from .noqa import add_noqa
+    from .source import ReadError, read_source
+
+    by_path: dict[str, list] = {}
+    for d in result.diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    added = files = skipped = 0
+    for path, diags in sorted(by_path.items()):
+        try:
+            source = read_source(str(linter.root / path), path)
+        except ReadError:
+            continue
+        res = add_noqa(source.text, diags)
+        skipped += len(res.skipped)
+        if res.added and parses(res.text):
+            try:
+                write_atomic(source, res.text)
+            except OSError as exc:
+                click.echo(f"ssot-lint: error: {path}: cannot write: {exc.strerror or exc}", err=True)
+                continue
+            added += res.added
+            files += 1
+    click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''} to {files} file{'s' if files != 1 else ''}.", err=True)
+    if skipped:
+        click.echo(f"ssot-lint: {skipped} finding(s) are on lines that cannot hold a comment; not suppressed.", err=True)
+    for e in result.errors:
+        click.echo(f"ssot-lint: error: {e.message}", err=True)
+
+
+@main.command("baseline", epilog="Exit codes: 0 written; 2 usage, configuration or internal error (nothing written).")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help=f"The baseline file (default: `baseline` from the config, else {DEFAULT_BASELINE} in the root).")
+@click.option("--prune", is_flag=True, help="Only remove the stale entries (findings fixed or gone); add nothing.")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable (comma-separated).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--root", type=click.Path(file_okay=False), help="Project root.")
+def baseline_cmd(
+    paths: tuple[str, ...],
+    baseline_file: str | None,
+    prune: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_file: str | None,
+    root: str | None,
+) -> None:
+    """Record the current findings of PATHS in a baseline file.
+
+    `ssot-lint check --baseline FILE` (or `baseline = "FILE"` in the config) then
+    reports only findings that are not in it. Entries of files outside PATHS are kept.
+    """
+    for p in paths:
+        if not os.path.lexists(p):
+            raise UsageFailure(f"{p}: no such file or directory")
+    linter, _ = make_linter(paths, root, config_file, _split_codes(select), _split_codes(ignore))
+    path = _baseline_path(linter, baseline_file) or linter.root / DEFAULT_BASELINE
+    old = None
+    if path.exists() or prune:
+        try:
+            old = load_baseline(path)
+        except BaselineError as exc:
+            raise UsageFailure(str(exc)) from None
+    result = linter.run(list(paths))
+    if result.errors:
+        for e in result.errors:
+            click.echo(f"ssot-lint: error: {e.message}", err=True)
+        raise UsageFailure(f"{path}: not written: ssot-lint had internal errors")
+    new = updated(old, result.diagnostics, _in_scope(linter, result), prune=prune)
+    try:
+        write_baseline(path, new)
+    except BaselineError as exc:
+        raise UsageFailure(str(exc)) from None
+    if prune:
+        removed = (old.total if old else 0) - new.total
+        click.echo(f"Removed {removed} stale entr{'ies' if removed != 1 else 'y'} from {path}; {new.total} remain.")
+    else:
+        click.echo(f"Wrote {new.total} finding{'s' if new.total != 1 else ''} to {path}.")
+    broken = sum(1 for d in result.diagnostics if d.code in NOT_BASELINED)
+    if broken:
+        click.echo(f"ssot-lint: {broken} file(s) could not be parsed; they are not baselined.", err=True)
 
 
 def _sources_for(result: RunResult, linter: Linter, stdin: tuple[str, str] | None) -> dict[str, str]:

@@ -76,11 +76,38 @@ def write_text(report: Report, out: TextIO) -> None:
     for e in report.errors:
         where = f"{e.path}: " if e.path else ""
         console.print(Text.assemble(("error", "bold red"), f": {where}{e.message}"))
-    if report.show_fixes and report.fixed:
-        console.print(Text("Fixed:", style="bold"))
-        for path, n in sorted(report.fixed.items()):
-            console.print(f"  {path}: {n} fix{'es' if n != 1 else ''}")
+    if report.show_fixes:
+        _show_fixes(report, console)
     _summary(report, console)
+    if report.baseline is not None:
+        console.print(Text(baseline_note(report.baseline, report.baselined, report.baseline_stale), style="dim"))
+
+
+def baseline_note(path: str, baselined: int, stale: int) -> str:
+    note = f"{baselined} finding{'s' if baselined != 1 else ''} hidden by the baseline {path}"
+    if stale:
+        note += (
+            f"; {stale} baseline entr{'ies are' if stale != 1 else 'y is'} stale"
+            " (fixed or gone): `ssot-lint baseline --prune` removes them"
+        )
+    return note + "."
+
+
+def _show_fixes(report: Report, console: Console) -> None:
+    """Ruff-style: the fixes applied, by file and rule."""
+    if not report.applied:
+        console.print(Text("No fixes applied.", style="dim"))
+        return
+    n = len(report.applied)
+    console.print(Text(f"Fixed {n} finding{'s' if n != 1 else ''}:", style="bold"))
+    by_path: dict[str, Counter] = {}
+    for d in report.applied:
+        by_path.setdefault(d.path, Counter())[(d.code, d.rule)] += 1
+    for path in sorted(by_path):
+        console.print(f"- {path}:")
+        for (code, rule), count in sorted(by_path[path].items()):
+            console.print(f"    {count} × {code} ({rule})")
+    console.print()
 
 
 def _summary(report: Report, console: Console) -> None:
