@@ -250,13 +250,13 @@ class Linter:
         )
         checked = {r.code for r in rules}
         rules = [r for r in rules if _could_fire(r, context)]
-        # Suppressions are parsed once (a regex scan when there are none); the post pass
-        # (SSOT100) runs even when no other rule could fire in the file.
-        suppressions = parse_suppressions(source.text)
+        # The post pass (SSOT100) needs the suppressions even where no other rule could
+        # fire; parsing them is a regex scan when there are none, and is done once.
+        suppressions = parse_suppressions(source.text) if post else None
         post = post if suppressions else []
         if not rules and not self.syntax_enabled:
             if post and facts.syntax_error is None:
-                self._post_pass(post, context, source, suppressions, checked, result)
+                self._post_pass(post, context, source, suppressions or {}, checked, result)
             return result
         try:
             module = cst.parse_module(source.text)
@@ -290,7 +290,7 @@ class Linter:
             if reports:
                 result.diagnostics.extend(self._to_diagnostics(module, source, reports, result, suppressions))
         if post:
-            self._post_pass(post, context, source, suppressions, checked, result)
+            self._post_pass(post, context, source, suppressions or {}, checked, result)
         return result
 
     def _post_pass(
@@ -383,9 +383,11 @@ class Linter:
         source: SourceFile,
         reports: list[Report],
         result: FileResult,
-        suppressions: dict[int, list[Suppression]],
+        suppressions: dict[int, list[Suppression]] | None,
     ) -> list[Diagnostic]:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        if suppressions is None:
+            suppressions = parse_suppressions(source.text)
         out = []
         for rep in reports:
             if rep.node is None:  # only post-pass rules report ranges

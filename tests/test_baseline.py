@@ -24,9 +24,14 @@ class Handler:
 """
 
 
+def engine_project(path, files: dict[str, str]):
+    """A project with the managed ``ExecutionEngine`` class and ``files``."""
+    return make_project(path, {"app/__init__.py": "", "app/engine.py": ENGINE, **files})
+
+
 @pytest.fixture
 def project(tmp_path):
-    return make_project(tmp_path / "proj", {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": ROUTES})
+    return engine_project(tmp_path / "proj", {"app/routes.py": ROUTES})
 
 
 def concise(project, *args):
@@ -191,11 +196,9 @@ def test_baseline_with_machine_formats(project, json_schema):
 
 
 def test_unused_suppression_fix_through_cli(tmp_path):
-    root = make_project(
+    root = engine_project(
         tmp_path,
         {
-            "app/__init__.py": "",
-            "app/engine.py": ENGINE,
             "app/a.py": (
                 "from app.engine import ExecutionEngine\n"
                 "x = ExecutionEngine(1)  # noqa: SSOT001\n"
@@ -231,7 +234,7 @@ def test_unused_suppression_fix_through_cli(tmp_path):
 
 def test_unused_suppression_in_file_where_no_rule_could_fire(tmp_path):
     # No managed class is named in the file: SSOT001's prefilter skips it, and SSOT100 still runs.
-    root = make_project(tmp_path, {"app/__init__.py": "", "app/engine.py": ENGINE, "app/plain.py": "x = 1  # noqa: SSOT001\n"})
+    root = engine_project(tmp_path, {"app/plain.py": "x = 1  # noqa: SSOT001\n"})
     proc, findings = concise(root)
     assert findings == ["app/plain.py:1:8: SSOT100 [*] Unused `noqa` directive (unused: `SSOT001`)"]
 
@@ -263,14 +266,8 @@ def test_add_noqa(project):
 
 
 def test_add_noqa_never_writes_inside_a_string(tmp_path):
-    root = make_project(
-        tmp_path,
-        {
-            "app/__init__.py": "",
-            "app/engine.py": ENGINE,
-            "app/s.py": 'from app.engine import ExecutionEngine\nX = f("""\n{}""", ExecutionEngine(1)\n)\n',
-        },
-    )
+    source = 'from app.engine import ExecutionEngine\nX = f("""\n{}""", ExecutionEngine(1)\n)\n'
+    root = engine_project(tmp_path, {"app/s.py": source})
     # The finding's line (3) ends inside the call: it can hold a comment, so it goes there.
     run_cli("check", "--add-noqa", cwd=root)
     assert (root / "app" / "s.py").read_text().splitlines()[2] == '{}""", ExecutionEngine(1)  # noqa: SSOT001'

@@ -69,6 +69,7 @@ def test_sarif_validates_and_has_what_code_scanning_needs(project, sarif_schema)
     assert {"SSOT000", "SSOT001", "SSOT100"} <= set(ids)
     for r in rules:
         assert r["help"]["text"] and r["help"]["markdown"].startswith("## What it does")
+        assert len(r["fullDescription"]["text"]) > len(r["shortDescription"]["text"])
         assert r["helpUri"].startswith("https://")
         assert r["defaultConfiguration"]["level"] in ("error", "warning", "note")
     results = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]): r for r in run["results"]}

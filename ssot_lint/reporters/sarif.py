@@ -10,6 +10,7 @@ when it has one.  Internal errors become tool execution notifications.
 from __future__ import annotations
 
 import json
+import re
 from typing import TextIO
 
 from ..baseline import occurrence_fingerprints
@@ -36,13 +37,18 @@ def _region(rng: Range) -> dict:
     }
 
 
+def _what_it_does(docs: str) -> str:
+    m = re.search(r"^## What it does\s*$(.*?)(?=^## |\Z)", docs, re.M | re.S)
+    return " ".join(m.group(1).split()) if m else ""
+
+
 def _rule(doc: RuleDoc) -> dict:
     help_text = doc.help or doc.summary
     return {
         "id": doc.code,
         "name": "".join(part.capitalize() for part in doc.name.split("-")),
         "shortDescription": {"text": doc.summary},
-        "fullDescription": {"text": doc.summary},
+        "fullDescription": {"text": _what_it_does(doc.docs) or doc.summary},
         "help": {"text": help_text, "markdown": doc.docs or help_text},
         "helpUri": doc.url,
         "defaultConfiguration": {"level": _level(doc.severity)},
