@@ -6,8 +6,9 @@ third-party pack; ``RULES`` lists its rules, one module a rule.
 
 from .direct_construction import DirectConstruction
 from .invalid_syntax import InvalidSyntax
+from .missing_suppression_reason import MissingSuppressionReason
 from .unused_suppression import UnusedSuppression
 
-RULES = [InvalidSyntax, DirectConstruction, UnusedSuppression]
+RULES = [InvalidSyntax, DirectConstruction, UnusedSuppression, MissingSuppressionReason]
 
 __all__ = ["RULES"]

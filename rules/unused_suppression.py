@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ssot_lint.diagnostics import Edit, Fix, Position, Range
 from ssot_lint.rule import FileOutcome, Invalid, LintRule, Valid
-from ssot_lint.suppress import Suppression
+from ssot_lint.suppress import Suppression, Suppressions
 
 _ENGINE = """\
 class ExecutionEngine:
@@ -18,9 +18,11 @@ _WITH_SSOT001 = {"select": ["SSOT001"]}
 class UnusedSuppression(LintRule):
     """
     ## What it does
-    Flags a suppression comment (`# noqa: SSOT001`, `# ssot-lint: ignore[SSOT001]`,
-    or a bare `# noqa` / `# ssot-lint: ignore`) that suppressed no finding, and each
-    code listed in one that suppressed nothing. A code is judged only when its rule
+    Flags a suppression comment that suppressed no finding, and each code listed in
+    one that suppressed nothing: line forms (`# noqa: SSOT001`,
+    `# ssot-lint: ignore[SSOT001]`, bare `# noqa`), ranges
+    (`# ssot-lint: disable[...]` ... `enable[...]`) and file-level
+    `# ssot-lint: file-ignore[...]`. A code is judged only when its rule
     ran on the file: codes of rules that are disabled, that do not apply to the file
     (such as test code), or that failed, are left alone. Codes of other tools
     (`# noqa: E501`) are never touched; `SSOT` codes that name no rule are flagged.
@@ -43,7 +45,8 @@ class UnusedSuppression(LintRule):
     ```
 
     ## Fix
-    Remove the unused suppression, or only its unused codes (`ssot-lint check --fix` does it).
+    Remove the unused suppression (with its reason, and the `enable` that closes an unused
+    range), or only its unused codes (`ssot-lint check --fix` does it).
     """
 
     code = "SSOT100"
@@ -62,6 +65,15 @@ class UnusedSuppression(LintRule):
         Valid("import os  # noqa: F401\nx = 1  # noqa: E501, W291\n"),
         # The rule that would use it is not enabled: nothing to judge.
         Valid("x = 1  # noqa: SSOT001\n"),
+        # A range that suppressed something.
+        Valid(
+            "from app.engine import ExecutionEngine\n"
+            "# ssot-lint: disable[SSOT001] -- legacy block\n"
+            "x = ExecutionEngine(1)\n"
+            "# ssot-lint: enable[SSOT001]\n",
+            files=_FILES,
+            config=_WITH_SSOT001,
+        ),
         # Kept on purpose.
         Valid("x = 1  # noqa: SSOT001, SSOT100\n", files=_FILES, config=_WITH_SSOT001),
         # A multi-line statement is suppressed from its first line.
@@ -75,6 +87,30 @@ class UnusedSuppression(LintRule):
         ),
     ]
     INVALID = [
+        Invalid(
+            "# ssot-lint: disable[SSOT001]\nx = 1\n# ssot-lint: enable[SSOT001]\n",
+            line=1,
+            column=1,
+            message="ssot-lint: disable",
+            files=_FILES,
+            config=_WITH_SSOT001,
+            expected_fix="x = 1\n",
+        ),
+        Invalid(
+            "# ssot-lint: file-ignore[SSOT001] -- generated\nx = 1\n",
+            files=_FILES,
+            config=_WITH_SSOT001,
+            expected_fix="x = 1\n",
+        ),
+        Invalid(
+            "from app.engine import ExecutionEngine\n"
+            "x = ExecutionEngine(1)  # noqa: SSOT001, SSOT000 -- legacy v1 path\n",
+            line=2,
+            files=_FILES,
+            config={"select": ["SSOT000", "SSOT001"]},
+            expected_fix="from app.engine import ExecutionEngine\n"
+            "x = ExecutionEngine(1)  # noqa: SSOT001 -- legacy v1 path\n",
+        ),
         Invalid(
             "x = 1  # noqa: SSOT001\n",
             line=1,
@@ -104,7 +140,7 @@ class UnusedSuppression(LintRule):
         Invalid(
             "x = 1  # noqa: SSOT999 -- legacy\n",
             message="unknown",
-            expected_fix="x = 1  # -- legacy\n",
+            expected_fix="x = 1\n",
         ),
         Invalid(
             "def f():\n    # noqa: SSOT001\n    return 1\n",
@@ -131,23 +167,29 @@ class UnusedSuppression(LintRule):
 
     def finish_file(self, outcome: FileOutcome) -> None:
         lines = outcome.text.splitlines(keepends=True)
-        for line, sups in sorted(outcome.suppressions.items()):
-            if any(self._kept_on_purpose(s) for s in sups):
-                continue
-            for s in sups:
+        sups = outcome.suppressions
+        for s in sups.all():
+            if not self._opted_out(s, sups):
                 self._judge(s, outcome, lines)
 
-    def _kept_on_purpose(self, s: Suppression) -> bool:
-        return s.codes is not None and self.code in s.codes
+    def _opted_out(self, s: Suppression, sups: Suppressions) -> bool:
+        """A suppression that lists SSOT100, on ``s`` itself or covering its line, keeps ``s``."""
+        covering = [s, *sups.by_line.get(s.line, ()), *sups.file_level]
+        covering += [r for r in sups.ranges if r.line <= s.line <= r.end_line]
+        for other in covering:
+            if other.codes is not None and self.code in other.codes:
+                other.used.add(self.code)
+                return True
+        return False
 
     def _judge(self, s: Suppression, outcome: FileOutcome, lines: list[str]) -> None:
-        directive = "noqa" if s.kind == "noqa" else "ssot-lint: ignore"
+        directive = "noqa" if s.kind == "noqa" else f"ssot-lint: {s.kind}"
         rng = Range(Position(s.line, s.column), Position(s.line, s.end_column))
         source_line = lines[s.line - 1] if s.line <= len(lines) else ""
         if s.codes is None:
             if s.used:
                 return
-            fix = Fix(f"Remove the unused `{directive}` directive", (self._removal(s, lines),))
+            fix = Fix(f"Remove the unused `{directive}` directive", self._removals(s, outcome, lines))
             self.report_range(rng, f"Unused blanket `{directive}` directive", fix=fix, snippet=source_line)
             return
         unused: list[str] = []
@@ -170,15 +212,26 @@ class UnusedSuppression(LintRule):
             parts.append("unknown: " + ", ".join(f"`{c}`" for c in unknown))
         kept = [c for c in s.codes if c not in unused and c not in unknown]
         if kept:
-            new = f"# noqa: {', '.join(kept)}" if s.kind == "noqa" else f"# ssot-lint: ignore[{', '.join(kept)}]"
-            edit = Edit(rng, new)
+            new = f"# noqa: {', '.join(kept)}" if s.kind == "noqa" else f"# {directive}[{', '.join(kept)}]"
+            edits: tuple[Edit, ...] = (Edit(rng, new),)
             message = f"Remove the unused code{'s' if len(s.codes) - len(kept) > 1 else ''}"
         else:
-            edit = self._removal(s, lines)
+            edits = self._removals(s, outcome, lines)
             message = f"Remove the unused `{directive}` directive"
         self.report_range(
-            rng, f"Unused `{directive}` directive ({'; '.join(parts)})", fix=Fix(message, (edit,)), snippet=source_line
+            rng, f"Unused `{directive}` directive ({'; '.join(parts)})", fix=Fix(message, edits), snippet=source_line
         )
+
+    def _removals(self, s: Suppression, outcome: FileOutcome, lines: list[str]) -> tuple[Edit, ...]:
+        """Remove ``s``; for a ``disable``, also the ``enable`` that closes only it."""
+        edits = [self._removal(s, lines)]
+        if s.kind == "disable":
+            sups = outcome.suppressions
+            closing = [e for e in sups.enables if e.line == s.end_line]
+            others = [r for r in sups.ranges if r is not s and r.end_line == s.end_line]
+            if len(closing) == 1 and not others and closing[0].line != s.line:
+                edits.append(self._removal(closing[0], lines))
+        return tuple(sorted(edits, key=lambda e: e.range))
 
     @staticmethod
     def _removal(s: Suppression, lines: list[str]) -> Edit:
@@ -186,7 +239,7 @@ class UnusedSuppression(LintRule):
         raw = lines[s.line - 1]
         body = raw.rstrip("\r\n")
         start, end = s.column - 1, s.end_column - 1
-        rest = body[end:]
+        rest = body[end:] if s.reason is None else ""  # a reason goes with its directive
         before = body[:start]
         if rest.strip():
             # Text follows the directive in the same comment: keep it as a comment.
@@ -196,7 +249,7 @@ class UnusedSuppression(LintRule):
             return Edit(Range(Position(s.line, s.column), Position(s.line, s.end_column + tail)), "")
         if not before.strip():
             # The comment is the whole line: remove the line.
-            if s.line < len(lines):
+            if raw != body:  # it ends with a newline: remove through it
                 return Edit(Range(Position(s.line, 1), Position(s.line + 1, 1)), "")
             return Edit(Range(Position(s.line, 1), Position(s.line, len(body) + 1)), "")
         keep = len(before.rstrip())

@@ -69,7 +69,7 @@ def add_noqa(text: str, diagnostics: list[Diagnostic]) -> NoqaResult:
         raw = lines[n - 1]
         body = raw.rstrip("\r\n")
         eol = raw[len(body) :]
-        noqas = [s for s in existing.get(n, ()) if s.kind == "noqa"]
+        noqas = [s for s in existing.by_line.get(n, ()) if s.kind == "noqa"]
         if any(s.codes is None for s in noqas):
             continue
         if noqas:

@@ -20,7 +20,7 @@ from .diagnostics import Diagnostic, Fix, Range
 
 if TYPE_CHECKING:
     from .context import RuleContext
-    from .suppress import Suppression
+    from .suppress import Suppressions
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class FileOutcome:
     """
 
     text: str
-    suppressions: Mapping[int, list["Suppression"]]
+    suppressions: "Suppressions"
     checked_codes: frozenset[str]
     known_codes: frozenset[str]
     diagnostics: tuple[Diagnostic, ...]
@@ -118,6 +118,8 @@ class LintRule:
     default_severity: ClassVar[str] = "error"
     default_enabled: ClassVar[bool] = True
     applies_to_tests: ClassVar[bool] = True
+    # Implemented by the engine itself (syntax errors, suppression comments), not a visitor.
+    ENGINE_RULE: ClassVar[bool] = False
     # A post-pass rule visits no tree: the engine calls ``finish_file`` once every other
     # rule has run on the file (SSOT100 judges which suppressions were used).
     POST_PASS: ClassVar[bool] = False
