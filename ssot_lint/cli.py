@@ -29,7 +29,8 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 EXIT_CODES_HELP = (
-    "Exit codes: 0 no findings (or --exit-zero); 1 findings (with --diff: fixes to apply); "
+    "Exit codes: 0 no findings at or above --fail-on (or --exit-zero, or --add-noqa); "
+    "1 findings at or above --fail-on (with --diff: fixes to apply; with --exit-non-zero-on-fix: files fixed); "
     "2 usage, configuration or internal error."
 )
 

@@ -87,6 +87,22 @@ def test_try_repo_hook_fails_on_finding_then_passes(repo, pre_commit_home):
     assert "Passed" in out and "SSOT001" not in out
 
 
+def test_try_repo_fix_hook_fixes_then_passes(repo, pre_commit_home):
+    if subprocess.run([GIT, "-C", str(REPO), "rev-parse", "--git-dir"], capture_output=True).returncode != 0:
+        pytest.skip(f"{REPO} is not a git checkout; `pre-commit try-repo` needs one")
+    routes = repo / "app" / "routes.py"
+    routes.write_text("def build(ctx, factory):  # noqa: SSOT001\n    return factory.create_for_user(ctx)\n")
+    _git(repo, "add", "-A")
+    proc = _pre_commit(repo, pre_commit_home, "try-repo", str(REPO), "ssot-lint-fix", "--all-files")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out  # it changed the file: the commit must be redone
+    assert "files were modified by this hook" in out
+    assert routes.read_text() == FIXED
+    _git(repo, "add", "-A")
+    proc = _pre_commit(repo, pre_commit_home, "try-repo", str(REPO), "ssot-lint-fix", "--all-files")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_local_hook_with_installed_ssot_lint(repo, pre_commit_home):
     entry = f"{sys.executable} -m ssot_lint check --format concise"
     (repo / ".pre-commit-config.yaml").write_text(
