@@ -1,9 +1,12 @@
-"""pre-commit, for real: the hook of this checkout runs in a temporary git repository.
+"""pre-commit, for real: the hooks of this checkout run in a temporary git repository.
 
-`pre-commit try-repo` builds the hook's own virtualenv from this checkout
-(`.pre-commit-hooks.yaml`, `language: python`: a pip install, so it needs PyPI or a
-mirror); the `repo: local` variant runs the ssot-lint installed next to the tests.
-Skipped, with the reason, when git or pre-commit is missing (CI installs both).
+The temporary repository's `.pre-commit-config.yaml` names this checkout as its `repo`,
+pinned at its HEAD commit, exactly as a user pins a release: pre-commit clones it, reads
+`.pre-commit-hooks.yaml` and builds the hooks' own virtualenv (`language: python`: a pip
+install, so it needs PyPI or a mirror). The environment is built once for the module
+(`pre-commit try-repo` would rebuild it on every call). The `repo: local` variant runs the
+ssot-lint installed next to the tests. Skipped, with the reason, when git or pre-commit
+is missing (CI installs both), or when this is not a git checkout.
 """
 
 from __future__ import annotations
@@ -68,38 +71,47 @@ def _fix(root: Path) -> None:
     _git(root, "add", "-A")
 
 
-def test_try_repo_hook_fails_on_finding_then_passes(repo, pre_commit_home):
-    if subprocess.run([GIT, "-C", str(REPO), "rev-parse", "--git-dir"], capture_output=True).returncode != 0:
-        pytest.skip(f"{REPO} is not a git checkout; `pre-commit try-repo` needs one")
-    (repo / ".pre-commit-config.yaml").write_text("repos: []\n")
-    _git(repo, "add", "-A")
-    proc = _pre_commit(repo, pre_commit_home, "try-repo", str(REPO), "ssot-lint", "--all-files")
+@pytest.fixture(scope="module")
+def head() -> str:
+    proc = subprocess.run([GIT, "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"{REPO} is not a git checkout: pre-commit clones the hook repository with git")
+    return proc.stdout.strip()
+
+
+def _use_this_checkout(root: Path, head: str, hook: str) -> None:
+    (root / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {REPO.as_posix()}\n    rev: {head}\n    hooks:\n      - id: {hook}\n"
+    )
+    _git(root, "add", "-A")
+
+
+def test_hook_fails_on_finding_then_passes(repo, pre_commit_home, head):
+    _use_this_checkout(repo, head, "ssot-lint")
+    proc = _pre_commit(repo, pre_commit_home, "run", "--all-files")
     out = proc.stdout + proc.stderr
-    if "Installing environment" in out and proc.returncode not in (0, 1):
-        pytest.fail(f"pre-commit could not build the hook environment:\n{out}")
     assert proc.returncode == 1, out
     assert "ssot-lint" in out and "Failed" in out
     assert "app/routes.py:5:12 SSOT001" in out
     _fix(repo)
-    proc = _pre_commit(repo, pre_commit_home, "try-repo", str(REPO), "ssot-lint", "--all-files")
+    proc = _pre_commit(repo, pre_commit_home, "run", "--all-files")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert "Passed" in out and "SSOT001" not in out
 
 
-def test_try_repo_fix_hook_fixes_then_passes(repo, pre_commit_home):
-    if subprocess.run([GIT, "-C", str(REPO), "rev-parse", "--git-dir"], capture_output=True).returncode != 0:
-        pytest.skip(f"{REPO} is not a git checkout; `pre-commit try-repo` needs one")
+def test_fix_hook_fixes_then_passes(repo, pre_commit_home, head):
+    _use_this_checkout(repo, head, "ssot-lint-fix")
     routes = repo / "app" / "routes.py"
     routes.write_text("def build(ctx, factory):  # noqa: SSOT001\n    return factory.create_for_user(ctx)\n")
     _git(repo, "add", "-A")
-    proc = _pre_commit(repo, pre_commit_home, "try-repo", str(REPO), "ssot-lint-fix", "--all-files")
+    proc = _pre_commit(repo, pre_commit_home, "run", "--all-files")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out  # it changed the file: the commit must be redone
     assert "files were modified by this hook" in out
     assert routes.read_text() == FIXED
     _git(repo, "add", "-A")
-    proc = _pre_commit(repo, pre_commit_home, "try-repo", str(REPO), "ssot-lint-fix", "--all-files")
+    proc = _pre_commit(repo, pre_commit_home, "run", "--all-files")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
