@@ -309,7 +309,9 @@ class Linter:
                 return result
             reports = [rep for inst in instances for rep in inst.reports]
             if reports:
-                result.diagnostics.extend(self._to_diagnostics(module, source, reports, result, suppressions))
+                if suppressions is None:
+                    suppressions = parse_suppressions(source.text)
+                result.diagnostics.extend(self._to_diagnostics(module, source, facts, reports, result, suppressions))
         if post:
             self._post_pass(post, context, source, suppressions, checked, result)
         return result
@@ -334,7 +336,6 @@ class Linter:
             suppressions=suppressions,
             checked_codes=frozenset(checked - failed),
             known_codes=frozenset(self.all_rules.codes),
-            diagnostics=tuple(result.diagnostics),
         )
         for rule in post:
             inst = rule(context)
@@ -343,24 +344,7 @@ class Linter:
             except Exception as exc:  # a broken rule must not stop the others
                 result.errors.append(_rule_error(rule, source.path, exc))
                 continue
-            for rep in inst.reports:
-                if rep.range is None:
-                    continue
-                result.diagnostics.append(
-                    Diagnostic(
-                        code=rule.code,
-                        rule=rule.name,
-                        message=rep.message,
-                        path=source.path,
-                        range=rep.range,
-                        severity=self.severity_of(rule),
-                        fix=rep.fix if isinstance(rep.fix, Fix) else None,
-                        url=rule.url(),
-                        statement_line=rep.range.start.line,
-                        scope=_scope_at(context.facts, rep.range.start.line),
-                        snippet=_normalize_snippet(rep.snippet),
-                    )
-                )
+            result.diagnostics.extend(self._to_diagnostics(None, source, context.facts, inst.reports, result, None))
 
     def _resolve_metadata(self, module: cst.Module, instances: list[LintRule]) -> None:
         needed = {p for inst in instances for p in inst.METADATA_DEPENDENCIES}
@@ -426,27 +410,32 @@ class Linter:
 
     def _to_diagnostics(
         self,
-        module: cst.Module,
+        module: cst.Module | None,
         source: SourceFile,
+        facts: ModuleFacts,
         reports: list[Report],
         result: FileResult,
         suppressions: Suppressions | None,
     ) -> list[Diagnostic]:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        if suppressions is None:
-            suppressions = parse_suppressions(source.text)
+        """Reports to diagnostics, minus the suppressed ones (``suppressions=None``: none apply)."""
+        positions: Any = {}
+        if module is not None and any(rep.node is not None for rep in reports):
+            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         out = []
         for rep in reports:
-            if rep.node is None:  # only post-pass rules report ranges
-                continue
             try:
-                rng = _code_point_range(positions[rep.node])
-                stmt_line = positions[rep.statement].start.line if rep.statement in positions else None
-                fix = _to_fix(rep.fix, module, positions)
+                if rep.node is None:  # reported at a text range (``report_range``)
+                    rng, stmt_line, fix, snippet = rep.range, rep.range.start.line, rep.fix, rep.snippet
+                    scope = rep.scope or _scope_at(facts, rng.start.line)
+                else:
+                    rng = _code_point_range(positions[rep.node])
+                    stmt_line = positions[rep.statement].start.line if rep.statement in positions else None
+                    fix = _to_fix(rep.fix, module, positions)
+                    snippet, scope = module.code_for_node(rep.node), rep.scope
             except Exception as exc:  # a rule that reported a foreign node, or a bad fix
                 result.errors.append(_rule_error(rep.rule, source.path, exc))
                 continue
-            if suppressions.is_suppressed(rep.rule.code, rng.start.line, stmt_line):
+            if suppressions is not None and suppressions.is_suppressed(rep.rule.code, rng.start.line, stmt_line):
                 continue
             out.append(
                 Diagnostic(
@@ -459,8 +448,8 @@ class Linter:
                     fix=fix,
                     url=rep.rule.url(),
                     statement_line=stmt_line,
-                    scope=rep.scope,
-                    snippet=_normalize_snippet(module.code_for_node(rep.node)),
+                    scope=scope,
+                    snippet=_normalize_snippet(snippet),
                 )
             )
         return out

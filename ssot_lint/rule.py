@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 import libcst as cst
 
-from .diagnostics import Diagnostic, Fix, Range
+from .diagnostics import Fix, Range
 
 if TYPE_CHECKING:
     from .context import RuleContext
@@ -101,7 +101,6 @@ class FileOutcome:
     suppressions: "Suppressions"
     checked_codes: frozenset[str]
     known_codes: frozenset[str]
-    diagnostics: tuple[Diagnostic, ...]
 
 
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
@@ -149,7 +148,7 @@ class LintRule:
 
     def report_range(self, range: Range, message: str, *, fix: Fix | None = None, snippet: str = "") -> None:
         """Report a finding at a text range (for findings that are not nodes, such as comments)."""
-        self.reports.append(Report(None, message, fix, "", None, type(self), range, snippet))
+        self.reports.append(Report(None, message, fix, self.context.scope, None, type(self), range, snippet))
 
     def finish_file(self, outcome: FileOutcome) -> None:
         """Post-pass rules (``POST_PASS = True``) report here; the others never get called."""
