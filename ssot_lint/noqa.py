@@ -1,19 +1,18 @@
 """``check --add-noqa``: add ``# noqa: CODE`` for every current finding (an adoption aid).
 
-The directive goes on the finding's line, or on the first line of its statement when
-the finding's line cannot hold a comment (it ends inside a multi-line string).  Codes
-are merged into a ``# noqa: ...`` already on the line; a line with a bare ``# noqa``
-already suppresses everything.  Other comments on the line are kept.
+Each finding gets the same edit as the language server's "suppress on this line" action
+(``editing.suppression_edit``): the code is merged into a ``# noqa: ...`` or
+``# ssot-lint: ignore[...]`` already on the finding's line (or its statement's first
+line), else ``  # noqa: CODE`` is appended to the first of those lines that can take a
+comment (never inside a multi-line string or after a ``\\`` continuation).
 """
 
 from __future__ import annotations
 
-import io
-import tokenize
-from collections import defaultdict
 from dataclasses import dataclass
 
 from .diagnostics import Diagnostic
+from .editing import suppression_edit
 from .suppress import parse_suppressions
 
 # Findings --add-noqa never suppresses: a file that does not parse, and the unused
@@ -28,61 +27,22 @@ class NoqaResult:
     skipped: list[Diagnostic]  # findings with no line that can hold a comment
 
 
-def _comment_lines(text: str) -> set[int] | None:
-    """Lines whose end is outside any string (a comment may be appended there)."""
-    out: set[int] = set()
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT):
-                out.add(tok.start[0])
-            elif tok.type == tokenize.ENDMARKER:
-                out.add(tok.start[0])
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return None
-    return out
-
-
 def add_noqa(text: str, diagnostics: list[Diagnostic]) -> NoqaResult:
-    """``text`` with a ``# noqa`` for each diagnostic (all of one file)."""
-    ok_lines = _comment_lines(text)
-    if ok_lines is None:
-        return NoqaResult(text, 0, list(diagnostics))
-    wanted: dict[int, set[str]] = defaultdict(set)
+    """``text`` with a suppression for each diagnostic (all of one file).
+
+    Edits only ever extend a line, so the findings' line numbers stay valid as they apply.
+    """
+    added = 0
     skipped: list[Diagnostic] = []
-    for d in diagnostics:
+    for d in sorted(diagnostics, key=lambda d: d.sort_key):
         if d.code in NOT_SUPPRESSED:
             continue
-        candidates = [d.range.start.line] + ([d.statement_line] if d.statement_line else [])
-        line = next((n for n in candidates if n in ok_lines), None)
-        if line is None:
-            skipped.append(d)
+        edit = suppression_edit(text, d)
+        if edit is None:
+            # Suppressed by an edit made for an earlier finding, or no line can take the comment.
+            if not parse_suppressions(text).is_suppressed(d.code, d.range.start.line, d.statement_line):
+                skipped.append(d)
             continue
-        wanted[line].add(d.code)
-    if not wanted:
-        return NoqaResult(text, 0, skipped)
-    existing = parse_suppressions(text)
-    lines = text.splitlines(keepends=True)
-    added = 0
-    for n, codes in sorted(wanted.items()):
-        if n > len(lines):
-            continue
-        raw = lines[n - 1]
-        body = raw.rstrip("\r\n")
-        eol = raw[len(body) :]
-        noqas = [s for s in existing.by_line.get(n, ()) if s.kind == "noqa"]
-        if any(s.codes is None for s in noqas):
-            continue
-        if noqas:
-            s = noqas[0]
-            have = list(s.codes or ())
-            new_codes = sorted(c for c in codes if not any(c.startswith(h) for h in have))
-            if not new_codes:
-                continue
-            start, end = s.column - 1, s.end_column - 1
-            body = body[:start] + "# noqa: " + ", ".join(have + new_codes) + body[end:]
-            added += len(new_codes)
-        else:
-            body = body.rstrip() + "  # noqa: " + ", ".join(sorted(codes))
-            added += len(codes)
-        lines[n - 1] = body + eol
-    return NoqaResult("".join(lines), added, skipped)
+        text = text[: edit.start] + edit.content + text[edit.end :]
+        added += 1
+    return NoqaResult(text, added, skipped)

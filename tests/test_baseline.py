@@ -248,16 +248,18 @@ def test_add_noqa(project):
         routes.read_text()
         + '\n\nDOC = """\n%s""" % ExecutionEngine(2)\nLATER = ExecutionEngine(3)  # noqa: E501\n'
         + "ITEMS = [\n    ExecutionEngine(4),  # why: legacy\n]\n"
+        + "PAIR = (ExecutionEngine(5), ExecutionEngine(6))\n"
     )
     proc = run_cli("check", "--add-noqa", cwd=project)
     assert proc.returncode == 0, proc.stderr.decode()
-    assert b"Added 5 noqa directives to 1 file." in proc.stderr
+    assert b"Added 6 noqa directives to 1 file." in proc.stderr and b"cannot hold" not in proc.stderr
     text = routes.read_text()
     assert "    return ExecutionEngine(ctx)  # noqa: SSOT001\n" in text
     assert "        engine = ExecutionEngine(ctx)  # noqa: SSOT001\n" in text
     assert '%s""" % ExecutionEngine(2)  # noqa: SSOT001\n' in text
     assert "LATER = ExecutionEngine(3)  # noqa: E501, SSOT001\n" in text
     assert "    ExecutionEngine(4),  # why: legacy  # noqa: SSOT001\n" in text
+    assert "PAIR = (ExecutionEngine(5), ExecutionEngine(6))  # noqa: SSOT001\n" in text
     proc, findings = concise(project)
     assert proc.returncode == 0 and findings == []
     # Running it again adds nothing.
