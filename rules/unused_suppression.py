@@ -10,6 +10,10 @@ _ENGINE = """\
 class ExecutionEngine:
     def __init__(self, ctx):
         self.ctx = ctx
+
+
+def create_engine_for_user(ctx):
+    return ExecutionEngine(ctx)
 """
 _FILES = {"app/__init__.py": "", "app/engine.py": _ENGINE}
 _WITH_SSOT001 = {"select": ["SSOT001"]}

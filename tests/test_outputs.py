@@ -168,12 +168,12 @@ def test_github_annotations(project):
     assert lines == [
         "::error file=app/routes.py,line=5,col=12,endLine=5,endColumn=32,title=SSOT001 direct-construction::"
         "`ExecutionEngine` is constructed directly outside its factory (allowed only in "
-        "`*execution_engine_factory` and its own module); get it from the factory",
+        "`app.engine` and its own module); get it from the factory",
         "::warning file=app/unused.py,line=5,col=12,endLine=5,endColumn=33,title=SSOT100 unused-suppression::"
         "Unused `noqa` directive (unused: `SSOT001`) [*]",
         "::error file=app/unused.py,line=6,col=12,endLine=6,endColumn=32,title=SSOT001 direct-construction::"
         "`ExecutionEngine` is constructed directly outside its factory (allowed only in "
-        "`*execution_engine_factory` and its own module); get it from the factory",
+        "`app.engine` and its own module); get it from the factory",
     ]
 
 

@@ -31,7 +31,11 @@ pytestmark = [
     pytest.mark.skipif(not HAVE_PRE_COMMIT, reason="pre-commit is not installed (it is in the dev extra)"),
 ]
 
-ENGINE = "class ExecutionEngine:\n    def __init__(self, ctx):\n        self.ctx = ctx\n"
+# The factory function makes `ExecutionEngine` factory-managed (inferred by the contract).
+ENGINE = (
+    "class ExecutionEngine:\n    def __init__(self, ctx):\n        self.ctx = ctx\n\n\n"
+    "def create_engine_for_user(ctx):\n    return ExecutionEngine(ctx)\n"
+)
 VIOLATING = "from app.engine import ExecutionEngine\n\n\ndef build(ctx):\n    return ExecutionEngine(ctx)\n"
 FIXED = "def build(ctx, factory):\n    return factory.create_for_user(ctx)\n"
 
