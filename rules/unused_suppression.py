@@ -28,7 +28,8 @@ class UnusedSuppression(LintRule):
     (`# ssot-lint: disable[...]` ... `enable[...]`) and file-level
     `# ssot-lint: file-ignore[...]`. A code is judged only when its rule
     ran on the file: codes of rules that are disabled, that do not apply to the file
-    (such as test code), or that failed, are left alone. Codes of other tools
+    (such as test code), or that failed, are left alone (and blanket suppressions too,
+    when a rule failed on the file). Codes of other tools
     (`# noqa: E501`) are never touched; `SSOT` codes that name no rule are flagged.
 
     To keep a suppression on purpose, list `SSOT100` in it (`# noqa: SSOT001, SSOT100`).
@@ -191,7 +192,7 @@ class UnusedSuppression(LintRule):
         rng = Range(Position(s.line, s.column), Position(s.line, s.end_column))
         source_line = lines[s.line - 1] if s.line <= len(lines) else ""
         if s.codes is None:
-            if s.used:
+            if s.used or outcome.failed_codes:  # a rule that raised might have needed it
                 return
             fix = Fix(f"Remove the unused `{directive}` directive", self._removals(s, outcome, lines))
             self.report_range(rng, f"Unused blanket `{directive}` directive", fix=fix, snippet=source_line)

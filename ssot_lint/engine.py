@@ -342,6 +342,7 @@ class Linter:
             suppressions=suppressions,
             checked_codes=frozenset(checked - failed),
             known_codes=frozenset(self.all_rules.codes),
+            failed_codes=frozenset(failed),
         )
         for rule in post:
             inst = rule(context)

@@ -94,13 +94,15 @@ class FileOutcome:
 
     ``checked_codes`` are the codes of the rules that ran on the file to completion
     (a rule whose sound prefilter said it could not fire counts as having run);
-    rules disabled for the file, and rules that raised, are not among them.
+    rules disabled for the file, and rules that raised (``failed_codes``), are not
+    among them.
     """
 
     text: str
     suppressions: "Suppressions"
     checked_codes: frozenset[str]
     known_codes: frozenset[str]
+    failed_codes: frozenset[str] = frozenset()
 
 
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")

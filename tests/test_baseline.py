@@ -284,3 +284,53 @@ def test_add_noqa_never_writes_inside_a_string(tmp_path):
 def test_add_noqa_rejects_fix():
     proc = run_cli("check", "--add-noqa", "--fix")
     assert proc.returncode == 2 and b"--add-noqa cannot be combined" in proc.stderr
+
+
+def test_post_pass_sees_failed_rules_and_is_isolated():
+    """A rule that raised is not judged by SSOT100; a post-pass rule that raises is an error, not a crash."""
+    import libcst as cst
+
+    from ssot_lint.registry import load_rules, LoadedRules
+    from ssot_lint.rule import Invalid, LintRule, Valid
+    from ssot_lint.testing import config_from
+    from ssot_lint.engine import Linter
+
+    class Boom(LintRule):
+        """
+        ## What it does
+        Raises on every name.
+
+        ## Why is this bad?
+        It is a test.
+
+        ## Example
+        ```python
+        x
+        ```
+
+        ## Fix
+        None.
+        """
+
+        code, name, summary = "TST801", "boom", "Raises"
+        VALID = [Valid("")]
+        INVALID = [Invalid("x\n")]
+
+        def visit_Name(self, node: cst.Name) -> None:
+            raise KeyError("boom")
+
+    class BrokenPost(Boom):
+        code, name = "TST802", "broken-post"
+        POST_PASS = True
+
+        def finish_file(self, outcome) -> None:
+            raise ValueError("post")
+
+    rules = LoadedRules(load_rules().rules + (Boom, BrokenPost))
+    linter = Linter(config_from({}), rules, select=["TST801", "TST802", "SSOT100"])
+    result = linter.lint_texts({"a.py": "x = 1  # noqa: TST801\ny = 2  # noqa\n"}, ["a.py"])
+    assert sorted(e.rule for e in result.errors) == ["TST801", "TST802"]
+    # TST801 raised: neither its noqa nor the blanket one (which it might have needed) is judged.
+    assert result.diagnostics == []
+    ok = Linter(config_from({}), rules, select=["SSOT100"]).lint_texts({"a.py": "x = 1  # noqa: TST801\ny = 2  # noqa\n"}, ["a.py"])
+    assert [(d.code, d.range.start.line) for d in ok.diagnostics] == [("SSOT100", 2)]
