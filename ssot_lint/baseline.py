@@ -14,7 +14,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .diagnostics import Diagnostic
 
@@ -152,6 +152,27 @@ def write_baseline(path: Path, baseline: Baseline) -> None:
         except OSError:
             pass
         raise BaselineError(f"{path}: cannot write baseline: {exc.strerror or exc}") from None
+
+
+def judged_by(root: Path, linted: Iterable[str]) -> Callable[[str], bool]:
+    """Whether a run judged an entry's file: the file was linted, or it is gone."""
+    linted = set(linted)
+
+    def in_scope(path: str) -> bool:
+        return path in linted or not (root / path).is_file()
+
+    return in_scope
+
+
+def baseline_note(path: str, baselined: int, stale: int) -> str:
+    """The line ``check --baseline`` ends with: what was hidden, and what is stale."""
+    note = f"{baselined} finding{'s' if baselined != 1 else ''} hidden by the baseline {path}"
+    if stale:
+        note += (
+            f"; {stale} baseline entr{'ies are' if stale != 1 else 'y is'} stale"
+            " (fixed or gone): `ssot-lint baseline --prune` removes them"
+        )
+    return note + "."
 
 
 @dataclass

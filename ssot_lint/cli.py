@@ -17,13 +17,22 @@ from typing import Iterator, TextIO
 import click
 
 from . import __version__
-from .baseline import DEFAULT_BASELINE, NOT_BASELINED, BaselineError, load_baseline, match, updated, write_baseline
+from .baseline import (
+    DEFAULT_BASELINE,
+    NOT_BASELINED,
+    BaselineError,
+    baseline_note,
+    judged_by,
+    load_baseline,
+    match,
+    updated,
+    write_baseline,
+)
 from .config import ConfigError
 from .discovery import OutsideRootError, find_root
 from .engine import Linter, RunResult
 from .registry import LoadedRules, RuleLoadError, load_rules
 from .reporters import Report, RuleDoc, formats, get as get_reporter
-from .reporters.text import baseline_note
 from .workspace import load_linter
 
 EXIT_OK = 0
@@ -196,7 +205,7 @@ def check(
         raise UsageFailure(str(exc)) from None
     baselined = stale = 0
     if baseline is not None:
-        m = match(result.diagnostics, baseline, _in_scope(linter, result))
+        m = match(result.diagnostics, baseline, judged_by(linter.root, result.files))
         result.diagnostics, baselined, stale = m.new, m.baselined, m.stale
     if add_noqa:
         _add_noqa(linter, result)
@@ -241,16 +250,6 @@ def _baseline_path(linter: Linter, explicit: str | None, use_config: bool = True
     if use_config and linter.config.baseline is not None:
         return linter.root / linter.config.baseline
     return None
-
-
-def _in_scope(linter: Linter, result: RunResult):
-    """Whether a baseline entry's file was judged by this run: it was linted, or it is gone."""
-    linted = set(result.files)
-
-    def in_scope(path: str) -> bool:
-        return path in linted or not (linter.root / path).is_file()
-
-    return in_scope
 
 
 def _add_noqa(linter: Linter, result: RunResult) -> None:
@@ -326,7 +325,7 @@ def baseline_cmd(
         for e in result.errors:
             click.echo(f"ssot-lint: error: {e.message}", err=True)
         raise UsageFailure(f"{path}: not written: ssot-lint had internal errors")
-    new = updated(old, result.diagnostics, _in_scope(linter, result), prune=prune)
+    new = updated(old, result.diagnostics, judged_by(linter.root, result.files), prune=prune)
     try:
         write_baseline(path, new)
     except BaselineError as exc:

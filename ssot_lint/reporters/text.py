@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..baseline import baseline_note
 from ..diagnostics import Diagnostic
 from . import Report, register
 
@@ -81,16 +82,6 @@ def write_text(report: Report, out: TextIO) -> None:
     _summary(report, console)
     if report.baseline is not None:
         console.print(Text(baseline_note(report.baseline, report.baselined, report.baseline_stale), style="dim"))
-
-
-def baseline_note(path: str, baselined: int, stale: int) -> str:
-    note = f"{baselined} finding{'s' if baselined != 1 else ''} hidden by the baseline {path}"
-    if stale:
-        note += (
-            f"; {stale} baseline entr{'ies are' if stale != 1 else 'y is'} stale"
-            " (fixed or gone): `ssot-lint baseline --prune` removes them"
-        )
-    return note + "."
 
 
 def _show_fixes(report: Report, console: Console) -> None:
