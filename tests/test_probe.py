@@ -260,8 +260,7 @@ def test_probe_config_errors_name_the_key(tmp_path, table: str, message: str) ->
 def test_check_never_imports_the_code_it_lints(tmp_path) -> None:
     marker = tmp_path / "imported"
     (tmp_path / "app.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
-    # No project marker above tmp_path: the root is the working directory, so run from there.
-    proc = run_cli("check", str(tmp_path), cwd=tmp_path)
+    proc = run_cli("check", str(tmp_path))
     assert proc.returncode == 0, proc.stderr.decode()
     assert not marker.exists()
     proc = probe("app:nothing", cwd=tmp_path)  # the probe does import (an explicit opt-in)
