@@ -7,8 +7,19 @@ third-party pack; ``RULES`` lists its rules, one module a rule.
 from .direct_construction import DirectConstruction
 from .invalid_syntax import InvalidSyntax
 from .missing_suppression_reason import MissingSuppressionReason
+from .module_singleton import ModuleSingleton
+from .shared_class_state import SharedClassState
+from .shared_factory_product import SharedFactoryProduct
 from .unused_suppression import UnusedSuppression
 
-RULES = [InvalidSyntax, DirectConstruction, UnusedSuppression, MissingSuppressionReason]
+RULES = [
+    InvalidSyntax,
+    DirectConstruction,
+    ModuleSingleton,
+    SharedFactoryProduct,
+    SharedClassState,
+    UnusedSuppression,
+    MissingSuppressionReason,
+]
 
 __all__ = ["RULES"]
