@@ -27,6 +27,9 @@ class Handler:
 def engine_project(path, files: dict[str, str]):
     """A project with the managed ``ExecutionEngine`` class and ``files``."""
     return make_project(path, {"app/__init__.py": "", "app/engine.py": ENGINE, **files})
+# A module with one finding, at 5:12 (constructions stay in functions: module-level
+# ones are SSOT002's business too).
+NEW_MODULE = "from app.engine import ExecutionEngine\n\n\ndef new(ctx):\n    return ExecutionEngine(ctx)\n"
 
 
 @pytest.fixture
@@ -103,18 +106,18 @@ def test_fixed_finding_is_stale_and_prune_removes_it(project):
     assert "1 baseline entry is stale" in text and "All checks passed!" in text
 
     # A new finding elsewhere is not added by --prune.
-    (project / "app" / "new.py").write_text("from app.engine import ExecutionEngine\nE = ExecutionEngine(1)\n")
+    (project / "app" / "new.py").write_text(NEW_MODULE)
     proc = run_cli("baseline", "--prune", cwd=project)
     assert proc.returncode == 0 and b"Removed 1 stale entry" in proc.stdout
     data = json.loads((project / ".ssot-lint-baseline.json").read_text())
     assert [(e["scope"], e["count"]) for e in data["findings"]] == [("Handler.legacy", 1)]
     proc, findings = concise(project, "--baseline", ".ssot-lint-baseline.json")
     assert "stale" not in proc.stderr.decode()
-    assert [f.split(" ")[0] for f in findings] == ["app/new.py:2:5:"]
+    assert [f.split(" ")[0] for f in findings] == ["app/new.py:5:12:"]
 
 
 def test_baseline_of_some_paths_keeps_other_entries(project):
-    (project / "app" / "other.py").write_text("from app.engine import ExecutionEngine\nE = ExecutionEngine(1)\n")
+    (project / "app" / "other.py").write_text(NEW_MODULE)
     run_cli("baseline", cwd=project)
     # Re-baselining one file after fixing it keeps the other file's entries.
     routes = project / "app" / "routes.py"
@@ -185,7 +188,7 @@ def test_bad_baseline_is_a_one_line_error(project, content, needle):
 
 def test_baseline_with_machine_formats(project, json_schema):
     run_cli("baseline", cwd=project)
-    (project / "app" / "new.py").write_text("from app.engine import ExecutionEngine\nE = ExecutionEngine(1)\n")
+    (project / "app" / "new.py").write_text(NEW_MODULE)
     proc = run_cli("check", str(project), "--baseline", ".ssot-lint-baseline.json", "--format", "json", cwd=project)
     doc = json.loads(proc.stdout)
     assert [d["path"] for d in doc["diagnostics"]] == ["app/new.py"]
@@ -201,7 +204,7 @@ def test_unused_suppression_fix_through_cli(tmp_path):
         {
             "app/a.py": (
                 "from app.engine import ExecutionEngine\n"
-                "x = ExecutionEngine(1)  # noqa: SSOT001\n"
+                "def f(): return ExecutionEngine(1)  # noqa: SSOT001\n"
                 "y = 2  # noqa: SSOT001\n"
                 "z = 3  # noqa: SSOT001, E501\n"
                 "w = 4  # noqa\n"
@@ -221,7 +224,7 @@ def test_unused_suppression_fix_through_cli(tmp_path):
     assert "Fixed 3 findings:" in out and "- app/a.py:" in out and "3 × SSOT100 (unused-suppression)" in out
     assert (root / "app" / "a.py").read_text() == (
         "from app.engine import ExecutionEngine\n"
-        "x = ExecutionEngine(1)  # noqa: SSOT001\n"
+        "def f(): return ExecutionEngine(1)  # noqa: SSOT001\n"
         "y = 2\n"
         "z = 3  # noqa: E501\n"
         "w = 4\n"
@@ -246,9 +249,9 @@ def test_add_noqa(project):
     routes = project / "app" / "routes.py"
     routes.write_text(
         routes.read_text()
-        + '\n\nDOC = """\n%s""" % ExecutionEngine(2)\nLATER = ExecutionEngine(3)  # noqa: E501\n'
-        + "ITEMS = [\n    ExecutionEngine(4),  # why: legacy\n]\n"
-        + "PAIR = (ExecutionEngine(5), ExecutionEngine(6))\n"
+        + '\n\ndef more():\n    doc = """\n%s""" % ExecutionEngine(2)\n    later = ExecutionEngine(3)  # noqa: E501\n'
+        + "    items = [\n        ExecutionEngine(4),  # why: legacy\n    ]\n"
+        + "    pair = (ExecutionEngine(5), ExecutionEngine(6))\n    return doc, later, items, pair\n"
     )
     proc = run_cli("check", "--add-noqa", cwd=project)
     assert proc.returncode == 0, proc.stderr.decode()
@@ -257,9 +260,9 @@ def test_add_noqa(project):
     assert "    return ExecutionEngine(ctx)  # noqa: SSOT001\n" in text
     assert "        engine = ExecutionEngine(ctx)  # noqa: SSOT001\n" in text
     assert '%s""" % ExecutionEngine(2)  # noqa: SSOT001\n' in text
-    assert "LATER = ExecutionEngine(3)  # noqa: E501, SSOT001\n" in text
-    assert "    ExecutionEngine(4),  # why: legacy  # noqa: SSOT001\n" in text
-    assert "PAIR = (ExecutionEngine(5), ExecutionEngine(6))  # noqa: SSOT001\n" in text
+    assert "    later = ExecutionEngine(3)  # noqa: E501, SSOT001\n" in text
+    assert "        ExecutionEngine(4),  # why: legacy  # noqa: SSOT001\n" in text
+    assert "    pair = (ExecutionEngine(5), ExecutionEngine(6))  # noqa: SSOT001\n" in text
     proc, findings = concise(project)
     assert proc.returncode == 0 and findings == []
     # Running it again adds nothing.
@@ -268,13 +271,13 @@ def test_add_noqa(project):
 
 
 def test_add_noqa_never_writes_inside_a_string(tmp_path):
-    source = 'from app.engine import ExecutionEngine\nX = f("""\n{}""", ExecutionEngine(1)\n)\n'
+    source = 'from app.engine import ExecutionEngine\ndef g(f):\n    return f("""\n{}""", ExecutionEngine(1)\n    )\n'
     root = engine_project(tmp_path, {"app/s.py": source})
-    # The finding's line (3) ends inside the call: it can hold a comment, so it goes there.
+    # The finding's line (4) ends inside the call: it can hold a comment, so it goes there.
     run_cli("check", "--add-noqa", cwd=root)
-    assert (root / "app" / "s.py").read_text().splitlines()[2] == '{}""", ExecutionEngine(1)  # noqa: SSOT001'
+    assert (root / "app" / "s.py").read_text().splitlines()[3] == '{}""", ExecutionEngine(1)  # noqa: SSOT001'
     # Both the finding's line and its statement's first line end inside a string: skipped, and said so.
-    source = 'from app.engine import ExecutionEngine\nX = ExecutionEngine("""\nabc""")\n'
+    source = 'from app.engine import ExecutionEngine\ndef g():\n    return ExecutionEngine("""\nabc""")\n'
     (root / "app" / "s.py").write_text(source)
     proc = run_cli("check", "--add-noqa", cwd=root)
     assert b"Added 0 noqa directives" in proc.stderr and b"1 finding(s) are on lines that cannot hold" in proc.stderr
