@@ -5,16 +5,22 @@ third-party pack; ``RULES`` lists its rules, one module a rule.
 """
 
 from .direct_construction import DirectConstruction
+from .duplicate_definition import DuplicateDefinition
 from .invalid_syntax import InvalidSyntax
 from .missing_suppression_reason import MissingSuppressionReason
 from .module_singleton import ModuleSingleton
+from .null_notifier import NullNotifier
 from .shared_class_state import SharedClassState
 from .shared_factory_product import SharedFactoryProduct
+from .unknown_notifier_method import UnknownNotifierMethod
 from .unused_suppression import UnusedSuppression
 
 RULES = [
     InvalidSyntax,
     DirectConstruction,
+    NullNotifier,
+    UnknownNotifierMethod,
+    DuplicateDefinition,
     ModuleSingleton,
     SharedFactoryProduct,
     SharedClassState,

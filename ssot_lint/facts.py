@@ -101,6 +101,13 @@ class DefInfo:
     members: tuple[str, ...] = ()  # for classes: names bound in the class body
     self_attrs: dict[str, str] = field(default_factory=dict)  # classes: `self.x` -> value summary
     docstring: str | None = None
+    # Classes: `self.x = name` -> (qualname of the method, dotted name assigned), first seen.
+    self_attr_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Functions: parameters the body checks against None/falsy and then raises, asserts,
+    # replaces (`p = p or X()`) or hands to a `validate*`/`require*`/`check*`/`ensure*` call.
+    none_checked: tuple[str, ...] = ()
+    # Classes: `self.x.m(...)` in a method -> attribute x -> method names called on it.
+    self_attr_calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # classes: `self.x = value` in `__init__`/`__post_init__`: (name, value_kind, callee, annotation),
     # value_kind as in Binding, callee "" unless the value is a call, annotation "" when absent.
     init_attrs: tuple[tuple[str, str, str, str], ...] = ()
@@ -331,6 +338,9 @@ class _FactsVisitor(ast.NodeVisitor):
                     if annotation:
                         summary = f"annotated:{annotation}"
                     cls.self_attrs.setdefault(target.attr, summary)
+                    vname = dotted_name(value) if value is not None else None
+                    if vname is not None and target.attr not in cls.self_attr_names:
+                        cls.self_attr_names[target.attr] = (self.def_stack[-1].qualname, vname)
                     fn = self.def_stack[-1]
                     if fn.kind != CLASS and fn.name in _INIT_METHODS and self.def_stack[-2] is cls:
                         cls.init_attrs = cls.init_attrs + (
@@ -385,6 +395,8 @@ class _FactsVisitor(ast.NodeVisitor):
         self.type_checking = saved_tc
         self.def_stack.pop()
         self.scope_stack.pop()
+        if info.params:
+            info.none_checked = _none_checked(node, {p.name for p in info.params})
 
     visit_FunctionDef = _visit_function
     visit_AsyncFunctionDef = _visit_function
@@ -475,6 +487,7 @@ class _FactsVisitor(ast.NodeVisitor):
                 self._attr_op(func.value, "lock", node.lineno)
 
     def visit_Call(self, node: ast.Call) -> None:
+        self._record_self_attr_call(node)
         self._call_attr_op(node)
         callee = dotted_name(node.func) if self.calls is not None else None
         if callee is None or self.calls is None:
@@ -642,12 +655,76 @@ class _FactsVisitor(ast.NodeVisitor):
             self._attr_op(node.value, "mutate", node.lineno)
         self.generic_visit(node)
 
+    def _record_self_attr_call(self, node: ast.Call) -> None:
+        """``self.x.m(...)``: remember that method ``m`` is called on attribute ``x``."""
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Attribute)
+            and isinstance(func.value.value, ast.Name)
+            and func.value.value.id == "self"
+        ):
+            cls = self._enclosing_class()
+            if cls is not None:
+                calls = cls.self_attr_calls.get(func.value.attr, ())
+                if func.attr not in calls:
+                    cls.self_attr_calls[func.value.attr] = calls + (func.attr,)
+
     def visit_Name(self, node: ast.Name) -> None:
         self.names.add(node.id)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.names.add(node.attr)
         self.generic_visit(node)
+
+
+_VALIDATOR_WORDS = ("valid", "require", "check", "ensure", "assert")
+
+
+def _own_nodes(stmts: list[ast.stmt]):
+    """Every node of ``stmts`` without descending into nested functions, classes or lambdas."""
+    stack: list[ast.AST] = list(reversed(stmts))
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _none_checked(fn: ast.FunctionDef | ast.AsyncFunctionDef, params: set[str]) -> tuple[str, ...]:
+    """Parameters that ``fn`` validates or replaces before they could be stored as None."""
+    checked: set[str] = set()
+    for node in _own_nodes(fn.body):
+        if isinstance(node, ast.If):
+            tested = _names_in(node.test) & params
+            if tested:
+                branch = list(_own_nodes(node.body + node.orelse))
+                if any(isinstance(n, ast.Raise) for n in branch):
+                    checked |= tested
+                for n in branch:
+                    if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                        targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+                        checked |= {t.id for t in targets if isinstance(t, ast.Name)} & tested
+        elif isinstance(node, ast.Assert):
+            checked |= _names_in(node.test) & params
+        elif isinstance(node, ast.Assign) and not isinstance(node.value, ast.Name):
+            # `p = p or Default()` / `p = X() if p is None else p`
+            for t in node.targets:
+                if isinstance(t, ast.Name) and t.id in params and t.id in _names_in(node.value):
+                    checked.add(t.id)
+        elif isinstance(node, ast.Call):
+            callee = dotted_name(node.func) or ""
+            last = callee.rsplit(".", 1)[-1].lower()
+            if any(w in last for w in _VALIDATOR_WORDS):
+                for a in list(node.args) + [k.value for k in node.keywords]:
+                    if isinstance(a, ast.Name) and a.id in params:
+                        checked.add(a.id)
+    return tuple(sorted(checked))
 
 
 def _literal_strings(node: ast.expr) -> tuple[str, ...] | None:

@@ -41,7 +41,7 @@ PROJECT = {
         "        return ExecutionEngine(context, None, None)\n"
     ),
     "app/compat.py": "from app.agents.execution_engine import ExecutionEngine as Engine\n",
-    "app/use.py": "from app.compat import Engine\n\n\ndef legacy(ctx):\n    return Engine(ctx, None, None)\n",
+    "app/use.py": "from app.compat import Engine\n\n\ndef legacy(ctx):\n    return Engine(ctx, registry, notifier)\n",
     # Linted code is never imported: this would leave a marker file behind.
     "app/boom.py": "import pathlib\npathlib.Path(__file__).with_name('IMPORTED').write_text('x')\n",
 }
@@ -249,7 +249,7 @@ async def test_utf16_columns_and_warm_cross_module_edits(client: LanguageClient,
         "from app.agents import ExecutionEngine\n"
         "\n"
         "def handle(ctx):\n"
-        '    label = "😀é"; return ExecutionEngine(ctx, None, None)\n',
+        '    label = "😀é"; return ExecutionEngine(ctx, registry, notifier)\n',
         encoding="utf-8",
     )
     uri, text = open_doc(client, handler)

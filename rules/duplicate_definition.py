@@ -1,0 +1,388 @@
+"""SSOT007 duplicate-definition: one SSOT class name, several classes."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import weakref
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from ssot_lint.context import RuleContext
+from ssot_lint.contract import Contract
+from ssot_lint.discovery import compile_globs
+from ssot_lint.facts import ALIAS, ASSIGN, CLASS, FROM
+from ssot_lint.index import Definition, ProjectIndex
+from ssot_lint.notifiers import bare, is_test_double_name
+from ssot_lint.rule import Invalid, LintRule, Option, Valid
+
+DEFAULT_PATTERNS = ("*ExecutionContext", "*ExecutionEngine", "*EngineFactory", "*Notifier", "*Emitter", "*Registry")
+ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
+MOCK_BASES = frozenset({"Mock", "MagicMock", "AsyncMock", "NonCallableMock", "NonCallableMagicMock"})
+
+_ENGINE = "class ExecutionEngine:\n    def __init__(self, context):\n        self.context = context\n"
+_FILES = {
+    "app/__init__.py": "",
+    "app/agents/__init__.py": "",
+    "app/agents/execution_engine.py": _ENGINE,
+    "app/routes.py": "from app.agents.execution_engine import ExecutionEngine\n",
+    "app/admin.py": "from app.agents.execution_engine import ExecutionEngine\n",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One definition (or rebinding) of a duplicated name that is not the canonical one."""
+
+    module: str
+    name: str
+    kind: str  # "class" or "alias"
+    target: Definition  # the class it is (for an alias: the class it names)
+    message: str
+
+
+@dataclass
+class DuplicateTable:
+    by_module: dict[str, list[Entry]] = field(default_factory=dict)
+
+
+_TABLES: "weakref.WeakKeyDictionary[ProjectIndex, list[tuple[Contract, tuple, DuplicateTable]]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def duplicate_table(context: RuleContext, patterns: tuple[str, ...]) -> DuplicateTable:
+    """The project's duplicate table, computed once per index, contract and settings."""
+    key = (patterns, tuple(context.config.test_paths))
+    tables = _TABLES.setdefault(context.index, [])
+    for contract, k, table in tables:
+        if contract is context.contract and k == key:
+            return table
+    table = _build(context.index, context.contract, patterns, context.config.test_paths)
+    tables.append((context.contract, key, table))
+    return table
+
+
+def _contract_names(contract: Contract) -> tuple[set[str], set[str]]:
+    names = {m.name for m in contract.managed} | {n.name for n in contract.notifier_classes}
+    names |= set(contract.context_classes) | {e.owner for e in contract.entry_points if e.owner}
+    return {bare(n) for n in names}, {n for n in names if "." in n}
+
+
+def _skipped(index: ProjectIndex, d: Definition) -> bool:
+    """Enums, Protocols and test doubles are not SSOT classes."""
+    if is_test_double_name(d.info.name):
+        return True
+    for c in index.mro(d):
+        for base in c.info.bases:
+            b = bare(base.split("[", 1)[0])
+            if b in ENUM_BASES or b == "Protocol" or b in MOCK_BASES:
+                return True
+    return False
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], test_paths: list[str]) -> DuplicateTable:
+    tests = compile_globs(test_paths)
+    bare_names, dotted = _contract_names(contract)
+
+    def wanted(name: str) -> bool:
+        return name in bare_names or any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+    defs: dict[str, dict[str, Definition]] = {}  # name -> fullname -> class
+    aliases: dict[str, list[tuple[str, Definition]]] = {}  # name -> (module, class it names)
+    for facts in index.modules.values():
+        if facts.path.endswith(".pyi") or tests.match_file(facts.path):
+            continue
+        mscope = facts.module_scope
+        for name, bindings in mscope.bindings.items():
+            if not wanted(name):
+                continue
+            live = [b for b in bindings if not b.type_checking]
+            if any(b.kind == CLASS for b in live):
+                info = facts.defs.get(name)
+                if info is not None and info.kind == CLASS:
+                    d = Definition(facts.module, name, info)
+                    if not _skipped(index, d):
+                        defs.setdefault(name, {})[d.fullname] = d
+                continue
+            if any((b.kind == FROM and b.name != name) or b.kind == ALIAS for b in live):
+                target = index.resolve(facts.module, "", name)
+                if isinstance(target, Definition) and target.kind == CLASS and target.info.name != name:
+                    if not _skipped(index, target):
+                        aliases.setdefault(name, []).append((facts.module, target))
+    dup_names = [
+        n
+        for n in set(defs) | set(aliases)
+        if len(set(defs.get(n, {})) | {t.fullname for _, t in aliases.get(n, [])}) >= 2
+    ]
+    table = DuplicateTable()
+    if not dup_names:
+        return table
+    counts = _import_counts(index, set(dup_names))
+    for name in sorted(dup_names):
+        named = defs.get(name, {})
+        classes = dict(named)
+        for _m, t in aliases.get(name, []):
+            classes.setdefault(t.fullname, t)
+        canon, why = _canonical(name, named or classes, dotted, counts)
+        where = f"`{canon.fullname}` ({why})"
+        for d in named.values():
+            if d.fullname == canon.fullname:
+                continue
+            others = len(classes)
+            msg = (
+                f"`{name}` is defined as {others} different classes; this one in `{d.module}` is not the "
+                f"canonical {where}: code that imports `{name}` gets one or the other depending on the "
+                "import path. Delete it and import the canonical class"
+            )
+            table.by_module.setdefault(d.module, []).append(Entry(d.module, name, "class", d, msg))
+        for module, t in aliases.get(name, []):
+            if t.fullname == canon.fullname:
+                continue
+            msg = (
+                f"this binds `{name}` to `{t.fullname}`, a different class than the canonical "
+                f"{where}: one name now refers to two classes. Import the canonical class, or keep the "
+                f"other class under its own name `{t.info.name}`"
+            )
+            table.by_module.setdefault(module, []).append(Entry(module, name, "alias", t, msg))
+    return table
+
+
+def _import_counts(index: ProjectIndex, names: set[str]) -> dict[str, int]:
+    """How often each class is imported or referenced by its module across the index.
+
+    Counted: ``from m import X``, ``Y = m.X``, ``x = m.X(...)``, ``class C(m.X)`` and
+    ``return m.X(...)``.  Only names in ``names`` are resolved.
+    """
+    counts: dict[str, int] = {}
+
+    def count(module: str, scope: str, dotted: str | None) -> None:
+        if not dotted or bare(dotted) not in names:
+            return
+        target = index.resolve(module, scope, dotted.split("[", 1)[0])
+        if isinstance(target, Definition) and target.kind == CLASS:
+            counts[target.fullname] = counts.get(target.fullname, 0) + 1
+
+    for facts in index.modules.values():
+        for scope in facts.scopes.values():
+            for bindings in scope.bindings.values():
+                for b in bindings:
+                    if b.kind == FROM and b.name in names:
+                        target = index.module_member(b.target, b.name)
+                        if isinstance(target, Definition) and target.kind == CLASS:
+                            counts[target.fullname] = counts.get(target.fullname, 0) + 1
+                    elif b.kind == ALIAS and "." in b.target:
+                        count(facts.module, scope.qualname, b.target)
+                    elif b.kind == ASSIGN and b.value and "." in b.value:
+                        count(facts.module, scope.qualname, b.value)
+        for info in facts.defs.values():
+            for base in info.bases:
+                if "." in base:
+                    count(facts.module, info.scope, base)
+            for callee in info.return_calls:
+                if "." in callee:
+                    count(facts.module, info.qualname, callee)
+    return counts
+
+
+def _canonical(name: str, candidates: dict[str, Definition], dotted: set[str], counts: dict[str, int]):
+    for d in candidates.values():
+        if d.fullname in dotted:
+            return d, "the contract's class"
+
+    def key(d: Definition):
+        last = d.module.rsplit(".", 1)[-1]
+        return (-counts.get(d.fullname, 0), last != _snake(name), d.module)
+
+    best = min(candidates.values(), key=key)
+    n = counts.get(best.fullname, 0)
+    if n:
+        return best, f"the most used definition, imported or referenced {n} time{'s' if n != 1 else ''}"
+    return best, "chosen by module name: no definition is imported"
+
+
+class DuplicateDefinition(LintRule):
+    """
+    ## What it does
+    Flags a class name that the contract treats as a single source of truth (the
+    user context, the engine, the factory, the notifier, the registry) or that
+    matches a configurable pattern (default `*ExecutionContext`,
+    `*ExecutionEngine`, `*EngineFactory`, `*Notifier`, `*Emitter`, `*Registry`;
+    option `patterns`) when it is defined as a class in more than one non-test
+    module. It also flags `Y = X` and `from m import X as Y` rebindings that make
+    one of those names refer to a different class than its other definitions.
+
+    Every definition is reported except the canonical one: the class the
+    contract names by its dotted path, else the most imported definition (imports,
+    and references through its module such as `class C(m.X)` or `m.X(...)`, are
+    counted across the whole project), else the one in the module named after the
+    class. The message names the canonical class. Enums, `Protocol`s,
+    test doubles (`Fake*`, `Mock*`, `Stub*`, mock subclasses) and classes in
+    test modules or `.pyi` stubs are not counted. A class defined twice in the
+    same module (for example under `try`/`except ImportError`) is not reported.
+
+    ## Why is this bad?
+    Two classes called `ExecutionEngine` mean that which engine a caller gets
+    depends on its import path: the factory may build one while the routes check
+    `isinstance` against the other, registries are kept per class, and fixes land
+    in one copy only. The seed project's incomplete migration left exactly such
+    parallel copies behind.
+
+    ## Example
+    ```python
+    # app/legacy/engine.py
+    class ExecutionEngine:  # a second class under the canonical name
+        ...
+    ```
+
+    Use instead:
+    ```python
+    # app/legacy/engine.py
+    from app.agents.execution_engine import ExecutionEngine
+    ```
+
+    ## Fix
+    Delete the duplicate and import the canonical class; if the second class is
+    really something else, give it its own name.
+    """
+
+    code = "SSOT007"
+    name = "duplicate-definition"
+    summary = "SSOT class name defined as more than one class"
+    applies_to_tests = False
+    OPTIONS = {
+        "patterns": Option(
+            "list[str]",
+            list(DEFAULT_PATTERNS),
+            "Class-name globs that must be defined only once (in addition to the contract's classes).",
+        ),
+    }
+
+    VALID = [
+        Valid("from app.agents.execution_engine import ExecutionEngine\nclass Other:\n    pass\n", files=_FILES),
+        Valid(
+            "from enum import Enum\n"
+            "from typing import Protocol\n"
+            "class ExecutionEngine(Protocol):\n"
+            "    def run(self): ...\n"
+            "class AgentRegistry(Enum):\n"
+            "    A = 1\n"
+            "class FakeExecutionEngine:\n"
+            "    pass\n",
+            files={**_FILES, "app/other.py": "from enum import Enum\nclass AgentRegistry(Enum):\n    B = 2\n"},
+        ),
+        Valid(
+            "class ExecutionEngine:\n    pass\n",
+            files=_FILES,
+            path="tests/test_engine.py",
+        ),
+        Valid(
+            "try:\n"
+            "    from fastjson import JsonRegistry\n"
+            "except ImportError:\n"
+            "    class JsonRegistry:\n"
+            "        pass\n",
+            files=_FILES,
+        ),
+        Valid(
+            "from app.agents.execution_engine import ExecutionEngine as Engine\nLegacyEngine = ExecutionEngine\n",
+            files=_FILES,
+        ),
+        Valid(
+            # The duplicate lives in app/legacy.py; nothing is reported here.
+            "from app.agents.execution_engine import ExecutionEngine\n",
+            files={
+                "app/__init__.py": "",
+                "app/agents/__init__.py": "",
+                "app/agents/execution_engine.py": _ENGINE,
+                "app/legacy.py": "class ExecutionEngine:\n    pass\n",
+                "app/a.py": "from app.legacy import ExecutionEngine\n",
+                "app/b.py": "from app.legacy import ExecutionEngine\n",
+            },
+            path="app/routes.py",
+        ),
+        Valid(
+            # The contract names this module's class: it is the canonical one.
+            "class ExecutionEngine:\n    pass\n",
+            files=_FILES,
+            path="app/legacy.py",
+            config={"contract": {"managed": ["app.legacy.ExecutionEngine"]}},
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            "class ExecutionEngine:\n    pass\n",
+            line=1,
+            column=7,
+            files=_FILES,
+            path="app/legacy.py",
+            message=r"canonical `app\.agents\.execution_engine\.ExecutionEngine` \(the most used definition, "
+            r"imported or referenced 2 times\)",
+        ),
+        Invalid(
+            "class UserExecutionEngine:\n    pass\n\nExecutionEngine = UserExecutionEngine\n",
+            line=4,
+            column=1,
+            files=_FILES,
+            path="app/compat.py",
+            message=r"binds `ExecutionEngine` to `app\.compat\.UserExecutionEngine`",
+        ),
+        Invalid(
+            "from app.compat import UserExecutionEngine as ExecutionEngine\n",
+            line=1,
+            column=24,
+            files={**_FILES, "app/compat.py": "class UserExecutionEngine:\n    pass\n"},
+            path="app/v1.py",
+            message="one name now refers to two classes",
+        ),
+        Invalid(
+            "class WebSocketNotifier:\n    pass\n",
+            line=1,
+            files={**_FILES, "app/ws.py": "class WebSocketNotifier:\n    pass\n",
+                   "app/x.py": "from app.ws import WebSocketNotifier\n"},
+            path="app/notify.py",
+            message="`app.ws.WebSocketNotifier`",
+        ),
+    ]
+
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__(context)
+        patterns = tuple(self.options.get("patterns", DEFAULT_PATTERNS))
+        self.entries = duplicate_table(context, patterns).by_module.get(context.module, [])
+
+    @classmethod
+    def could_fire(cls, context: RuleContext) -> bool:
+        if not context.module:
+            return False
+        patterns = tuple(context.options_for(cls).get("patterns", DEFAULT_PATTERNS))
+        return bool(duplicate_table(context, patterns).by_module.get(context.module))
+
+    def _entries(self, kind: str, name: str) -> list[Entry]:
+        return [e for e in self.entries if e.kind == kind and e.name == name]
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if self.context.scope != "":
+            return
+        for e in self._entries("class", node.name.value):
+            self.report(node.name, e.message)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.context.scope != "":
+            return
+        for t in node.targets:
+            if isinstance(t.target, cst.Name):
+                for e in self._entries("alias", t.target.value):
+                    self.report(t.target, e.message)
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        if self.context.scope != "" or node.asname is None:
+            return
+        asname = node.asname.name
+        if isinstance(asname, cst.Name):
+            for e in self._entries("alias", asname.value):
+                self.report(node, e.message)

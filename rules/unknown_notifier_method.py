@@ -1,0 +1,328 @@
+"""SSOT006 unknown-notifier-method: calls of methods no notifier defines."""
+
+from __future__ import annotations
+
+import difflib
+
+import libcst as cst
+
+from ssot_lint.context import RuleContext, cst_dotted_name
+from ssot_lint.notifiers import (
+    NotifierModel,
+    ReceiverTyper,
+    has_notifier_suffix,
+    notifier_model,
+)
+from ssot_lint.rule import Invalid, LintRule, Valid
+
+_NOTIFIER = """\
+class WebSocketNotifier:
+    async def agent_started(self, agent_name, run_id): ...
+    async def agent_completed(self, agent_name, run_id, result): ...
+    async def tool_executing(self, run_id, tool_name): ...
+"""
+_EMITTER = """\
+from app.notifier import WebSocketNotifier
+
+class UserWebSocketEmitter:
+    def __init__(self, context, notifier: WebSocketNotifier):
+        self._notifier = notifier
+
+    async def agent_started(self, agent_name, run_id):
+        await self._notifier.agent_started(agent_name, run_id)
+
+    async def agent_error(self, agent_name, run_id, error): ...
+"""
+_FILES = {"app/__init__.py": "", "app/notifier.py": _NOTIFIER, "app/emitter.py": _EMITTER}
+
+
+def _patched(body: cst.CSTNode) -> set[tuple[str, str]]:
+    """(receiver, attribute) pairs monkeypatched in a scope; attribute "*" for any."""
+    out: set[tuple[str, str]] = set()
+
+    class _Finder(cst.CSTVisitor):
+        def _target(self, target: cst.BaseExpression) -> None:
+            if isinstance(target, cst.Attribute):
+                recv = cst_dotted_name(target.value)
+                if recv is not None:
+                    out.add((recv, target.attr.value))
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            self._target(node.target)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            self._target(node.target)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            self._target(node.target)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            callee = cst_dotted_name(node.func) or ""
+            last = callee.rsplit(".", 1)[-1]
+            if not (last == "setattr" or callee.endswith("patch.object")):
+                return
+            if len(node.args) < 2:
+                return
+            recv = cst_dotted_name(node.args[0].value)
+            if recv is None:
+                return
+            attr = node.args[1].value
+            if isinstance(attr, cst.SimpleString):
+                out.add((recv, attr.evaluated_value if isinstance(attr.evaluated_value, str) else "*"))
+            else:
+                out.add((recv, "*"))
+
+    body.visit(_Finder())
+    return out
+
+
+class UnknownNotifierMethod(LintRule):
+    """
+    ## What it does
+    Flags a call `x.m(...)` where `x` is a notifier and `m` is not a method of it.
+    A receiver is a notifier when it is annotated as a notifier class, assigned from
+    a notifier's constructor or from a factory whose return annotation is one, or,
+    when nothing else is known about it, when its name ends in `notifier`,
+    `emitter` or `bridge`. The notifier classes are those the contract names
+    (`ssot-lint contract`), their project subclasses and the project classes that
+    implement a notifier Protocol.
+
+    When the receiver's class is known, only that class (and its bases) is
+    checked, and the message names its closest method ("did you mean
+    `agent_started`?"). When only the name is known, the call is flagged only if
+    no notifier class in the contract or the project defines `m`.
+
+    Not flagged: classes with `__getattr__` (or bases outside the project, which
+    could define anything), mocks (`Mock`, `MagicMock`, `AsyncMock`,
+    `create_autospec`, and receivers named `mock_*`/`fake_*`/`stub_*`), and
+    receivers whose attribute is monkeypatched in the same scope (`x.m = ...`,
+    `setattr(x, "m", ...)`, `monkeypatch.setattr(x, "m", ...)`,
+    `patch.object(x, "m")`). Projects that define no notifier class are not
+    checked by name.
+
+    ## Why is this bad?
+    A notifier call that names a method the notifier does not have raises
+    `AttributeError` at run time, in the middle of an agent run; against a loose
+    mock it passes silently, so the test asserts on events the real notifier can
+    never send. The seed project's tests called WebSocket methods that did not
+    exist and hid the real event flow for weeks.
+
+    ## Example
+    ```python
+    async def run(emitter: UserWebSocketEmitter) -> None:
+        await emitter.send_agent_started("triage", run_id)
+    ```
+
+    Use instead:
+    ```python
+    async def run(emitter: UserWebSocketEmitter) -> None:
+        await emitter.agent_started("triage", run_id)
+    ```
+
+    ## Fix
+    Call a method the notifier defines (the message suggests the closest one), or
+    add the method to the notifier class and to the contract's Protocol.
+    """
+
+    code = "SSOT006"
+    name = "unknown-notifier-method"
+    summary = "Call of a method that no notifier class defines"
+    applies_to_tests = True
+
+    VALID = [
+        Valid(
+            "from app.emitter import UserWebSocketEmitter\n"
+            "async def run(emitter: UserWebSocketEmitter, run_id):\n"
+            "    await emitter.agent_started('triage', run_id)\n"
+            "    await emitter.agent_error('triage', run_id, 'boom')\n",
+            files=_FILES,
+        ),
+        Valid(
+            "from unittest.mock import AsyncMock\n"
+            "async def test_events():\n"
+            "    notifier = AsyncMock()\n"
+            "    await notifier.send_everything()\n"
+            "    mock_emitter = object()\n"
+            "    await mock_emitter.whatever()\n",
+            files=_FILES,
+            path="tests/test_events.py",
+        ),
+        Valid(
+            "class DynamicNotifier:\n"
+            "    def __getattr__(self, name):\n"
+            "        return lambda *a: None\n"
+            "def run(notifier: DynamicNotifier):\n"
+            "    notifier.anything_at_all()\n",
+            files=_FILES,
+            config={"contract": {"notifier-classes": ["WebSocketNotifier", "DynamicNotifier"]}},
+        ),
+        Valid(
+            "def test_patched(monkeypatch, websocket_notifier):\n"
+            "    monkeypatch.setattr(websocket_notifier, 'flush', lambda: None)\n"
+            "    websocket_notifier.flush()\n",
+            files=_FILES,
+            path="tests/test_patch.py",
+        ),
+        Valid(
+            "from pyee import EventEmitter\n"
+            "def wire(bus: EventEmitter, emitter):\n"
+            "    bus.emit('x')\n"
+            "    local_emitter = EventEmitter()\n"
+            "    local_emitter.on('x', print)\n",
+            files=_FILES,
+        ),
+        Valid(
+            # No notifier class in the project: names alone say nothing.
+            "def f(emitter):\n    emitter.emit('x')\n",
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            "from app.emitter import UserWebSocketEmitter\n"
+            "async def run(emitter: UserWebSocketEmitter, run_id):\n"
+            "    await emitter.agent_start('triage', run_id)\n",
+            line=3,
+            column=11,
+            files=_FILES,
+            message=r"`agent_start` is not a method of notifier `UserWebSocketEmitter`.*did you mean `agent_started`\?",
+        ),
+        Invalid(
+            # Known class: only its own methods count, even if another notifier has it.
+            "from app.emitter import UserWebSocketEmitter\n"
+            "async def run(ctx, n, run_id):\n"
+            "    emitter = UserWebSocketEmitter(ctx, n)\n"
+            "    await emitter.tool_executing(run_id, 'search')\n",
+            line=4,
+            files=_FILES,
+            message="not a method of notifier `UserWebSocketEmitter`",
+        ),
+        Invalid(
+            "class ToolRunner:\n"
+            "    def __init__(self, websocket_notifier):\n"
+            "        self.websocket_notifier = websocket_notifier\n"
+            "    async def run(self, run_id):\n"
+            "        await self.websocket_notifier.send_tool_event(run_id)\n",
+            line=5,
+            files=_FILES,
+            message=r"no notifier class .* defines `send_tool_event`",
+        ),
+        Invalid(
+            "from app.notifier import WebSocketNotifier\n"
+            "class Holder:\n"
+            "    def __init__(self, n: WebSocketNotifier):\n"
+            "        self._sink = n\n"
+            "    async def go(self):\n"
+            "        await self._sink.agent_complete('a', 'r', {})\n",
+            line=6,
+            files=_FILES,
+            message="did you mean `agent_completed`",
+        ),
+    ]
+
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__(context)
+        self.model: NotifierModel = notifier_model(context.index, context.contract, context.config.test_paths)
+        self.typer = ReceiverTyper(context.index, self.model, context.module)
+        self._scopes: list[cst.CSTNode] = []
+        self._patched: dict[int, set[tuple[str, str]]] = {}
+        self._module: cst.Module | None = None
+
+    @classmethod
+    def could_fire(cls, context: RuleContext) -> bool:
+        model = notifier_model(context.index, context.contract, context.config.test_paths)
+        if not model.active:
+            return False
+        names = context.facts.names
+        if any(n.lower().endswith(("notifier", "emitter", "bridge")) for n in names):
+            return True
+        relevant = model.relevant_names()
+        if names & relevant:
+            return True
+        # String annotations are not names: look at the annotation text too.
+        for scope in context.facts.scopes.values():
+            for bindings in scope.bindings.values():
+                for b in bindings:
+                    if b.annotation and any(r in b.annotation for r in relevant):
+                        return True
+        return False
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._module = node
+        self._scopes.append(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scopes.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scopes.pop()
+
+    def _is_patched(self, receiver: str, attr: str) -> bool:
+        scope = self._scopes[-1] if self._scopes else None
+        if scope is None:
+            return False
+        key = id(scope)
+        if key not in self._patched:
+            self._patched[key] = _patched(scope)
+        found = self._patched[key]
+        return (receiver, attr) in found or (receiver, "*") in found
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.model.active:
+            return
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return
+        method = func.attr.value
+        if method.startswith("__") and method.endswith("__"):
+            return
+        receiver_node = func.value
+        if isinstance(receiver_node, cst.Call):
+            callee = cst_dotted_name(receiver_node.func)
+            if callee is None:
+                return
+            receiver = self.typer.of_call(self.context.module, self.context.scope, callee, 0)
+            shown = f"{callee}(...)"
+            name_hint = None
+        else:
+            dotted = cst_dotted_name(receiver_node)
+            if dotted is None:
+                return
+            receiver = self.typer.of_dotted(self.context.scope, dotted)
+            shown = dotted
+            name_hint = dotted.rsplit(".", 1)[-1]
+        if receiver.kind == "class" and receiver.cls is not None:
+            if not self.model.is_notifier(receiver.cls):
+                return
+            methods = self.model.methods(receiver.cls)
+            if methods is None or method in methods or self._is_patched(shown, method):
+                return
+            self.report(
+                node,
+                f"`{method}` is not a method of notifier `{receiver.cls.qualname}` "
+                f"(`{shown}.{method}(...)` raises AttributeError){_suggest(method, methods)}",
+            )
+        elif receiver.kind == "contract" and receiver.contract is not None:
+            methods = self.model.contract_methods.get(receiver.contract.name.rsplit(".", 1)[-1])
+            if not methods or method in methods or self._is_patched(shown, method):
+                return
+            self.report(
+                node,
+                f"`{method}` is not a method of the contract's notifier `{receiver.contract.name}`"
+                f"{_suggest(method, methods)}",
+            )
+        elif receiver.kind == "unknown" and name_hint is not None and has_notifier_suffix(name_hint):
+            if not self.model.has_project_notifiers or self.model.any_open:
+                return  # names alone say nothing in a project without (closed) notifier classes
+            if method in self.model.all_methods or self._is_patched(shown, method):
+                return
+            self.report(
+                node,
+                f"no notifier class in the contract or the project defines `{method}` "
+                f"(`{shown}` is taken for a notifier by its name){_suggest(method, self.model.all_methods)}",
+            )
+
+
+def _suggest(method: str, methods: frozenset[str]) -> str:
+    candidates = sorted(m for m in methods if not (m.startswith("__") and m.endswith("__")))
+    close = difflib.get_close_matches(method, candidates, n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
