@@ -4,9 +4,11 @@ It is registered through the ``ssot_lint.rules`` entry-point group, like any
 third-party pack; ``RULES`` lists its rules, one module a rule.
 """
 
+from .awaited_sync_call import AwaitedSyncCall
 from .direct_construction import DirectConstruction
 from .invalid_syntax import InvalidSyntax
+from .missing_await import MissingAwait
 
-RULES = [InvalidSyntax, DirectConstruction]
+RULES = [InvalidSyntax, DirectConstruction, AwaitedSyncCall, MissingAwait]
 
 __all__ = ["RULES"]

@@ -39,6 +39,7 @@ class Binding:
     value: str | None = None  # for ASSIGN: dotted callee if the value is `callee(...)`
     value_kind: str | None = None  # for ASSIGN: "call", "none", "literal", "dict", "list", "set", "other"
     default_none: bool = False  # for PARAM: the default is the literal None
+    awaited_call: str | None = None  # for ASSIGN: dotted callee if the value is `await callee(...)`
 
 
 @dataclass(slots=True)
@@ -76,6 +77,24 @@ class DefInfo:
     members: tuple[str, ...] = ()  # for classes: names bound in the class body
     self_attrs: dict[str, str] = field(default_factory=dict)  # classes: `self.x` -> value summary
     docstring: str | None = None
+    # Functions: what each `return` may give, one descriptor per leaf of the returned
+    # expression (through `a if c else b`, `a or b`, `(x := a)`): "call:<dotted>",
+    # "call:?" (callee not a dotted name), "await", "name:<id>", "attr:<dotted>",
+    # "subscript", "lambda", "none", "literal", "other". A bare `return` is "none".
+    return_leaves: tuple[str, ...] = ()
+    # Classes: every `self.<attr> = value` in the class's methods, in source order.
+    attr_assigns: tuple["AttrAssign", ...] = ()
+
+
+@dataclass(slots=True, frozen=True)
+class AttrAssign:
+    """One ``self.<attr> = value`` (or ``self.<attr>: T = value``) inside a method."""
+
+    attr: str
+    scope: str  # qualname of the method (or nested function) that assigns it
+    annotation: str | None
+    value: str  # a return-leaf style descriptor of the value ("call:f", "name:x", ...)
+    awaited_call: str | None = None  # dotted callee of `await callee(...)`
 
 
 @dataclass(slots=True)
@@ -150,6 +169,47 @@ def _call_target(node: ast.expr | None) -> str | None:
     return None
 
 
+def _awaited_call(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Await):
+        return _call_target(node.value)
+    return None
+
+
+def _leaf(node: ast.expr) -> str:
+    """A descriptor of one value expression (see ``DefInfo.return_leaves``)."""
+    if isinstance(node, ast.Call):
+        callee = dotted_name(node.func)
+        return f"call:{callee}" if callee else "call:?"
+    if isinstance(node, ast.Await):
+        return "await"
+    if isinstance(node, ast.Name):
+        return f"name:{node.id}"
+    if isinstance(node, ast.Attribute):
+        dotted = dotted_name(node)
+        return f"attr:{dotted}" if dotted else "other"
+    if isinstance(node, ast.Lambda):
+        return "lambda"
+    if isinstance(node, ast.Constant) and node.value is None:
+        return "none"
+    if isinstance(node, ast.Subscript):
+        return "subscript"
+    if isinstance(node, (ast.Constant, ast.JoinedStr, ast.Tuple, ast.List, ast.Dict, ast.Set, ast.ListComp,
+                         ast.DictComp, ast.SetComp, ast.Compare, ast.BinOp, ast.UnaryOp)):
+        return "literal"
+    return "other"
+
+
+def _return_leaves(node: ast.expr) -> list[str]:
+    """Descriptors of the values an expression may evaluate to."""
+    if isinstance(node, ast.IfExp):
+        return _return_leaves(node.body) + _return_leaves(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return [leaf for v in node.values for leaf in _return_leaves(v)]
+    if isinstance(node, ast.NamedExpr):
+        return _return_leaves(node.value)
+    return [_leaf(node)]
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     name = dotted_name(test)
     return name in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING")
@@ -204,6 +264,7 @@ class _FactsVisitor(ast.NodeVisitor):
                     annotation=annotation,
                     value=_call_target(value),
                     value_kind=_value_kind(value),
+                    awaited_call=_awaited_call(value),
                 )
                 if vname is not None:
                     b.target = vname
@@ -225,6 +286,15 @@ class _FactsVisitor(ast.NodeVisitor):
                     if annotation:
                         summary = f"annotated:{annotation}"
                     cls.self_attrs.setdefault(target.attr, summary)
+                    cls.attr_assigns = cls.attr_assigns + (
+                        AttrAssign(
+                            target.attr,
+                            self.scope.qualname,
+                            annotation,
+                            _leaf(value) if value is not None else "other",
+                            _awaited_call(value),
+                        ),
+                    )
 
     def _enclosing_class(self) -> DefInfo | None:
         # The class that owns the innermost method.
@@ -444,6 +514,9 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def visit_Return(self, node: ast.Return) -> None:
         fn = self._current_function()
+        if fn is not None:
+            leaves = _return_leaves(node.value) if node.value is not None else ["none"]
+            fn.return_leaves = fn.return_leaves + tuple(leaves)
         if fn is not None and node.value is not None:
             callee = _call_target(node.value)
             if callee:

@@ -1,0 +1,185 @@
+"""What SSOT003 (awaited-sync-call) and SSOT005 (missing-await) share.
+
+Resolving the callee of a LibCST ``Call`` through the project index and the receiver
+inference of ``ssot_lint.inference``; the per-file set of names a test patches
+(``obj.m = AsyncMock()``, ``patch.object(Cls, "m", ...)``, ``monkeypatch.setattr``);
+the ``transparent-decorators`` option; and the sound prefilter both rules use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import libcst as cst
+
+from ssot_lint.context import RuleContext, cst_dotted_name
+from ssot_lint.facts import ALIAS, ASYNC_DEF, CLASS, DEF, FROM
+from ssot_lint.index import Definition, ProjectIndex
+from ssot_lint.inference import DEFAULT_TRANSPARENT_DECORATORS, CallResolution, Inference
+from ssot_lint.rule import Option
+
+TRANSPARENT_OPTION = Option(
+    "list[str]",
+    list(DEFAULT_TRANSPARENT_DECORATORS),
+    "Decorators that keep the return kind of the function they decorate (dotted names as "
+    "imported, e.g. `functools.lru_cache`, or project decorators such as `app.util.traced`). "
+    "Project decorators in the `functools.wraps` style whose wrapper is a plain `def` that "
+    "returns `fn(...)` are recognised without being listed.",
+)
+
+_EMPTY = cst.Module(body=[])
+
+
+def code(node: cst.CSTNode) -> str:
+    return " ".join(_EMPTY.code_for_node(node).split())
+
+
+def short(node: cst.CSTNode, limit: int = 60) -> str:
+    text = code(node)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@dataclass(frozen=True)
+class Callee:
+    resolution: CallResolution
+    label: str  # the callee as written (`self.get_notifier`, `super().setUp`)
+    attr: str  # the last name (`get_notifier`)
+
+
+def transparent(context: RuleContext, rule: type) -> frozenset[str]:
+    value = context.options_for(rule).get("transparent-decorators")
+    if value is None:
+        value = DEFAULT_TRANSPARENT_DECORATORS
+    return frozenset(value)
+
+
+def resolve_callee(context: RuleContext, call: cst.Call) -> Callee | None:
+    """The project functions ``call`` may run, seen from the current scope."""
+    inference = Inference.for_index(context.index)
+    func = call.func
+    dotted = cst_dotted_name(func)
+    if dotted is not None:
+        res = inference.resolve_call(context.module, context.scope, dotted)
+        if res is None:
+            return None
+        return Callee(res, dotted, dotted.rsplit(".", 1)[-1])
+    # super().m(...) / super(Cls, self).m(...)
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+        inner = func.value
+        if isinstance(inner.func, cst.Name) and inner.func.value == "super":
+            explicit = None
+            if inner.args:
+                explicit = cst_dotted_name(inner.args[0].value)
+                if explicit is None:
+                    return None
+            if context.index.lookup_binding(context.module, context.scope, "super") is not None:
+                return None  # `super` rebound: not the builtin
+            res = inference.resolve_super_call(context.module, context.scope, func.attr.value, explicit)
+            if res is None:
+                return None
+            return Callee(res, f"super().{func.attr.value}", func.attr.value)
+    return None
+
+
+def definition_site(index: ProjectIndex, d: Definition) -> str:
+    facts = index.get_module(d.module)
+    where = f"{facts.path}:{d.info.line}" if facts is not None else d.module
+    return f"`{d.qualname}` ({where})"
+
+
+class PatchedNames(cst.CSTVisitor):
+    """Attribute names a module replaces at run time: ``x.m = ...``, ``setattr(x, "m", ...)``,
+    ``patch.object(X, "m")``, ``patch("pkg.mod.X.m")``, ``patch.multiple(X, m=...)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def _target(self, node: cst.BaseExpression) -> None:
+        if isinstance(node, cst.Attribute):
+            self.names.add(node.attr.value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                self._target(el.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._target(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = cst_dotted_name(node.func) or ""
+        last = name.rsplit(".", 1)[-1]
+        if not ("patch" in name or last in ("setattr", "object", "multiple")):
+            return
+        for arg in node.args:
+            if isinstance(arg.value, cst.SimpleString):
+                text = arg.value.evaluated_value
+                if isinstance(text, str):
+                    self.names.add(text.rsplit(".", 1)[-1])
+            if arg.keyword is not None:
+                self.names.add(arg.keyword.value)
+
+
+def patched_names(module: cst.Module) -> set[str]:
+    visitor = PatchedNames()
+    module.visit(visitor)
+    return visitor.names
+
+
+def callable_names(index: ProjectIndex, kinds: Iterable[str]) -> frozenset[str]:
+    """Names through which a project definition of one of ``kinds`` may be called.
+
+    The definitions' own names, plus every name bound by an aliasing import
+    (``from m import f as g``) or an alias assignment (``g = f``) anywhere in the
+    project: a call can only reach such a definition through one of these names.
+    """
+    wanted = tuple(sorted(kinds))
+    cache = getattr(index, "_await_callable_names", None)
+    if cache is None:
+        cache = {}
+        index._await_callable_names = cache  # type: ignore[attr-defined]
+    if wanted in cache:
+        return cache[wanted]
+    names: set[str] = set()
+    for facts in index.modules.values():
+        for info in facts.defs.values():
+            if info.kind in wanted:
+                names.add(info.name)
+        for scope in facts.scopes.values():
+            for name, bindings in scope.bindings.items():
+                if any(b.kind == ALIAS or (b.kind == FROM and b.name != name) for b in bindings):
+                    names.add(name)
+    cache[wanted] = frozenset(names)
+    return cache[wanted]
+
+
+def enclosing_function(context: RuleContext):
+    """The ``DefInfo`` of the innermost function around the current node, or None."""
+    scope = context.scope
+    info = context.facts.defs.get(scope) if scope else None
+    if info is not None and info.kind in (DEF, ASYNC_DEF):
+        return info
+    return None
+
+
+__all__ = [
+    "ASYNC_DEF",
+    "CLASS",
+    "Callee",
+    "DEF",
+    "TRANSPARENT_OPTION",
+    "callable_names",
+    "code",
+    "definition_site",
+    "enclosing_function",
+    "patched_names",
+    "resolve_callee",
+    "short",
+    "transparent",
+]
