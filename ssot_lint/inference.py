@@ -661,9 +661,18 @@ class Inference:
         return result
 
     def _value_types(self, module: str, scope: str, dotted: str) -> Types | None:
-        head, _, rest = dotted.partition(".")
-        types = self._name_types(module, scope, head)
-        for attr in rest.split(".") if rest else ():
+        parts = dotted.split(".")
+        # `pkg.mod.value.attr`: walk the module prefix first.
+        i = 1
+        target = self.index.resolve(module, scope, parts[0])
+        while isinstance(target, ModuleRef) and i < len(parts):
+            target = self.index.module_member(target.module, parts[i])
+            i += 1
+        if i > 1:
+            types = self._target_types(target)
+        else:
+            types = self._name_types(module, scope, parts[0])
+        for attr in parts[i:]:
             if not types:
                 return None
             types = self._attr_types(types, attr)
