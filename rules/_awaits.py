@@ -1,9 +1,7 @@
 """What SSOT003 (awaited-sync-call) and SSOT005 (missing-await) share.
 
 Resolving the callee of a LibCST ``Call`` through the project index and the receiver
-inference of ``ssot_lint.inference``; the per-file set of names a test patches
-(``obj.m = AsyncMock()``, ``patch.object(Cls, "m", ...)``, ``monkeypatch.setattr``);
-the ``transparent-decorators`` option; and the sound prefilter both rules use.
+inference of ``ssot_lint.inference``; the ``transparent-decorators`` option; and the sound prefilter both rules use.
 """
 
 from __future__ import annotations
@@ -88,50 +86,6 @@ def definition_site(index: ProjectIndex, d: Definition) -> str:
     return f"`{d.qualname}` ({where})"
 
 
-class PatchedNames(cst.CSTVisitor):
-    """Attribute names a module replaces at run time: ``x.m = ...``, ``setattr(x, "m", ...)``,
-    ``patch.object(X, "m")``, ``patch("pkg.mod.X.m")``, ``patch.multiple(X, m=...)``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def _target(self, node: cst.BaseExpression) -> None:
-        if isinstance(node, cst.Attribute):
-            self.names.add(node.attr.value)
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            for el in node.elements:
-                self._target(el.value)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._target(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._target(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._target(node.target)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        name = cst_dotted_name(node.func) or ""
-        last = name.rsplit(".", 1)[-1]
-        if not ("patch" in name or last in ("setattr", "object", "multiple")):
-            return
-        for arg in node.args:
-            if isinstance(arg.value, cst.SimpleString):
-                text = arg.value.evaluated_value
-                if isinstance(text, str):
-                    self.names.add(text.rsplit(".", 1)[-1])
-            if arg.keyword is not None:
-                self.names.add(arg.keyword.value)
-
-
-def patched_names(module: cst.Module) -> set[str]:
-    visitor = PatchedNames()
-    module.visit(visitor)
-    return visitor.names
-
-
 def callable_names(index: ProjectIndex, kinds: Iterable[str]) -> frozenset[str]:
     """Names through which a project definition of one of ``kinds`` may be called.
 
@@ -178,7 +132,6 @@ __all__ = [
     "code",
     "definition_site",
     "enclosing_function",
-    "patched_names",
     "resolve_callee",
     "short",
     "transparent",

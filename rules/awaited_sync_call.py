@@ -9,7 +9,7 @@ from ssot_lint.facts import ASYNC_DEF, CLASS, DEF
 from ssot_lint.inference import Inference
 from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
 
-from ._awaits import TRANSPARENT_OPTION, callable_names, definition_site, patched_names, resolve_callee, short, transparent
+from ._awaits import TRANSPARENT_OPTION, callable_names, definition_site, resolve_callee, short, transparent
 
 _SVC = """\
 class Notifier:
@@ -213,8 +213,6 @@ class AwaitedSyncCall(LintRule):
         super().__init__(context)
         self.inference = Inference.for_index(context.index)
         self.transparent = transparent(context, type(self))
-        self._module: cst.Module | None = None
-        self._patched: set[str] | None = None
 
     @classmethod
     def could_fire(cls, context: RuleContext) -> bool:
@@ -223,13 +221,8 @@ class AwaitedSyncCall(LintRule):
             return False
         return bool(context.facts.names & callable_names(context.index, (DEF, CLASS)))
 
-    def visit_Module(self, node: cst.Module) -> None:
-        self._module = node
-
     def _is_patched(self, attr: str) -> bool:
-        if self._patched is None:
-            self._patched = patched_names(self._module) if self._module is not None else set()
-        return attr in self._patched
+        return attr in self.context.facts.patched_attrs
 
     def visit_Await(self, node: cst.Await) -> None:
         call = node.expression

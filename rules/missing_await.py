@@ -18,7 +18,6 @@ from ._awaits import (
     callable_names,
     definition_site,
     enclosing_function,
-    patched_names,
     resolve_callee,
     short,
     transparent,
@@ -203,8 +202,6 @@ class MissingAwait(LintRule):
         super().__init__(context)
         self.inference = Inference.for_index(context.index)
         self.transparent = transparent(context, type(self))
-        self._module: cst.Module | None = None
-        self._patched: set[str] | None = None
         self._frames: list[_Frame] = [_Frame(is_async=False)]
         self._no_await_depth = 0  # inside lambda / generator expression
         self._reported: set[int] = set()
@@ -216,13 +213,8 @@ class MissingAwait(LintRule):
         return bool(context.facts.names & callable_names(context.index, (ASYNC_DEF, DEF)))
 
     # --- bookkeeping ------------------------------------------------------------------
-    def visit_Module(self, node: cst.Module) -> None:
-        self._module = node
-
     def _is_patched(self, attr: str) -> bool:
-        if self._patched is None:
-            self._patched = patched_names(self._module) if self._module is not None else set()
-        return attr in self._patched
+        return attr in self.context.facts.patched_attrs
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._frames.append(_Frame(is_async=node.asynchronous is not None, node=node))

@@ -120,6 +120,9 @@ class ModuleFacts:
     syntax_error_at: tuple[int, int] = (1, 1)  # 1-based line and column of the error
     names: frozenset[str] = frozenset()  # every identifier and attribute name used (prefilter)
     has_await: bool = False
+    # Attribute names the module replaces at run time: `x.m = ...`, `setattr(x, "m", ...)`,
+    # `patch.object(X, "m")`, `patch("pkg.X.m")`, `patch.multiple(X, m=...)` (mocks in tests).
+    patched_attrs: frozenset[str] = frozenset()
 
     @property
     def module_scope(self) -> Scope:
@@ -237,6 +240,7 @@ class _FactsVisitor(ast.NodeVisitor):
         self.def_stack: list[DefInfo] = []
         self.type_checking = 0
         self.names: set[str] = set()
+        self.patched: set[str] = set()
 
     # --- helpers -----------------------------------------------------------------
     @property
@@ -274,9 +278,10 @@ class _FactsVisitor(ast.NodeVisitor):
                 self._bind_target(elt, None, None, node)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None, None, node)
-        elif isinstance(target, ast.Attribute) and self.def_stack:
+        elif isinstance(target, ast.Attribute):
+            self.patched.add(target.attr)
             # `self.x = ...` inside a method: record on the enclosing class.
-            if isinstance(target.value, ast.Name) and target.value.id == "self":
+            if self.def_stack and isinstance(target.value, ast.Name) and target.value.id == "self":
                 cls = self._enclosing_class()
                 if cls is not None:
                     summary = _value_kind(value)
@@ -428,6 +433,8 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.generic_visit(node)
+        if isinstance(node.target, ast.Attribute):
+            self.patched.add(node.target.attr)
         if self.scope.qualname == "" and isinstance(node.target, ast.Name) and node.target.id == "__all__":
             extra = _literal_strings(node.value)
             if extra is not None and self.facts.all_names is not None:
@@ -531,6 +538,18 @@ class _FactsVisitor(ast.NodeVisitor):
                 fn.returns_self_attr = fn.returns_self_attr + (node.value.attr,)
         self.generic_visit(node)
 
+    def visit_Call(self, node: ast.Call) -> None:
+        name = dotted_name(node.func) or ""
+        last = name.rsplit(".", 1)[-1]
+        if "patch" in name or last in ("setattr", "object", "multiple"):
+            for arg in node.args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    self.patched.add(arg.value.rsplit(".", 1)[-1])
+            for kw in node.keywords:
+                if kw.arg:
+                    self.patched.add(kw.arg)
+        self.generic_visit(node)
+
     def visit_Name(self, node: ast.Name) -> None:
         self.names.add(node.id)
 
@@ -595,4 +614,5 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
     except RecursionError:
         facts.syntax_error = "RecursionError: too deeply nested to analyse"
     facts.names = frozenset(visitor.names)
+    facts.patched_attrs = frozenset(visitor.patched)
     return facts
