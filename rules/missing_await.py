@@ -262,10 +262,10 @@ class MissingAwait(LintRule):
         return f"coroutine-returning {site}"
 
     def _awaited(self, call: cst.Call, parens: bool) -> cst.Await:
-        inner = call.with_changes(lpar=[], rpar=[])
+        # The call itself is kept as it is (the engine copies its original text).
         if parens:
-            return cst.Await(expression=inner, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        return cst.Await(expression=inner)
+            return cst.Await(expression=call, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return cst.Await(expression=call)
 
     def _report_use(self, call: cst.BaseExpression, use: str, parens: bool = False) -> None:
         if id(call) in self._reported:
