@@ -82,6 +82,9 @@ class DefInfo:
     # "call:?" (callee not a dotted name), "await", "name:<id>", "attr:<dotted>",
     # "subscript", "lambda", "none", "literal", "other". A bare `return` is "none".
     return_leaves: tuple[str, ...] = ()
+    # Functions: the body (after the docstring) is only `...`, or only raises
+    # `NotImplementedError`: an interface stub whose real implementation is elsewhere.
+    stub: bool = False
     # Classes: every `self.<attr> = value` in the class's methods, in source order.
     attr_assigns: tuple["AttrAssign", ...] = ()
 
@@ -170,6 +173,23 @@ def _call_target(node: ast.expr | None) -> str | None:
     if isinstance(node, ast.Call):
         return dotted_name(node.func)
     return None
+
+
+def _is_stub(body: list[ast.stmt]) -> bool:
+    stmts = body
+    if stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant) and isinstance(
+        stmts[0].value.value, str
+    ):
+        stmts = stmts[1:]
+    if len(stmts) != 1:
+        return not stmts  # a docstring alone is a stub too
+    only = stmts[0]
+    if isinstance(only, ast.Expr) and isinstance(only.value, ast.Constant) and only.value.value is Ellipsis:
+        return True
+    if isinstance(only, ast.Raise) and only.exc is not None:
+        exc = only.exc.func if isinstance(only.exc, ast.Call) else only.exc
+        return dotted_name(exc) in ("NotImplementedError", "NotImplemented")
+    return False
 
 
 def _awaited_call(node: ast.expr | None) -> str | None:
@@ -330,6 +350,7 @@ class _FactsVisitor(ast.NodeVisitor):
             params=tuple(_params(node.args)),
             returns=ast.unparse(node.returns) if node.returns is not None else None,
             docstring=ast.get_docstring(node, clean=False),
+            stub=_is_stub(node.body),
         )
         self.facts.defs.setdefault(qual, info)
         scope = Scope("function", qual)

@@ -91,6 +91,7 @@ DEFAULT_TRANSPARENT_DECORATORS = (
 )
 
 _MAX_DEPTH = 12
+_MAX_ACTIVE = 24  # nested inference steps (each takes several frames): stay far from the recursion limit
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,35 @@ class Inference:
         self._kinds: dict[tuple[str, frozenset[str]], str | None] = {}
         self._values: dict[tuple[str, str, str], Types | None] = {}
         self._active: set[tuple] = set()
+        self._partial: dict[tuple, object] = {}
+        self._cuts = 0
+
+    def _memoised(self, memo: dict, key: tuple, compute):  # type: ignore[no-untyped-def]
+        """Memoise ``compute()``; a cycle or the depth limit gives None (unknown).
+
+        A result that depended on such a cut is kept only until the outermost query
+        ends, so the memo never holds an answer that a deeper look could change.
+        """
+        if key in memo:
+            return memo[key]
+        if key in self._partial:
+            return self._partial[key]
+        if key in self._active or len(self._active) > _MAX_ACTIVE:
+            self._cuts += 1
+            return None
+        self._active.add(key)
+        before = self._cuts
+        try:
+            result = compute()
+        finally:
+            self._active.discard(key)
+        if self._cuts == before:
+            memo[key] = result
+        else:
+            self._partial[key] = result
+        if not self._active:
+            self._partial.clear()
+        return result
 
     @classmethod
     def for_index(cls, index: ProjectIndex) -> "Inference":
@@ -332,18 +362,7 @@ class Inference:
     def call_kind(self, defn: Definition, transparent: frozenset[str] = frozenset(DEFAULT_TRANSPARENT_DECORATORS)) -> str | None:
         """What calling ``defn`` returns: "coroutine", "awaitable", "plain", "generator",
         "asyncgen", or None when unknown."""
-        key = (defn.fullname, transparent)
-        if key in self._kinds:
-            return self._kinds[key]
-        if key in self._active:
-            return None
-        self._active.add(key)
-        try:
-            kind = self._call_kind(defn, transparent)
-        finally:
-            self._active.discard(key)
-        self._kinds[key] = kind
-        return kind
+        return self._memoised(self._kinds, (defn.fullname, transparent), lambda: self._call_kind(defn, transparent))
 
     def _call_kind(self, defn: Definition, transparent: frozenset[str]) -> str | None:
         info = defn.info
@@ -356,6 +375,8 @@ class Inference:
             return "asyncgen" if info.has_yield else "coroutine"
         if info.has_yield:
             return "generator"
+        if info.stub:
+            return None  # an interface stub: the implementation that runs is elsewhere
         if info.returns is not None:
             return self.annotation_kind(defn.module, info.scope, info.returns)
         kinds = [self._leaf_kind(defn, leaf, transparent) for leaf in info.return_leaves]
@@ -408,10 +429,14 @@ class Inference:
         target = self.index.resolve(module, scope, callee)
         if isinstance(target, (Definition, Value)) or self._head_is_local_callable(module, scope, callee):
             return None  # a variable holding some callable: cannot know
-        external = self.external_name(module, scope, callee)
-        name = external or callee
-        if _last(name) in AWAITABLE_FACTORIES:
+        head = self.index.resolve(module, scope, callee.split(".")[0])
+        if isinstance(head, (ModuleRef, Definition)) and "." in callee:
+            return None  # a project name that does not resolve further (dynamic re-binding)
+        last = _last(self.external_name(module, scope, callee) or callee)
+        if last in AWAITABLE_FACTORIES or last in AWAITABLE_TYPES or last in COROUTINE_TYPES:
             return "awaitable"
+        if isinstance(head, Value) and any(w in last.lower() for w in ("task", "future", "coro", "awaitable")):
+            return None  # `self._task_factory(...)`: by its name, it may well give a task
         return "plain"
 
     def _head_is_local_callable(self, module: str, scope: str, callee: str) -> bool:
@@ -647,18 +672,7 @@ class Inference:
     # --- values ---------------------------------------------------------------------------
     def value_types(self, module: str, scope: str, dotted: str) -> Types | None:
         """The classes the value of ``dotted`` (seen from ``scope``) may have, or None."""
-        key = (module, scope, dotted)
-        if key in self._values:
-            return self._values[key]
-        if key in self._active or len(self._active) > 200:
-            return None
-        self._active.add(key)
-        try:
-            result = self._value_types(module, scope, dotted)
-        finally:
-            self._active.discard(key)
-        self._values[key] = result
-        return result
+        return self._memoised(self._values, (module, scope, dotted), lambda: self._value_types(module, scope, dotted))
 
     def _value_types(self, module: str, scope: str, dotted: str) -> Types | None:
         parts = dotted.split(".")
@@ -699,11 +713,15 @@ class Inference:
         if isinstance(target, Definition) and target.kind == CLASS:
             return (ClassType(target, False, True),)
         if isinstance(target, Value):
-            facts = self.index.get_module(target.module)
-            s = facts.scopes.get(target.scope) if facts else None
-            bindings = [b for b in (s.bindings.get(target.name, ()) if s else ()) if not b.type_checking]
-            return self._bindings_types(target.module, target.scope, target.name, bindings) if bindings else None
+            key = ("value-binding", target.module, target.scope, target.name)
+            return self._memoised(self._values, key, lambda: self._value_binding_types(target))
         return None
+
+    def _value_binding_types(self, target: Value) -> Types | None:
+        facts = self.index.get_module(target.module)
+        s = facts.scopes.get(target.scope) if facts else None
+        bindings = [b for b in (s.bindings.get(target.name, ()) if s else ()) if not b.type_checking]
+        return self._bindings_types(target.module, target.scope, target.name, bindings) if bindings else None
 
     def _bindings_types(self, module: str, scope: str, name: str, bindings: list[Binding]) -> Types | None:
         annotated = [b for b in bindings if b.annotation and b.kind in (ASSIGN, PARAM)]
