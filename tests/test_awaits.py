@@ -234,9 +234,11 @@ def test_call_kind_of_returns():
         "def coro():\n    return co()\n"
         "def cond(x):\n    return co() if x else None\n"
         "def passthrough(x):\n    return x\n"
-        "def typed() -> Awaitable[int]:\n    ...\n"
-        "def typed_coro() -> 'Coroutine[Any, Any, int]':\n    ...\n"
-        "def anything() -> Any:\n    ...\n"
+        "def typed() -> Awaitable[int]:\n    pass\n"
+        "def typed_coro() -> 'Coroutine[Any, Any, int]':\n    pass\n"
+        "def anything() -> Any:\n    pass\n"
+        "def stub() -> int:\n    ...\n"
+        "def abstract():\n    \"\"\"Doc.\"\"\"\n    raise NotImplementedError\n"
         "def gen():\n    yield 1\n"
         "def subscript(d):\n    return d['k']\n"
         "def none() -> None:\n    pass\n"
@@ -252,7 +254,7 @@ def test_call_kind_of_returns():
     expected = {
         "co": "coroutine", "agen": "asyncgen", "plain": "plain", "task": "awaitable", "coro": "coroutine",
         "cond": "coroutine", "passthrough": None, "typed": "awaitable", "typed_coro": "coroutine",
-        "anything": None, "gen": "generator", "subscript": None, "none": "plain", "executor": "awaitable",
+        "anything": None, "stub": None, "abstract": None, "gen": "generator", "subscript": None, "none": "plain", "executor": "awaitable",
         "Tasks.current": "awaitable", "Awaitish": "awaitable", "PlainCls": "plain",
     }
     for qual, kind in expected.items():
