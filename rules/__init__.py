@@ -8,7 +8,8 @@ from .awaited_sync_call import AwaitedSyncCall
 from .direct_construction import DirectConstruction
 from .invalid_syntax import InvalidSyntax
 from .missing_await import MissingAwait
+from .missing_suppression_reason import MissingSuppressionReason
 
-RULES = [InvalidSyntax, DirectConstruction, AwaitedSyncCall, MissingAwait]
+RULES = [InvalidSyntax, DirectConstruction, AwaitedSyncCall, MissingAwait, MissingSuppressionReason]
 
 __all__ = ["RULES"]

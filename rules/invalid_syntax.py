@@ -26,6 +26,7 @@ class InvalidSyntax(LintRule):
     Fix the syntax error (or the encoding) that the message names.
     """
 
+    ENGINE_RULE = True
     code = "SSOT000"
     name = "invalid-syntax"
     summary = "The file cannot be read, decoded or parsed"

@@ -85,12 +85,14 @@ def make_linter(
     select: list[str] | None,
     ignore: list[str] | None,
     stdin_filename: str | None = None,
+    require_reason: bool = False,
 ) -> tuple[Linter, LoadedRules]:
     first = stdin_filename or (paths[0] if paths else None)
     root_path = Path(root).resolve() if root else find_root(first)
     rules = _load_rules()
     try:
         config = load_config(root_path, config_file)
+        config.require_reason = config.require_reason or require_reason
         validate_codes(config, rules.codes, {"--select": select or [], "--ignore": ignore or []})
         _validate_rule_options(config, rules)
     except ConfigError as exc:
@@ -137,6 +139,10 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--show-fixes", is_flag=True, help="List the fixes applied.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: warning, or config `fail-on`).")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed files (as pre-commit expects).")
+@click.option("--require-reason", is_flag=True, help="Report suppressions without a reason (SSOT101).")
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -153,12 +159,17 @@ def check(
     unsafe_fixes: bool,
     diff: bool,
     show_fixes: bool,
+    fail_on: str | None,
+    exit_non_zero_on_fix: bool,
+    require_reason: bool,
 ) -> None:
     """Lint PATHS (default: the project root)."""
     for p in paths:
         if not os.path.lexists(p):
             raise UsageFailure(f"{p}: no such file or directory")
-    linter, rules = make_linter(paths, root, config_file, _split_codes(select), _split_codes(ignore), stdin_filename)
+    linter, rules = make_linter(
+        paths, root, config_file, _split_codes(select), _split_codes(ignore), stdin_filename, require_reason
+    )
     stdin = None
     if stdin_filename is not None:
         data = sys.stdin.buffer.read()
@@ -188,29 +199,14 @@ def check(
                 diagnostics=result.diagnostics,
                 errors=result.errors,
                 rules=rule_docs(rules),
-                sources=_sources_for(result, linter, stdin),
+                sources=result.sources,
                 fixed={o.path: len(o.applied) for o in result.fixes if o.changed},
                 show_fixes=show_fixes,
                 color=_use_color(out) and output_file is None,
             )
             get_reporter(fmt)(report, out)
-    sys.exit(_exit_code(result, exit_zero, diff))
-
-
-def _sources_for(result: RunResult, linter: Linter, stdin: tuple[str, str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    if stdin is not None:
-        out[stdin[0]] = stdin[1]
-    for path in {d.path for d in result.diagnostics} - set(out):
-        fixed = next((o.fixed for o in result.fixes if o.path == path and o.changed), None)
-        if fixed is not None:
-            out[path] = fixed
-            continue
-        try:
-            out[path] = (linter.root / path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            pass
-    return out
+    threshold = fail_on or linter.config.fail_on
+    sys.exit(_exit_code(result, exit_zero, diff, threshold, exit_non_zero_on_fix and fix))
 
 
 def _write_diff(result: RunResult, out: TextIO) -> None:
@@ -245,12 +241,20 @@ def _write_statistics(result: RunResult, out: TextIO, fmt: str) -> None:
         out.write(f"{count:>5}\t{code}\t{mark} {name}\n")
 
 
-def _exit_code(result: RunResult, exit_zero: bool, diff: bool) -> int:
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def _exit_code(result: RunResult, exit_zero: bool, diff: bool, fail_on: str, fixed_fails: bool) -> int:
+    """2 on internal errors; 1 when a finding at or above ``fail_on`` remains (or a fix changed
+    files with ``--exit-non-zero-on-fix``); else 0."""
     if result.errors:
         return EXIT_ERROR
     if diff:
         return EXIT_FINDINGS if any(o.fixed != o.original for o in result.fixes) else EXIT_OK
-    if result.diagnostics and not exit_zero:
+    if fixed_fails and any(o.changed for o in result.fixes):
+        return EXIT_FINDINGS
+    floor = SEVERITY_RANK[fail_on]
+    if not exit_zero and any(SEVERITY_RANK[d.severity] >= floor for d in result.diagnostics):
         return EXIT_FINDINGS
     return EXIT_OK
 

@@ -66,7 +66,11 @@ class Config:
     test_paths: list[str] = field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
     respect_gitignore: bool = True
     cache_dir: str = ".ssot_lint_cache"
+    max_file_bytes: int = 10 * 1024 * 1024
     contract: ContractConfig = field(default_factory=ContractConfig)
+    severity: dict[str, str] = field(default_factory=dict)  # code or prefix -> error|warning|info
+    fail_on: str = "warning"
+    require_reason: bool = False
     # Per-rule options: rule name -> {option: value}; validated against each rule's OPTIONS.
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -81,9 +85,14 @@ SCHEMA: dict[str, tuple[str, str]] = {
     "test-paths": ("list[str]", "test_paths"),
     "respect-gitignore": ("bool", "respect_gitignore"),
     "cache-dir": ("str", "cache_dir"),
+    "max-file-bytes": ("int", "max_file_bytes"),
     "contract": ("table:contract", "contract"),
+    "severity": ("dict[str,severity]", "severity"),
+    "fail-on": ("severity", "fail_on"),
+    "require-reason": ("bool", "require_reason"),
     "rules": ("rules", "rules"),
 }
+SEVERITY_NAMES = ("error", "warning", "info")
 TABLES: dict[str, tuple[type, dict[str, tuple[str, str]]]] = {
     "contract": (
         ContractConfig,
@@ -105,6 +114,10 @@ def _check_type(value: Any, kind: str) -> bool:
         return isinstance(value, str)
     if kind == "bool":
         return isinstance(value, bool)
+    if kind == "severity":
+        return value in SEVERITY_NAMES
+    if kind == "dict[str,severity]":
+        return isinstance(value, dict) and all(isinstance(k, str) and v in SEVERITY_NAMES for k, v in value.items())
     if kind == "int":
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "list[str]":
@@ -126,6 +139,8 @@ _TYPE_WORDS = {
     "list[str]": "a list of strings",
     "dict[str,list[str]]": "a table of lists of strings",
     "rules": "a table",
+    "severity": "one of error, warning, info",
+    "dict[str,severity]": "a table of rule codes to error, warning or info",
 }
 
 
@@ -218,5 +233,7 @@ def validate_codes(cfg: Config, known_codes: list[str], extra: dict[str, list[st
     check(cfg.ignore, prefix + "ignore")
     for glob, codes in cfg.per_file_ignores.items():
         check(codes, f"{prefix}per-file-ignores.{glob}")
+    for selector in cfg.severity:
+        check([selector], f"{prefix}severity.{selector}")
     for key, selectors in (extra or {}).items():
         check(selectors, key)

@@ -154,10 +154,11 @@ def _walk(
 
 def find_root(first_path: str | None) -> Path:
     """The nearest directory at or above the first path holding pyproject.toml, setup.cfg or .git."""
-    start = Path(first_path or ".").resolve()
+    # abspath, not resolve(): a symlink loop must not raise, and links are not followed.
+    start = Path(os.path.abspath(first_path or "."))
     if not start.is_dir():
         start = start.parent
     for d in [start, *start.parents]:
         if any((d / marker).exists() for marker in ("pyproject.toml", "setup.cfg", ".git")):
             return d
-    return Path.cwd().resolve()
+    return Path(os.getcwd())

@@ -25,10 +25,11 @@ from .index import ProjectIndex, module_for_path
 from .registry import LoadedRules
 from .rule import CstFix, LintRule, Report, visitor_methods
 from .source import ReadError, SourceFile, read_source, source_from_bytes
-from .suppress import is_suppressed, parse_suppressions
+from .suppress import Suppressions, parse_suppressions
 
 INVALID_SYNTAX = "SSOT000"
 INVALID_SYNTAX_NAME = "invalid-syntax"
+MISSING_REASON = "SSOT101"
 
 
 @dataclass
@@ -46,6 +47,8 @@ class RunResult:
     diagnostics: list[Diagnostic]
     errors: list[InternalError]
     fixes: list[FixOutcome] = field(default_factory=list)
+    # Text of the files that have diagnostics (for code frames): reporters never re-read files.
+    sources: dict[str, str] = field(default_factory=dict)
 
 MAX_FIX_ROUNDS = 10
 
@@ -165,6 +168,10 @@ class Linter:
             select if select is not None else config.select,
             list(config.ignore) + list(ignore or []),
         )
+        if config.require_reason:
+            extra = rules.by_code(MISSING_REASON)
+            if extra is not None and extra not in self.enabled:
+                self.enabled.append(extra)
         self.syntax_enabled = any(r.code == INVALID_SYNTAX for r in self.enabled)
         self.exclude = compile_globs(config.exclude)
         self.test_spec = compile_globs(config.test_paths)
@@ -203,7 +210,7 @@ class Linter:
                 if rel in overrides:
                     src = source_from_bytes(overrides[rel].encode("utf-8"), str(self.root / rel), rel)
                 else:
-                    src = read_source(files[rel].abspath, rel)
+                    src = read_source(files[rel].abspath, rel, self.config.max_file_bytes)
             except ReadError as exc:
                 read_errors[rel] = str(exc)
                 continue
@@ -225,13 +232,19 @@ class Linter:
         return [
             r
             for r in self.enabled
-            if r.code != INVALID_SYNTAX
-            and not any(code_matches(r.code, c) for c in ignored)
+            if not any(code_matches(r.code, c) for c in ignored)
             and (r.applies_to_tests or not test)
         ]
 
     def severity_of(self, rule: type[LintRule]) -> str:
-        return rule.default_severity
+        """The configured severity (most specific code prefix wins), else the rule's default."""
+        best, best_len = rule.default_severity, -1
+        for selector, severity in self.config.severity.items():
+            if code_matches(rule.code, selector):
+                n = 0 if selector == "ALL" else len(selector)
+                if n > best_len:
+                    best, best_len = severity, n
+        return best
 
     def lint_source(self, source: SourceFile, facts: ModuleFacts, index: ProjectIndex) -> FileResult:
         result = FileResult(source.path, source=source)
@@ -246,17 +259,23 @@ class Linter:
             is_test=self.is_test(source.path),
             rule_options=self.rule_options,
         )
-        rules = [r for r in rules if _could_fire(r, context)]
+        engine_rules = [r for r in rules if r.ENGINE_RULE]
+        rules = [r for r in rules if not r.ENGINE_RULE and _could_fire(r, context)]
+        if engine_rules:
+            result.diagnostics.extend(self._suppression_diagnostics(source, engine_rules))
         if not rules and not self.syntax_enabled:
+            return result
+        if facts.syntax_error is not None:
+            # CPython cannot compile it either. Its message and position read better, and
+            # LibCST must not see what broke ast: inputs that exhaust ast's recursion limit
+            # (a 20,000-term expression) crash LibCST's native parser.
+            line, col = facts.syntax_error_at
+            result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
             return result
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as exc:
-            if facts.syntax_error is not None:  # CPython's own message and position read better
-                line, col = facts.syntax_error_at
-                diag = self._syntax_diagnostic(source.path, line, col, facts.syntax_error)
-            else:
-                diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
+            diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
             result.diagnostics.append(diag)
             return result
         except (RecursionError, MemoryError) as exc:
@@ -290,6 +309,30 @@ class Linter:
         for inst in instances:
             inst._metadata = {p: resolved[p] for p in inst.METADATA_DEPENDENCIES}
 
+    def _suppression_diagnostics(self, source: SourceFile, engine_rules: list[type[LintRule]]) -> list[Diagnostic]:
+        """Findings about the suppression comments themselves (SSOT101)."""
+        out: list[Diagnostic] = []
+        missing_reason = next((r for r in engine_rules if r.code == MISSING_REASON), None)
+        if missing_reason is None:
+            return out
+        for s in parse_suppressions(source.text).all():
+            if s.reason is None:
+                start = Position(s.line, s.column)
+                out.append(
+                    Diagnostic(
+                        code=missing_reason.code,
+                        rule=missing_reason.name,
+                        message=f"suppression `{s.text}` gives no reason; add one after ` -- `",
+                        path=source.path,
+                        range=Range(start, Position(s.line, s.column + len(s.text))),
+                        severity=self.severity_of(missing_reason),
+                        url=missing_reason.url(),
+                        statement_line=s.line,
+                        snippet=s.text,
+                    )
+                )
+        return out
+
     def _syntax_diagnostic(self, path: str, line: int, column: int, message: str) -> Diagnostic:
         rule = self.all_rules.by_code(INVALID_SYNTAX)
         first = message.strip().splitlines()[0] if message.strip() else "invalid syntax"
@@ -321,7 +364,7 @@ class Linter:
         self, module: cst.Module, source: SourceFile, reports: list[Report], result: FileResult
     ) -> list[Diagnostic]:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        suppressions = parse_suppressions(source.text)
+        suppressions: Suppressions = parse_suppressions(source.text)
         out = []
         for rep in reports:
             try:
@@ -331,7 +374,7 @@ class Linter:
             except Exception as exc:  # a rule that reported a foreign node, or a bad fix
                 result.errors.append(_rule_error(rep.rule, source.path, exc))
                 continue
-            if is_suppressed(suppressions, rep.rule.code, rng.start.line, stmt_line):
+            if suppressions.is_suppressed(rep.rule.code, rng.start.line, stmt_line):
                 continue
             out.append(
                 Diagnostic(
@@ -415,6 +458,7 @@ class Linter:
         diagnostics: list[Diagnostic] = []
         errors: list[InternalError] = []
         outcomes: list[FixOutcome] = []
+        texts: dict[str, str] = {}
         for target in targets:
             rel = target.relpath
             if rel in read_errors:
@@ -435,8 +479,11 @@ class Linter:
                 res = self.lint_source(sources[rel], facts[rel], index)
             diagnostics.extend(res.diagnostics)
             errors.extend(res.errors)
+            if res.diagnostics:
+                fixed = next((o.fixed for o in outcomes if o.path == rel and o.changed), None)
+                texts[rel] = fixed if fixed is not None else sources[rel].text
         diagnostics.sort(key=lambda d: d.sort_key)
-        return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes)
+        return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes, texts)
 
 
 def _could_fire(rule: type[LintRule], context: RuleContext) -> bool:

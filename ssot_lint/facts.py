@@ -624,8 +624,14 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
         facts.syntax_error = exc.msg
         facts.syntax_error_at = (exc.lineno or 1, exc.offset or 1)
         return facts
-    except (ValueError, MemoryError, RecursionError) as exc:
-        facts.syntax_error = f"{type(exc).__name__}: {exc}"
+    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
+        facts.syntax_error = str(exc)
+        return facts
+    except RecursionError:
+        facts.syntax_error = "too deeply nested (exceeds Python's recursion limit)"
+        return facts
+    except MemoryError:
+        facts.syntax_error = "out of memory while parsing"
         return facts
     visitor = _FactsVisitor(facts)
     visitor.scope_stack.append(facts.scopes[""])
@@ -633,7 +639,7 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
         for stmt in tree.body:
             visitor.visit(stmt)
     except RecursionError:
-        facts.syntax_error = "RecursionError: too deeply nested to analyse"
+        facts.syntax_error = "too deeply nested to analyse (exceeds Python's recursion limit)"
     facts.names = frozenset(visitor.names)
     facts.patched_attrs = frozenset(visitor.patched)
     return facts

@@ -99,6 +99,8 @@ class LintRule:
     default_severity: ClassVar[str] = "error"
     default_enabled: ClassVar[bool] = True
     applies_to_tests: ClassVar[bool] = True
+    # Implemented by the engine itself (syntax errors, suppression comments), not a visitor.
+    ENGINE_RULE: ClassVar[bool] = False
     # LibCST metadata providers the rule reads through ``self.get_metadata``.
     METADATA_DEPENDENCIES: ClassVar[tuple[type, ...]] = ()
     OPTIONS: ClassVar[Mapping[str, Option]] = {}

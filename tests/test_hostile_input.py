@@ -1,0 +1,182 @@
+"""Hostile files: each gives a diagnostic (or a one-line error) for that file only,
+and the rest of the run is unaffected."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+
+from conftest import run_cli
+from test_cli import ENGINE, VIOLATION, make_project
+
+GOOD = {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION}
+
+
+def check_json(root, *args):
+    proc = run_cli("check", str(root), "--format", "json", *args)
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    doc = json.loads(proc.stdout)
+    assert doc["errors"] == []
+    return {(d["code"], d["path"]): d for d in doc["diagnostics"]}
+
+
+def assert_rest_unaffected(found):
+    assert ("SSOT001", "app/routes.py") in found, "the good files must still be checked"
+
+
+def write_bytes(root, rel, data: bytes):
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(data)
+    return p
+
+
+@pytest.mark.parametrize(
+    "data,fragment",
+    [
+        (b"x = '\xff\xfe'\n", "not valid UTF-8"),
+        (b"# -*- coding: ascii -*-\nx = '\xc3\xa9'\n", "cannot decode as ascii at line 2"),
+        (b"# -*- coding: klingon -*-\nx = 1\n", "unknown encoding"),
+        (b"x = 1\x00\n", "null bytes"),
+    ],
+    ids=["non-utf8", "wrong-cookie", "unknown-cookie", "nul"],
+)
+def test_undecodable_and_nul(tmp_path, data, fragment):
+    root = make_project(tmp_path, GOOD)
+    write_bytes(root, "app/hostile.py", data)
+    found = check_json(root)
+    assert_rest_unaffected(found)
+    d = found[("SSOT000", "app/hostile.py")]
+    assert fragment in d["message"], d["message"]
+
+
+def test_bom_and_latin1_cookie_are_fine(tmp_path):
+    root = make_project(tmp_path, GOOD)
+    write_bytes(root, "app/bom.py", b"\xef\xbb\xbffrom app.engine import ExecutionEngine\ne = ExecutionEngine(1)\n")
+    write_bytes(root, "app/latin.py", b"# -*- coding: latin-1 -*-\nname = '\xe9'\n")
+    found = check_json(root)
+    assert_rest_unaffected(found)
+    assert found[("SSOT001", "app/bom.py")]["range"]["start"] == {"line": 2, "column": 5}
+    assert ("SSOT000", "app/latin.py") not in found
+
+
+def test_huge_file_is_skipped_with_a_diagnostic(tmp_path):
+    root = make_project(tmp_path, GOOD)
+    with open(root / "app" / "huge.py", "wb") as fh:  # 50 MB, sparse
+        fh.truncate(50 * 1024 * 1024)
+    found = check_json(root)
+    assert_rest_unaffected(found)
+    assert "too large" in found[("SSOT000", "app/huge.py")]["message"]
+
+
+@pytest.mark.parametrize(
+    "source,fragment",
+    [
+        ("x = " + "(" * 5000 + "1" + ")" * 5000 + "\n", "nested"),
+        ("x = " + "+".join(["1"] * 100_000) + "\n", "nested"),
+        ("x = a" + ".b" * 50_000 + "\n", "nested"),
+        ("x = " + "not " * 5000 + "1\n", "nested"),
+    ],
+    ids=["parens", "long-binop", "long-attribute-chain", "not-chain"],
+)
+def test_deep_nesting_never_crashes(tmp_path, source, fragment):
+    root = make_project(tmp_path, GOOD)
+    write_bytes(root, "app/deep.py", source.encode())
+    found = check_json(root)
+    assert_rest_unaffected(found)
+    assert fragment in found[("SSOT000", "app/deep.py")]["message"]
+
+
+def test_extremely_long_line_that_parses(tmp_path):
+    root = make_project(tmp_path, GOOD)
+    items = ", ".join(f"'item{i}'" for i in range(20_000))  # a 250 kB line
+    write_bytes(root, "app/long.py", f"from app.engine import ExecutionEngine\nX = [{items}]\ne = ExecutionEngine(X)\n".encode())
+    found = check_json(root)
+    assert_rest_unaffected(found)
+    assert found[("SSOT001", "app/long.py")]["range"]["start"]["line"] == 3
+
+
+def test_directory_named_py_fifo_broken_symlink_and_loop(tmp_path):
+    root = make_project(tmp_path, GOOD)
+    (root / "app" / "pkg.py").mkdir()
+    (root / "app" / "pkg.py" / "inner.py").write_text("x = 1\n")
+    os.mkfifo(root / "app" / "fifo.py")
+    os.symlink(root / "nonexistent.py", root / "app" / "broken.py")
+    os.symlink("loop_b.py", root / "app" / "loop_a.py")
+    os.symlink("loop_a.py", root / "app" / "loop_b.py")
+    os.symlink(root / "app", root / "app" / "self_dir")  # a directory loop
+    found = check_json(root)
+    assert_rest_unaffected(found)
+    assert "not a regular file" in found[("SSOT000", "app/fifo.py")]["message"]
+    assert "cannot read" in found[("SSOT000", "app/broken.py")]["message"]
+    assert "cannot read" in found[("SSOT000", "app/loop_a.py")]["message"]
+    assert not any(path.startswith("app/self_dir") for _, path in found)
+    # Each hostile file named explicitly gives a diagnostic, never a crash or a hang.
+    for name in ("fifo.py", "broken.py", "loop_a.py"):
+        proc = run_cli("check", str(root / "app" / name), "--root", str(root), "--format", "concise")
+        assert proc.returncode == 1 and b"SSOT000" in proc.stdout, proc.stderr
+
+
+def test_unreadable_file(tmp_path, monkeypatch):
+    """Unreadable files (simulated: CI runs as root, which reads anything)."""
+    from ssot_lint import source as source_mod
+    from ssot_lint.config import load_config
+    from ssot_lint.engine import Linter
+    from ssot_lint.registry import load_rules
+
+    root = make_project(tmp_path, {**GOOD, "app/secret.py": "x = 1\n"})
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        os.chmod(root / "app" / "secret.py", 0)
+    else:
+        real_open = open
+
+        def fake_open(path, *args, **kwargs):
+            if str(path).endswith("secret.py"):
+                raise PermissionError(13, "Permission denied")
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(source_mod, "open", fake_open, raising=False)
+    linter = Linter(load_config(root), load_rules())
+    result = linter.run([str(root)])
+    found = {(d.code, d.path): d for d in result.diagnostics}
+    assert "Permission denied" in found[("SSOT000", "app/secret.py")].message
+    assert ("SSOT001", "app/routes.py") in found and result.errors == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"from app.engine import ExecutionEngine\r\n\r\ne = ExecutionEngine(1)\r\n",
+        b"from app.engine import ExecutionEngine\n\r\ne = ExecutionEngine(1)\r\n",
+        b"from app.engine import ExecutionEngine\n\x0c\ne = ExecutionEngine(1)\n",
+        b"from app.engine import ExecutionEngine\nif True:\n\te = ExecutionEngine(1)\n",
+        b"from app.engine import ExecutionEngine\re = ExecutionEngine(1)\r",
+    ],
+    ids=["crlf", "mixed", "form-feed", "tabs", "old-mac-cr"],
+)
+def test_line_endings_tabs_form_feeds(tmp_path, data):
+    root = make_project(tmp_path, GOOD)
+    write_bytes(root, "app/endings.py", data)
+    found = check_json(root)
+    assert_rest_unaffected(found)
+    d = found[("SSOT001", "app/endings.py")]
+    lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    line_no = next(i for i, line in enumerate(lines, 1) if b"ExecutionEngine(1)" in line)
+    assert d["range"]["start"]["line"] == line_no
+    col = lines[line_no - 1].index(b"ExecutionEngine(1)") + 1
+    assert d["range"]["start"]["column"] == col
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX paths")
+def test_non_ascii_columns_count_code_points(tmp_path):
+    root = make_project(tmp_path, GOOD)
+    write_bytes(
+        root,
+        "app/unicode.py",
+        "from app.engine import ExecutionEngine\nnom = 'héllo😀'; e = ExecutionEngine(1)\n".encode(),
+    )
+    d = check_json(root)[("SSOT001", "app/unicode.py")]
+    assert d["range"]["start"]["column"] == len("nom = 'héllo😀'; e = ") + 1
