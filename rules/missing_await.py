@@ -267,6 +267,17 @@ class MissingAwait(LintRule):
             return cst.Await(expression=call, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return cst.Await(expression=call)
 
+    def _flag(self, call: cst.Call, callee: Callee, what: str, fix_parens: bool | None) -> None:
+        """Report ``call``; ``fix_parens`` None means no fix, else add `await` (in parentheses)."""
+        fix = None
+        if fix_parens is not None:
+            fix = CstFix("Add `await`", [(call, self._awaited(call, fix_parens))], safe=False)
+        self.report(
+            call,
+            f"`{short(call)}` creates a coroutine of the {self._what(callee)} that is never awaited; {what}",
+            fix=fix,
+        )
+
     def _report_use(self, call: cst.BaseExpression, use: str, parens: bool = False) -> None:
         if id(call) in self._reported:
             return
@@ -275,15 +286,7 @@ class MissingAwait(LintRule):
             return
         assert isinstance(call, cst.Call)
         self._reported.add(id(call))
-        fix = None
-        if self._can_fix():
-            fix = CstFix("Add `await`", [(call, self._awaited(call, parens))], safe=False)
-        self.report(
-            call,
-            f"`{short(call)}` creates a coroutine of the {self._what(callee)} that is never awaited; "
-            f"its {use} treats the coroutine as a plain value",
-            fix=fix,
-        )
+        self._flag(call, callee, f"its {use} treats the coroutine as a plain value", parens if self._can_fix() else None)
 
     # --- discarded results ---------------------------------------------------------------
     def visit_Expr(self, node: cst.Expr) -> None:
@@ -293,20 +296,10 @@ class MissingAwait(LintRule):
             return
         assert isinstance(call, cst.Call)
         info = enclosing_function(self.context)
-        fix = None
-        if info is not None and info.kind == ASYNC_DEF:
-            where = "discarded"
-            fix = CstFix("Add `await`", [(call, self._awaited(call, False))], safe=False)
-        elif info is not None and info.kind == DEF:
-            where = "discarded inside the plain `def` (it can never run here)"
+        if info is not None and info.kind == DEF:
+            self._flag(call, callee, "the result is discarded inside the plain `def` (it can never run here)", None)
         else:
-            where = "discarded"
-        self.report(
-            call,
-            f"`{short(call)}` creates a coroutine of the {self._what(callee)} that is never awaited; "
-            f"the result is {where}",
-            fix=fix,
-        )
+            self._flag(call, callee, "the result is discarded", False if self._can_fix() else None)
 
     # --- direct plain-value uses -----------------------------------------------------------
     def visit_Attribute(self, node: cst.Attribute) -> None:

@@ -32,7 +32,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterable
 
-from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, GLOBAL, IMPORT, PARAM, Binding, DefInfo
+from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, GLOBAL, IMPORT, PARAM, Binding, DefInfo, dotted_name
 from .index import Definition, ModuleRef, ProjectIndex, Value
 
 # Return annotations (last dotted segment) whose values are awaitable.
@@ -379,13 +379,7 @@ class Inference:
             return None  # an interface stub: the implementation that runs is elsewhere
         if info.returns is not None:
             return self.annotation_kind(defn.module, info.scope, info.returns)
-        kinds = [self._leaf_kind(defn, leaf, transparent) for leaf in info.return_leaves]
-        for k in ("coroutine", "awaitable"):
-            if k in kinds:
-                return k
-        if None in kinds:
-            return None
-        return "plain"
+        return _combine([self._leaf_kind(defn, leaf, transparent) for leaf in info.return_leaves])
 
     def _class_instance_kind(self, cls: Definition) -> str | None:
         """Calling a class gives an instance: awaitable when it defines ``__await__``."""
@@ -420,12 +414,7 @@ class Inference:
         res = self.resolve_call(module, scope, callee)
         if res is not None:
             kinds = {self.call_kind(t, transparent) for t in res.targets}
-            if len(kinds) == 1:
-                return kinds.pop()
-            for k in ("coroutine", "awaitable"):
-                if k in kinds:
-                    return k
-            return None
+            return _combine(kinds)
         target = self.index.resolve(module, scope, callee)
         if isinstance(target, (Definition, Value)) or self._head_is_local_callable(module, scope, callee):
             return None  # a variable holding some callable: cannot know
@@ -472,10 +461,7 @@ class Inference:
                     kinds.append("plain")
             else:
                 kinds.append(None)
-        for k in ("coroutine", "awaitable"):
-            if k in kinds:
-                return k
-        return None if None in kinds else "plain"
+        return _combine(kinds)
 
     def _attr_value_kind(self, defn: Definition, dotted: str, transparent: frozenset[str]) -> str | None:
         head, _, attr = dotted.partition(".")
@@ -553,39 +539,19 @@ class Inference:
     # --- annotations ----------------------------------------------------------------------
     def annotation_kind(self, module: str, scope: str, annotation: str) -> str | None:
         """Is a value of this annotated type awaitable? "coroutine"/"awaitable"/"plain"/None."""
-        node = _parse_annotation(annotation)
-        if node is None:
+        leaves = _annotation_leaves(annotation)
+        if leaves is None:
             return None
-        return self._ann_kind(module, scope, node, 0)
+        return _combine([self._leaf_annotation_kind(module, scope, kind, node) for kind, node in leaves])
 
-    def _ann_kind(self, module: str, scope: str, node: ast.expr, depth: int) -> str | None:
-        if depth > _MAX_DEPTH:
-            return None
-        if isinstance(node, ast.Constant):
-            if node.value is None:
-                return "plain"
-            if isinstance(node.value, str):
-                inner = _parse_annotation(node.value)
-                return self._ann_kind(module, scope, inner, depth + 1) if inner is not None else None
-            return None
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            return _combine([self._ann_kind(module, scope, n, depth + 1) for n in (node.left, node.right)])
+    def _leaf_annotation_kind(self, module: str, scope: str, kind: str, node: ast.expr | None) -> str | None:
+        if kind == "none":
+            return "plain"
+        if kind == "type" or node is None:
+            return "plain" if kind == "type" else None
         if isinstance(node, ast.Subscript):
-            base = _dotted(node.value)
-            if base is None:
-                return None
-            last = _last(base)
-            args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-            if last in COROUTINE_TYPES:
-                return "coroutine"
-            if last in AWAITABLE_TYPES:
-                return "awaitable"
-            if last == "Union":
-                return _combine([self._ann_kind(module, scope, a, depth + 1) for a in args])
-            if last in _UNWRAP:
-                return self._ann_kind(module, scope, args[0], depth + 1)
-            return self._ann_kind(module, scope, node.value, depth + 1)
-        dotted = _dotted(node)
+            node = node.value  # `Foo[int]`: the generic class decides
+        dotted = dotted_name(node)
         if dotted is None:
             return None
         last = _last(dotted)
@@ -595,9 +561,7 @@ class Inference:
             return "awaitable"
         target = self._resolve_type_name(module, scope, dotted)
         if isinstance(target, Definition):
-            if target.kind == CLASS:
-                return self._class_instance_kind_for_annotation(target)
-            return None
+            return self._class_instance_kind_for_annotation(target) if target.kind == CLASS else None
         if target is not None:
             return None  # a TypeVar or other variable
         external = self.external_name(module, scope, dotted, type_checking=True)
@@ -618,55 +582,20 @@ class Inference:
 
     def annotation_types(self, module: str, scope: str, annotation: str) -> Types | None:
         """The project classes an annotation names (``Optional``/unions allowed), or None."""
-        node = _parse_annotation(annotation)
-        if node is None:
-            return None
-        return self._ann_types(module, scope, node, 0)
-
-    def _ann_types(self, module: str, scope: str, node: ast.expr, depth: int) -> Types | None:
-        if depth > _MAX_DEPTH:
-            return None
-        if isinstance(node, ast.Constant):
-            if node.value is None:
-                return ()
-            if isinstance(node.value, str):
-                inner = _parse_annotation(node.value)
-                return self._ann_types(module, scope, inner, depth + 1) if inner is not None else None
-            return None
-        parts: list[ast.expr]
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            parts = [node.left, node.right]
-        elif isinstance(node, ast.Subscript):
-            base = _dotted(node.value)
-            if base is None:
-                return None
-            last = _last(base)
-            args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-            if last == "Union":
-                parts = list(args)
-            elif last in _UNWRAP:
-                parts = [args[0]]
-            elif last in ("type", "Type") and len(args) == 1:
-                inner = self._ann_types(module, scope, args[0], depth + 1)
-                if not inner:
-                    return None
-                return tuple(ClassType(t.cls, False, True) for t in inner)
-            else:
-                return None
-        else:
-            dotted = _dotted(node)
-            if dotted is None:
-                return None
-            target = self._resolve_type_name(module, scope, dotted)
-            if isinstance(target, Definition) and target.kind == CLASS:
-                return (ClassType(target),)
+        leaves = _annotation_leaves(annotation)
+        if leaves is None:
             return None
         out: list[ClassType] = []
-        for p in parts:
-            got = self._ann_types(module, scope, p, depth + 1)
-            if got is None:
+        for kind, node in leaves:
+            if kind == "none":
+                continue
+            dotted = dotted_name(node) if node is not None else None
+            target = self._resolve_type_name(module, scope, dotted) if dotted else None
+            if not isinstance(target, Definition) or target.kind != CLASS:
                 return None
-            out.extend(t for t in got if t not in out)
+            t = ClassType(target, False, kind == "type")
+            if t not in out:
+                out.append(t)
         return tuple(out)
 
     # --- values ---------------------------------------------------------------------------
@@ -693,21 +622,10 @@ class Inference:
         return types or None
 
     def _name_types(self, module: str, scope: str, name: str) -> Types | None:
-        facts = self.index.get_module(module)
-        if facts is None:
-            return None
-        for q in self.index.scope_chain(module, scope):
-            s = facts.scopes.get(q)
-            if s is None:
-                continue
-            bindings = [b for b in s.bindings.get(name, ()) if not b.type_checking]
-            if not bindings:
-                continue
-            if any(b.kind == GLOBAL for b in bindings):
-                return self._name_types(module, "", name) if q != "" else None
-            return self._bindings_types(module, q, name, bindings)
-        target = self.index.resolve(module, scope, name)  # star imports
-        return self._target_types(target)
+        found = self.index.lookup_bindings(module, scope, name)
+        if found is not None:
+            return self._bindings_types(module, found[0], name, found[1])
+        return self._target_types(self.index.resolve(module, scope, name))  # star imports
 
     def _target_types(self, target: Definition | ModuleRef | Value | None) -> Types | None:
         if isinstance(target, Definition) and target.kind == CLASS:
@@ -778,7 +696,7 @@ class Inference:
             if b.value_kind == "none":
                 return ()
             if b.awaited_call:
-                return self.awaited_result_types(module, scope, b.awaited_call)
+                return self.call_result_types(module, scope, b.awaited_call, awaited=True)
             if b.value_kind == "call" and b.value:
                 return self.call_result_types(module, scope, b.value)
             return None
@@ -790,18 +708,24 @@ class Inference:
             return self._target_types(self.index.resolve(module, scope, name))
         return None
 
-    def call_result_types(self, module: str, scope: str, callee: str) -> Types | None:
-        """The classes of ``callee(...)``'s result: constructors and annotated returns."""
+    def call_result_types(self, module: str, scope: str, callee: str, awaited: bool = False) -> Types | None:
+        """The classes of ``callee(...)``'s result (constructors and annotated returns), or of
+        ``await callee(...)`` when ``awaited`` (the return annotation of an ``async def``)."""
         res = self.resolve_call(module, scope, callee)
         if res is None:
             return None
         out: list[ClassType] = []
         for t in res.targets:
-            if t.kind == CLASS:
+            if t.kind == CLASS and not awaited:
                 if "__new__" in t.info.members:
                     return None
                 got: Types | None = (ClassType(t, exact=True),)
-            elif t.kind == DEF and t.info.returns and self._decorators_transparent(t):
+            elif (
+                t.kind == (ASYNC_DEF if awaited else DEF)
+                and t.info.returns
+                and not t.info.has_yield
+                and self._decorators_transparent(t)
+            ):
                 got = self.annotation_types(t.module, t.info.scope, t.info.returns)
             else:
                 return None
@@ -813,21 +737,6 @@ class Inference:
     def _decorators_transparent(self, defn: Definition) -> bool:
         default = frozenset(DEFAULT_TRANSPARENT_DECORATORS)
         return all(self.decorator_is_transparent(defn, d, default) for d in defn.info.decorators)
-
-    def awaited_result_types(self, module: str, scope: str, callee: str) -> Types | None:
-        """The classes of ``await callee(...)``: the return annotation of an ``async def``."""
-        res = self.resolve_call(module, scope, callee)
-        if res is None:
-            return None
-        out: list[ClassType] = []
-        for t in res.targets:
-            if t.kind != ASYNC_DEF or not t.info.returns or t.info.has_yield:
-                return None
-            got = self.annotation_types(t.module, t.info.scope, t.info.returns)
-            if not got:
-                return None
-            out.extend(x for x in got if x not in out)
-        return tuple(out) or None
 
     def _attr_types(self, types: Types, attr: str) -> Types | None:
         out: list[ClassType] = []
@@ -883,7 +792,7 @@ class Inference:
         if a.annotation:
             return self.annotation_types(cls.module, a.scope, a.annotation)
         if a.awaited_call:
-            return self.awaited_result_types(cls.module, a.scope, a.awaited_call)
+            return self.call_result_types(cls.module, a.scope, a.awaited_call, awaited=True)
         kind, _, rest = a.value.partition(":")
         if kind == "none":
             return ()
@@ -894,13 +803,54 @@ class Inference:
         return None
 
 
-def _combine(kinds: list[str | None]) -> str | None:
+def _combine(kinds: Iterable[str | None]) -> str | None:
+    """One kind for several possible values: any awaitable wins, then agreement, else unknown."""
+    distinct = set(kinds)
+    if not distinct:
+        return "plain"  # no `return`: None
     for k in ("coroutine", "awaitable"):
-        if k in kinds:
+        if k in distinct:
             return k
-    if None in kinds:
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+def _annotation_leaves(text: str) -> list[tuple[str, ast.expr | None]] | None:
+    """The members of an annotation: strings parsed, ``Optional``/``Union``/``|`` split,
+    ``Annotated``/``Final``/``ClassVar`` unwrapped.  Each is ("none", None), ("type", X)
+    for ``type[X]``, or ("value", expr); ``None`` when the annotation does not parse."""
+    node = _parse_annotation(text)
+    if node is None:
         return None
-    return "plain"
+    out: list[tuple[str, ast.expr | None]] = []
+    stack: list[tuple[ast.expr, int]] = [(node, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Constant):
+            if node.value is None:
+                out.append(("none", None))
+                continue
+            inner = _parse_annotation(node.value) if isinstance(node.value, str) else None
+            if inner is None:
+                return None
+            stack.append((inner, depth + 1))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            stack.extend([(node.right, depth + 1), (node.left, depth + 1)])
+        elif isinstance(node, ast.Subscript) and dotted_name(node.value) is not None:
+            last = _last(dotted_name(node.value) or "")
+            args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if last == "Union":
+                stack.extend((a, depth + 1) for a in reversed(args))
+            elif last in _UNWRAP:
+                stack.append((args[0], depth + 1))
+            elif last in ("type", "Type") and len(args) == 1:
+                out.append(("type", args[0]))
+            else:
+                out.append(("value", node))
+        else:
+            out.append(("value", node))
+    return out
 
 
 def _parse_annotation(text: str) -> ast.expr | None:
@@ -908,17 +858,6 @@ def _parse_annotation(text: str) -> ast.expr | None:
         return ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError):
         return None
-
-
-def _dotted(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 __all__ = [

@@ -254,7 +254,8 @@ def test_call_kind_of_returns():
     expected = {
         "co": "coroutine", "agen": "asyncgen", "plain": "plain", "task": "awaitable", "coro": "coroutine",
         "cond": "coroutine", "passthrough": None, "typed": "awaitable", "typed_coro": "coroutine",
-        "anything": None, "stub": None, "abstract": None, "gen": "generator", "subscript": None, "none": "plain", "executor": "awaitable",
+        "anything": None, "stub": None, "abstract": None, "gen": "generator", "subscript": None,
+        "none": "plain", "executor": "awaitable",
         "Tasks.current": "awaitable", "Awaitish": "awaitable", "PlainCls": "plain",
     }
     for qual, kind in expected.items():
