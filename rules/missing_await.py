@@ -42,6 +42,13 @@ class Notifier:
 
 async def load_user(user_id: str) -> dict:
     return {"id": user_id}
+
+class Page:
+    def __init__(self, user: dict, title: str = "") -> None:
+        self.user = user
+
+    def render(self, items: list) -> str:
+        return str(items)
 """
 _FILES = {"app/__init__.py": "", "app/notify.py": _SVC}
 
@@ -77,6 +84,9 @@ class MissingAwait(LintRule):
       `if f():`, `not f()`, `f() or d`, `f() == x`, `for x in f():`,
       `f"{f()}"`, or passed to `len`, `str`, `int`, `bool`, `list`, `dict`,
       `sorted`, `print`, `json.dumps` and the like;
+    - the call is an argument of a project function whose parameter is annotated
+      with a type that is not awaitable (`def render(items: list)`;
+      `render(load_items())`);
     - the result is assigned to a local name (`x = f()`) that is later used only
       in such plain-value ways (attribute access other than `send`/`throw`/
       `close`, subscript, truth test, comparison, iteration, formatting, or the
@@ -151,6 +161,15 @@ class MissingAwait(LintRule):
         Valid("import somelib\nasync def f(client):\n    client.send(1)\n    somelib.go()\n"),
     ]
     INVALID = [
+        Invalid(
+            "from app.notify import Page, load_user\n"
+            "async def f():\n    page = Page(load_user('a'))\n    return page.render(items=load_user('b'))\n",
+            line=3,
+            column=17,
+            files=_FILES,
+            message="argument `user: dict` of `Page\\(\\)`",
+            count=2,
+        ),
         Invalid(
             "from app.notify import Notifier\n"
             "async def finish(notifier: Notifier):\n"
@@ -341,14 +360,36 @@ class MissingAwait(LintRule):
         self._report_use(node.expression, "formatting in an f-string")
 
     def visit_Call(self, node: cst.Call) -> None:
-        name = cst_dotted_name(node.func)
-        if name is None or name not in PLAIN_CONSUMERS:
+        if not any(isinstance(arg.value, cst.Call) for arg in node.args):
             return
-        if self.context.index.lookup_binding(self.context.module, self.context.scope, name.split(".")[0]) is not None:
-            if name.split(".")[0] != "json":
-                return  # shadowed builtin
-        for arg in node.args:
-            self._report_use(arg.value, f"use as an argument of `{name}()`")
+        name = cst_dotted_name(node.func)
+        if name in PLAIN_CONSUMERS:
+            head = name.split(".")[0]
+            if head == "json" or self.context.index.lookup_binding(self.context.module, self.context.scope, head) is None:
+                for arg in node.args:
+                    self._report_use(arg.value, f"use as an argument of `{name}()`")
+            return
+        # A project function whose parameter is annotated with a type that is not awaitable.
+        outer = None
+        for i, arg in enumerate(node.args):
+            if arg.star:
+                break
+            if not isinstance(arg.value, cst.Call):
+                continue
+            outer = outer or resolve_callee(self.context, node)
+            if outer is None:
+                return
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            bound = self.inference.parameter_for(outer.resolution, None if keyword else i, keyword)
+            if bound is None or not bound[1].annotation:
+                continue
+            fn, param = bound
+            if self.inference.annotation_kind(fn.module, fn.info.scope, param.annotation) != "plain":
+                continue
+            self._report_use(
+                arg.value,
+                f"use as the argument `{param.name}: {param.annotation}` of `{outer.label}()`",
+            )
 
     # --- assigned, then used as a plain value ----------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:

@@ -358,6 +358,37 @@ class Inference:
             return None
         return CallResolution(primary, tuple(targets), "super")
 
+    def parameter_for(self, res: CallResolution, position: int | None, keyword: str | None):  # type: ignore[no-untyped-def]
+        """The ``(function, Param)`` an argument binds to, when the call has one target.
+
+        ``position`` counts the call's positional arguments (no ``*args`` before it);
+        ``self``/``cls`` are skipped for bound calls, and a class call maps to ``__init__``.
+        """
+        if len(res.targets) != 1:
+            return None
+        fn = res.targets[0]
+        bound = res.via in ("receiver", "super")
+        if fn.kind == CLASS:
+            init = self.lookup_member(fn, "__init__")
+            if not isinstance(init, Definition) or init.kind not in (DEF, ASYNC_DEF):
+                return None
+            fn, bound = init, True
+        decs = {_last(d.rstrip("()")) for d in fn.info.decorators}
+        if "staticmethod" in decs:
+            bound = False
+        elif "classmethod" in decs:
+            bound = True
+        params = list(fn.info.params)
+        if bound and params and params[0].kind in ("posonly", "normal"):
+            params = params[1:]
+        if keyword is not None:
+            found = [p for p in params if p.name == keyword and p.kind in ("normal", "kwonly")]
+            return (fn, found[0]) if found else None
+        positional = [p for p in params if p.kind in ("posonly", "normal")]
+        if position is not None and position < len(positional):
+            return fn, positional[position]
+        return None
+
     # --- what a call gives --------------------------------------------------------------
     def call_kind(self, defn: Definition, transparent: frozenset[str] = frozenset(DEFAULT_TRANSPARENT_DECORATORS)) -> str | None:
         """What calling ``defn`` returns: "coroutine", "awaitable", "plain", "generator",
