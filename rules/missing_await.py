@@ -76,8 +76,8 @@ class MissingAwait(LintRule):
     """
     ## What it does
     Flags a call of a project coroutine function (an `async def` without `yield`,
-    or a `def` annotated to return `Coroutine[...]`) whose coroutine is never
-    awaited:
+    or a `def` that returns a coroutine: annotated `-> Coroutine[...]`, or returning
+    the call of an `async def`) whose coroutine is never awaited:
     - the call is an expression statement (the result is discarded), in an
       `async def`, a plain `def` or at module level;
     - the result is used directly as a plain value: `f().x`, `f()[k]`,
@@ -99,10 +99,12 @@ class MissingAwait(LintRule):
     Not flagged: a coroutine that is awaited (also later: `x = f(); ...;
     await x`), returned, yielded, passed to any other call (`asyncio.create_task`,
     `gather`, `ensure_future`, `wait_for`, `run`, `loop.run_until_complete`, a
-    callback API, `list.append` of a list that is gathered), stored in a
+    callback API, `list.append` of a list that is gathered, a parameter without
+    an annotation or with an awaitable or unknown one), stored in a
     collection or an attribute, or assigned to a name that has other bindings in
     the function. Calls of `async def` generators (which return async iterators),
-    functions with unknown decorators, and unknown callees are never flagged.
+    functions with unknown decorators, functions returning tasks or futures (a
+    discarded task still runs), and unknown callees are never flagged.
 
     ## Why is this bad?
     Calling an `async def` only creates a coroutine object; its body never runs
