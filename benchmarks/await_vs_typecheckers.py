@@ -120,8 +120,15 @@ def _unit(k: int, rng: random.Random) -> list[Module]:
         lib.add(line)
     lib.add("        await self.hook()", DECOY)  # Child overrides hook as async
     lib.add("        return await self.plain()", BUG3)
-    for line in ["", "", "class Child(Base):", "    async def hook(self):", "        return 3", "",
-                 "    async def run(self):"]:
+    for line in [
+        "",
+        "",
+        "class Child(Base):",
+        "    async def hook(self):",
+        "        return 3",
+        "",
+        "    async def run(self):",
+    ]:
         lib.add(line)
     lib.add("        return await super().plain()", BUG3)
 
@@ -150,8 +157,8 @@ def _unit(k: int, rng: random.Random) -> list[Module]:
         (f"    x4 = await alias_{k}(key)", BUG3),
         (f"    x5 = await {typed_name}(key)", BUG3),
         (f"    x6 = await {twin}(key)", BUG3),
-        (f"    x7 = await lib_mod.make_task(key)", DECOY),
-        (f"    x8 = await lib_mod.make_coro(key)", DECOY),
+        ("    x7 = await lib_mod.make_task(key)", DECOY),
+        ("    x8 = await lib_mod.make_coro(key)", DECOY),
     ]
     rng.shuffle(shapes)
     for line, mark in shapes:
@@ -274,8 +281,19 @@ class Timer:
 
 
 def run_ssot_lint(root: Path) -> tuple[set[tuple[str, int, str]], tuple[float, float]]:
-    cmd = [sys.executable, "-m", "ssot_lint", "check", str(root), "--select", "SSOT003,SSOT005",
-           "--format", "json", "--no-cache", "--exit-zero"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ssot_lint",
+        "check",
+        str(root),
+        "--select",
+        "SSOT003,SSOT005",
+        "--format",
+        "json",
+        "--no-cache",
+        "--exit-zero",
+    ]
     with Timer() as timer:
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
     elapsed = (timer.wall, timer.cpu)
@@ -317,8 +335,19 @@ def run_mypy(root: Path) -> tuple[set[tuple[str, int, str]], tuple[float, float]
         import mypy  # noqa: F401
     except ImportError:
         return None
-    cmd = [sys.executable, "-m", "mypy", "app", "--check-untyped-defs", "--ignore-missing-imports",
-           "--no-incremental", "--show-error-codes", "--no-error-summary", "--cache-dir", os.devnull]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "app",
+        "--check-untyped-defs",
+        "--ignore-missing-imports",
+        "--no-incremental",
+        "--show-error-codes",
+        "--no-error-summary",
+        "--cache-dir",
+        os.devnull,
+    ]
     with Timer() as timer:
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
     elapsed = (timer.wall, timer.cpu)
@@ -334,8 +363,13 @@ def run_mypy(root: Path) -> tuple[set[tuple[str, int, str]], tuple[float, float]
     return found, elapsed
 
 
-def score(found: set[tuple[str, int, str]], bugs: set[tuple[str, int, str]], decoys: set[tuple[str, int]],
-          also: dict[tuple[str, int], int], strict_code: bool) -> dict:
+def score(
+    found: set[tuple[str, int, str]],
+    bugs: set[tuple[str, int, str]],
+    decoys: set[tuple[str, int]],
+    also: dict[tuple[str, int], int],
+    strict_code: bool,
+) -> dict:
     if not strict_code:  # a type checker may report at the use of the value: credit the planted line
         found = {(p, also.get((p, line), line), code) for p, line, code in found}
     bug_lines = {(p, line) for p, line, _ in bugs}
@@ -376,8 +410,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bugs, decoys, also, n_modules = generate(root, args.units, args.seed)
         n3 = sum(1 for b in bugs if b[2] == BUG3)
-        print(f"generated {n_modules} modules in {root} (seed {args.seed}): "
-              f"{len(bugs)} planted bugs ({n3} SSOT003, {len(bugs) - n3} SSOT005), {len(decoys)} decoys")
+        print(
+            f"generated {n_modules} modules in {root} (seed {args.seed}): "
+            f"{len(bugs)} planted bugs ({n3} SSOT003, {len(bugs) - n3} SSOT005), {len(decoys)} decoys"
+        )
         rows = []  # (tool, score, median wall s, median cpu s, runs)
         for tool in ("ssot-lint", "pyright", "mypy"):
             if tool not in tools:
@@ -397,14 +433,25 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{tool}: not installed ({hint}), skipped")
                 continue
             name = "mypy --check-untyped-defs" if tool == "mypy" else tool
-            rows.append((name, score(found, bugs, decoys, also, tool == "ssot-lint"),
-                         statistics.median(walls), statistics.median(cpus), len(walls)))
+            rows.append(
+                (
+                    name,
+                    score(found, bugs, decoys, also, tool == "ssot-lint"),
+                    statistics.median(walls),
+                    statistics.median(cpus),
+                    len(walls),
+                )
+            )
         print()
-        print(f"{'tool':<28}{'recall':>8}{'precision':>11}{'TP':>6}{'FP':>6}{'FN':>6}{'decoys hit':>12}"
-              f"{'wall s':>9}{'cpu s':>8}  runs")
+        print(
+            f"{'tool':<28}{'recall':>8}{'precision':>11}{'TP':>6}{'FP':>6}{'FN':>6}{'decoys hit':>12}"
+            f"{'wall s':>9}{'cpu s':>8}  runs"
+        )
         for name, s, wall, cpu, runs in rows:
-            print(f"{name:<28}{s['recall']:>8.1%}{s['precision']:>11.1%}{s['tp']:>6}{s['fp']:>6}{s['fn']:>6}"
-                  f"{s['decoys_flagged']:>12}{wall:>9.2f}{cpu:>8.2f}  {runs} (median)")
+            print(
+                f"{name:<28}{s['recall']:>8.1%}{s['precision']:>11.1%}{s['tp']:>6}{s['fp']:>6}{s['fn']:>6}"
+                f"{s['decoys_flagged']:>12}{wall:>9.2f}{cpu:>8.2f}  {runs} (median)"
+            )
         base = next((r for r in rows if r[0] == "ssot-lint"), None)
         if base:
             for name, _, wall, cpu, _ in rows:

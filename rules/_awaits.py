@@ -7,12 +7,12 @@ inference of ``ssot_lint.inference``; the ``transparent-decorators`` option; and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable
 
 import libcst as cst
 
 from ssot_lint.context import RuleContext, cst_dotted_name
-from ssot_lint.facts import ALIAS, ASYNC_DEF, CLASS, DEF, FROM
+from ssot_lint.facts import ALIAS, ASYNC_DEF, CLASS, DEF, FROM, DefInfo
 from ssot_lint.index import Definition, ProjectIndex
 from ssot_lint.inference import DEFAULT_TRANSPARENT_DECORATORS, CallResolution, Inference
 from ssot_lint.rule import Option
@@ -86,14 +86,33 @@ def definition_site(index: ProjectIndex, d: Definition) -> str:
     return f"`{d.qualname}` ({where})"
 
 
-def callable_names(index: ProjectIndex, kinds: Iterable[str]) -> frozenset[str]:
-    """Names through which a project definition of one of ``kinds`` may be called.
+def may_be_sync(info: DefInfo) -> bool:
+    """Could calling this definition give a plain value (SSOT003)?"""
+    return info.kind in (DEF, CLASS)
+
+
+def may_give_coroutine(info: DefInfo) -> bool:
+    """Could calling this definition give a coroutine (SSOT005)?
+
+    An ``async def``, or a ``def`` annotated with ``Coroutine`` or (without an
+    annotation) returning a call or a name, as ``Inference.call_kind`` requires.
+    """
+    if info.kind == ASYNC_DEF:
+        return True
+    if info.kind != DEF:
+        return False
+    if info.returns is not None:
+        return "Coroutine" in info.returns
+    return any(leaf.startswith(("call:", "name:")) for leaf in info.return_leaves)
+
+
+def callable_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool]) -> frozenset[str]:
+    """Names through which a project definition that ``wanted`` accepts may be called.
 
     The definitions' own names, plus every name bound by an aliasing import
     (``from m import f as g``) or an alias assignment (``g = f``) anywhere in the
     project: a call can only reach such a definition through one of these names.
     """
-    wanted = tuple(sorted(kinds))
     cache = getattr(index, "_await_callable_names", None)
     if cache is None:
         cache = {}
@@ -103,7 +122,7 @@ def callable_names(index: ProjectIndex, kinds: Iterable[str]) -> frozenset[str]:
     names: set[str] = set()
     for facts in index.modules.values():
         for info in facts.defs.values():
-            if info.kind in wanted:
+            if wanted(info):
                 names.add(info.name)
         for scope in facts.scopes.values():
             for name, bindings in scope.bindings.items():
@@ -132,6 +151,8 @@ __all__ = [
     "code",
     "definition_site",
     "enclosing_function",
+    "may_be_sync",
+    "may_give_coroutine",
     "resolve_callee",
     "short",
     "transparent",

@@ -5,11 +5,19 @@ from __future__ import annotations
 import libcst as cst
 
 from ssot_lint.context import RuleContext
-from ssot_lint.facts import ASYNC_DEF, CLASS, DEF
+from ssot_lint.facts import ASYNC_DEF, CLASS
 from ssot_lint.inference import Inference
 from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
 
-from ._awaits import TRANSPARENT_OPTION, callable_names, definition_site, resolve_callee, short, transparent
+from ._awaits import (
+    TRANSPARENT_OPTION,
+    callable_names,
+    definition_site,
+    may_be_sync,
+    resolve_callee,
+    short,
+    transparent,
+)
 
 _SVC = """\
 class Notifier:
@@ -133,8 +141,11 @@ class AwaitedSyncCall(LintRule):
         # Twin: the imported `fetch` is the async one.
         Valid(
             "from app.async_api import fetch\nasync def f():\n    return await fetch()\n",
-            files={"app/__init__.py": "", "app/sync_api.py": "def fetch():\n    return 1\n",
-                   "app/async_api.py": "async def fetch():\n    return 1\n"},
+            files={
+                "app/__init__.py": "",
+                "app/sync_api.py": "def fetch():\n    return 1\n",
+                "app/async_api.py": "async def fetch():\n    return 1\n",
+            },
         ),
         # A sync def returning a task, and one returning a coroutine.
         Valid(
@@ -188,8 +199,11 @@ class AwaitedSyncCall(LintRule):
         Invalid(
             "from app.sync_api import fetch\nasync def f():\n    return await fetch()\n",
             line=3,
-            files={"app/__init__.py": "", "app/sync_api.py": "def fetch():\n    return 1\n",
-                   "app/async_api.py": "async def fetch():\n    return 1\n"},
+            files={
+                "app/__init__.py": "",
+                "app/sync_api.py": "def fetch():\n    return 1\n",
+                "app/async_api.py": "async def fetch():\n    return 1\n",
+            },
         ),
         Invalid(
             "import functools\n"
@@ -219,7 +233,7 @@ class AwaitedSyncCall(LintRule):
         # No `await`, no finding; and the awaited call must name a project def or class.
         if not context.facts.has_await:
             return False
-        return bool(context.facts.names & callable_names(context.index, (DEF, CLASS)))
+        return bool(context.facts.names & callable_names(context.index, may_be_sync))
 
     def _is_patched(self, attr: str) -> bool:
         return attr in self.context.facts.patched_attrs

@@ -16,6 +16,7 @@ from ._awaits import (
     TRANSPARENT_OPTION,
     Callee,
     callable_names,
+    may_give_coroutine,
     definition_site,
     enclosing_function,
     resolve_callee,
@@ -25,12 +26,49 @@ from ._awaits import (
 
 # Callables that use their argument as a plain value (a coroutine there is a bug).
 PLAIN_CONSUMERS = frozenset(
-    {"len", "str", "int", "float", "bool", "list", "dict", "tuple", "set", "frozenset", "sorted", "sum",
-     "min", "max", "print", "repr", "iter", "next", "enumerate", "zip", "json.dumps", "json.dump", "hash"}
+    {
+        "len",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "list",
+        "dict",
+        "tuple",
+        "set",
+        "frozenset",
+        "sorted",
+        "sum",
+        "min",
+        "max",
+        "print",
+        "repr",
+        "iter",
+        "next",
+        "enumerate",
+        "zip",
+        "json.dumps",
+        "json.dump",
+        "hash",
+    }
 )
 # Coroutine attributes: using these is legitimate.
-COROUTINE_ATTRS = frozenset({"send", "throw", "close", "__await__", "cr_frame", "cr_running", "cr_code",
-                             "cr_await", "cr_origin", "cr_suspended", "__name__", "__qualname__"})
+COROUTINE_ATTRS = frozenset(
+    {
+        "send",
+        "throw",
+        "close",
+        "__await__",
+        "cr_frame",
+        "cr_running",
+        "cr_code",
+        "cr_await",
+        "cr_origin",
+        "cr_suspended",
+        "__name__",
+        "__qualname__",
+    }
+)
 
 _SVC = """\
 class Notifier:
@@ -185,8 +223,7 @@ class MissingAwait(LintRule):
             "    await notifier.send({'type': 'done'})  # notify\n",
         ),
         Invalid(
-            "from app.notify import load_user\n"
-            "async def f():\n    user = load_user('a')\n    return user['id']\n",
+            "from app.notify import load_user\nasync def f():\n    user = load_user('a')\n    return user['id']\n",
             line=3,
             column=12,
             files=_FILES,
@@ -195,8 +232,7 @@ class MissingAwait(LintRule):
             "async def f():\n    user = await load_user('a')\n    return user['id']\n",
         ),
         Invalid(
-            "from app.notify import load_user\n"
-            "async def f():\n    return load_user('a').get('id')\n",
+            "from app.notify import load_user\nasync def f():\n    return load_user('a').get('id')\n",
             line=3,
             column=12,
             files=_FILES,
@@ -204,15 +240,13 @@ class MissingAwait(LintRule):
             "async def f():\n    return (await load_user('a')).get('id')\n",
         ),
         Invalid(
-            "from app.notify import Notifier\n"
-            "def sync_cleanup(n: Notifier):\n    n.flush()\n",
+            "from app.notify import Notifier\ndef sync_cleanup(n: Notifier):\n    n.flush()\n",
             line=3,
             message="plain `def`",
             files=_FILES,
         ),
         Invalid(
-            "from app.notify import load_user\n"
-            "async def f():\n    if load_user('a'):\n        pass\n",
+            "from app.notify import load_user\nasync def f():\n    if load_user('a'):\n        pass\n",
             line=3,
             files=_FILES,
             message="truth test",
@@ -229,9 +263,9 @@ class MissingAwait(LintRule):
 
     @classmethod
     def could_fire(cls, context: RuleContext) -> bool:
-        # A finding needs a call through a name that may reach an `async def` (or a def
-        # annotated to return a coroutine, whose name is a plain def name).
-        return bool(context.facts.names & callable_names(context.index, (ASYNC_DEF, DEF)))
+        # A finding needs a call through a name that may reach an `async def` or a def
+        # that may return a coroutine.
+        return bool(context.facts.names & callable_names(context.index, may_give_coroutine))
 
     # --- bookkeeping ------------------------------------------------------------------
     def _is_patched(self, attr: str) -> bool:
@@ -307,7 +341,9 @@ class MissingAwait(LintRule):
             return
         assert isinstance(call, cst.Call)
         self._reported.add(id(call))
-        self._flag(call, callee, f"its {use} treats the coroutine as a plain value", parens if self._can_fix() else None)
+        self._flag(
+            call, callee, f"its {use} treats the coroutine as a plain value", parens if self._can_fix() else None
+        )
 
     # --- discarded results ---------------------------------------------------------------
     def visit_Expr(self, node: cst.Expr) -> None:
@@ -367,7 +403,10 @@ class MissingAwait(LintRule):
         name = cst_dotted_name(node.func)
         if name in PLAIN_CONSUMERS:
             head = name.split(".")[0]
-            if head == "json" or self.context.index.lookup_binding(self.context.module, self.context.scope, head) is None:
+            if (
+                head == "json"
+                or self.context.index.lookup_binding(self.context.module, self.context.scope, head) is None
+            ):
                 for arg in node.args:
                     self._report_use(arg.value, f"use as an argument of `{name}()`")
             return

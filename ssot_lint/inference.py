@@ -32,7 +32,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterable
 
-from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, GLOBAL, IMPORT, PARAM, Binding, DefInfo, dotted_name
+from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, Binding, DefInfo, dotted_name
 from .index import Definition, ModuleRef, ProjectIndex, Value
 
 # Return annotations (last dotted segment) whose values are awaitable.
@@ -59,26 +59,96 @@ AWAITABLE_FACTORIES = frozenset(
 # Builtin and typing names that are never awaitable.
 PLAIN_TYPES = frozenset(
     {
-        "None", "NoneType", "int", "str", "bytes", "bytearray", "bool", "float", "complex", "dict", "list",
-        "tuple", "set", "frozenset", "type", "range", "slice", "memoryview",
-        "List", "Dict", "Tuple", "Set", "FrozenSet", "Type", "Iterable", "Iterator", "Sequence", "Mapping",
-        "MutableMapping", "MutableSequence", "MutableSet", "Collection", "Container", "Generator",
-        "AsyncIterator", "AsyncIterable", "AsyncGenerator", "Callable", "Literal", "NoReturn", "Never",
-        "DefaultDict", "OrderedDict", "Counter", "Deque", "deque", "defaultdict", "Pattern", "Match",
-        "TypedDict", "NamedTuple", "LiteralString", "Hashable", "Sized",
+        "None",
+        "NoneType",
+        "int",
+        "str",
+        "bytes",
+        "bytearray",
+        "bool",
+        "float",
+        "complex",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "type",
+        "range",
+        "slice",
+        "memoryview",
+        "List",
+        "Dict",
+        "Tuple",
+        "Set",
+        "FrozenSet",
+        "Type",
+        "Iterable",
+        "Iterator",
+        "Sequence",
+        "Mapping",
+        "MutableMapping",
+        "MutableSequence",
+        "MutableSet",
+        "Collection",
+        "Container",
+        "Generator",
+        "AsyncIterator",
+        "AsyncIterable",
+        "AsyncGenerator",
+        "Callable",
+        "Literal",
+        "NoReturn",
+        "Never",
+        "DefaultDict",
+        "OrderedDict",
+        "Counter",
+        "Deque",
+        "deque",
+        "defaultdict",
+        "Pattern",
+        "Match",
+        "TypedDict",
+        "NamedTuple",
+        "LiteralString",
+        "Hashable",
+        "Sized",
     }
 )
 # Wrappers whose argument is the type.
 _UNWRAP = frozenset({"Optional", "Annotated", "Final", "ClassVar", "Required", "NotRequired", "ReadOnly"})
 # Standard-library modules none of whose classes are awaitable.
 _PLAIN_MODULES = frozenset(
-    {"datetime", "pathlib", "uuid", "logging", "decimal", "collections", "enum", "json", "re", "fractions",
-     "ipaddress", "typing", "dataclasses", "threading", "queue"}
+    {
+        "datetime",
+        "pathlib",
+        "uuid",
+        "logging",
+        "decimal",
+        "collections",
+        "enum",
+        "json",
+        "re",
+        "fractions",
+        "ipaddress",
+        "typing",
+        "dataclasses",
+        "threading",
+        "queue",
+    }
 )
 # Base classes that add no methods a project class would look up.
 HARMLESS_BASES = frozenset(
-    {"object", "ABC", "abc.ABC", "Generic", "typing.Generic", "Protocol", "typing.Protocol",
-     "typing_extensions.Protocol"}
+    {
+        "object",
+        "ABC",
+        "abc.ABC",
+        "Generic",
+        "typing.Generic",
+        "Protocol",
+        "typing.Protocol",
+        "typing_extensions.Protocol",
+    }
 )
 DEFAULT_TRANSPARENT_DECORATORS = (
     "staticmethod",
@@ -258,7 +328,9 @@ class Inference:
         self._unresolved[key] = out
         return out
 
-    def lookup_member(self, runtime: Definition, attr: str, start_after: Definition | None = None) -> Definition | None | bool:
+    def lookup_member(
+        self, runtime: Definition, attr: str, start_after: Definition | None = None
+    ) -> Definition | None | bool:
         """The class attribute ``attr`` as found on ``runtime``'s MRO (after ``start_after``).
 
         Returns the definition (a def or class), ``None`` when it is not found in a
@@ -337,7 +409,9 @@ class Inference:
             return None
         return CallResolution(primary, tuple(targets), "receiver")
 
-    def resolve_super_call(self, module: str, scope: str, attr: str, explicit_class: str | None = None) -> CallResolution | None:
+    def resolve_super_call(
+        self, module: str, scope: str, attr: str, explicit_class: str | None = None
+    ) -> CallResolution | None:
         """``super().attr`` (or ``super(Cls, self).attr``) called in ``scope``."""
         if explicit_class is not None:
             cls = self.index.resolve_definition(module, scope, explicit_class)
@@ -390,7 +464,9 @@ class Inference:
         return None
 
     # --- what a call gives --------------------------------------------------------------
-    def call_kind(self, defn: Definition, transparent: frozenset[str] = frozenset(DEFAULT_TRANSPARENT_DECORATORS)) -> str | None:
+    def call_kind(
+        self, defn: Definition, transparent: frozenset[str] = frozenset(DEFAULT_TRANSPARENT_DECORATORS)
+    ) -> str | None:
         """What calling ``defn`` returns: "coroutine", "awaitable", "plain", "generator",
         "asyncgen", or None when unknown."""
         return self._memoised(self._kinds, (defn.fullname, transparent), lambda: self._call_kind(defn, transparent))
@@ -503,7 +579,10 @@ class Inference:
             classes = [cls] + self.index.subclasses(cls)
             for c in classes:
                 for a in (x for m in self.mro(c) for x in m.info.attr_assigns if x.attr == attr):
-                    if a.annotation and self.annotation_kind(c.module, a.scope, a.annotation) in ("coroutine", "awaitable"):
+                    if a.annotation and self.annotation_kind(c.module, a.scope, a.annotation) in (
+                        "coroutine",
+                        "awaitable",
+                    ):
                         return "awaitable"
                     if a.value.startswith("call:") and a.value != "call:?":
                         owner = next((m for m in self.mro(c) if a in m.info.attr_assigns), c)
@@ -675,7 +754,9 @@ class Inference:
     def _bindings_types(self, module: str, scope: str, name: str, bindings: list[Binding]) -> Types | None:
         annotated = [b for b in bindings if b.annotation and b.kind in (ASSIGN, PARAM)]
         if annotated and not any(b.kind == PARAM and self._implicit_first_param(module, scope, name) for b in bindings):
-            return self.annotation_types(module, self._annotation_scope(module, scope, annotated[0]), annotated[0].annotation or "")
+            return self.annotation_types(
+                module, self._annotation_scope(module, scope, annotated[0]), annotated[0].annotation or ""
+            )
         out: list[ClassType] = []
         for b in bindings:
             got = self._binding_types(module, scope, name, b)
@@ -804,7 +885,9 @@ class Inference:
                     found.extend(x for x in got if x not in found)
                     break
         if not t.is_type:
-            assigns = [(c, a) for runtime in classes for c in self.mro(runtime) for a in c.info.attr_assigns if a.attr == attr]
+            assigns = [
+                (c, a) for runtime in classes for c in self.mro(runtime) for a in c.info.attr_assigns if a.attr == attr
+            ]
             seen: set = set()
             for c, a in assigns:
                 if (c.fullname, a) in seen:

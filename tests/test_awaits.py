@@ -116,8 +116,14 @@ def test_diff_prints_and_does_not_write(legacy_copy: Path):
 def test_explain_documents_what_is_and_is_not_flagged():
     out3 = " ".join(run_cli("explain", "SSOT003").stdout.decode().split())
     assert "awaited-sync-call" in out3 and "applies to test code" in out3
-    for phrase in ("twins", "super().m()", "not reported at all", "Not flagged", "transparent-decorators",
-                   "Remove the `await`"):
+    for phrase in (
+        "twins",
+        "super().m()",
+        "not reported at all",
+        "Not flagged",
+        "transparent-decorators",
+        "Remove the `await`",
+    ):
         assert phrase in out3, phrase
     out5 = " ".join(run_cli("explain", "missing-await").stdout.decode().split())
     for phrase in ("discarded", "Not flagged", "create_task", "unsafe", "--unsafe-fixes"):
@@ -238,7 +244,7 @@ def test_call_kind_of_returns():
         "def typed_coro() -> 'Coroutine[Any, Any, int]':\n    pass\n"
         "def anything() -> Any:\n    pass\n"
         "def stub() -> int:\n    ...\n"
-        "def abstract():\n    \"\"\"Doc.\"\"\"\n    raise NotImplementedError\n"
+        'def abstract():\n    """Doc."""\n    raise NotImplementedError\n'
         "def gen():\n    yield 1\n"
         "def subscript(d):\n    return d['k']\n"
         "def none() -> None:\n    pass\n"
@@ -252,11 +258,25 @@ def test_call_kind_of_returns():
     index = _index({"app/__init__.py": "", "app/k.py": src})
     inf = Inference(index)
     expected = {
-        "co": "coroutine", "agen": "asyncgen", "plain": "plain", "task": "awaitable", "coro": "coroutine",
-        "cond": "coroutine", "passthrough": None, "typed": "awaitable", "typed_coro": "coroutine",
-        "anything": None, "stub": None, "abstract": None, "gen": "generator", "subscript": None,
-        "none": "plain", "executor": "awaitable",
-        "Tasks.current": "awaitable", "Awaitish": "awaitable", "PlainCls": "plain",
+        "co": "coroutine",
+        "agen": "asyncgen",
+        "plain": "plain",
+        "task": "awaitable",
+        "coro": "coroutine",
+        "cond": "coroutine",
+        "passthrough": None,
+        "typed": "awaitable",
+        "typed_coro": "coroutine",
+        "anything": None,
+        "stub": None,
+        "abstract": None,
+        "gen": "generator",
+        "subscript": None,
+        "none": "plain",
+        "executor": "awaitable",
+        "Tasks.current": "awaitable",
+        "Awaitish": "awaitable",
+        "PlainCls": "plain",
     }
     for qual, kind in expected.items():
         assert inf.call_kind(index.definition("app.k", qual)) == kind, qual
@@ -327,13 +347,22 @@ def test_could_fire_skips_files_that_cannot_report():
     assert result.diagnostics == []
     from ssot_lint.context import RuleContext
 
-    index = _index({**files, "app/x.py": no_await, "app/y.py": "import os\nasync def f():\n    await os.x()\n"})
+    index = _index(
+        {
+            **files,
+            "app/x.py": no_await,
+            "app/y.py": "import os\nasync def f():\n    await os.x()\n",
+            "app/z.py": "from app.lib import go\ndef f():\n    go()\n",
+        }
+    )
     ctx = RuleContext("app/x.py", "app.x", index.get_module("app.x"), index, None, None, False)  # type: ignore[arg-type]
     assert SSOT003.could_fire(ctx) is False  # no await
     ctx_y = RuleContext("app/y.py", "app.y", index.get_module("app.y"), index, None, None, False)  # type: ignore[arg-type]
     assert SSOT003.could_fire(ctx_y) is False  # no name of a project def
     assert SSOT005.could_fire(ctx_y) is False
-    assert SSOT005.could_fire(ctx) is True  # `sync` is a def name
+    assert SSOT005.could_fire(ctx) is False  # `sync` returns a literal: never a coroutine
+    ctx_z = RuleContext("app/z.py", "app.z", index.get_module("app.z"), index, None, None, False)  # type: ignore[arg-type]
+    assert SSOT005.could_fire(ctx_z) is True  # `go` is an async def
 
 
 # --- twins both ways -------------------------------------------------------------------------------
@@ -351,10 +380,18 @@ TWINS = {
         ("from app.async_api import fetch\nasync def f():\n    await fetch()\n", [], []),
         ("from app.async_api import fetch\nasync def f():\n    fetch()\n", [], [3]),
         ("from app.sync_api import fetch\nasync def f():\n    fetch()\n", [], []),
-        ("from app import sync_api, async_api\nasync def f():\n    await sync_api.fetch()\n"
-         "    await async_api.fetch()\n    async_api.fetch()\n", [3], [5]),
-        ("async def f():\n    from app.async_api import fetch\n    await fetch()\n"
-         "def g():\n    from app.sync_api import fetch\n    fetch()\n", [], []),
+        (
+            "from app import sync_api, async_api\nasync def f():\n    await sync_api.fetch()\n"
+            "    await async_api.fetch()\n    async_api.fetch()\n",
+            [3],
+            [5],
+        ),
+        (
+            "async def f():\n    from app.async_api import fetch\n    await fetch()\n"
+            "def g():\n    from app.sync_api import fetch\n    fetch()\n",
+            [],
+            [],
+        ),
     ],
 )
 def test_twins_only_the_imported_binding_counts(code, ssot003, ssot005):
