@@ -8,9 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, run_cli
 from ssot_lint.facts import extract_facts
+from ssot_lint.fixes import apply_edits
 from ssot_lint.index import ProjectIndex, module_for_path
 from ssot_lint.inference import Inference
 from ssot_lint.registry import load_rules
@@ -398,3 +401,74 @@ def test_twins_only_the_imported_binding_counts(code, ssot003, ssot005):
     for rule, lines in ((SSOT003, ssot003), (SSOT005, ssot005)):
         result = lint_example(rule, code, files=TWINS)
         assert [d.range.start.line for d in result.diagnostics if d.code == rule.code] == lines, rule.code
+
+
+# --- property: an exact oracle on generated modules ---------------------------------------------------
+
+_STMT = st.tuples(
+    st.sampled_from(["await", "bare", "assign_await", "assign_attr", "create_task"]),
+    st.booleans(),  # the callee is async
+    st.sampled_from(["direct", "module", "alias", "method"]),
+    st.integers(0, 2),
+)
+
+
+def _generated(stmts) -> tuple[dict[str, str], str, set[int], set[int]]:
+    lib = ["import asyncio", ""]
+    for i in range(3):
+        lib += [f"def s{i}(x=None):", "    return {'k': x}", f"async def a{i}(x=None):", "    return {'k': x}"]
+    lib += ["class Svc:"]
+    for i in range(3):
+        lib += [f"    def s{i}(self):", "        return 1", f"    async def a{i}(self):", "        return 1"]
+    code = [
+        "import asyncio",
+        "import app.lib as lib",
+        "from app.lib import Svc, " + ", ".join(f"s{i}, a{i}" for i in range(3)),
+    ]
+    code += [f"alias_s{i} = s{i}" for i in range(3)] + [f"alias_a{i} = a{i}" for i in range(3)]
+    code += ["async def body(svc: Svc):"]
+    want3: set[int] = set()
+    want5: set[int] = set()
+    for kind, is_async, shape, i in stmts:
+        name = f"{'a' if is_async else 's'}{i}"
+        callee = {"direct": name, "module": f"lib.{name}", "alias": f"alias_{name}", "method": f"svc.{name}"}[shape]
+        line = len(code) + 1
+        if kind == "await":
+            code.append(f"    await {callee}()  # keep")
+            if not is_async:
+                want3.add(line)
+        elif kind == "bare":
+            code.append(f"    {callee}()")
+            if is_async:
+                want5.add(line)
+        elif kind == "assign_await":
+            code.append(f"    v = await {callee}()")
+            if not is_async:
+                want3.add(line)
+        elif kind == "assign_attr":
+            code.append(f"    {callee}().real")
+            if is_async:
+                want5.add(line)
+        else:
+            code.append(f"    asyncio.create_task({callee}())" if is_async else f"    {callee}()")
+    code.append("    return None")
+    files = {"app/__init__.py": "", "app/lib.py": "\n".join(lib) + "\n"}
+    return files, "\n".join(code) + "\n", want3, want5
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_STMT, min_size=1, max_size=8))
+def test_generated_modules_match_the_oracle_and_fixes_parse(stmts):
+    files, code, want3, want5 = _generated(stmts)
+    for rule, want in ((SSOT003, want3), (SSOT005, want5)):
+        result = lint_example(rule, code, path="app/use.py", files=files)
+        assert result.errors == []
+        got = {d.range.start.line for d in result.diagnostics if d.code == rule.code}
+        assert got == want, (rule.code, code)
+        edits = [e for d in result.diagnostics if d.fix for e in d.fix.edits]
+        fixed = apply_edits(code, edits)
+        ast.parse(fixed)
+        if rule is SSOT003:
+            assert "# keep" * code.count("# keep") == "# keep" * fixed.count("# keep")
+            again = lint_example(rule, fixed, path="app/use.py", files=files)
+            assert [d for d in again.diagnostics if d.code == rule.code] == []
