@@ -115,6 +115,30 @@ PLAIN_TYPES = frozenset(
         "Sized",
     }
 )
+# Calls that build builtin values.
+_BUILTIN_CONSTRUCTORS = frozenset(
+    {
+        "dict",
+        "list",
+        "set",
+        "frozenset",
+        "tuple",
+        "str",
+        "bytes",
+        "bytearray",
+        "int",
+        "float",
+        "bool",
+        "collections.defaultdict",
+        "defaultdict",
+        "collections.OrderedDict",
+        "OrderedDict",
+        "collections.deque",
+        "deque",
+        "collections.Counter",
+        "Counter",
+    }
+)
 # Wrappers whose argument is the type.
 _UNWRAP = frozenset({"Optional", "Annotated", "Final", "ClassVar", "Required", "NotRequired", "ReadOnly"})
 # Standard-library modules none of whose classes are awaitable.
@@ -533,7 +557,69 @@ class Inference:
             return "awaitable"
         if isinstance(head, Value) and any(w in last.lower() for w in ("task", "future", "coro", "awaitable")):
             return None  # `self._task_factory(...)`: by its name, it may well give a task
+        if isinstance(head, Value) and "." in callee:
+            # A method of a value whose class is not known (`self.session.execute(q)` may be
+            # an async client's): plain only when the value is a builtin container or scalar.
+            return "plain" if self._is_builtin_value(module, scope, callee.rsplit(".", 1)[0]) else None
         return "plain"
+
+    def _is_builtin_value(self, module: str, scope: str, dotted: str) -> bool:
+        """Is ``dotted`` (a local or ``self.x``) always a builtin value (dict, list, str...)?"""
+        parts = dotted.split(".")
+        if len(parts) == 1:
+            found = self.index.lookup_bindings(module, scope, parts[0])
+            if found is None:
+                return False
+            q, bindings = found
+            return all(self._builtin_binding(module, q, b) for b in bindings)
+        if len(parts) != 2 or parts[0] != "self":
+            return False
+        cls = self.index.enclosing_class(module, scope)
+        if cls is None:
+            return False
+        seen = False
+        for c in [m for runtime in [cls] + self.index.subclasses(cls) for m in self.mro(runtime)]:
+            facts = self.index.get_module(c.module)
+            cscope = facts.scopes.get(c.qualname) if facts else None
+            for b in cscope.bindings.get(parts[1], ()) if cscope else ():
+                seen = True
+                if not self._builtin_binding(c.module, c.qualname, b):
+                    return False
+            for a in c.info.attr_assigns:
+                if a.attr != parts[1] or a.value == "none":
+                    continue
+                seen = True
+                if a.annotation:
+                    if not self._builtin_annotation(c.module, a.scope, a.annotation):
+                        return False
+                elif not (a.value == "literal" or a.value.split(":", 1)[-1] in _BUILTIN_CONSTRUCTORS):
+                    return False
+        return seen
+
+    def _builtin_binding(self, module: str, scope: str, b: Binding) -> bool:
+        if b.annotation:
+            return self._builtin_annotation(module, scope, b.annotation)
+        if b.kind != ASSIGN:
+            return False
+        if b.value_kind in ("dict", "list", "set", "literal", "none"):
+            return True
+        return b.value_kind == "call" and b.value in _BUILTIN_CONSTRUCTORS
+
+    def _builtin_annotation(self, module: str, scope: str, annotation: str) -> bool:
+        leaves = _annotation_leaves(annotation)
+        if not leaves:
+            return False
+        for kind, node in leaves:
+            if kind == "none":
+                continue
+            if isinstance(node, ast.Subscript):
+                node = node.value
+            dotted = dotted_name(node) if node is not None else None
+            if dotted is None or self._resolve_type_name(module, scope, dotted) is not None:
+                return False
+            if _last(self.external_name(module, scope, dotted, type_checking=True) or dotted) not in PLAIN_TYPES:
+                return False
+        return True
 
     def _head_is_local_callable(self, module: str, scope: str, callee: str) -> bool:
         """``return fn(...)`` where ``fn`` is a parameter or local: the result is whatever fn gives."""

@@ -256,6 +256,11 @@ def test_call_kind_of_returns():
         "    def __init__(self):\n        self._t = asyncio.ensure_future(co())\n"
         "    def current(self):\n        return self._t\n"
         "class Awaitish:\n    def __await__(self):\n        yield\n"
+        "class Repo:\n    def __init__(self, session):\n        self.session = session\n"
+        "        self.cache: dict[str, int] = {}\n        self.seen = set()\n"
+        "    def run(self, q):\n        return self.session.execute(q)\n"
+        "    def cached(self, k):\n        return self.cache.get(k)\n"
+        "    def was_seen(self, k):\n        return self.seen.copy()\n"
         "class PlainCls:\n    pass\n"
     )
     index = _index({"app/__init__.py": "", "app/k.py": src})
@@ -278,6 +283,9 @@ def test_call_kind_of_returns():
         "none": "plain",
         "executor": "awaitable",
         "Tasks.current": "awaitable",
+        "Repo.run": None,
+        "Repo.cached": "plain",
+        "Repo.was_seen": "plain",
         "Awaitish": "awaitable",
         "PlainCls": "plain",
     }
