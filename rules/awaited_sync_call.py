@@ -77,8 +77,13 @@ class AwaitedSyncCall(LintRule):
       `wait_for`, `loop.create_future`, `run_in_executor`, `to_thread` (and
       `shield`, `sleep`, `wait`, `wrap_future`), a call of a function with an
       awaitable return annotation, or a `self.x` attribute assigned from one.
-      A `return` of a parameter, a subscript (`self._tasks[k]`) or a call of an
-      unknown callable makes the kind unknown.
+      A `return` of a parameter, a subscript (`self._tasks[k]`), a call of an
+      unknown callable, or a method call on a value whose class is unknown
+      (`self.session.execute(q)` may be an async client's) makes the kind
+      unknown; methods of builtin values (`self._cache.get(k)` with
+      `self._cache = {}`) and functions of outside modules are plain. A body
+      that is only `...` or `raise NotImplementedError` is an interface stub:
+      unknown.
     Awaiting a project class without `__await__` (`await Cls()`) is flagged too.
 
     Not flagged:
