@@ -25,8 +25,9 @@ class ExecutionEngineFactory:
     async def create_for_user(self, context):
         return ExecutionEngine(context, registry=None, notifier=None)
 """
+# The factory makes `ExecutionEngine` managed: the contract infers it (see `ssot-lint contract`).
 _FILES = {_ENGINE_MODULE: _ENGINE, "app/agents/__init__.py": "from .execution_engine import ExecutionEngine\n",
-          "app/__init__.py": ""}
+          "app/agents/execution_engine_factory.py": _FACTORY, "app/__init__.py": ""}
 
 
 class DirectConstruction(LintRule):
@@ -47,7 +48,11 @@ class DirectConstruction(LintRule):
     Test code is not checked by default.
 
     Which classes are managed, and where construction is allowed, comes from the
-    contract (`ssot-lint contract` prints it).
+    contract (`ssot-lint contract` prints it): the classes the reference factory
+    builds (`contract.module`), those listed in `contract.managed`, and those your
+    own per-user factories return (`create_*` / `*_for_user` functions and
+    `*Factory` methods taking the user context), which may then be built only in
+    that factory's module.
 
     ## Why is this bad?
     A factory-managed object built directly skips what the factory guarantees: a
@@ -190,7 +195,6 @@ class DirectConstruction(LintRule):
                 )
 
     def _message(self, definition: Definition, what: str) -> str:
-        entry = self.contract.managed_entry(definition)
-        allowed = ", ".join(f"`{g}`" for g in (entry.allowed_in if entry else ()))
+        allowed = ", ".join(f"`{g}`" for g in self.contract.allowed_modules(definition))
         where = f"{allowed} and its own module" if allowed else "its own module"
         return f"{what} outside its factory (allowed only in {where}); get it from the factory"

@@ -1,4 +1,4 @@
-"""The command line: ``ssot-lint check | rules | explain``.
+"""The command line: ``ssot-lint check | rules | explain | server``.
 
 Exit codes: 0 nothing found; 1 findings; 2 usage, configuration or internal error.
 """
@@ -17,11 +17,12 @@ from typing import Iterator, TextIO
 import click
 
 from . import __version__
-from .config import ConfigError, load_config, validate_codes
+from .config import ConfigError
 from .discovery import find_root
 from .engine import Linter, RunResult
 from .registry import LoadedRules, RuleLoadError, load_rules
 from .reporters import Report, RuleDoc, formats, get as get_reporter
+from .workspace import load_linter
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -91,29 +92,9 @@ def make_linter(
     root_path = Path(root).resolve() if root else find_root(first)
     rules = _load_rules()
     try:
-        config = load_config(root_path, config_file)
-        config.require_reason = config.require_reason or require_reason
-        validate_codes(config, rules.codes, {"--select": select or [], "--ignore": ignore or []})
-        _validate_rule_options(config, rules)
+        return load_linter(root_path, rules, config_file, select, ignore, require_reason=require_reason), rules
     except ConfigError as exc:
         raise UsageFailure(str(exc)) from None
-    return Linter(config, rules, select=select, ignore=ignore), rules
-
-
-def _validate_rule_options(config, rules: LoadedRules) -> None:
-    from .config import _check_type, _type_word
-
-    where = config.source or "config"
-    for key, options in config.rules.items():
-        rule = rules.by_code(key)
-        if rule is None:
-            raise ConfigError(f"{where}: unknown rule 'tool.ssot-lint.rules.{key}'")
-        for opt, value in options.items():
-            spec = rule.OPTIONS.get(opt)
-            if spec is None:
-                raise ConfigError(f"{where}: unknown key 'tool.ssot-lint.rules.{key}.{opt}'")
-            if not _check_type(value, spec.kind):
-                raise ConfigError(f"{where}: 'tool.ssot-lint.rules.{key}.{opt}' must be {_type_word(spec.kind)}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -259,6 +240,24 @@ def _exit_code(result: RunResult, exit_zero: bool, diff: bool, fail_on: str, fix
     return EXIT_OK
 
 
+@main.command()
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning",
+              show_default=True, help="Log level of the server log (written to stderr).")
+def server(log_level: str) -> None:
+    """Run the language server over stdio (install with `pip install 'ssot-lint[lsp]'`)."""
+    try:
+        import lsprotocol.types  # noqa: F401
+        import pygls.lsp.server  # noqa: F401  (pygls >= 2)
+    except ImportError:
+        raise UsageFailure("the language server needs pygls 2: pip install 'ssot-lint[lsp]'") from None
+    import logging
+
+    from .server import serve
+
+    logging.basicConfig(level=log_level.upper(), format="ssot-lint server: %(levelname)s: %(message)s")
+    serve()
+
+
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_cmd(fmt: str) -> None:
@@ -286,6 +285,66 @@ def rules_cmd(fmt: str) -> None:
     for r in rules.rules:
         state = "on " if r.default_enabled else "off"
         click.echo(f"{r.code}  {r.name:<28} {state}  {r.default_severity:<7}  {r.summary}")
+
+
+@main.command("contract")
+@click.option("--root", type=click.Path(file_okay=False), help="Project root (default: nearest pyproject.toml/setup.cfg/.git).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or ssot-lint.toml).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def contract_cmd(root: str | None, config_file: str | None, fmt: str) -> None:
+    """Print the merged contract: reference module, config and inferred entries, with origins.
+
+    The linted code is parsed, never imported.
+    """
+    if root is not None and not os.path.isdir(root):
+        raise UsageFailure(f"{root}: no such directory")
+    linter, _ = make_linter((), root, config_file, None, None)
+    linter.build_index(linter.discover([str(linter.root)]))
+    contract = linter.contract
+    if fmt == "json":
+        click.echo(json.dumps({"root": str(linter.root), **contract.to_dict()}, indent=2))
+        return
+    click.echo(format_contract(contract, str(linter.root)))
+
+
+def format_contract(contract, root: str) -> str:
+    """The contract as text, one entry per line: what, origin, source file:line."""
+    lines = [f"root: {root}"]
+    where = contract.module_path or "not found"
+    lines.append(f"reference module: {contract.module or '(none)'} ({where})")
+    for w in contract.warnings:
+        lines.append(f"warning: {w}")
+
+    def row(name: str, origin: str, source: str | None, detail: str = "") -> str:
+        return f"  {name:<58} {origin:<9} {source or '-'}" + (f"\n      {detail}" if detail else "")
+
+    lines.append("\ncontext classes:")
+    lines += [row(c.name, c.origin, c.source) for c in contract.contexts]
+    lines.append("\nmanaged classes (construct only through the factory):")
+    for m in contract.managed:
+        detail = f"allowed in: {', '.join(m.allowed_in) or '(own module only)'}"
+        if m.factory:
+            detail += f"; built by {m.factory} ({m.role})"
+        if m.ignored_factories:
+            detail += f"; outranked: {', '.join(m.ignored_factories)}"
+        lines.append(row(m.name, m.origin, m.source, detail))
+    lines.append("\nfactory entry points:")
+    for e in contract.entry_points:
+        name = f"{e.module + '.' if e.module else ''}{e.owner + '.' if e.owner else ''}{e.method}"
+        detail = ("async; " if e.is_async else "") + (f"returns {', '.join(e.returns)}" if e.returns else "")
+        lines.append(row(name, e.origin, e.source, detail.strip("; ")))
+    lines.append("\nnotifier classes:")
+    for n in contract.notifier_classes:
+        kind = "protocol" if n.protocol else (f"implements {n.implements}" if n.implements else "")
+        methods = ", ".join(f"{'async ' if m.is_async else ''}{m.name}" for m in n.methods)
+        detail = "; ".join(x for x in (kind, methods) if x)
+        lines.append(row(n.name, n.origin, n.source, detail))
+    lines.append("\nnotifier parameters:")
+    for p in contract.notifier_params:
+        detail = " ".join(x for x in (f"in {p.owner}" if p.owner else "", f": {p.annotation}" if p.annotation else "") if x)
+        lines.append(row(p.name, p.origin, p.source, detail))
+    lines.append("\nfactory-internal methods: " + (", ".join(contract.factory_internal_methods) or "(none)"))
+    return "\n".join(lines)
 
 
 @main.command()

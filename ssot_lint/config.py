@@ -23,25 +23,13 @@ class ConfigError(Exception):
 
 
 DEFAULT_TEST_PATHS = ("tests/**", "test_*.py", "*_test.py", "conftest.py")
-DEFAULT_MANAGED = (
-    "ExecutionEngine",
-    "UserExecutionEngine",
-    "AgentExecutionRegistry",
-    "UserWebSocketEmitter",
-    "AgentWebSocketBridge",
-    "UnifiedToolExecutionEngine",
-)
-DEFAULT_ALLOW_CONSTRUCTION_IN = ("*execution_engine_factory",)
+# The managed classes, notifier classes and notifier parameters come from the reference
+# module (``contract.module``) and from inference; these config keys only ADD to them.
+DEFAULT_MANAGED: tuple[str, ...] = ()
+DEFAULT_ALLOW_CONSTRUCTION_IN: tuple[str, ...] = ()
 DEFAULT_FACTORY_INTERNAL = ("_init_from_factory",)
-DEFAULT_NOTIFIER_PARAMS = (
-    "notifier",
-    "websocket_notifier",
-    "emitter",
-    "websocket_emitter",
-    "websocket_bridge",
-    "event_emitter",
-)
-DEFAULT_NOTIFIER_CLASSES = ("WebSocketNotifier", "UserWebSocketEmitter", "AgentWebSocketBridge")
+DEFAULT_NOTIFIER_PARAMS: tuple[str, ...] = ()
+DEFAULT_NOTIFIER_CLASSES: tuple[str, ...] = ()
 
 
 @dataclass

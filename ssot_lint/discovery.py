@@ -19,6 +19,8 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
     }
 )
 PYTHON_SUFFIXES = (".py", ".pyi")
+# A directory holding one of these is a project root.
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 
 
 def compile_globs(globs: list[str] | tuple[str, ...]) -> pathspec.PathSpec:
@@ -152,13 +154,16 @@ def _walk(
         stack.extend(reversed(subdirs))
 
 
-def find_root(first_path: str | None) -> Path:
-    """The nearest directory at or above the first path holding pyproject.toml, setup.cfg or .git."""
+def find_root(first_path: str | None, fallback: Path | None = None) -> Path:
+    """The nearest directory at or above the first path holding pyproject.toml, setup.cfg or .git.
+
+    Without one: ``fallback`` if given, else the working directory.
+    """
     # abspath, not resolve(): a symlink loop must not raise, and links are not followed.
     start = Path(os.path.abspath(first_path or "."))
     if not start.is_dir():
         start = start.parent
     for d in [start, *start.parents]:
-        if any((d / marker).exists() for marker in ("pyproject.toml", "setup.cfg", ".git")):
+        if any((d / marker).exists() for marker in ROOT_MARKERS):
             return d
-    return Path(os.getcwd())
+    return fallback if fallback is not None else Path(os.getcwd())

@@ -177,6 +177,7 @@ class Linter:
         self.test_spec = compile_globs(config.test_paths)
         self.per_file = [(compile_globs([glob]), codes) for glob, codes in config.per_file_ignores.items()]
         self.rule_options = _rule_options(config, rules)
+        # Reference + config now; inference is added once the project index exists.
         self.contract: Contract = build_contract(config)
 
     # --- phase 1: the project index -------------------------------------------------------
@@ -217,7 +218,9 @@ class Linter:
             sources[rel] = src
             facts[rel] = self.facts_for(src)
         modules = [fa for fa in facts.values() if fa.module]
-        return ProjectIndex(modules), sources, facts, read_errors
+        index = ProjectIndex(modules)
+        self.contract = build_contract(self.config, index, self.is_test)
+        return index, sources, facts, read_errors
 
     # --- phase 2: rules ---------------------------------------------------------------------
     def is_test(self, relpath: str) -> bool:
@@ -400,6 +403,7 @@ class Linter:
         }
         facts = {rel: self.facts_for(src) for rel, src in sources.items()}
         index = ProjectIndex([fa for fa in facts.values() if fa.module])
+        self.contract = build_contract(self.config, index, self.is_test)
         diagnostics: list[Diagnostic] = []
         errors: list[InternalError] = []
         for rel in targets:
@@ -469,6 +473,15 @@ class Linter:
                 res, outcome = self.fix_source(sources[rel], facts[rel], index, unsafe_fixes)
                 if outcome is not None:
                     outcomes.append(outcome)
+                    if outcome.failed:
+                        rules_involved = sorted({d.code for d in res.diagnostics if d.fix is not None})
+                        errors.append(
+                            InternalError(
+                                "fix",
+                                f"{rel}: fixes not written: {outcome.failed} (rules: {', '.join(rules_involved)})",
+                                path=rel,
+                            )
+                        )
                     if outcome.changed and write and stdin is None:
                         try:
                             write_atomic(sources[rel], outcome.fixed)

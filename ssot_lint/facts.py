@@ -52,6 +52,20 @@ class Param:
 
 
 @dataclass(slots=True)
+class CallFact:
+    """A call made in a function body (calls in nested functions belong to those)."""
+
+    callee: str  # dotted callee (`Cls`, `mod.Cls`, `self._build`, `cls`)
+    line: int
+    col: int
+    arg_names: tuple[str, ...] = ()  # root names read by the arguments (`context.user_id` -> "context")
+    parent: int = -1  # index (in ``DefInfo.calls``) of the call whose arguments contain this one
+    target: str = ""  # the local it is assigned to: `x = call(...)` / `x = await call(...)`
+    returned: bool = False  # `return call(...)` / `return await call(...)`
+    raised: bool = False  # inside a `raise` statement
+
+
+@dataclass(slots=True)
 class DefInfo:
     """A class or function definition."""
 
@@ -77,6 +91,7 @@ class DefInfo:
     members: tuple[str, ...] = ()  # for classes: names bound in the class body
     self_attrs: dict[str, str] = field(default_factory=dict)  # classes: `self.x` -> value summary
     docstring: str | None = None
+    calls: tuple[CallFact, ...] = ()  # functions: calls with a dotted callee, in source order
     # Functions: what each `return` may give, one descriptor per leaf of the returned
     # expression (through `a if c else b`, `a or b`, `(x := a)`): "call:<dotted>",
     # "call:?" (callee not a dotted name), "await", "name:<id>", "attr:<dotted>",
@@ -261,6 +276,12 @@ class _FactsVisitor(ast.NodeVisitor):
         self.type_checking = 0
         self.names: set[str] = set()
         self.patched: set[str] = set()
+        # Calls of the innermost function being visited, the enclosing recorded call,
+        # and the role (`x = ...`, return, raise) of call nodes found at statement level.
+        self.calls: list[CallFact] | None = None
+        self.call_parent = -1
+        self.call_roles: dict[int, tuple[str, str]] = {}
+        self.raising = 0
 
     # --- helpers -----------------------------------------------------------------
     @property
@@ -361,8 +382,12 @@ class _FactsVisitor(ast.NodeVisitor):
         self.scope_stack.append(scope)
         self.def_stack.append(info)
         saved_tc, self.type_checking = self.type_checking, 0
+        saved_calls = (self.calls, self.call_parent, self.raising)
+        self.calls, self.call_parent, self.raising = [], -1, 0
         for stmt in node.body:
             self.visit(stmt)
+        info.calls = tuple(self.calls)
+        self.calls, self.call_parent, self.raising = saved_calls
         self.type_checking = saved_tc
         self.def_stack.pop()
         self.scope_stack.pop()
@@ -405,8 +430,11 @@ class _FactsVisitor(ast.NodeVisitor):
         scope = self.facts.scopes.setdefault(qual, Scope("class", qual))
         self.scope_stack.append(scope)
         self.def_stack.append(info)
+        saved_calls = (self.calls, self.call_parent, self.raising)
+        self.calls, self.call_parent, self.raising = None, -1, 0
         for stmt in node.body:
             self.visit(stmt)
+        self.calls, self.call_parent, self.raising = saved_calls
         self.def_stack.pop()
         self.scope_stack.pop()
         info.members = tuple(scope.bindings)
@@ -437,7 +465,47 @@ class _FactsVisitor(ast.NodeVisitor):
             )
 
     # --- bindings -------------------------------------------------------------------
+    def _mark_call(self, value: ast.expr | None, role: str, name: str = "") -> None:
+        if isinstance(value, ast.Await):
+            value = value.value
+        if isinstance(value, ast.Call) and self.calls is not None:
+            self.call_roles[id(value)] = (role, name)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._record_patch(node, dotted_name(node.func) or "")
+        callee = dotted_name(node.func) if self.calls is not None else None
+        if callee is None or self.calls is None:
+            self.generic_visit(node)
+            return
+        role, name = self.call_roles.pop(id(node), ("", ""))
+        arg_names = {
+            n.id
+            for arg in [*node.args, *(k.value for k in node.keywords)]
+            for n in ast.walk(arg)
+            if isinstance(n, ast.Name)
+        }
+        fact = CallFact(
+            callee,
+            node.lineno,
+            node.col_offset,
+            tuple(sorted(arg_names)),
+            parent=self.call_parent,
+            target=name if role == "assign" else "",
+            returned=role == "return",
+            raised=self.raising > 0,
+        )
+        self.calls.append(fact)
+        self.visit(node.func)
+        saved, self.call_parent = self.call_parent, len(self.calls) - 1
+        for arg in node.args:
+            self.visit(arg)
+        for kw in node.keywords:
+            self.visit(kw.value)
+        self.call_parent = saved
+
     def visit_Assign(self, node: ast.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            self._mark_call(node.value, "assign", node.targets[0].id)
         self.visit(node.value)
         for t in node.targets:
             self.visit(t)
@@ -447,6 +515,8 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self.visit(node.annotation)
+        if isinstance(node.target, ast.Name):
+            self._mark_call(node.value, "assign", node.target.id)
         if node.value is not None:
             self.visit(node.value)
         self.visit(node.target)
@@ -538,10 +608,13 @@ class _FactsVisitor(ast.NodeVisitor):
         fn = self._current_function()
         if fn is not None:
             fn.raises = True
+        self.raising += 1
         self.generic_visit(node)
+        self.raising -= 1
 
     def visit_Return(self, node: ast.Return) -> None:
         fn = self._current_function()
+        self._mark_call(node.value, "return")
         if fn is not None:
             leaves = _return_leaves(node.value) if node.value is not None else ["none"]
             fn.return_leaves = fn.return_leaves + tuple(leaves)
@@ -559,8 +632,8 @@ class _FactsVisitor(ast.NodeVisitor):
                 fn.returns_self_attr = fn.returns_self_attr + (node.value.attr,)
         self.generic_visit(node)
 
-    def visit_Call(self, node: ast.Call) -> None:
-        name = dotted_name(node.func) or ""
+    def _record_patch(self, node: ast.Call, name: str) -> None:
+        """`setattr(x, "m", ...)`, `patch.object(X, "m")`, `patch("a.X.m")`, `patch.multiple(X, m=...)`."""
         last = name.rsplit(".", 1)[-1]
         if "patch" in name or last in ("setattr", "object", "multiple"):
             for arg in node.args:
@@ -569,7 +642,6 @@ class _FactsVisitor(ast.NodeVisitor):
             for kw in node.keywords:
                 if kw.arg:
                     self.patched.add(kw.arg)
-        self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
         self.names.add(node.id)

@@ -35,6 +35,9 @@ def line_starts(text: str) -> list[int]:
     return starts
 
 
+_line_starts = line_starts  # the earlier private name, still imported by other modules
+
+
 def offset_of(starts: list[int], pos: Position) -> int:
     return starts[pos.line - 1] + pos.column - 1
 

@@ -38,8 +38,12 @@ class LoadedRules:
 def _rules_from(obj: object, origin: str) -> list[type[LintRule]]:
     if inspect.isclass(obj) and issubclass(obj, LintRule):
         return [obj]
+    if isinstance(obj, (list, tuple)):
+        if all(inspect.isclass(r) and issubclass(r, LintRule) for r in obj):
+            return list(obj)
+        raise RuleLoadError(f"entry point {origin!r}: every item must be a LintRule subclass")
     if hasattr(obj, "RULES"):
-        return list(getattr(obj, "RULES"))
+        return _rules_from(list(getattr(obj, "RULES")), origin)
     if callable(obj):
         return list(obj())
     raise RuleLoadError(f"entry point {origin!r} names no rule, RULES list or callable")

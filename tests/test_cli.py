@@ -10,10 +10,15 @@ import pytest
 
 from conftest import FIXTURES, run_cli, validate_json
 
+# `create_engine_for_user` makes `ExecutionEngine` factory-managed (inferred by the contract).
 ENGINE = """\
 class ExecutionEngine:
     def __init__(self, ctx):
         self.ctx = ctx
+
+
+def create_engine_for_user(ctx):
+    return ExecutionEngine(ctx)
 """
 VIOLATION = """\
 from app.engine import ExecutionEngine
@@ -173,9 +178,15 @@ def test_config_per_file_ignores_and_managed(tmp_path):
     cfg = "[tool.ssot-lint]\nper-file-ignores = {'app/routes.py' = ['SSOT001']}\n"
     root = make_project(tmp_path, files, cfg)
     assert run_cli("check", str(root)).returncode == 0
+    # Configured classes are added to the inferred ones (ExecutionEngine stays managed) ...
     cfg = "[tool.ssot-lint.contract]\nmanaged = ['app.engine.Session']\n"
     root2 = make_project(tmp_path / "two", files, cfg)
     out = run_cli("check", str(root2), "--format", "concise").stdout.decode()
+    assert "app/routes.py:8:5: SSOT001" in out and "app/routes.py:5:12: SSOT001" in out
+    # ... unless inference is switched off.
+    cfg = "[tool.ssot-lint.contract]\ninfer = false\nmanaged = ['app.engine.Session']\n"
+    root3 = make_project(tmp_path / "three", files, cfg)
+    out = run_cli("check", str(root3), "--format", "concise").stdout.decode()
     assert "app/routes.py:8:5: SSOT001" in out and ":5:12:" not in out
 
 

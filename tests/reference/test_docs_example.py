@@ -33,3 +33,14 @@ def test_factory_module_docstring_example_runs(capsys: pytest.CaptureFixture[str
     code = textwrap.dedent(docstring.split("::\n", 1)[1].split("\nWith a web framework", 1)[0])
     exec(compile(code, "execution_engine_factory docstring", "exec"), {"__name__": "docstring_example"})  # noqa: S102 - running the documented example is the point
     assert capsys.readouterr().out == "hello\n"
+
+
+def test_readme_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = DOC.parents[1] / "README.md"
+    match = re.search(r"<!-- example: readme-runnable -->\s*```python\n(.*?)```", readme.read_text(), re.DOTALL)
+    assert match, "README.md lost its runnable example"
+    exec(compile(match.group(1), str(readme), "exec"), {"__name__": "readme_example"})  # noqa: S102
+    assert capsys.readouterr().out.splitlines() == [
+        "hello alice",
+        "['agent_started', 'agent_thinking', 'agent_completed']",
+    ]
