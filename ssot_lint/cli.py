@@ -18,7 +18,7 @@ import click
 
 from . import __version__
 from .config import ConfigError
-from .discovery import find_root
+from .discovery import OutsideRootError, find_root
 from .engine import Linter, RunResult
 from .registry import LoadedRules, RuleLoadError, load_rules
 from .reporters import Report, RuleDoc, formats, get as get_reporter
@@ -161,8 +161,14 @@ def check(
             text, _, _ = decode_source(data, stdin_filename)
         except ReadError as exc:
             raise UsageFailure(f"{stdin_filename}: {exc}") from None
-        stdin = (relpath_of(stdin_filename, linter.root), text)
-    result = linter.run(list(paths), stdin, fix=fix or diff, unsafe_fixes=unsafe_fixes, write=fix and not diff)
+        rel = relpath_of(stdin_filename, linter.root)
+        if Path(rel).is_absolute():
+            raise UsageFailure(f"{stdin_filename}: outside the project root {linter.root} (pass --root)")
+        stdin = (rel, text)
+    try:
+        result = linter.run(list(paths), stdin, fix=fix or diff, unsafe_fixes=unsafe_fixes, write=fix and not diff)
+    except OutsideRootError as exc:
+        raise UsageFailure(str(exc)) from None
     with _output(output_file) as out:
         if stdin is not None and fix and not diff:
             # As Ruff does: with stdin and --fix, the fixed source goes to stdout.

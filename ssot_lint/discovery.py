@@ -28,6 +28,10 @@ def compile_globs(globs: list[str] | tuple[str, ...]) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(globs))
 
 
+class OutsideRootError(ValueError):
+    """A path given on the command line lies outside the project root."""
+
+
 @dataclass(frozen=True)
 class DiscoveredFile:
     abspath: str
@@ -98,6 +102,9 @@ def discover(
         p = Path(raw)
         if not p.is_absolute():
             p = Path.cwd() / p
+        if Path(relpath_of(p, root)).is_absolute():
+            # Reported paths are root-relative and never escape the root.
+            raise OutsideRootError(f"{raw}: outside the project root {root} (pass --root)")
         if p.is_dir():
             _walk(p, root, exclude, gitignores, out)
         else:

@@ -217,10 +217,13 @@ class Linter:
                 continue
             sources[rel] = src
             facts[rel] = self.facts_for(src)
-        modules = [fa for fa in facts.values() if fa.module]
-        index = ProjectIndex(modules)
+        return self.make_index(facts.values()), sources, facts, read_errors
+
+    def make_index(self, facts: Iterable[ModuleFacts]) -> ProjectIndex:
+        """The project index over these facts, and the contract inferred from it."""
+        index = ProjectIndex(fa for fa in facts if fa.module)
         self.contract = build_contract(self.config, index, self.is_test)
-        return index, sources, facts, read_errors
+        return index
 
     # --- phase 2: rules ---------------------------------------------------------------------
     def is_test(self, relpath: str) -> bool:
@@ -402,8 +405,7 @@ class Linter:
             rel: source_from_bytes(text.encode("utf-8"), str(self.root / rel), rel) for rel, text in files.items()
         }
         facts = {rel: self.facts_for(src) for rel, src in sources.items()}
-        index = ProjectIndex([fa for fa in facts.values() if fa.module])
-        self.contract = build_contract(self.config, index, self.is_test)
+        index = self.make_index(facts.values())
         diagnostics: list[Diagnostic] = []
         errors: list[InternalError] = []
         for rel in targets:

@@ -283,6 +283,28 @@ class _FactsVisitor(ast.NodeVisitor):
         self.call_roles: dict[int, tuple[str, str]] = {}
         self.raising = 0
 
+    def generic_visit(self, node: ast.AST) -> None:
+        """Children of expressions are walked with an explicit stack.
+
+        Long operator chains (``'a' + 'b' + ...`` in generated modules) nest thousands of
+        levels deep; recursing through them would hit Python's recursion limit. Only node
+        types with their own ``visit_X`` method recurse, and those nest shallowly.
+        """
+        if not isinstance(node, ast.expr):
+            super().generic_visit(node)
+            return
+        stack = list(ast.iter_child_nodes(node))
+        stack.reverse()
+        while stack:
+            child = stack.pop()
+            method = getattr(self, "visit_" + child.__class__.__name__, None)
+            if method is not None:
+                method(child)
+            else:
+                children = list(ast.iter_child_nodes(child))
+                children.reverse()
+                stack.extend(children)
+
     # --- helpers -----------------------------------------------------------------
     @property
     def scope(self) -> Scope:

@@ -113,7 +113,7 @@ class Workspace:
         self._ensure_loaded()
         if self._index is None:
             # Sorted by path, as ``Linter.build_index`` does, so duplicate modules resolve alike.
-            self._index = ProjectIndex(self.facts[rel] for rel in sorted(self.facts) if self.facts[rel].module)
+            self._index = self.linter.make_index(self.facts[rel] for rel in sorted(self.facts))
             self.index_builds += 1
         return self._index
 

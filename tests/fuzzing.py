@@ -8,6 +8,7 @@ bases, singletons), with a small name pool so that names collide and cycles form
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -20,8 +21,19 @@ from ssot_lint.engine import Linter
 from ssot_lint.fixes import apply_edits, offset_of, _line_starts, select_fixes
 from ssot_lint.registry import LoadedRules, load_rules
 
-sys.path.insert(0, str(Path(__file__).parent / "plugins"))
-import ssot_test_plugins  # noqa: E402  (test-only rule pack with fixes)
+
+def _load_test_plugins():
+    """The test-only rule pack with fixes, loaded from its file: putting its folder on
+    sys.path would make its entry point visible to every other test in this process."""
+    init = Path(__file__).parent / "plugins" / "ssot_test_plugins" / "__init__.py"
+    spec = importlib.util.spec_from_file_location("ssot_test_plugins", init)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("ssot_test_plugins", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+ssot_test_plugins = _load_test_plugins()
 
 # Built once: each from_grammar() call compiles the whole Lark grammar (about 7 s).
 GRAMMAR = hypothesmith.from_grammar()
@@ -149,12 +161,11 @@ def check_fix_properties(files: dict[str, str]) -> None:
 
 
 def _fix_to_fixpoint(lint: Linter, files: dict[str, str], path: str) -> str:
-    from ssot_lint.index import ProjectIndex
     from ssot_lint.source import source_from_bytes
 
     sources = {p: source_from_bytes(t.encode(), p, p) for p, t in files.items()}
     facts = {p: lint.facts_for(s) for p, s in sources.items()}
-    index = ProjectIndex([f for f in facts.values() if f.module])
+    index = lint.make_index(facts.values())
     _, outcome = lint.fix_source(sources[path], facts[path], index, unsafe=True)
     if outcome is None or outcome.failed:
         return files[path]

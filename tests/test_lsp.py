@@ -32,6 +32,13 @@ PROJECT = {
     "app/__init__.py": "",
     "app/agents/__init__.py": "from .execution_engine import ExecutionEngine\n",
     "app/agents/execution_engine.py": ENGINE,
+    # The factory makes `ExecutionEngine` factory-managed (inferred by the contract).
+    "app/agents/execution_engine_factory.py": (
+        "from .execution_engine import ExecutionEngine\n\n\n"
+        "class ExecutionEngineFactory:\n"
+        "    async def create_for_user(self, context):\n"
+        "        return ExecutionEngine(context, None, None)\n"
+    ),
     "app/compat.py": "from app.agents.execution_engine import ExecutionEngine as Engine\n",
     "app/use.py": "from app.compat import Engine\n\n\ndef legacy(ctx):\n    return Engine(ctx, None, None)\n",
     # Linted code is never imported: this would leave a marker file behind.

@@ -17,6 +17,12 @@ FILES = {
     "app/__init__.py": "",
     "app/agents/__init__.py": "from .execution_engine import ExecutionEngine\n",
     "app/agents/execution_engine.py": ENGINE,
+    # The factory makes `ExecutionEngine` factory-managed (inferred by the contract).
+    "app/agents/execution_engine_factory.py": (
+        "from .execution_engine import ExecutionEngine\n\n\n"
+        "def create_engine_for_user(context):\n"
+        "    return ExecutionEngine(context, None, None)\n"
+    ),
     "app/compat.py": "from app.agents.execution_engine import ExecutionEngine as Engine\n",
     "app/use.py": "from app.compat import Engine\nx = Engine(1, 2, 3)\n",
 }
