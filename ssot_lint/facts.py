@@ -238,14 +238,21 @@ def _leaf(node: ast.expr) -> str:
 
 
 def _return_leaves(node: ast.expr) -> list[str]:
-    """Descriptors of the values an expression may evaluate to."""
-    if isinstance(node, ast.IfExp):
-        return _return_leaves(node.body) + _return_leaves(node.orelse)
-    if isinstance(node, ast.BoolOp):
-        return [leaf for v in node.values for leaf in _return_leaves(v)]
-    if isinstance(node, ast.NamedExpr):
-        return _return_leaves(node.value)
-    return [_leaf(node)]
+    """Descriptors of the values an expression may evaluate to (an explicit stack: chains
+    of conditional expressions can nest deeper than the recursion limit)."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, ast.IfExp):
+            stack += [cur.orelse, cur.body]
+        elif isinstance(cur, ast.BoolOp):
+            stack += reversed(cur.values)
+        elif isinstance(cur, ast.NamedExpr):
+            stack.append(cur.value)
+        else:
+            out.append(_leaf(cur))
+    return out
 
 
 def _is_type_checking(test: ast.expr) -> bool:
