@@ -442,24 +442,17 @@ def _generated(stmts) -> tuple[dict[str, str], str, set[int], set[int]]:
         name = f"{'a' if is_async else 's'}{i}"
         callee = {"direct": name, "module": f"lib.{name}", "alias": f"alias_{name}", "method": f"svc.{name}"}[shape]
         line = len(code) + 1
-        if kind == "await":
-            code.append(f"    await {callee}()  # keep")
-            if not is_async:
-                want3.add(line)
-        elif kind == "bare":
-            code.append(f"    {callee}()")
-            if is_async:
-                want5.add(line)
-        elif kind == "assign_await":
-            code.append(f"    v = await {callee}()")
-            if not is_async:
-                want3.add(line)
-        elif kind == "assign_attr":
-            code.append(f"    {callee}().real")
-            if is_async:
-                want5.add(line)
-        else:
-            code.append(f"    asyncio.create_task({callee}())" if is_async else f"    {callee}()")
+        # kind -> (statement, which callee makes it a finding: SSOT003 sync, SSOT005 async)
+        template, flagged = {
+            "await": (f"    await {callee}()  # keep", want3 if not is_async else None),
+            "bare": (f"    {callee}()", want5 if is_async else None),
+            "assign_await": (f"    v = await {callee}()", want3 if not is_async else None),
+            "assign_attr": (f"    {callee}().real", want5 if is_async else None),
+            "create_task": (f"    asyncio.create_task({callee}())" if is_async else f"    {callee}()", None),
+        }[kind]
+        code.append(template)
+        if flagged is not None:
+            flagged.add(line)
     code.append("    return None")
     files = {"app/__init__.py": "", "app/lib.py": "\n".join(lib) + "\n"}
     return files, "\n".join(code) + "\n", want3, want5
