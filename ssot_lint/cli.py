@@ -1,4 +1,4 @@
-"""The command line: ``ssot-lint check | rules | explain | server``.
+"""The command line: ``ssot-lint check | rules | explain | server | probe``.
 
 Exit codes: 0 nothing found; 1 findings; 2 usage, configuration or internal error.
 """
@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Iterator, TextIO
 
@@ -368,6 +368,41 @@ def explain(code: str) -> None:
         f"{'applies' if rule.applies_to_tests else 'does not apply'} to test code.\n"
     )
     click.echo(rule.docs())
+
+
+@main.command()
+@click.argument("target", metavar="MODULE:CALLABLE")
+@click.option("--users", default=100, show_default=True, help="Distinct users to create engines for, concurrently.")
+@click.option("--agents", default=3, show_default=True, help="Probe agents run per user.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds each phase (create, run, cleanup) may take.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file ([tool.ssot-lint.probe]).")
+@click.option("--root", type=click.Path(file_okay=False), help="Project root whose pyproject.toml is read.")
+def probe(target: str, users: int, agents: int, fmt: str, timeout: float, config_file: str | None,
+          root: str | None) -> None:
+    """Run a factory for many users and check that nothing leaks between them.
+
+    MODULE:CALLABLE builds the factory (no argument, or a transport). Unlike the
+    other commands, this IMPORTS AND RUNS your code. Exit 0 isolated, 1 not, 2 usage error.
+    """
+    from .config import load_config
+    from .probe import ProbeOptions, ProbeUsageError, run_probe, write_json, write_text
+
+    try:
+        config = load_config(Path(root).resolve() if root else find_root(None), config_file)
+    except ConfigError as exc:
+        raise UsageFailure(str(exc)) from None
+    try:
+        # What the probed code prints goes to stderr, so stdout holds only the report.
+        with redirect_stdout(sys.stderr):
+            result = run_probe(target, ProbeOptions(users, agents, timeout, config.probe))
+    except ProbeUsageError as exc:
+        raise UsageFailure(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - the code under probe can fail in ways no check expects
+        first_line = (str(exc).splitlines() or [""])[0]
+        raise UsageFailure(f"probe of {target} stopped: {type(exc).__name__}: {first_line}") from None
+    (write_json if fmt == "json" else write_text)(result, sys.stdout)
+    sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
 
 
 if __name__ == "__main__":  # pragma: no cover

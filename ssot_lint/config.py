@@ -43,6 +43,24 @@ class ContractConfig:
     infer: bool = True
 
 
+#: Types the probe always lets engines share (added to ``probe.shared-types``).
+DEFAULT_PROBE_SHARED_TYPES = ("logging:Logger", "logging:LoggerAdapter", "logging:Handler", "contextvars:ContextVar")
+
+
+@dataclass
+class ProbeConfig:
+    """``[tool.ssot-lint.probe]``: how ``ssot-lint probe`` maps a team's factory onto the reference's."""
+
+    create: str = "create_for_user"
+    cleanup: str = "cleanup_engine"
+    context_factory: str = ""  # "module:callable"; empty: the reference UserExecutionContext
+    notifier_attribute: str = "notifier"
+    run: str = "run"  # empty: call the probe agents directly with the notifier
+    transport_attribute: str = ""  # empty: passed to CALLABLE, else found on the factory
+    transport_method: str = "send"  # what the team's code calls on the transport: (connection id, event)
+    shared_types: list[str] = field(default_factory=list)  # allowed shared, besides the defaults
+
+
 @dataclass
 class Config:
     root: Path
@@ -56,6 +74,7 @@ class Config:
     cache_dir: str = ".ssot_lint_cache"
     max_file_bytes: int = 10 * 1024 * 1024
     contract: ContractConfig = field(default_factory=ContractConfig)
+    probe: ProbeConfig = field(default_factory=ProbeConfig)
     severity: dict[str, str] = field(default_factory=dict)  # code or prefix -> error|warning|info
     fail_on: str = "warning"
     require_reason: bool = False
@@ -75,6 +94,7 @@ SCHEMA: dict[str, tuple[str, str]] = {
     "cache-dir": ("str", "cache_dir"),
     "max-file-bytes": ("int", "max_file_bytes"),
     "contract": ("table:contract", "contract"),
+    "probe": ("table:probe", "probe"),
     "severity": ("dict[str,severity]", "severity"),
     "fail-on": ("severity", "fail_on"),
     "require-reason": ("bool", "require_reason"),
@@ -92,6 +112,19 @@ TABLES: dict[str, tuple[type, dict[str, tuple[str, str]]]] = {
             "notifier-params": ("list[str]", "notifier_params"),
             "notifier-classes": ("list[str]", "notifier_classes"),
             "infer": ("bool", "infer"),
+        },
+    ),
+    "probe": (
+        ProbeConfig,
+        {
+            "create": ("attr", "create"),
+            "cleanup": ("attr", "cleanup"),
+            "context-factory": ("spec?", "context_factory"),
+            "notifier-attribute": ("attr", "notifier_attribute"),
+            "run": ("attr?", "run"),
+            "transport-attribute": ("attr?", "transport_attribute"),
+            "transport-method": ("attr", "transport_method"),
+            "shared-types": ("list[spec]", "shared_types"),
         },
     ),
 }
@@ -115,12 +148,31 @@ def _check_type(value: Any, kind: str) -> bool:
             isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
             for k, v in value.items()
         )
+    if kind in ("attr", "attr?"):
+        return isinstance(value, str) and (
+            (kind == "attr?" and value == "") or all(part.isidentifier() for part in value.split("."))
+        )
+    if kind in ("spec", "spec?"):
+        return isinstance(value, str) and ((kind == "spec?" and value == "") or _is_spec(value))
+    if kind == "list[spec]":
+        return isinstance(value, list) and all(isinstance(v, str) and _is_spec(v) for v in value)
     if kind in ("rules",) or kind.startswith("table:"):
         return isinstance(value, dict)
     raise AssertionError(kind)
 
 
+def _is_spec(value: str) -> bool:
+    """``module.path:Name.attr``: both sides dotted identifiers."""
+    module, sep, name = value.partition(":")
+    return bool(sep) and all(p.isidentifier() for part in (module, name) for p in part.split("."))
+
+
 _TYPE_WORDS = {
+    "attr": "a Python name or dotted attribute path",
+    "attr?": "a Python name, a dotted attribute path or \"\"",
+    "spec": "a 'module:name' string",
+    "spec?": "a 'module:name' string or \"\"",
+    "list[spec]": "a list of 'module:name' strings",
     "str": "a string",
     "bool": "true or false",
     "int": "an integer",

@@ -164,7 +164,8 @@ def _walk(
 def find_root(first_path: str | None, fallback: Path | None = None) -> Path:
     """The nearest directory at or above the first path holding pyproject.toml, setup.cfg or .git.
 
-    Without one: ``fallback`` if given, else the working directory.
+    Without one: ``fallback`` if given, else the working directory when the path lies
+    inside it, else the path's own directory (a reported path never escapes the root).
     """
     # abspath, not resolve(): a symlink loop must not raise, and links are not followed.
     start = Path(os.path.abspath(first_path or "."))
@@ -173,4 +174,7 @@ def find_root(first_path: str | None, fallback: Path | None = None) -> Path:
     for d in [start, *start.parents]:
         if any((d / marker).exists() for marker in ROOT_MARKERS):
             return d
-    return fallback if fallback is not None else Path(os.getcwd())
+    if fallback is not None:
+        return fallback
+    cwd = Path(os.getcwd())
+    return cwd if start == cwd or cwd in start.parents else start
