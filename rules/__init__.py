@@ -9,7 +9,19 @@ from .direct_construction import DirectConstruction
 from .invalid_syntax import InvalidSyntax
 from .missing_await import MissingAwait
 from .missing_suppression_reason import MissingSuppressionReason
+from .module_singleton import ModuleSingleton
+from .shared_class_state import SharedClassState
+from .shared_factory_product import SharedFactoryProduct
 
-RULES = [InvalidSyntax, DirectConstruction, AwaitedSyncCall, MissingAwait, MissingSuppressionReason]
+RULES = [
+    InvalidSyntax,
+    DirectConstruction,
+    AwaitedSyncCall,
+    MissingAwait,
+    ModuleSingleton,
+    SharedFactoryProduct,
+    SharedClassState,
+    MissingSuppressionReason,
+]
 
 __all__ = ["RULES"]

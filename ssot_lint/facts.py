@@ -26,6 +26,17 @@ GLOBAL = "global"  # `global x` inside a function: x refers to the module bindin
 
 DEF_KINDS = (DEF, ASYNC_DEF, CLASS)
 
+_INIT_METHODS = ("__init__", "__post_init__")
+# Methods that change a dict, list, set or deque in place.
+MUTATING_METHODS = frozenset(
+    {
+        "append", "appendleft", "extend", "extendleft", "insert", "add", "update", "setdefault",
+        "pop", "popitem", "popleft", "clear", "remove", "discard", "difference_update",
+        "intersection_update", "symmetric_difference_update", "sort", "reverse", "__setitem__",
+        "__delitem__",
+    }
+)
+
 
 @dataclass(slots=True)
 class Binding:
@@ -91,6 +102,13 @@ class DefInfo:
     members: tuple[str, ...] = ()  # for classes: names bound in the class body
     self_attrs: dict[str, str] = field(default_factory=dict)  # classes: `self.x` -> value summary
     docstring: str | None = None
+    # classes: `self.x = value` in `__init__`/`__post_init__`: (name, value_kind, callee, annotation),
+    # value_kind as in Binding, callee "" unless the value is a call, annotation "" when absent.
+    init_attrs: tuple[tuple[str, str, str, str], ...] = ()
+    # functions: returned attribute paths rooted at a name (`return cls._instance` -> "cls._instance",
+    # `return self._cache[key]` -> "self._cache[]").
+    returns_attr_paths: tuple[str, ...] = ()
+    decorator_sources: tuple[str, ...] = ()  # source text of each decorator (`dataclass(frozen=True)`)
     calls: tuple[CallFact, ...] = ()  # functions: calls with a dotted callee, in source order
     # Functions: what each `return` may give, one descriptor per leaf of the returned
     # expression (through `a if c else b`, `a or b`, `(x := a)`): "call:<dotted>",
@@ -141,6 +159,11 @@ class ModuleFacts:
     # Attribute names the module replaces at run time: `x.m = ...`, `setattr(x, "m", ...)`,
     # `patch.object(X, "m")`, `patch("pkg.X.m")`, `patch.multiple(X, m=...)` (mocks in tests).
     patched_attrs: frozenset[str] = frozenset()
+    # In-place uses of attributes of a class-like receiver: (scope qualname, receiver, attr, op, line).
+    # receiver is "self", "cls", "type(self)", "self.__class__" or a dotted name whose last part is
+    # capitalised; op is "mutate" (`r.a[k] = v`, `del r.a[k]`, `r.a += x`, `r.a.append(...)`, ...)
+    # or "lock" (`with r.a:`, `async with r.a:`, `r.a.acquire()`).
+    attr_ops: tuple[tuple[str, str, str, str, int], ...] = ()
 
     @property
     def module_scope(self) -> Scope:
@@ -253,6 +276,38 @@ def _return_leaves(node: ast.expr) -> list[str]:
         else:
             out.append(_leaf(cur))
     return out
+def _attr_receiver(node: ast.expr) -> tuple[str, str] | None:
+    """(receiver, attr) for ``<receiver>.attr`` when the receiver is class-like or ``self``."""
+    if not isinstance(node, ast.Attribute):
+        return None
+    value = node.value
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "type"
+        and len(value.args) == 1
+        and isinstance(value.args[0], ast.Name)
+        and value.args[0].id == "self"
+        and not value.keywords
+    ):
+        return "type(self)", node.attr
+    recv = dotted_name(value)
+    if recv is None:
+        return None
+    if recv in ("self", "cls", "self.__class__") or recv.rsplit(".", 1)[-1][:1].isupper():
+        return recv, node.attr
+    return None
+
+
+def _attr_path(node: ast.expr) -> str | None:
+    """``a.b`` for an attribute chain rooted at a name; a trailing subscript adds ``[]``."""
+    suffix = ""
+    if isinstance(node, ast.Subscript):
+        node, suffix = node.value, "[]"
+    if not isinstance(node, ast.Attribute):
+        return None
+    name = dotted_name(node)
+    return name + suffix if name else None
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -283,12 +338,18 @@ class _FactsVisitor(ast.NodeVisitor):
         self.type_checking = 0
         self.names: set[str] = set()
         self.patched: set[str] = set()
+        self.attr_ops: list[tuple[str, str, str, str, int]] = []
         # Calls of the innermost function being visited, the enclosing recorded call,
         # and the role (`x = ...`, return, raise) of call nodes found at statement level.
         self.calls: list[CallFact] | None = None
         self.call_parent = -1
         self.call_roles: dict[int, tuple[str, str]] = {}
         self.raising = 0
+
+    def _attr_op(self, node: ast.expr, op: str, line: int) -> None:
+        found = _attr_receiver(node)
+        if found is not None:
+            self.attr_ops.append((self.scope.qualname, found[0], found[1], op, line))
 
     def generic_visit(self, node: ast.AST) -> None:
         """Children of expressions are walked with an explicit stack.
@@ -370,6 +431,11 @@ class _FactsVisitor(ast.NodeVisitor):
                             _awaited_call(value),
                         ),
                     )
+                    fn = self.def_stack[-1]
+                    if fn.kind != CLASS and fn.name in _INIT_METHODS and self.def_stack[-2] is cls:
+                        cls.init_attrs = cls.init_attrs + (
+                            (target.attr, _value_kind(value), callee or "", annotation or ""),
+                        )
 
     def _enclosing_class(self) -> DefInfo | None:
         # The class that owns the innermost method.
@@ -451,6 +517,7 @@ class _FactsVisitor(ast.NodeVisitor):
             col=node.col_offset,
             end_line=getattr(node, "end_lineno", node.lineno) or node.lineno,
             decorators=tuple(_decorator_name(d) for d in node.decorator_list),
+            decorator_sources=tuple(ast.unparse(d) for d in node.decorator_list),
             bases=tuple(dotted_name(b) or ast.unparse(b) for b in node.bases),
             keywords=tuple((k.arg or "**", ast.unparse(k.value)) for k in node.keywords),
             docstring=ast.get_docstring(node, clean=False),
@@ -500,8 +567,17 @@ class _FactsVisitor(ast.NodeVisitor):
         if isinstance(value, ast.Call) and self.calls is not None:
             self.call_roles[id(value)] = (role, name)
 
+    def _call_attr_op(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in MUTATING_METHODS:
+                self._attr_op(func.value, "mutate", node.lineno)
+            elif func.attr == "acquire":
+                self._attr_op(func.value, "lock", node.lineno)
+
     def visit_Call(self, node: ast.Call) -> None:
         self._record_patch(node, dotted_name(node.func) or "")
+        self._call_attr_op(node)
         callee = dotted_name(node.func) if self.calls is not None else None
         if callee is None or self.calls is None:
             self.generic_visit(node)
@@ -555,6 +631,8 @@ class _FactsVisitor(ast.NodeVisitor):
         self.generic_visit(node)
         if isinstance(node.target, ast.Attribute):
             self.patched.add(node.target.attr)
+        if not isinstance(node.target, ast.Subscript):  # `r.a[k] += x` is seen by visit_Subscript
+            self._attr_op(node.target, "mutate", node.lineno)
         if self.scope.qualname == "" and isinstance(node.target, ast.Name) and node.target.id == "__all__":
             extra = _literal_strings(node.value)
             if extra is not None and self.facts.all_names is not None:
@@ -597,6 +675,8 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         self.generic_visit(node)
+        for item in node.items:
+            self._attr_op(item.context_expr, "lock", node.lineno)
         for item in node.items:
             if item.optional_vars is not None:
                 self._bind_loop_target(item.optional_vars, node)
@@ -659,6 +739,14 @@ class _FactsVisitor(ast.NodeVisitor):
                 and node.value.value.id in ("self", "cls")
             ):
                 fn.returns_self_attr = fn.returns_self_attr + (node.value.attr,)
+            path = _attr_path(node.value)
+            if path is not None:
+                fn.returns_attr_paths = fn.returns_attr_paths + (path,)
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            self._attr_op(node.value, "mutate", node.lineno)
         self.generic_visit(node)
 
     def _record_patch(self, node: ast.Call, name: str) -> None:
@@ -743,4 +831,5 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
         facts.syntax_error = "too deeply nested to analyse (exceeds Python's recursion limit)"
     facts.names = frozenset(visitor.names)
     facts.patched_attrs = frozenset(visitor.patched)
+    facts.attr_ops = tuple(visitor.attr_ops)
     return facts

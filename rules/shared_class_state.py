@@ -1,0 +1,248 @@
+"""SSOT009 shared-class-state: mutable class attributes shared by every user's instance."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import libcst as cst
+
+from ssot_lint.context import RuleContext
+from ssot_lint.facts import ASSIGN, CLASS
+from ssot_lint.rule import Invalid, LintRule, Valid
+
+from ._state import (
+    DEFAULT_FACTORY_CLASSES,
+    DEFAULT_PER_USER_WORDS,
+    FACTORY_CLASSES_OPTION,
+    PER_USER_WORDS_OPTION,
+    class_defined_at,
+    class_ops,
+    is_lock_call,
+    matches_any,
+    per_user_verdict,
+    value_container_kind,
+)
+
+_CTX = "class UserExecutionContext:\n    user_id: str\n"
+_FILES = {"app/__init__.py": "", "app/context.py": _CTX}
+
+
+class SharedClassState(LintRule):
+    """
+    ## What it does
+    Flags a mutable class attribute (a dict, list, set, `defaultdict`, `deque`, ...
+    assigned in the class body) that is changed in place through `self.`, `cls.`,
+    `type(self).` or the class name (`self._sessions[key] = ...`, `cls._runs.append(...)`,
+    `del Tracker._clients[k]`), on:
+
+    - factory-managed classes (one instance per user, by contract) and their subclasses;
+    - per-user classes: classes that hold per-user state (a dict, list or set attribute
+      whose name or key type mentions `user`, `session`, `connection`, ...; option
+      `per-user-words`), including the class attribute itself;
+    - `*Factory` classes (option `factory-classes`).
+
+    It also flags a class-level lock (`threading`/`asyncio`/`multiprocessing` `Lock`,
+    `RLock`, `Semaphore`, `Condition`) on a managed or per-user class that is acquired
+    through `self.`/`cls.`/the class name.
+
+    A class attribute that `__init__` shadows with `self.x = ...` is only a default and
+    is not flagged for `self.x` changes. Mutations in subclasses, in other modules,
+    count. Read-only class tables are never flagged. Test code is not checked.
+
+    ## Why is this bad?
+    A class attribute exists once per process: every instance shares it, so every user
+    does. A per-user engine that appends runs to a class-level list sees, and leaks,
+    every other user's runs; a factory that counts engines in a class-level dict mixes
+    the counts of all its instances. A class-level lock on a per-user class serializes
+    all users behind one lock.
+
+    ## Example
+    ```python
+    class UserSessionTracker:
+        _sessions: dict[str, Session] = {}
+
+        def track(self, session):
+            self._sessions[session.id] = session
+    ```
+
+    Use instead:
+    ```python
+    class UserSessionTracker:
+        def __init__(self):
+            self._sessions: dict[str, Session] = {}
+    ```
+
+    ## Fix
+    Move the attribute into `__init__` (`self._sessions = {}`) so that each instance,
+    and therefore each user, has its own; create locks per instance too.
+    """
+
+    code = "SSOT009"
+    name = "shared-class-state"
+    summary = "Mutable class-level state shared by every user's instance"
+    applies_to_tests = False
+    OPTIONS = {
+        "per-user-words": PER_USER_WORDS_OPTION,
+        "factory-classes": FACTORY_CLASSES_OPTION,
+    }
+
+    VALID = [
+        Valid(
+            "class Metrics:\n"
+            "    _counters: dict = {}\n"
+            "    def bump(self, name):\n"
+            "        self._counters[name] = self._counters.get(name, 0) + 1\n"
+        ),
+        Valid(
+            "class SessionTracker:\n"
+            "    EVENT_NAMES = {'start': 'agent_started'}\n"
+            "    _sessions: dict = {}\n"
+            "    def __init__(self):\n"
+            "        self._sessions = {}\n"
+            "    def track(self, key, session):\n"
+            "        self._sessions[key] = session\n"
+            "        return self.EVENT_NAMES['start']\n"
+        ),
+        Valid(
+            "import asyncio\n"
+            "class EngineFactory:\n"
+            "    _lock = asyncio.Lock()\n"
+            "    async def create(self):\n"
+            "        async with self._lock:\n"
+            "            return 1\n"
+        ),
+        Valid(
+            "class SessionTracker:\n"
+            "    _sessions: dict = {}\n"
+            "    def track(self, key, session):\n"
+            "        self._sessions[key] = session\n",
+            path="tests/test_tracker.py",
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            "class UserSessionTracker:\n"
+            "    _sessions: dict = {}\n"
+            "    def track(self, key, session):\n"
+            "        self._sessions[key] = session\n",
+            line=2,
+            column=5,
+            message=r"class-level dict `_sessions`.*line 4",
+        ),
+        Invalid(
+            "from collections import defaultdict\n"
+            "class EngineFactory:\n"
+            "    _live = defaultdict(int)\n"
+            "    @classmethod\n"
+            "    def count(cls, user_id):\n"
+            "        cls._live[user_id] += 1\n",
+            line=3,
+            message="`EngineFactory`",
+        ),
+        Invalid(
+            "import threading\n"
+            "class ConnectionPool:\n"
+            "    _lock = threading.Lock()\n"
+            "    def __init__(self):\n"
+            "        self._connections: list = []\n"
+            "    def add(self, c):\n"
+            "        with self._lock:\n"
+            "            self._connections.append(c)\n",
+            line=3,
+            message="lock",
+        ),
+        Invalid(
+            "class Base:\n"
+            "    _clients: list = []\n"
+            "class Tracker(Base):\n"
+            "    def add(self, c):\n"
+            "        Tracker._clients.append(c)\n",
+            line=2,
+            message=r"`Tracker._clients` at line 5",
+        ),
+    ]
+
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__(context)
+        opts = self.options
+        self.words: Sequence[str] = opts.get("per-user-words", DEFAULT_PER_USER_WORDS)
+        self.factories: Sequence[str] = opts.get("factory-classes", DEFAULT_FACTORY_CLASSES)
+        self.index = context.index
+        self.pending: dict[tuple[str, str], str] = {}
+
+    @classmethod
+    def could_fire(cls, context: RuleContext) -> bool:
+        facts = context.facts
+        for info in facts.defs.values():
+            if info.kind != CLASS:
+                continue
+            scope = facts.scopes.get(info.qualname)
+            for bindings in scope.bindings.values() if scope else ():
+                for b in bindings:
+                    if b.kind == ASSIGN and b.value_kind in ("dict", "list", "set", "call"):
+                        return True
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        cls = class_defined_at(self.index, self.context.module, self.context.scope, node.name.value)
+        if cls is None:
+            return
+        qual = cls.qualname
+        class_scope = self.context.facts.scopes.get(qual)
+        if class_scope is None:
+            return
+        why: str | None = None
+        lock_ok = False
+        tests = self.context.config.test_paths
+        verdict = per_user_verdict(self.index, self.context.contract, cls, self.words, tests)
+        if verdict is not None:
+            lock_ok = True
+        if matches_any(cls.info.name, self.factories) and (verdict is None or verdict.managed is None):
+            why = f"`{cls.qualname}` is a factory, serving every user"
+        elif verdict is not None:
+            why = verdict.describe()
+        if why is None:
+            return
+        for name, bindings in class_scope.bindings.items():
+            b = next((b for b in bindings if b.kind == ASSIGN), None)
+            if b is None:
+                continue
+            kind = value_container_kind(b.value_kind, b.value)
+            if kind is not None:
+                ops = class_ops(self.index, cls, name, "mutate", tests)
+                if ops:
+                    reason = why
+                    if verdict is not None and verdict.state is not None and verdict.state.name == name:
+                        reason = f"it holds per-user data (`{verdict.state.word}`)"
+                    self.pending[(qual, name)] = (
+                        f"class-level {kind} `{name}` of `{cls.qualname}` is shared by every instance, so by "
+                        f"every user, and it is changed in place ({self._where(ops)}); {reason}; create it in "
+                        f"`__init__` instead"
+                    )
+            elif lock_ok and is_lock_call(self.index, self.context.module, qual, b.value):
+                ops = class_ops(self.index, cls, name, "lock", tests)
+                if ops:
+                    self.pending[(qual, name)] = (
+                        f"class-level lock `{name}` of `{cls.qualname}` is one lock for every instance "
+                        f"({self._where(ops)}), so it serializes all users; {why}; create it in `__init__` instead"
+                    )
+
+    def _where(self, ops) -> str:
+        facts, (_, recv, attr, _, line) = ops[0]
+        place = f"line {line}" if facts.path == self.context.path else f"{facts.path}:{line}"
+        more = f", and {len(ops) - 1} more" if len(ops) > 1 else ""
+        return f"`{recv}.{attr}` at {place}{more}"
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._target(target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._target(node.target)
+
+    def _target(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            message = self.pending.pop((self.context.scope, target.value), None)
+            if message is not None:
+                self.report(target, message)
