@@ -368,6 +368,10 @@ def explain(code: str) -> None:
         f"{'applies' if rule.applies_to_tests else 'does not apply'} to test code.\n"
     )
     click.echo(rule.docs())
+    if rule.OPTIONS:
+        click.echo(f"\n## Options (`[tool.ssot-lint.rules.{rule.name}]`)\n")
+        for key, opt in rule.OPTIONS.items():
+            click.echo(f"- `{key}` ({opt.kind}, default {opt.default!r}): {opt.doc}")
 
 
 @main.command()

@@ -215,6 +215,8 @@ def test_rules_and_explain():
     for section in ("## What it does", "## Why is this bad?", "## Example", "## Fix"):
         assert section in text
     assert run_cli("explain", "direct-construction").returncode == 0
+    options = run_cli("explain", "SSOT002").stdout.decode()
+    assert "## Options (`[tool.ssot-lint.rules.module-singleton]`)" in options and "per-user-words" in options
     bad = run_cli("explain", "SSOT999")
     assert bad.returncode == 2 and b"SSOT999" in bad.stderr
 
