@@ -20,7 +20,7 @@ from .contract import Contract, build_contract
 from .diagnostics import Diagnostic, Edit, Fix, InternalError, Position, Range
 from .discovery import DiscoveredFile, compile_globs, discover
 from .facts import ModuleFacts, extract_facts
-from .fixes import FixOutcome, apply_edits, parses, select_fixes, write_atomic
+from .fixes import FixOutcome, apply_edits, line_starts, offset_of, parses, select_fixes, write_atomic
 from .index import ProjectIndex, module_for_path
 from .registry import LoadedRules
 from .rule import CstFix, LintRule, Report, visitor_methods
@@ -376,7 +376,7 @@ class Linter:
             try:
                 rng = _code_point_range(positions[rep.node])
                 stmt_line = positions[rep.statement].start.line if rep.statement in positions else None
-                fix = _to_fix(rep.fix, module, positions)
+                fix = _to_fix(rep.fix, module, positions, source.text)
             except Exception as exc:  # a rule that reported a foreign node, or a bad fix
                 result.errors.append(_rule_error(rep.rule, source.path, exc))
                 continue
@@ -520,15 +520,61 @@ def _rule_error(rule: type[LintRule], path: str, exc: BaseException) -> Internal
     )
 
 
-def _to_fix(fix: CstFix | Fix | None, module: cst.Module, positions: Any) -> Fix | None:
+def _to_fix(fix: CstFix | Fix | None, module: cst.Module, positions: Any, text: str) -> Fix | None:
+    """Text edits for a fix; ``text`` is the source the module was parsed from."""
     if fix is None or isinstance(fix, Fix):
         return fix
     edits = []
+    starts: list[int] | None = None
     for old, new in fix.replacements:
         rng = _code_point_range(positions[old])
-        content = new if isinstance(new, str) else module.code_for_node(new)
+        if isinstance(new, str):
+            content = new
+        else:
+            if starts is None:
+                starts = line_starts(text)
+            content = _render(new, module, positions, text, starts)
         edits.append(Edit(rng, content))
     return Fix(fix.message, tuple(sorted(edits, key=lambda e: e.range)), fix.safe)
+
+
+def _original_text(node: cst.CSTNode, text: str, positions: Any, starts: list[int]) -> str:
+    """The exact source text of an original node, with its parentheses."""
+    lpar = getattr(node, "lpar", None) or ()
+    rpar = getattr(node, "rpar", None) or ()
+    first = positions[lpar[0]] if lpar and lpar[0] in positions else positions[node]
+    last = positions[rpar[-1]] if rpar and rpar[-1] in positions else positions[node]
+    start = offset_of(starts, Position(first.start.line, first.start.column + 1))
+    end = offset_of(starts, Position(last.end.line, last.end.column + 1))
+    return text[start:end]
+
+
+def _render(new: cst.CSTNode, module: cst.Module, positions: Any, text: str, starts: list[int]) -> str:
+    """Source for a replacement node; parts taken from the original tree keep their exact text.
+
+    ``code_for_node`` alone would lose the indentation of multi-line original parts
+    (and so break comments and continuation lines); they are rendered as placeholders
+    and filled in with their original text.
+    """
+    if new in positions:
+        return _original_text(new, text, positions, starts)
+    texts: dict[str, str] = {}
+
+    class _Swap(cst.CSTTransformer):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            return node not in positions
+
+        def on_leave(self, original: cst.CSTNode, updated: Any) -> Any:
+            if original in positions and isinstance(original, cst.BaseExpression):
+                key = f"__ssot_lint_fix_{len(texts)}__"
+                texts[key] = _original_text(original, text, positions, starts)
+                return cst.Name(key)
+            return updated
+
+    code = module.code_for_node(new.visit(_Swap()))
+    for key, original_text in texts.items():
+        code = code.replace(key, original_text, 1)
+    return code
 
 
 def _rule_options(config: Config, rules: LoadedRules) -> dict[str, dict[str, Any]]:
