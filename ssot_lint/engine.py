@@ -269,24 +269,29 @@ class Linter:
         rules = [r for r in rules if not r.ENGINE_RULE and _could_fire(r, context)]
         if engine_rules:
             result.diagnostics.extend(self._suppression_diagnostics(source, engine_rules))
-        if not rules and not self.syntax_enabled:
+        # SSOT000 is reported only where it is enabled (select, ignore, per-file-ignores).
+        report_syntax = any(r.code == INVALID_SYNTAX for r in engine_rules)
+        if not rules and not report_syntax:
             return result
         if facts.syntax_error is not None:
             # CPython cannot compile it either. Its message and position read better, and
             # LibCST must not see what broke ast: inputs that exhaust ast's recursion limit
             # (a 20,000-term expression) crash LibCST's native parser.
-            line, col = facts.syntax_error_at
-            result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
+            if report_syntax:
+                line, col = facts.syntax_error_at
+                result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
             return result
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as exc:
-            diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
-            result.diagnostics.append(diag)
+            if report_syntax:
+                diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
+                result.diagnostics.append(diag)
             return result
         except (RecursionError, MemoryError) as exc:
-            msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
-            result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, msg))
+            if report_syntax:
+                msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
+                result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, msg))
             return result
         if not rules:
             return result
@@ -299,7 +304,8 @@ class Linter:
         try:
             module.visit(_Dispatcher(instances, context, on_error))
         except RecursionError:
-            result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, "too deeply nested to analyse"))
+            if report_syntax:
+                result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, "too deeply nested to analyse"))
             return result
         reports = [rep for inst in instances for rep in inst.reports]
         if reports:
