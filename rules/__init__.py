@@ -4,9 +4,11 @@ It is registered through the ``ssot_lint.rules`` entry-point group, like any
 third-party pack; ``RULES`` lists its rules, one module a rule.
 """
 
+from .awaited_sync_call import AwaitedSyncCall
 from .direct_construction import DirectConstruction
 from .duplicate_definition import DuplicateDefinition
 from .invalid_syntax import InvalidSyntax
+from .missing_await import MissingAwait
 from .missing_suppression_reason import MissingSuppressionReason
 from .module_singleton import ModuleSingleton
 from .null_notifier import NullNotifier
@@ -21,6 +23,8 @@ RULES = [
     NullNotifier,
     UnknownNotifierMethod,
     DuplicateDefinition,
+    AwaitedSyncCall,
+    MissingAwait,
     ModuleSingleton,
     SharedFactoryProduct,
     SharedClassState,

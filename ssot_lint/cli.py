@@ -360,6 +360,7 @@ def _write_diff(result: RunResult, out: TextIO) -> None:
 def _write_statistics(result: RunResult, out: TextIO, fmt: str) -> None:
     counts = Counter((d.code, d.rule) for d in result.diagnostics)
     fixable = Counter(d.code for d in result.diagnostics if d.fix is not None)
+    safe = Counter(d.code for d in result.diagnostics if d.fix is not None and d.fix.safe)
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if fmt == "json":
         json.dump(
@@ -368,7 +369,8 @@ def _write_statistics(result: RunResult, out: TextIO, fmt: str) -> None:
         out.write("\n")
         return
     for (code, name), count in rows:
-        mark = "[*]" if fixable.get(code) else "   "
+        # As Ruff: [*] when `--fix` fixes some; [-] when only `--unsafe-fixes` would.
+        mark = "[*]" if safe.get(code) else "[-]" if fixable.get(code) else "   "
         out.write(f"{count:>5}\t{code}\t{mark} {name}\n")
 
 

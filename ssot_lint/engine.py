@@ -20,7 +20,7 @@ from .contract import Contract, build_contract
 from .diagnostics import Diagnostic, Edit, Fix, InternalError, Position, Range
 from .discovery import DiscoveredFile, compile_globs, discover
 from .facts import ModuleFacts, extract_facts
-from .fixes import FixOutcome, apply_edits, parses, select_fixes, write_atomic
+from .fixes import FixOutcome, apply_edits, line_starts, offset_of, parses, select_fixes, write_atomic
 from .index import ProjectIndex, module_for_path
 from .registry import LoadedRules
 from .rule import CstFix, FileOutcome, LintRule, Report, visitor_methods
@@ -278,7 +278,9 @@ class Linter:
         if engine_rules:
             result.diagnostics.extend(self._suppression_diagnostics(source, engine_rules, suppressions))
         post = post if suppressions else []
-        if not rules and not self.syntax_enabled:
+        # SSOT000 is reported only where it is enabled (select, ignore, per-file-ignores).
+        report_syntax = any(r.code == INVALID_SYNTAX for r in engine_rules)
+        if not rules and not report_syntax:
             if post and facts.syntax_error is None:
                 self._post_pass(post, context, source, suppressions, checked, result)
             return result
@@ -286,20 +288,23 @@ class Linter:
             # CPython cannot compile it either. Its message and position read better, and
             # LibCST must not see what broke ast: inputs that exhaust ast's recursion limit
             # (a 20,000-term expression) crash LibCST's native parser.
-            line, col = facts.syntax_error_at
-            result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
+            if report_syntax:
+                line, col = facts.syntax_error_at
+                result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
             return result
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as exc:
-            diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
-            result.diagnostics.append(diag)
+            if report_syntax:
+                diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
+                result.diagnostics.append(diag)
             return result
         except (RecursionError, MemoryError) as exc:
-            msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
-            result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, msg))
+            if report_syntax:
+                msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
+                result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, msg))
             return result
-        if self.syntax_enabled:
+        if report_syntax:
             checked.add(INVALID_SYNTAX)
         if rules:
             instances = [r(context) for r in rules]
@@ -311,7 +316,8 @@ class Linter:
             try:
                 module.visit(_Dispatcher(instances, context, on_error))
             except RecursionError:
-                result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, "too deeply nested to analyse"))
+                if report_syntax:
+                    result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, "too deeply nested to analyse"))
                 return result
             reports = [rep for inst in instances for rep in inst.reports]
             if reports:
@@ -437,7 +443,7 @@ class Linter:
                 else:
                     rng = _code_point_range(positions[rep.node])
                     stmt_line = positions[rep.statement].start.line if rep.statement in positions else None
-                    fix = _to_fix(rep.fix, module, positions)
+                    fix = _to_fix(rep.fix, module, positions, source.text)
                     snippet, scope = module.code_for_node(rep.node), rep.scope
             except Exception as exc:  # a rule that reported a foreign node, or a bad fix
                 result.errors.append(_rule_error(rep.rule, source.path, exc))
@@ -592,15 +598,61 @@ def _rule_error(rule: type[LintRule], path: str, exc: BaseException) -> Internal
     )
 
 
-def _to_fix(fix: CstFix | Fix | None, module: cst.Module, positions: Any) -> Fix | None:
+def _to_fix(fix: CstFix | Fix | None, module: cst.Module, positions: Any, text: str) -> Fix | None:
+    """Text edits for a fix; ``text`` is the source the module was parsed from."""
     if fix is None or isinstance(fix, Fix):
         return fix
     edits = []
+    starts: list[int] | None = None
     for old, new in fix.replacements:
         rng = _code_point_range(positions[old])
-        content = new if isinstance(new, str) else module.code_for_node(new)
+        if isinstance(new, str):
+            content = new
+        else:
+            if starts is None:
+                starts = line_starts(text)
+            content = _render(new, module, positions, text, starts)
         edits.append(Edit(rng, content))
     return Fix(fix.message, tuple(sorted(edits, key=lambda e: e.range)), fix.safe)
+
+
+def _original_text(node: cst.CSTNode, text: str, positions: Any, starts: list[int]) -> str:
+    """The exact source text of an original node, with its parentheses."""
+    lpar = getattr(node, "lpar", None) or ()
+    rpar = getattr(node, "rpar", None) or ()
+    first = positions[lpar[0]] if lpar and lpar[0] in positions else positions[node]
+    last = positions[rpar[-1]] if rpar and rpar[-1] in positions else positions[node]
+    start = offset_of(starts, Position(first.start.line, first.start.column + 1))
+    end = offset_of(starts, Position(last.end.line, last.end.column + 1))
+    return text[start:end]
+
+
+def _render(new: cst.CSTNode, module: cst.Module, positions: Any, text: str, starts: list[int]) -> str:
+    """Source for a replacement node; parts taken from the original tree keep their exact text.
+
+    ``code_for_node`` alone would lose the indentation of multi-line original parts
+    (and so break comments and continuation lines); they are rendered as placeholders
+    and filled in with their original text.
+    """
+    if new in positions:
+        return _original_text(new, text, positions, starts)
+    texts: dict[str, str] = {}
+
+    class _Swap(cst.CSTTransformer):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            return node not in positions
+
+        def on_leave(self, original: cst.CSTNode, updated: Any) -> Any:
+            if original in positions and isinstance(original, cst.BaseExpression):
+                key = f"__ssot_lint_fix_{len(texts)}__"
+                texts[key] = _original_text(original, text, positions, starts)
+                return cst.Name(key)
+            return updated
+
+    code = module.code_for_node(new.visit(_Swap()))
+    for key, original_text in texts.items():
+        code = code.replace(key, original_text, 1)
+    return code
 
 
 def _rule_options(config: Config, rules: LoadedRules) -> dict[str, dict[str, Any]]:
