@@ -17,6 +17,7 @@ from typing import Iterator, TextIO
 import click
 
 from . import __version__
+from .since import SinceError, new_since
 from .baseline import (
     DEFAULT_BASELINE,
     NOT_BASELINED,
@@ -139,6 +140,8 @@ def main() -> None:
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="Report only findings that are not in this baseline file (see `ssot-lint baseline`).")
 @click.option("--no-baseline", is_flag=True, help="Ignore the baseline set in the configuration.")
+@click.option("--since", "since_ref", metavar="REF",
+              help="Report only findings that are new relative to the git revision REF (e.g. origin/main).")
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding, then exit.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the exit code 1 (default: warning, or config `fail-on`).")
@@ -162,6 +165,7 @@ def check(
     show_fixes: bool,
     baseline_file: str | None,
     no_baseline: bool,
+    since_ref: str | None,
     add_noqa: bool,
     fail_on: str | None,
     exit_non_zero_on_fix: bool,
@@ -173,6 +177,8 @@ def check(
             raise UsageFailure(f"{p}: no such file or directory")
     if add_noqa and (fix or diff or stdin_filename is not None):
         raise UsageFailure("--add-noqa cannot be combined with --fix, --diff or --stdin-filename")
+    if since_ref is not None and stdin_filename is not None:
+        raise UsageFailure("--since cannot be combined with --stdin-filename")
     if baseline_file is not None and no_baseline:
         raise UsageFailure("--baseline and --no-baseline cannot be combined")
     linter, rules = make_linter(
@@ -207,6 +213,17 @@ def check(
     if baseline is not None:
         m = match(result.diagnostics, baseline, judged_by(linter.root, result.files))
         result.diagnostics, baselined, stale = m.new, m.baselined, m.stale
+    if since_ref is not None:
+        try:
+            since = new_since(linter, since_ref, result.diagnostics, result.files)
+        except SinceError as exc:
+            raise UsageFailure(str(exc)) from None
+        result.diagnostics = since.new
+        click.echo(
+            f"ssot-lint: --since {since_ref}: {len(since.new)} new, {since.existing} already there "
+            f"({since.changed_files} changed Python file(s))",
+            err=True,
+        )
     if add_noqa:
         _add_noqa(linter, result)
         sys.exit(EXIT_ERROR if result.errors else EXIT_OK)
