@@ -156,3 +156,19 @@ def test_require_reason_covers_range_and_file_forms(tmp_path):
     proc = run_cli("check", str(root), "--require-reason", "--format", "json", "--ignore", "SSOT002")
     got = sorted((d["path"], d["range"]["start"]["line"], d["code"]) for d in json.loads(proc.stdout)["diagnostics"])
     assert got == [("app/gen.py", 1, "SSOT100"), ("app/gen.py", 1, "SSOT101"), ("app/routes.py", 2, "SSOT101")]
+
+
+SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+GITHUB_COMMAND = {"error": "::error ", "warning": "::warning ", "info": "::notice "}
+
+
+@pytest.mark.parametrize("severity", ["error", "warning", "info"])
+def test_configured_severity_in_every_machine_format(tmp_path, severity):
+    root = project(tmp_path, f"e = {BUILD}\n", f"[tool.ssot-lint.severity]\nSSOT001 = '{severity}'\n")
+    jsonl = run_cli("check", str(root), "--format", "jsonl").stdout.decode().splitlines()
+    assert [json.loads(line)["severity"] for line in jsonl] == [severity]
+    sarif = json.loads(run_cli("check", str(root), "--format", "sarif").stdout)
+    [result] = sarif["runs"][0]["results"]
+    assert result["level"] == SARIF_LEVEL[severity]
+    github = run_cli("check", str(root), "--format", "github").stdout.decode()
+    assert github.startswith(GITHUB_COMMAND[severity]) and "title=SSOT001 direct-construction" in github
