@@ -454,14 +454,8 @@ class _FactsVisitor(ast.NodeVisitor):
                 return self.def_stack[i - 1]
         return None
 
-    # --- scopes --------------------------------------------------------------------
-    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        kind = ASYNC_DEF if isinstance(node, ast.AsyncFunctionDef) else DEF
-        for dec in node.decorator_list:
-            self.visit(dec)
-        self._visit_arguments_defaults(node.args)
-        if node.returns is not None:
-            self.visit(node.returns)
+    def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, kind: str, **extra) -> DefInfo:
+        """Bind a def/class in the current scope and record its DefInfo (first one wins)."""
         qual = self._qual(node.name)
         self._bind(node.name, Binding(kind, line=node.lineno, col=node.col_offset))
         info = DefInfo(
@@ -473,12 +467,28 @@ class _FactsVisitor(ast.NodeVisitor):
             col=node.col_offset,
             end_line=getattr(node, "end_lineno", node.lineno) or node.lineno,
             decorators=tuple(_decorator_name(d) for d in node.decorator_list),
-            params=tuple(_params(node.args)),
-            returns=ast.unparse(node.returns) if node.returns is not None else None,
             docstring=ast.get_docstring(node, clean=False),
-            stub=_is_stub(node.body),
+            **extra,
         )
         self.facts.defs.setdefault(qual, info)
+        return info
+
+    # --- scopes --------------------------------------------------------------------
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        kind = ASYNC_DEF if isinstance(node, ast.AsyncFunctionDef) else DEF
+        for dec in node.decorator_list:
+            self.visit(dec)
+        self._visit_arguments_defaults(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        info = self._define(
+            node,
+            kind,
+            params=tuple(_params(node.args)),
+            returns=ast.unparse(node.returns) if node.returns is not None else None,
+            stub=_is_stub(node.body),
+        )
+        qual = info.qualname
         scope = Scope("function", qual)
         self.facts.scopes.setdefault(qual, scope)
         scope = self.facts.scopes[qual]
@@ -518,23 +528,14 @@ class _FactsVisitor(ast.NodeVisitor):
             self.visit(b)
         for k in node.keywords:
             self.visit(k.value)
-        qual = self._qual(node.name)
-        self._bind(node.name, Binding(CLASS, line=node.lineno, col=node.col_offset))
-        info = DefInfo(
-            kind=CLASS,
-            name=node.name,
-            qualname=qual,
-            scope=self.scope.qualname,
-            line=node.lineno,
-            col=node.col_offset,
-            end_line=getattr(node, "end_lineno", node.lineno) or node.lineno,
-            decorators=tuple(_decorator_name(d) for d in node.decorator_list),
+        info = self._define(
+            node,
+            CLASS,
             decorator_sources=tuple(ast.unparse(d) for d in node.decorator_list),
             bases=tuple(dotted_name(b) or ast.unparse(b) for b in node.bases),
             keywords=tuple((k.arg or "**", ast.unparse(k.value)) for k in node.keywords),
-            docstring=ast.get_docstring(node, clean=False),
         )
-        self.facts.defs.setdefault(qual, info)
+        qual = info.qualname
         scope = self.facts.scopes.setdefault(qual, Scope("class", qual))
         self.scope_stack.append(scope)
         self.def_stack.append(info)
