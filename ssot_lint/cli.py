@@ -1,4 +1,4 @@
-"""The command line: ``ssot-lint check | rules | explain | server | probe``.
+"""The command line: ``ssot-lint check | baseline | rules | explain | server | probe``.
 
 Exit codes: 0 nothing found; 1 findings; 2 usage, configuration or internal error.
 """
@@ -17,6 +17,18 @@ from typing import Iterator, TextIO
 import click
 
 from . import __version__
+from .since import SinceError, new_since
+from .baseline import (
+    DEFAULT_BASELINE,
+    NOT_BASELINED,
+    BaselineError,
+    baseline_note,
+    judged_by,
+    load_baseline,
+    match,
+    updated,
+    write_baseline,
+)
 from .config import ConfigError
 from .discovery import OutsideRootError, find_root
 from .engine import Linter, RunResult
@@ -27,6 +39,11 @@ from .workspace import load_linter
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_CODES_HELP = (
+    "Exit codes: 0 no findings at or above --fail-on (or --exit-zero, or --add-noqa); "
+    "1 findings at or above --fail-on (with --diff: fixes to apply; with --exit-non-zero-on-fix: files fixed); "
+    "2 usage, configuration or internal error."
+)
 
 
 class UsageFailure(click.ClickException):
@@ -53,7 +70,7 @@ def _load_rules() -> LoadedRules:
 
 def rule_docs(rules: LoadedRules) -> dict[str, RuleDoc]:
     return {
-        r.code: RuleDoc(r.code, r.name, r.summary, r.doc_section("Fix"), r.url(), r.default_severity)
+        r.code: RuleDoc(r.code, r.name, r.summary, r.doc_section("Fix"), r.url(), r.default_severity, r.docs())
         for r in rules.rules
     }
 
@@ -103,7 +120,7 @@ def main() -> None:
     """ssot-lint: find per-user isolation bugs in async Python services, statically."""
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(formats()), default="text", show_default=True,
               help="Output format.")
@@ -123,6 +140,12 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--show-fixes", is_flag=True, help="List the fixes applied.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report only findings that are not in this baseline file (see `ssot-lint baseline`).")
+@click.option("--no-baseline", is_flag=True, help="Ignore the baseline set in the configuration.")
+@click.option("--since", "since_ref", metavar="REF",
+              help="Report only findings that are new relative to the git revision REF (e.g. origin/main).")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding, then exit.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the exit code 1 (default: warning, or config `fail-on`).")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed files (as pre-commit expects).")
@@ -145,6 +168,10 @@ def check(
     unsafe_fixes: bool,
     diff: bool,
     show_fixes: bool,
+    baseline_file: str | None,
+    no_baseline: bool,
+    since_ref: str | None,
+    add_noqa: bool,
     fail_on: str | None,
     exit_non_zero_on_fix: bool,
     require_reason: bool,
@@ -153,9 +180,22 @@ def check(
     for p in paths:
         if not os.path.lexists(p):
             raise UsageFailure(f"{p}: no such file or directory")
+    if add_noqa and (fix or diff or stdin_filename is not None):
+        raise UsageFailure("--add-noqa cannot be combined with --fix, --diff or --stdin-filename")
+    if since_ref is not None and stdin_filename is not None:
+        raise UsageFailure("--since cannot be combined with --stdin-filename")
+    if baseline_file is not None and no_baseline:
+        raise UsageFailure("--baseline and --no-baseline cannot be combined")
     linter, rules = make_linter(
         paths, root, config_file, _split_codes(select), _split_codes(ignore), stdin_filename, require_reason
     )
+    baseline_path = _baseline_path(linter, baseline_file, use_config=not no_baseline)
+    baseline = None
+    if baseline_path is not None:
+        try:
+            baseline = load_baseline(baseline_path)
+        except BaselineError as exc:
+            raise UsageFailure(str(exc)) from None
     stdin = None
     if stdin_filename is not None:
         data = sys.stdin.buffer.read()
@@ -179,6 +219,24 @@ def check(
             result = linter.run(list(paths), stdin, fix=fix or diff, unsafe_fixes=unsafe_fixes, write=fix and not diff)
     except OutsideRootError as exc:
         raise UsageFailure(str(exc)) from None
+    baselined = stale = 0
+    if baseline is not None:
+        m = match(result.diagnostics, baseline, judged_by(linter.root, result.files))
+        result.diagnostics, baselined, stale = m.new, m.baselined, m.stale
+    if since_ref is not None:
+        try:
+            since = new_since(linter, since_ref, result.diagnostics, result.files)
+        except SinceError as exc:
+            raise UsageFailure(str(exc)) from None
+        result.diagnostics = since.new
+        click.echo(
+            f"ssot-lint: --since {since_ref}: {len(since.new)} new, {since.existing} already there "
+            f"({since.changed_files} changed Python file(s))",
+            err=True,
+        )
+    if add_noqa:
+        _add_noqa(linter, result)
+        sys.exit(EXIT_ERROR if result.errors else EXIT_OK)
     with _output(output_file) as out:
         if stdin is not None and fix and not diff:
             # As Ruff does: with stdin and --fix, the fixed source goes to stdout.
@@ -200,8 +258,14 @@ def check(
                 fixed={o.path: len(o.applied) for o in result.fixes if o.changed},
                 show_fixes=show_fixes,
                 color=_use_color(out) and output_file is None,
+                applied=[d for o in result.fixes if o.changed for d in o.applied],
+                baseline=str(baseline_path) if baseline_path is not None else None,
+                baselined=baselined,
+                baseline_stale=stale,
             )
             get_reporter(fmt)(report, out)
+    if baseline_path is not None and (fmt != "text" or statistics or diff):
+        click.echo(f"ssot-lint: {baseline_note(str(baseline_path), baselined, stale)}", err=True)
     threshold = fail_on or linter.config.fail_on
     sys.exit(_exit_code(result, exit_zero, diff, threshold, exit_non_zero_on_fix and fix))
 
@@ -241,6 +305,103 @@ def _progress_bar(delay: float = 1.0) -> Iterator:
             state["bar"].stop()
 
 
+def _baseline_path(linter: Linter, explicit: str | None, use_config: bool = True) -> Path | None:
+    """The baseline file: given explicitly (any path), or from the config (inside the root)."""
+    if explicit is not None:
+        return Path(explicit)
+    if use_config and linter.config.baseline is not None:
+        return linter.root / linter.config.baseline
+    return None
+
+
+def _add_noqa(linter: Linter, result: RunResult) -> None:
+    from .fixes import parses, write_atomic
+    from .noqa import add_noqa
+    from .source import ReadError, read_source
+
+    by_path: dict[str, list] = {}
+    for d in result.diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    added = files = skipped = 0
+    for path, diags in sorted(by_path.items()):
+        try:
+            source = read_source(str(linter.root / path), path)
+        except ReadError:
+            continue
+        res = add_noqa(source.text, diags)
+        skipped += len(res.skipped)
+        if res.added and parses(res.text):
+            try:
+                write_atomic(source, res.text)
+            except OSError as exc:
+                click.echo(f"ssot-lint: error: {path}: cannot write: {exc.strerror or exc}", err=True)
+                continue
+            added += res.added
+            files += 1
+    click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''} to {files} file{'s' if files != 1 else ''}.", err=True)
+    if skipped:
+        click.echo(f"ssot-lint: {skipped} finding(s) are on lines that cannot hold a comment; not suppressed.", err=True)
+    for e in result.errors:
+        click.echo(f"ssot-lint: error: {e.message}", err=True)
+
+
+@main.command("baseline", epilog="Exit codes: 0 written; 2 usage, configuration or internal error (nothing written).")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help=f"The baseline file (default: `baseline` from the config, else {DEFAULT_BASELINE} in the root).")
+@click.option("--prune", is_flag=True, help="Only remove the stale entries (findings fixed or gone); add nothing.")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable (comma-separated).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--root", type=click.Path(file_okay=False), help="Project root.")
+def baseline_cmd(
+    paths: tuple[str, ...],
+    baseline_file: str | None,
+    prune: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_file: str | None,
+    root: str | None,
+) -> None:
+    """Record the current findings of PATHS in a baseline file.
+
+    `ssot-lint check --baseline FILE` (or `baseline = "FILE"` in the config) then
+    reports only findings that are not in it. Entries of files outside PATHS are kept.
+    """
+    for p in paths:
+        if not os.path.lexists(p):
+            raise UsageFailure(f"{p}: no such file or directory")
+    linter, _ = make_linter(paths, root, config_file, _split_codes(select), _split_codes(ignore))
+    path = _baseline_path(linter, baseline_file) or linter.root / DEFAULT_BASELINE
+    old = None
+    if path.exists() or prune:
+        try:
+            old = load_baseline(path)
+        except BaselineError as exc:
+            raise UsageFailure(str(exc)) from None
+    try:
+        result = linter.run(list(paths))
+    except OutsideRootError as exc:
+        raise UsageFailure(str(exc)) from None
+    if result.errors:
+        for e in result.errors:
+            click.echo(f"ssot-lint: error: {e.message}", err=True)
+        raise UsageFailure(f"{path}: not written: ssot-lint had internal errors")
+    new = updated(old, result.diagnostics, judged_by(linter.root, result.files), prune=prune)
+    try:
+        write_baseline(path, new)
+    except BaselineError as exc:
+        raise UsageFailure(str(exc)) from None
+    if prune:
+        removed = (old.total if old else 0) - new.total
+        click.echo(f"Removed {removed} stale entr{'ies' if removed != 1 else 'y'} from {path}; {new.total} remain.")
+    else:
+        click.echo(f"Wrote {new.total} finding{'s' if new.total != 1 else ''} to {path}.")
+    broken = sum(1 for d in result.diagnostics if d.code in NOT_BASELINED)
+    if broken:
+        click.echo(f"ssot-lint: {broken} file(s) could not be parsed; they are not baselined.", err=True)
+
+
 def _write_diff(result: RunResult, out: TextIO) -> None:
     for o in result.fixes:
         if o.fixed == o.original:
@@ -261,6 +422,7 @@ def _write_diff(result: RunResult, out: TextIO) -> None:
 def _write_statistics(result: RunResult, out: TextIO, fmt: str) -> None:
     counts = Counter((d.code, d.rule) for d in result.diagnostics)
     fixable = Counter(d.code for d in result.diagnostics if d.fix is not None)
+    safe = Counter(d.code for d in result.diagnostics if d.fix is not None and d.fix.safe)
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if fmt == "json":
         json.dump(
@@ -269,7 +431,8 @@ def _write_statistics(result: RunResult, out: TextIO, fmt: str) -> None:
         out.write("\n")
         return
     for (code, name), count in rows:
-        mark = "[*]" if fixable.get(code) else "   "
+        # As Ruff: [*] when `--fix` fixes some; [-] when only `--unsafe-fixes` would.
+        mark = "[*]" if safe.get(code) else "[-]" if fixable.get(code) else "   "
         out.write(f"{count:>5}\t{code}\t{mark} {name}\n")
 
 

@@ -72,6 +72,7 @@ class Config:
     test_paths: list[str] = field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
     respect_gitignore: bool = True
     cache_dir: str = ".ssot_lint_cache"
+    baseline: str | None = None  # a baseline file inside the root (``check`` holds findings against it)
     max_file_bytes: int = 10 * 1024 * 1024
     contract: ContractConfig = field(default_factory=ContractConfig)
     probe: ProbeConfig = field(default_factory=ProbeConfig)
@@ -92,6 +93,7 @@ SCHEMA: dict[str, tuple[str, str]] = {
     "test-paths": ("list[str]", "test_paths"),
     "respect-gitignore": ("bool", "respect_gitignore"),
     "cache-dir": ("str", "cache_dir"),
+    "baseline": ("str", "baseline"),
     "max-file-bytes": ("int", "max_file_bytes"),
     "contract": ("table:contract", "contract"),
     "probe": ("table:probe", "probe"),
@@ -252,7 +254,20 @@ def load_config(root: Path, config_file: str | None = None) -> Config:
         table, prefix = data, ""
     cfg.source = source
     _apply(cfg, table, SCHEMA, prefix, source)
+    if cfg.baseline is not None:
+        _confine(root, cfg.baseline, f"{prefix}.baseline" if prefix else "baseline", source)
     return cfg
+
+
+def _confine(root: Path, value: str, key: str, source: str) -> None:
+    """A path from the config must stay inside the root (even through symlinks)."""
+    if not value.strip():
+        raise ConfigError(f"{source}: '{key}' must not be empty")
+    resolved = (root / value).resolve()
+    try:
+        resolved.relative_to(root.resolve())
+    except ValueError:
+        raise ConfigError(f"{source}: '{key}' must be a path inside the project root ({value!r} is not)") from None
 
 
 def code_matches(code: str, selector: str) -> bool:

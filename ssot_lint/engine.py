@@ -24,12 +24,12 @@ from .contract import Contract, build_contract
 from .diagnostics import Diagnostic, Edit, Fix, InternalError, Position, Range
 from .discovery import DiscoveredFile, compile_globs, discover
 from .facts import ModuleFacts, extract_facts, parse_source
-from .fixes import FixOutcome, apply_edits, parses, select_fixes, write_atomic
+from .fixes import FixOutcome, apply_edits, line_starts, offset_of, parses, select_fixes, write_atomic
 from .cache import Cache, FindingsEntry, Manifest, digest, tool_fingerprint
 from .index import WHOLE_PROJECT, ProjectIndex, module_for_path
 from .project import LazyFacts, Project
 from .registry import LoadedRules
-from .rule import CstFix, LintRule, Report, visitor_methods
+from .rule import CstFix, FileOutcome, LintRule, Report, visitor_methods
 from .source import ReadError, SourceFile, read_source, source_from_bytes
 from .suppress import Suppressions, parse_suppressions
 
@@ -268,6 +268,9 @@ class Linter:
     def lint_source(self, source: SourceFile, facts: ModuleFacts | LazyFacts, index: ProjectIndex) -> FileResult:
         result = FileResult(source.path, source=source)
         rules = self.rules_for(source.path)
+        post = [r for r in rules if r.POST_PASS]
+        engine_rules = [r for r in rules if r.ENGINE_RULE]
+        rules = [r for r in rules if not r.POST_PASS and not r.ENGINE_RULE]
         context = RuleContext(
             path=source.path,
             module=self.module_of(source.path)[0],
@@ -279,52 +282,105 @@ class Linter:
             rule_options=self.rule_options,
             text=source.text,
         )
-        engine_rules = [r for r in rules if r.ENGINE_RULE]
-        rules = [r for r in rules if not r.ENGINE_RULE]
+        # Codes the post pass may judge: the visitor rules that run here (a rule whose sound
+        # prefilter says it cannot fire has run and found nothing), and SSOT000 once parsed.
+        checked = {r.code for r in rules}
         if self.prefilter:
             rules = [r for r in rules if _could_fire(r, context)]
+        # Suppressions are parsed once: a regex scan when there are none. The post pass
+        # (SSOT100) needs them even where no other rule could fire.
+        suppressions = parse_suppressions(source.text) if post or engine_rules else None
         if engine_rules:
-            result.diagnostics.extend(self._suppression_diagnostics(source, engine_rules))
+            result.diagnostics.extend(self._suppression_diagnostics(source, engine_rules, suppressions))
+        post = post if suppressions else []
+        # SSOT000 is reported only where it is enabled (select, ignore, per-file-ignores).
+        report_syntax = any(r.code == INVALID_SYNTAX for r in engine_rules)
         if not rules:
             # No rule can fire: LibCST has nothing to do; only CPython's verdict on the syntax.
-            error = _syntax_error(source, facts) if self.syntax_enabled else None
+            error = _syntax_error(source, facts) if (report_syntax or post) else None
             if error is not None:
-                result.diagnostics.append(self._syntax_diagnostic(source.path, error[1][0], error[1][1], error[0]))
+                if report_syntax:
+                    result.diagnostics.append(self._syntax_diagnostic(source.path, error[1][0], error[1][1], error[0]))
+                return result
+            if report_syntax:
+                checked.add(INVALID_SYNTAX)
+            if post:
+                self._post_pass(post, context, source, suppressions, checked, result)
             return result
         if facts.syntax_error is not None:
             # CPython cannot compile it either. Its message and position read better, and
             # LibCST must not see what broke ast: inputs that exhaust ast's recursion limit
             # (a 20,000-term expression) crash LibCST's native parser.
-            line, col = facts.syntax_error_at
-            result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
+            if report_syntax:
+                line, col = facts.syntax_error_at
+                result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
             return result
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as exc:
-            diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
-            result.diagnostics.append(diag)
+            if report_syntax:
+                diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
+                result.diagnostics.append(diag)
             return result
         except (RecursionError, MemoryError) as exc:
-            msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
-            result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, msg))
+            if report_syntax:
+                msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
+                result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, msg))
             return result
-        if not rules:
-            return result
-        instances = [r(context) for r in rules]
-        self._resolve_metadata(module, instances)
+        if report_syntax:
+            checked.add(INVALID_SYNTAX)
+        if rules:
+            instances = [r(context) for r in rules]
+            self._resolve_metadata(module, instances)
 
-        def on_error(rule: LintRule, exc: BaseException) -> None:
-            result.errors.append(_rule_error(type(rule), source.path, exc))
+            def on_error(rule: LintRule, exc: BaseException) -> None:
+                result.errors.append(_rule_error(type(rule), source.path, exc))
 
-        try:
-            module.visit(_Dispatcher(instances, context, on_error))
-        except RecursionError:
-            result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, "too deeply nested to analyse"))
-            return result
-        reports = [rep for inst in instances for rep in inst.reports]
-        if reports:
-            result.diagnostics.extend(self._to_diagnostics(module, source, reports, result))
+            try:
+                module.visit(_Dispatcher(instances, context, on_error))
+            except RecursionError:
+                if report_syntax:
+                    result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, "too deeply nested to analyse"))
+                return result
+            reports = [rep for inst in instances for rep in inst.reports]
+            if reports:
+                if suppressions is None:
+                    suppressions = parse_suppressions(source.text)
+                result.diagnostics.extend(self._to_diagnostics(module, source, facts, reports, result, suppressions))
+        if post:
+            self._post_pass(post, context, source, suppressions, checked, result)
         return result
+
+    def _post_pass(
+        self,
+        post: list[type[LintRule]],
+        context: RuleContext,
+        source: SourceFile,
+        suppressions: Suppressions,
+        checked: set[str],
+        result: FileResult,
+    ) -> None:
+        """Run the post-pass rules once every other rule has run on the file.
+
+        Their findings are not filtered by suppressions: a suppression comment cannot
+        hide the finding that says it is unused (the rule handles its own opt-outs).
+        """
+        failed = {e.rule for e in result.errors if e.rule}
+        outcome = FileOutcome(
+            text=source.text,
+            suppressions=suppressions,
+            checked_codes=frozenset(checked - failed),
+            known_codes=frozenset(self.all_rules.codes),
+            failed_codes=frozenset(failed),
+        )
+        for rule in post:
+            inst = rule(context)
+            try:
+                inst.finish_file(outcome)
+            except Exception as exc:  # a broken rule must not stop the others
+                result.errors.append(_rule_error(rule, source.path, exc))
+                continue
+            result.diagnostics.extend(self._to_diagnostics(None, source, context.facts, inst.reports, result, None))
 
     def _resolve_metadata(self, module: cst.Module, instances: list[LintRule]) -> None:
         needed = {p for inst in instances for p in inst.METADATA_DEPENDENCIES}
@@ -335,13 +391,15 @@ class Linter:
         for inst in instances:
             inst._metadata = {p: resolved[p] for p in inst.METADATA_DEPENDENCIES}
 
-    def _suppression_diagnostics(self, source: SourceFile, engine_rules: list[type[LintRule]]) -> list[Diagnostic]:
+    def _suppression_diagnostics(
+        self, source: SourceFile, engine_rules: list[type[LintRule]], suppressions: Suppressions
+    ) -> list[Diagnostic]:
         """Findings about the suppression comments themselves (SSOT101)."""
         out: list[Diagnostic] = []
         missing_reason = next((r for r in engine_rules if r.code == MISSING_REASON), None)
         if missing_reason is None:
             return out
-        for s in parse_suppressions(source.text).all():
+        for s in suppressions.all():
             if s.reason is None:
                 start = Position(s.line, s.column)
                 out.append(
@@ -387,20 +445,33 @@ class Linter:
         )
 
     def _to_diagnostics(
-        self, module: cst.Module, source: SourceFile, reports: list[Report], result: FileResult
+        self,
+        module: cst.Module | None,
+        source: SourceFile,
+        facts: ModuleFacts,
+        reports: list[Report],
+        result: FileResult,
+        suppressions: Suppressions | None,
     ) -> list[Diagnostic]:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        suppressions: Suppressions = parse_suppressions(source.text)
+        """Reports to diagnostics, minus the suppressed ones (``suppressions=None``: none apply)."""
+        positions: Any = {}
+        if module is not None and any(rep.node is not None for rep in reports):
+            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         out = []
         for rep in reports:
             try:
-                rng = _code_point_range(positions[rep.node])
-                stmt_line = positions[rep.statement].start.line if rep.statement in positions else None
-                fix = _to_fix(rep.fix, module, positions)
+                if rep.node is None:  # reported at a text range (``report_range``)
+                    rng, stmt_line, fix, snippet = rep.range, rep.range.start.line, rep.fix, rep.snippet
+                    scope = rep.scope or _scope_at(facts, rng.start.line)
+                else:
+                    rng = _code_point_range(positions[rep.node])
+                    stmt_line = positions[rep.statement].start.line if rep.statement in positions else None
+                    fix = _to_fix(rep.fix, module, positions, source.text)
+                    snippet, scope = module.code_for_node(rep.node), rep.scope
             except Exception as exc:  # a rule that reported a foreign node, or a bad fix
                 result.errors.append(_rule_error(rep.rule, source.path, exc))
                 continue
-            if suppressions.is_suppressed(rep.rule.code, rng.start.line, stmt_line):
+            if suppressions is not None and suppressions.is_suppressed(rep.rule.code, rng.start.line, stmt_line):
                 continue
             out.append(
                 Diagnostic(
@@ -413,8 +484,8 @@ class Linter:
                     fix=fix,
                     url=rep.rule.url(),
                     statement_line=stmt_line,
-                    scope=rep.scope,
-                    snippet=_normalize_snippet(module.code_for_node(rep.node)),
+                    scope=scope,
+                    snippet=_normalize_snippet(snippet),
                 )
             )
         return out
@@ -723,6 +794,16 @@ def _could_fire(rule: type[LintRule], context: RuleContext) -> bool:
         return True
 
 
+def _scope_at(facts: ModuleFacts, line: int) -> str:
+    """Qualified name of the innermost function or class whose lines hold ``line``."""
+    best = ""
+    best_start = 0
+    for d in facts.defs.values():
+        if d.line <= line <= d.end_line and d.line >= best_start:
+            best, best_start = d.qualname, d.line
+    return best
+
+
 def _rule_error(rule: type[LintRule], path: str, exc: BaseException) -> InternalError:
     tb = traceback.extract_tb(exc.__traceback__)
     where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
@@ -735,15 +816,61 @@ def _rule_error(rule: type[LintRule], path: str, exc: BaseException) -> Internal
     )
 
 
-def _to_fix(fix: CstFix | Fix | None, module: cst.Module, positions: Any) -> Fix | None:
+def _to_fix(fix: CstFix | Fix | None, module: cst.Module, positions: Any, text: str) -> Fix | None:
+    """Text edits for a fix; ``text`` is the source the module was parsed from."""
     if fix is None or isinstance(fix, Fix):
         return fix
     edits = []
+    starts: list[int] | None = None
     for old, new in fix.replacements:
         rng = _code_point_range(positions[old])
-        content = new if isinstance(new, str) else module.code_for_node(new)
+        if isinstance(new, str):
+            content = new
+        else:
+            if starts is None:
+                starts = line_starts(text)
+            content = _render(new, module, positions, text, starts)
         edits.append(Edit(rng, content))
     return Fix(fix.message, tuple(sorted(edits, key=lambda e: e.range)), fix.safe)
+
+
+def _original_text(node: cst.CSTNode, text: str, positions: Any, starts: list[int]) -> str:
+    """The exact source text of an original node, with its parentheses."""
+    lpar = getattr(node, "lpar", None) or ()
+    rpar = getattr(node, "rpar", None) or ()
+    first = positions[lpar[0]] if lpar and lpar[0] in positions else positions[node]
+    last = positions[rpar[-1]] if rpar and rpar[-1] in positions else positions[node]
+    start = offset_of(starts, Position(first.start.line, first.start.column + 1))
+    end = offset_of(starts, Position(last.end.line, last.end.column + 1))
+    return text[start:end]
+
+
+def _render(new: cst.CSTNode, module: cst.Module, positions: Any, text: str, starts: list[int]) -> str:
+    """Source for a replacement node; parts taken from the original tree keep their exact text.
+
+    ``code_for_node`` alone would lose the indentation of multi-line original parts
+    (and so break comments and continuation lines); they are rendered as placeholders
+    and filled in with their original text.
+    """
+    if new in positions:
+        return _original_text(new, text, positions, starts)
+    texts: dict[str, str] = {}
+
+    class _Swap(cst.CSTTransformer):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            return node not in positions
+
+        def on_leave(self, original: cst.CSTNode, updated: Any) -> Any:
+            if original in positions and isinstance(original, cst.BaseExpression):
+                key = f"__ssot_lint_fix_{len(texts)}__"
+                texts[key] = _original_text(original, text, positions, starts)
+                return cst.Name(key)
+            return updated
+
+    code = module.code_for_node(new.visit(_Swap()))
+    for key, original_text in texts.items():
+        code = code.replace(key, original_text, 1)
+    return code
 
 
 def _rule_options(config: Config, rules: LoadedRules) -> dict[str, dict[str, Any]]:

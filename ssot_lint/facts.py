@@ -50,6 +50,7 @@ class Binding:
     value: str | None = None  # for ASSIGN: dotted callee if the value is `callee(...)`
     value_kind: str | None = None  # for ASSIGN: "call", "none", "literal", "dict", "list", "set", "other"
     default_none: bool = False  # for PARAM: the default is the literal None
+    awaited_call: str | None = None  # for ASSIGN: dotted callee if the value is `await callee(...)`
 
 
 @dataclass(slots=True)
@@ -116,6 +117,27 @@ class DefInfo:
     returns_attr_paths: tuple[str, ...] = ()
     decorator_sources: tuple[str, ...] = ()  # source text of each decorator (`dataclass(frozen=True)`)
     calls: tuple[CallFact, ...] = ()  # functions: calls with a dotted callee, in source order
+    # Functions: what each `return` may give, one descriptor per leaf of the returned
+    # expression (through `a if c else b`, `a or b`, `(x := a)`): "call:<dotted>",
+    # "call:?" (callee not a dotted name), "await", "name:<id>", "attr:<dotted>",
+    # "subscript", "lambda", "none", "literal", "other". A bare `return` is "none".
+    return_leaves: tuple[str, ...] = ()
+    # Functions: the body (after the docstring) is only `...`, or only raises
+    # `NotImplementedError`: an interface stub whose real implementation is elsewhere.
+    stub: bool = False
+    # Classes: every `self.<attr> = value` in the class's methods, in source order.
+    attr_assigns: tuple["AttrAssign", ...] = ()
+
+
+@dataclass(slots=True, frozen=True)
+class AttrAssign:
+    """One ``self.<attr> = value`` (or ``self.<attr>: T = value``) inside a method."""
+
+    attr: str
+    scope: str  # qualname of the method (or nested function) that assigns it
+    annotation: str | None
+    value: str  # a return-leaf style descriptor of the value ("call:f", "name:x", ...)
+    awaited_call: str | None = None  # dotted callee of `await callee(...)`
 
 
 @dataclass(slots=True)
@@ -141,6 +163,9 @@ class ModuleFacts:
     syntax_error_at: tuple[int, int] = (1, 1)  # 1-based line and column of the error
     names: frozenset[str] = frozenset()  # every identifier and attribute name used (prefilter)
     has_await: bool = False
+    # Attribute names the module replaces at run time: `x.m = ...`, `setattr(x, "m", ...)`,
+    # `patch.object(X, "m")`, `patch("pkg.X.m")`, `patch.multiple(X, m=...)` (mocks in tests).
+    patched_attrs: frozenset[str] = frozenset()
     # In-place uses of attributes of a class-like receiver: (scope qualname, receiver, attr, op, line).
     # receiver is "self", "cls", "type(self)", "self.__class__" or a dotted name whose last part is
     # capitalised; op is "mutate" (`r.a[k] = v`, `del r.a[k]`, `r.a += x`, `r.a.append(...)`, ...)
@@ -195,6 +220,69 @@ def _call_target(node: ast.expr | None) -> str | None:
     return None
 
 
+def _is_stub(body: list[ast.stmt]) -> bool:
+    stmts = body
+    if stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant) and isinstance(
+        stmts[0].value.value, str
+    ):
+        stmts = stmts[1:]
+    if len(stmts) != 1:
+        return not stmts  # a docstring alone is a stub too
+    only = stmts[0]
+    if isinstance(only, ast.Expr) and isinstance(only.value, ast.Constant) and only.value.value is Ellipsis:
+        return True
+    if isinstance(only, ast.Raise) and only.exc is not None:
+        exc = only.exc.func if isinstance(only.exc, ast.Call) else only.exc
+        return dotted_name(exc) in ("NotImplementedError", "NotImplemented")
+    return False
+
+
+def _awaited_call(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Await):
+        return _call_target(node.value)
+    return None
+
+
+def _leaf(node: ast.expr) -> str:
+    """A descriptor of one value expression (see ``DefInfo.return_leaves``)."""
+    if isinstance(node, ast.Call):
+        callee = dotted_name(node.func)
+        return f"call:{callee}" if callee else "call:?"
+    if isinstance(node, ast.Await):
+        return "await"
+    if isinstance(node, ast.Name):
+        return f"name:{node.id}"
+    if isinstance(node, ast.Attribute):
+        dotted = dotted_name(node)
+        return f"attr:{dotted}" if dotted else "other"
+    if isinstance(node, ast.Lambda):
+        return "lambda"
+    if isinstance(node, ast.Constant) and node.value is None:
+        return "none"
+    if isinstance(node, ast.Subscript):
+        return "subscript"
+    if isinstance(node, (ast.Constant, ast.JoinedStr, ast.Tuple, ast.List, ast.Dict, ast.Set, ast.ListComp,
+                         ast.DictComp, ast.SetComp, ast.Compare, ast.BinOp, ast.UnaryOp)):
+        return "literal"
+    return "other"
+
+
+def _return_leaves(node: ast.expr) -> list[str]:
+    """Descriptors of the values an expression may evaluate to (an explicit stack: chains
+    of conditional expressions can nest deeper than the recursion limit)."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, ast.IfExp):
+            stack += [cur.orelse, cur.body]
+        elif isinstance(cur, ast.BoolOp):
+            stack += reversed(cur.values)
+        elif isinstance(cur, ast.NamedExpr):
+            stack.append(cur.value)
+        else:
+            out.append(_leaf(cur))
+    return out
 def _attr_receiver(node: ast.expr) -> tuple[str, str] | None:
     """(receiver, attr) for ``<receiver>.attr`` when the receiver is class-like or ``self``."""
     if not isinstance(node, ast.Attribute):
@@ -256,6 +344,7 @@ class _FactsVisitor(ast.NodeVisitor):
         self.def_stack: list[DefInfo] = []
         self.type_checking = 0
         self.names: set[str] = set()
+        self.patched: set[str] = set()
         self.attr_ops: list[tuple[str, str, str, str, int]] = []
         # Calls of the innermost function being visited, the enclosing recorded call,
         # and the role (`x = ...`, return, raise) of call nodes found at statement level.
@@ -317,6 +406,7 @@ class _FactsVisitor(ast.NodeVisitor):
                     annotation=annotation,
                     value=_call_target(value),
                     value_kind=_value_kind(value),
+                    awaited_call=_awaited_call(value),
                 )
                 if vname is not None:
                     b.target = vname
@@ -326,9 +416,10 @@ class _FactsVisitor(ast.NodeVisitor):
                 self._bind_target(elt, None, None, node)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None, None, node)
-        elif isinstance(target, ast.Attribute) and self.def_stack:
+        elif isinstance(target, ast.Attribute):
+            self.patched.add(target.attr)
             # `self.x = ...` inside a method: record on the enclosing class.
-            if isinstance(target.value, ast.Name) and target.value.id == "self":
+            if self.def_stack and isinstance(target.value, ast.Name) and target.value.id == "self":
                 cls = self._enclosing_class()
                 if cls is not None:
                     summary = _value_kind(value)
@@ -341,6 +432,15 @@ class _FactsVisitor(ast.NodeVisitor):
                     vname = dotted_name(value) if value is not None else None
                     if vname is not None and target.attr not in cls.self_attr_names:
                         cls.self_attr_names[target.attr] = (self.def_stack[-1].qualname, vname)
+                    cls.attr_assigns = cls.attr_assigns + (
+                        AttrAssign(
+                            target.attr,
+                            self.scope.qualname,
+                            annotation,
+                            _leaf(value) if value is not None else "other",
+                            _awaited_call(value),
+                        ),
+                    )
                     fn = self.def_stack[-1]
                     if fn.kind != CLASS and fn.name in _INIT_METHODS and self.def_stack[-2] is cls:
                         cls.init_attrs = cls.init_attrs + (
@@ -354,14 +454,8 @@ class _FactsVisitor(ast.NodeVisitor):
                 return self.def_stack[i - 1]
         return None
 
-    # --- scopes --------------------------------------------------------------------
-    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        kind = ASYNC_DEF if isinstance(node, ast.AsyncFunctionDef) else DEF
-        for dec in node.decorator_list:
-            self.visit(dec)
-        self._visit_arguments_defaults(node.args)
-        if node.returns is not None:
-            self.visit(node.returns)
+    def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, kind: str, **extra) -> DefInfo:
+        """Bind a def/class in the current scope and record its DefInfo (first one wins)."""
         qual = self._qual(node.name)
         self._bind(node.name, Binding(kind, line=node.lineno, col=node.col_offset))
         info = DefInfo(
@@ -373,11 +467,28 @@ class _FactsVisitor(ast.NodeVisitor):
             col=node.col_offset,
             end_line=getattr(node, "end_lineno", node.lineno) or node.lineno,
             decorators=tuple(_decorator_name(d) for d in node.decorator_list),
-            params=tuple(_params(node.args)),
-            returns=ast.unparse(node.returns) if node.returns is not None else None,
             docstring=ast.get_docstring(node, clean=False),
+            **extra,
         )
         self.facts.defs.setdefault(qual, info)
+        return info
+
+    # --- scopes --------------------------------------------------------------------
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        kind = ASYNC_DEF if isinstance(node, ast.AsyncFunctionDef) else DEF
+        for dec in node.decorator_list:
+            self.visit(dec)
+        self._visit_arguments_defaults(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        info = self._define(
+            node,
+            kind,
+            params=tuple(_params(node.args)),
+            returns=ast.unparse(node.returns) if node.returns is not None else None,
+            stub=_is_stub(node.body),
+        )
+        qual = info.qualname
         scope = Scope("function", qual)
         self.facts.scopes.setdefault(qual, scope)
         scope = self.facts.scopes[qual]
@@ -417,23 +528,14 @@ class _FactsVisitor(ast.NodeVisitor):
             self.visit(b)
         for k in node.keywords:
             self.visit(k.value)
-        qual = self._qual(node.name)
-        self._bind(node.name, Binding(CLASS, line=node.lineno, col=node.col_offset))
-        info = DefInfo(
-            kind=CLASS,
-            name=node.name,
-            qualname=qual,
-            scope=self.scope.qualname,
-            line=node.lineno,
-            col=node.col_offset,
-            end_line=getattr(node, "end_lineno", node.lineno) or node.lineno,
-            decorators=tuple(_decorator_name(d) for d in node.decorator_list),
+        info = self._define(
+            node,
+            CLASS,
             decorator_sources=tuple(ast.unparse(d) for d in node.decorator_list),
             bases=tuple(dotted_name(b) or ast.unparse(b) for b in node.bases),
             keywords=tuple((k.arg or "**", ast.unparse(k.value)) for k in node.keywords),
-            docstring=ast.get_docstring(node, clean=False),
         )
-        self.facts.defs.setdefault(qual, info)
+        qual = info.qualname
         scope = self.facts.scopes.setdefault(qual, Scope("class", qual))
         self.scope_stack.append(scope)
         self.def_stack.append(info)
@@ -488,6 +590,7 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         self._record_self_attr_call(node)
+        self._record_patch(node, dotted_name(node.func) or "")
         self._call_attr_op(node)
         callee = dotted_name(node.func) if self.calls is not None else None
         if callee is None or self.calls is None:
@@ -540,6 +643,8 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.generic_visit(node)
+        if isinstance(node.target, ast.Attribute):
+            self.patched.add(node.target.attr)
         if not isinstance(node.target, ast.Subscript):  # `r.a[k] += x` is seen by visit_Subscript
             self._attr_op(node.target, "mutate", node.lineno)
         if self.scope.qualname == "" and isinstance(node.target, ast.Name) and node.target.id == "__all__":
@@ -633,6 +738,9 @@ class _FactsVisitor(ast.NodeVisitor):
     def visit_Return(self, node: ast.Return) -> None:
         fn = self._current_function()
         self._mark_call(node.value, "return")
+        if fn is not None:
+            leaves = _return_leaves(node.value) if node.value is not None else ["none"]
+            fn.return_leaves = fn.return_leaves + tuple(leaves)
         if fn is not None and node.value is not None:
             callee = _call_target(node.value)
             if callee:
@@ -669,6 +777,16 @@ class _FactsVisitor(ast.NodeVisitor):
                 calls = cls.self_attr_calls.get(func.value.attr, ())
                 if func.attr not in calls:
                     cls.self_attr_calls[func.value.attr] = calls + (func.attr,)
+    def _record_patch(self, node: ast.Call, name: str) -> None:
+        """`setattr(x, "m", ...)`, `patch.object(X, "m")`, `patch("a.X.m")`, `patch.multiple(X, m=...)`."""
+        last = name.rsplit(".", 1)[-1]
+        if "patch" in name or last in ("setattr", "object", "multiple"):
+            for arg in node.args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    self.patched.add(arg.value.rsplit(".", 1)[-1])
+            for kw in node.keywords:
+                if kw.arg:
+                    self.patched.add(kw.arg)
 
     def visit_Name(self, node: ast.Name) -> None:
         self.names.add(node.id)
@@ -793,5 +911,6 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
     except RecursionError:
         facts.syntax_error = "too deeply nested to analyse (exceeds Python's recursion limit)"
     facts.names = frozenset(visitor.names)
+    facts.patched_attrs = frozenset(visitor.patched)
     facts.attr_ops = tuple(visitor.attr_ops)
     return facts

@@ -18,7 +18,8 @@ from .diagnostics import Diagnostic, Edit, Fix, Position
 from .source import SourceFile
 
 
-def _line_starts(text: str) -> list[int]:
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line starts (``\n``, ``\r\n`` and ``\r`` end lines)."""
     starts = [0]
     i = 0
     n = len(text)
@@ -34,13 +35,16 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
+_line_starts = line_starts  # the earlier private name, still imported by other modules
+
+
 def offset_of(starts: list[int], pos: Position) -> int:
     return starts[pos.line - 1] + pos.column - 1
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
     """Apply non-overlapping edits (caller guarantees no overlap)."""
-    starts = _line_starts(text)
+    starts = line_starts(text)
     spans = sorted(
         ((offset_of(starts, e.range.start), offset_of(starts, e.range.end), e.content) for e in edits),
         reverse=True,

@@ -346,6 +346,11 @@ class ProjectIndex:
 
     def lookup_binding(self, module: str, scope: str, name: str) -> tuple[str, Binding] | None:
         """The runtime binding of ``name`` seen from ``scope`` (and the scope it lives in)."""
+        found = self.lookup_bindings(module, scope, name)
+        return (found[0], _pick(found[1])) if found is not None else None
+
+    def lookup_bindings(self, module: str, scope: str, name: str) -> tuple[str, list[Binding]] | None:
+        """Every runtime binding of ``name`` in the scope that ``scope`` sees it from."""
         facts = self.modules.get(module)
         if facts is None:
             return None
@@ -358,8 +363,8 @@ class ProjectIndex:
                 continue
             real = [b for b in bindings if b.kind != GLOBAL]
             if not real:  # `global x`: the module binding
-                return self.lookup_binding(module, "", name) if q != "" else None
-            return q, _pick(real)
+                return self.lookup_bindings(module, "", name) if q != "" else None
+            return q, real
         return None
 
     # --- resolution ----------------------------------------------------------------

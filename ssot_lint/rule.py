@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 import libcst as cst
 
-from .diagnostics import Fix
+from .diagnostics import Fix, Range
 
 if TYPE_CHECKING:
     from .context import RuleContext
+    from .suppress import Suppressions
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,31 @@ class CstFix:
 
 @dataclass
 class Report:
-    node: cst.CSTNode
+    node: cst.CSTNode | None  # None for a report at a text range (``LintRule.report_range``)
     message: str
     fix: CstFix | Fix | None
     scope: str
     statement: cst.CSTNode | None
     rule: type["LintRule"]
+    range: Range | None = None
+    snippet: str = ""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """A file after every other rule has run on it: what a post-pass rule judges.
+
+    ``checked_codes`` are the codes of the rules that ran on the file to completion
+    (a rule whose sound prefilter said it could not fire counts as having run);
+    rules disabled for the file, and rules that raised (``failed_codes``), are not
+    among them.
+    """
+
+    text: str
+    suppressions: "Suppressions"
+    checked_codes: frozenset[str]
+    known_codes: frozenset[str]
+    failed_codes: frozenset[str] = frozenset()
 
 
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
@@ -101,6 +121,9 @@ class LintRule:
     applies_to_tests: ClassVar[bool] = True
     # Implemented by the engine itself (syntax errors, suppression comments), not a visitor.
     ENGINE_RULE: ClassVar[bool] = False
+    # A post-pass rule visits no tree: the engine calls ``finish_file`` once every other
+    # rule has run on the file (SSOT100 judges which suppressions were used).
+    POST_PASS: ClassVar[bool] = False
     # LibCST metadata providers the rule reads through ``self.get_metadata``.
     METADATA_DEPENDENCIES: ClassVar[tuple[type, ...]] = ()
     OPTIONS: ClassVar[Mapping[str, Option]] = {}
@@ -128,6 +151,13 @@ class LintRule:
         self.reports.append(
             Report(node, message, fix, self.context.scope, self.context.current_statement, type(self))
         )
+
+    def report_range(self, range: Range, message: str, *, fix: Fix | None = None, snippet: str = "") -> None:
+        """Report a finding at a text range (for findings that are not nodes, such as comments)."""
+        self.reports.append(Report(None, message, fix, self.context.scope, None, type(self), range, snippet))
+
+    def finish_file(self, outcome: FileOutcome) -> None:
+        """Post-pass rules (``POST_PASS = True``) report here; the others never get called."""
 
     def get_metadata(self, provider: type, node: cst.CSTNode, default: Any = None) -> Any:
         return self._metadata.get(provider, {}).get(node, default)

@@ -36,6 +36,12 @@ class Suppression:
     reason: str | None = None
     end_line: int = 0  # for "disable": the last line covered
     used: set[str] = field(default_factory=set)
+    comment_column: int = 0  # 1-based column of the comment token that holds it
+
+    @property
+    def end_column(self) -> int:
+        """1-based column just past the directive."""
+        return self.column + len(self.text)
 
     def covers(self, code: str) -> bool:
         return self.codes is None or any(code.startswith(c) for c in self.codes)
@@ -114,7 +120,8 @@ def parse_suppressions(text: str) -> Suppressions:
         for m in _DIRECTIVE_RE.finditer(comment):
             kind = m.group("kind")
             s = Suppression(
-                line, col + m.start(), _split_codes(m.group("codes")), kind, m.group(0), _reason(comment, m.end())
+                line, col + m.start(), _split_codes(m.group("codes")), kind, m.group(0), _reason(comment, m.end()),
+                comment_column=col,
             )
             if kind == "ignore":
                 result.by_line.setdefault(line, []).append(s)
@@ -133,7 +140,8 @@ def parse_suppressions(text: str) -> Suppressions:
                 result.file_level.append(s)
         for m in _NOQA_RE.finditer(comment):
             s = Suppression(
-                line, col + m.start(), _split_codes(m.group("codes")), "noqa", m.group(0), _reason(comment, m.end())
+                line, col + m.start(), _split_codes(m.group("codes")), "noqa", m.group(0), _reason(comment, m.end()),
+                comment_column=col,
             )
             result.by_line.setdefault(line, []).append(s)
     return result

@@ -38,7 +38,9 @@ def lint_example(
     if rules.by_code(rule.code) is None:
         rules = LoadedRules(rules.rules + (rule,))
     cfg = config_from(config or {})
-    linter = Linter(cfg, rules, select=[rule.code])
+    # The rule under test, plus any rules the example's config selects (a rule such as
+    # SSOT100 judges what the others did).
+    linter = Linter(cfg, rules, select=[rule.code, *(cfg.select or [])])
     project = dict(files or {})
     project[path] = code
     return linter.lint_texts(project, [path])

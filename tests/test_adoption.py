@@ -108,7 +108,8 @@ def test_range_without_enable_runs_to_end_of_file(tmp_path):
 
 def test_range_for_other_code_does_not_suppress(tmp_path):
     body = f"# ssot-lint: disable[SSOT002]\nb = {BUILD}\n# ssot-lint: enable[SSOT002]\n"
-    _, _, found = findings(project(tmp_path, body))
+    # (SSOT100 would rightly call the SSOT002 range unused: not what this test is about.)
+    _, _, found = findings(project(tmp_path, body), "--ignore", "SSOT100")
     assert [line for _, line, _ in found] == [3]
 
 
@@ -151,6 +152,23 @@ def test_require_reason_covers_range_and_file_forms(tmp_path):
         "app/gen.py": "# ssot-lint: file-ignore[SSOT001]\nx = 1\n",
     }
     root = make_project(tmp_path, files)
+    # gen.py's file-ignore suppresses nothing: SSOT100 says so too.
     proc = run_cli("check", str(root), "--require-reason", "--format", "json", "--ignore", "SSOT002")
     got = sorted((d["path"], d["range"]["start"]["line"], d["code"]) for d in json.loads(proc.stdout)["diagnostics"])
-    assert got == [("app/gen.py", 1, "SSOT101"), ("app/routes.py", 2, "SSOT101")]
+    assert got == [("app/gen.py", 1, "SSOT100"), ("app/gen.py", 1, "SSOT101"), ("app/routes.py", 2, "SSOT101")]
+
+
+SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+GITHUB_COMMAND = {"error": "::error ", "warning": "::warning ", "info": "::notice "}
+
+
+@pytest.mark.parametrize("severity", ["error", "warning", "info"])
+def test_configured_severity_in_every_machine_format(tmp_path, severity):
+    root = project(tmp_path, f"e = {BUILD}\n", f"[tool.ssot-lint.severity]\nSSOT001 = '{severity}'\n")
+    jsonl = run_cli("check", str(root), "--format", "jsonl").stdout.decode().splitlines()
+    assert [json.loads(line)["severity"] for line in jsonl] == [severity]
+    sarif = json.loads(run_cli("check", str(root), "--format", "sarif").stdout)
+    [result] = sarif["runs"][0]["results"]
+    assert result["level"] == SARIF_LEVEL[severity]
+    github = run_cli("check", str(root), "--format", "github").stdout.decode()
+    assert github.startswith(GITHUB_COMMAND[severity]) and "title=SSOT001 direct-construction" in github

@@ -141,6 +141,15 @@ def test_select_and_ignore(tmp_path):
     assert "SSOT001" in prefix and "SSOT000" in prefix
 
 
+def test_syntax_errors_only_when_ssot000_is_enabled(tmp_path):
+    root = make_project(tmp_path, {"app/__init__.py": "", "app/engine.py": ENGINE, "app/bad.py": "def f(:\n"})
+    assert run_cli("check", str(root), "--select", "SSOT001").returncode == 0
+    assert run_cli("check", str(root), "--ignore", "SSOT000").returncode == 0
+    cfg = "[tool.ssot-lint]\nper-file-ignores = {'app/bad.py' = ['SSOT000']}\n"
+    assert run_cli("check", str(make_project(tmp_path / "pfi", {"app/bad.py": "def f(:\n"}, cfg))).returncode == 0
+    assert run_cli("check", str(root)).returncode == 1
+
+
 def test_unknown_select_code_is_exit_2(tmp_path):
     root = make_project(tmp_path, {"app/engine.py": ENGINE})
     proc = run_cli("check", str(root), "--select", "XYZ123")

@@ -348,7 +348,8 @@ async def test_quick_fix_and_fix_all(fixer: LanguageClient, tmp_path: Path):
 
 
 async def test_unsafe_fixes_option(unsafe_fixer: LanguageClient, tmp_path: Path):
-    text = "if True:\n    pass  # noqa: TST901\n"
+    # TST901 suppresses nothing here: listing SSOT100 keeps the comment on purpose (no unused-suppression).
+    text = "if True:\n    pass  # noqa: TST901, SSOT100\n"
     uri = open_module(unsafe_fixer, tmp_path, text)
     (diag,) = await wait_for(unsafe_fixer, uri, lambda d: len(d) == 1)
     actions = await actions_at(unsafe_fixer, uri, diag.range, [diag])
@@ -356,9 +357,9 @@ async def test_unsafe_fixes_option(unsafe_fixer: LanguageClient, tmp_path: Path)
     assert not unsafe.is_preferred
     # The suppression merges into the existing noqa comment.
     suppress = next(a for a in actions if a.title == "Suppress TST902 on this line")
-    assert apply_edits(text, edits_of(suppress, uri)) == "if True:\n    pass  # noqa: TST901, TST902\n"
+    assert apply_edits(text, edits_of(suppress, uri)) == "if True:\n    pass  # noqa: TST901, SSOT100, TST902\n"
     (fix_all,) = [a for a in actions if a.kind == "source.fixAll.ssot-lint"]
-    assert apply_edits(text, edits_of(fix_all, uri)) == "if True:\n    ...  # noqa: TST901\n"
+    assert apply_edits(text, edits_of(fix_all, uri)) == "if True:\n    ...  # noqa: TST901, SSOT100\n"
 
 
 async def test_config_error_is_shown_once_then_fixed(client: LanguageClient, tmp_path: Path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, TextIO
 
 from ..diagnostics import Diagnostic, InternalError
@@ -18,6 +20,7 @@ class RuleDoc:
     help: str  # the rule's Fix section
     url: str
     severity: str
+    docs: str = ""  # the full docs (markdown): What it does / Why is this bad? / Example / Fix
 
 
 @dataclass
@@ -35,6 +38,33 @@ class Report:
     show_fixes: bool = False
     statistics: bool = False
     color: bool = False
+    applied: list[Diagnostic] = field(default_factory=list)  # the fixes applied (--fix)
+    baseline: str | None = None  # the baseline file the findings were held against
+    baselined: int = 0  # findings the baseline suppressed
+    baseline_stale: int = 0  # baseline entries that matched nothing
+
+    def display_path(self, path: str) -> str:
+        """``path`` (relative to the root) as seen from the working directory when under it.
+
+        CI annotations and SARIF locations are resolved against the checkout, which is
+        the working directory; outside it, the root-relative path is kept.
+        """
+        base = self.display_base()
+        try:
+            rel = (Path(self.root) / path).relative_to(base)
+        except ValueError:
+            return path
+        return rel.as_posix()
+
+    def display_base(self) -> Path:
+        """The directory display paths are relative to: the working directory or the root."""
+        cwd = Path(os.getcwd())
+        root = Path(self.root)
+        try:
+            root.relative_to(cwd)
+        except ValueError:
+            return root
+        return cwd
 
 
 Writer = Callable[[Report, TextIO], None]
@@ -60,4 +90,4 @@ def get(name: str) -> Writer:
 
 
 def _load_builtin() -> None:
-    from . import concise, json_format, text  # noqa: F401  (they register themselves)
+    from . import concise, github, json_format, jsonl, junit, sarif, text  # noqa: F401  (they register themselves)

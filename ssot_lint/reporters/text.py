@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..baseline import baseline_note
 from ..diagnostics import Diagnostic
 from . import Report, register
 
@@ -76,11 +77,28 @@ def write_text(report: Report, out: TextIO) -> None:
     for e in report.errors:
         where = f"{e.path}: " if e.path else ""
         console.print(Text.assemble(("error", "bold red"), f": {where}{e.message}"))
-    if report.show_fixes and report.fixed:
-        console.print(Text("Fixed:", style="bold"))
-        for path, n in sorted(report.fixed.items()):
-            console.print(f"  {path}: {n} fix{'es' if n != 1 else ''}")
+    if report.show_fixes:
+        _show_fixes(report, console)
     _summary(report, console)
+    if report.baseline is not None:
+        console.print(Text(baseline_note(report.baseline, report.baselined, report.baseline_stale), style="dim"))
+
+
+def _show_fixes(report: Report, console: Console) -> None:
+    """Ruff-style: the fixes applied, by file and rule."""
+    if not report.applied:
+        console.print(Text("No fixes applied.", style="dim"))
+        return
+    n = len(report.applied)
+    console.print(Text(f"Fixed {n} finding{'s' if n != 1 else ''}:", style="bold"))
+    by_path: dict[str, Counter] = {}
+    for d in report.applied:
+        by_path.setdefault(d.path, Counter())[(d.code, d.rule)] += 1
+    for path in sorted(by_path):
+        console.print(f"- {path}:")
+        for (code, rule), count in sorted(by_path[path].items()):
+            console.print(f"    {count} × {code} ({rule})")
+    console.print()
 
 
 def _summary(report: Report, console: Console) -> None:

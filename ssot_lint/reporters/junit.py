@@ -1,0 +1,46 @@
+"""``--format junit``: JUnit XML, for CI systems that show test reports.
+
+One test suite; one test case per linted file that has findings (each finding is a
+``<failure>``), and one passing case per clean file.  Internal errors are ``<error>``s.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TextIO
+from xml.etree import ElementTree as ET
+
+from . import Report, register
+
+
+@register("junit")
+def write_junit(report: Report, out: TextIO) -> None:
+    by_path = defaultdict(list)
+    for d in report.diagnostics:
+        by_path[d.path].append(d)
+    errors_by_path = defaultdict(list)
+    for e in report.errors:
+        errors_by_path[e.path or "<ssot-lint>"].append(e)
+    paths = sorted(set(report.files) | set(by_path) | set(errors_by_path))
+    suites = ET.Element("testsuites", name="ssot-lint")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name="ssot-lint",
+        tests=str(len(paths)),
+        failures=str(len(report.diagnostics)),
+        errors=str(len(report.errors)),
+    )
+    for path in paths:
+        case = ET.SubElement(suite, "testcase", classname="ssot-lint", name=path, file=path)
+        for d in by_path.get(path, ()):
+            failure = ET.SubElement(
+                case, "failure", type=d.code, message=f"{d.code} {d.rule}: {d.message}"
+            )
+            failure.text = f"{path}:{d.range.start.line}:{d.range.start.column}: {d.code} {d.message}"
+        for e in errors_by_path.get(path, ()):
+            ET.SubElement(case, "error", type=e.kind, message=e.message).text = e.traceback or e.message
+    ET.indent(suites)
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write(ET.tostring(suites, encoding="unicode"))
+    out.write("\n")
