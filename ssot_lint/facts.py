@@ -506,8 +506,10 @@ class _FactsVisitor(ast.NodeVisitor):
         self.type_checking = saved_tc
         self.def_stack.pop()
         self.scope_stack.pop()
-        if info.params:
-            info.none_checked = _none_checked(node, {p.name for p in info.params})
+        # Only parameters that default to None can be stored as None (SSOT004 asks no more).
+        maybe_none = {p.name for p in info.params if p.default_none}
+        if maybe_none:
+            info.none_checked = _none_checked(node, maybe_none)
 
     visit_FunctionDef = _visit_function
     visit_AsyncFunctionDef = _visit_function
