@@ -256,6 +256,7 @@ def load_config(root: Path, config_file: str | None = None) -> Config:
     _apply(cfg, table, SCHEMA, prefix, source)
     if cfg.baseline is not None:
         _confine(root, cfg.baseline, f"{prefix}.baseline" if prefix else "baseline", source)
+    _confine(root, cfg.cache_dir, f"{prefix}.cache-dir" if prefix else "cache-dir", source)
     return cfg
 
 

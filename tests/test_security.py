@@ -48,3 +48,14 @@ def test_symlinks_never_make_a_path_escape_the_root(tmp_path):
     paths = {d["path"] for d in json.loads(proc.stdout)["diagnostics"]}
     assert paths == {"app/routes.py", "app/linked.py"}
     assert all(not p.startswith(("/", "..")) for p in paths)
+
+
+def test_cache_dir_is_confined_to_the_root(tmp_path):
+    escape = make_project(tmp_path / "a", {"app/x.py": "x = 1\n"}, "[tool.ssot-lint]\ncache-dir = '../elsewhere'\n")
+    proc = run_cli("check", str(escape))
+    err = proc.stderr.decode().strip()
+    assert proc.returncode == 2 and "cache-dir" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "elsewhere").exists()
+    inside = make_project(tmp_path / "b", {"app/x.py": "x = 1\n"}, "[tool.ssot-lint]\ncache-dir = 'build/lint-cache'\n")
+    assert run_cli("check", str(inside)).returncode == 0
+    assert (inside / "build" / "lint-cache").is_dir()
