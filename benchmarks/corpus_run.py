@@ -30,8 +30,11 @@ def main() -> int:
         print(proc.stderr.decode(errors="replace"))
         return 1
     doc = json.loads(proc.stdout)
+    from ssot_lint.discovery import DEFAULT_EXCLUDED_DIRS
+
     lines = 0
-    for dirpath, _, names in os.walk(path):
+    for dirpath, dirnames, names in os.walk(path):
+        dirnames[:] = [d for d in dirnames if d not in DEFAULT_EXCLUDED_DIRS]  # as discovery does
         for n in names:
             if n.endswith(".py"):
                 try:
