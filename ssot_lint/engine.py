@@ -30,7 +30,7 @@ from .index import WHOLE_PROJECT, ProjectIndex, module_for_path
 from .project import LazyFacts, Project
 from .registry import LoadedRules
 from .rule import CstFix, FileOutcome, LintRule, Report, visitor_methods
-from .source import ReadError, SourceFile, read_source, source_from_bytes
+from .source import ReadError, SourceFile, read_source, source_from_text
 from .suppress import Suppressions, parse_suppressions
 
 INVALID_SYNTAX = "SSOT000"
@@ -222,7 +222,7 @@ class Linter:
         for rel in sorted(set(files) | set(overrides)):
             try:
                 if rel in overrides:
-                    src = source_from_bytes(overrides[rel].encode("utf-8"), str(self.root / rel), rel)
+                    src = source_from_text(overrides[rel], str(self.root / rel), rel)
                 else:
                     src = read_source(files[rel].abspath, rel, self.config.max_file_bytes)
             except ReadError as exc:
@@ -493,7 +493,7 @@ class Linter:
     def lint_texts(self, files: dict[str, str], targets: list[str]) -> RunResult:
         """Lint in-memory sources (path -> text) as one project; nothing is read from disk."""
         sources = {
-            rel: source_from_bytes(text.encode("utf-8"), str(self.root / rel), rel) for rel, text in files.items()
+            rel: source_from_text(text, str(self.root / rel), rel) for rel, text in files.items()
         }
         facts = {rel: self.facts_for(src) for rel, src in sources.items()}
         index = self.make_index(facts.values())

@@ -13,7 +13,7 @@ from .cache import Cache, content_hash, digest
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
 from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
-from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes
+from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
 
 UNREADABLE = "unreadable"
 
@@ -78,8 +78,13 @@ class Project:
 
     # --- sources ----------------------------------------------------------------------
     def _read(self, rel: str) -> None:
+        abspath = self.files[rel].abspath if rel in self.files else rel
         if rel in self.overrides:
-            data = self.overrides[rel].encode("utf-8")
+            # Already text (decoded once by the caller): hash it, never decode it again.
+            text = self.overrides[rel]
+            self._hashes[rel] = content_hash(text.encode("utf-8", "surrogatepass"))
+            self._sources[rel] = source_from_text(text, abspath, rel)
+            return
         else:
             try:
                 data = read_bytes(self.files[rel].abspath, self.max_bytes)
@@ -88,7 +93,6 @@ class Project:
                 self._hashes[rel] = UNREADABLE
                 return
         self._hashes[rel] = content_hash(data)
-        abspath = self.files[rel].abspath if rel in self.files else rel
         try:
             self._sources[rel] = source_from_bytes(data, abspath, rel)
         except ReadError as exc:

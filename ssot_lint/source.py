@@ -94,3 +94,11 @@ def read_bytes(abspath: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
 def source_from_bytes(data: bytes, abspath: str, relpath: str) -> SourceFile:
     text, encoding, bom = decode_source(data, relpath)
     return SourceFile(relpath, abspath, text, encoding, bom, detect_newline(text))
+
+
+def source_from_text(text: str, abspath: str, relpath: str) -> SourceFile:
+    """A ``SourceFile`` for text already in memory (stdin, an editor buffer, a git blob
+    decoded by the caller): no decoding, so a coding cookie cannot garble it."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return SourceFile(relpath, abspath, text, "utf-8", False, detect_newline(text))

@@ -26,7 +26,7 @@ from .facts import ModuleFacts
 from .fixes import FixOutcome
 from .index import ProjectIndex
 from .registry import LoadedRules
-from .source import ReadError, SourceFile, detect_newline, read_source
+from .source import ReadError, SourceFile, read_source, source_from_text
 
 
 def validate_rule_options(config, rules: LoadedRules) -> None:
@@ -64,10 +64,8 @@ def load_linter(
 
 
 def buffer_source(relpath: str, abspath: str, text: str) -> SourceFile:
-    """A ``SourceFile`` for an editor buffer: already text, so no decoding (and no cookie games)."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return SourceFile(relpath, abspath, text, "utf-8", False, detect_newline(text))
+    """A ``SourceFile`` for an editor buffer."""
+    return source_from_text(text, abspath, relpath)
 
 
 class Workspace:

@@ -161,9 +161,9 @@ def check_fix_properties(files: dict[str, str]) -> None:
 
 
 def _fix_to_fixpoint(lint: Linter, files: dict[str, str], path: str) -> str:
-    from ssot_lint.source import source_from_bytes
+    from ssot_lint.source import source_from_text
 
-    sources = {p: source_from_bytes(t.encode(), p, p) for p, t in files.items()}
+    sources = {p: source_from_text(t, p, p) for p, t in files.items()}
     facts = {p: lint.facts_for(s) for p, s in sources.items()}
     index = lint.make_index(facts.values())
     _, outcome = lint.fix_source(sources[path], facts[path], index, unsafe=True)

@@ -180,3 +180,15 @@ def test_non_ascii_columns_count_code_points(tmp_path):
     )
     d = check_json(root)[("SSOT001", "app/unicode.py")]
     assert d["range"]["start"]["column"] == len("nom = 'héllo😀'; e = ") + 1
+
+
+def test_stdin_with_a_coding_cookie_is_decoded_once(tmp_path):
+    """The buffer is decoded from stdin's bytes once; columns count its characters."""
+    root = make_project(tmp_path, GOOD)
+    data = "# -*- coding: latin-1 -*-\nfrom app.engine import ExecutionEngine\nn = 'café'; e = ExecutionEngine(1)\n"
+    proc = run_cli(
+        "check", "--stdin-filename", str(root / "app" / "buffer.py"), "--format", "json", "--select", "SSOT001",
+        input=data.encode("latin-1"),
+    )
+    [d] = json.loads(proc.stdout)["diagnostics"]
+    assert d["range"]["start"] == {"line": 3, "column": len("n = 'café'; e = ") + 1}
