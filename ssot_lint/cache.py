@@ -7,10 +7,20 @@ Layout of ``<root>/.ssot_lint_cache/`` (``cache-dir`` in the config):
   schema (the source of ``ssot_lint/facts.py``), so a new facts field invalidates
   every old entry by itself.
 - ``findings.pickle``: for each linted path, the content hash, the run key (tool,
-  config, enabled rules, contract), the dependencies recorded while the file was
-  linted (module name -> fingerprint; ``*`` for the whole project) and the findings.
-  A cached entry is used only when the content, the run key and every dependency's
-  current fingerprint match.
+  config, enabled rules, contract), the names of the dependencies recorded while the
+  file was linted (module names; ``*`` for the whole project; ``@...`` for derived
+  project facts) and the findings; one table of the fingerprint of every dependency
+  when the manifest was written (the snapshot: every entry is valid for it); and the
+  ``stat`` of every file with its content hash. A cached entry is used only when its
+  content and run key match and none of its dependencies changed since the snapshot.
+
+The stat fast path: a file whose (mtime_ns, ctime_ns, size, inode) equal the recorded
+ones is not read; its recorded content hash is used (as Ruff and mypy do). Any change of
+these re-reads and re-hashes it. Writing a file changes its ctime, which no user tool can
+set back, so an edit that keeps the size and restores the mtime is still seen. A stat
+taken within ``RACY_NS`` of the file's last change is not recorded ("racily clean", as
+git calls it): a second edit within the file system's timestamp granularity would
+otherwise go unnoticed.
 
 Every write is atomic (a temporary file renamed into place). Anything unreadable,
 truncated, of another format or another tool version is ignored and rebuilt.
@@ -29,7 +39,9 @@ from . import __version__
 from .facts import ModuleFacts
 from .fixes import write_bytes_atomic
 
-FORMAT = 1
+FORMAT = 2
+# A file changed less than this long before it was stat'ed is re-read next time.
+RACY_NS = 2_000_000_000
 _MAGIC = "ssot-lint-cache"
 _GITIGNORE = "# Created by ssot-lint automatically.\n*\n"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# ssot-lint cache (https://bford.info/cachedir/)\n"
@@ -85,18 +97,29 @@ def tool_fingerprint(modules: Iterable[Any] = ()) -> str:
 class FindingsEntry:
     content: str  # content hash of the file
     run_key: str
-    deps: tuple[tuple[str, str], ...]  # (dependency, fingerprint)
+    deps: frozenset[str]  # the dependencies recorded while linting (fingerprints: ``Manifest.fingerprints``)
     diagnostics: tuple[Any, ...]
+
+
+# (mtime_ns, ctime_ns, size, inode, content hash) of a file when it was last read.
+StatRecord = tuple[int, int, int, int, str]
 
 
 @dataclass
 class Manifest:
     tool: str
     entries: dict[str, FindingsEntry] = field(default_factory=dict)
+    # The snapshot: dependency -> fingerprint when the manifest was written; every entry
+    # is valid for it. ``*`` (the whole project) is always there.
+    fingerprints: dict[str, str] = field(default_factory=dict)
     # rel -> (content hash, alias edges of the module), see ``Project.module_edges``.
     edges: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
-    # (key, contract): the contract with what inference found, keyed on config and every file.
-    contract: tuple[str, Any] | None = None
+    # (key, deps snapshot, contract): the contract with what inference found, see ``Linter._contract_for``.
+    contract: tuple[str, dict[str, str], Any] | None = None
+    # rel -> stat record, for the stat fast path (see ``Project.content_hash``).
+    stats: dict[str, StatRecord] = field(default_factory=dict)
+    # (screen key, rel) -> (content hash, passes the screen), see ``Project.screened``.
+    screens: dict[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -173,8 +196,9 @@ class Cache:
             return Manifest(tool)
         if magic != _MAGIC or fmt != FORMAT or not isinstance(manifest, Manifest) or manifest.tool != tool:
             return Manifest(tool)
-        if not isinstance(manifest.entries, dict) or not isinstance(getattr(manifest, "edges", None), dict):
-            return Manifest(tool)
+        for name in ("entries", "edges", "fingerprints", "stats", "screens"):
+            if not isinstance(getattr(manifest, name, None), dict):
+                return Manifest(tool)
         if not hasattr(manifest, "contract"):
             return Manifest(tool)
         return manifest

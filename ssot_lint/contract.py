@@ -35,7 +35,7 @@ from typing import Callable, Iterable
 
 from .config import Config
 from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, CallFact, DefInfo, ModuleFacts, extract_facts
-from .index import Definition, ProjectIndex
+from .index import Definition, ProjectIndex, mentions
 
 REFERENCE = "reference"
 CONFIG = "config"
@@ -895,10 +895,40 @@ def _derive_reference(module: str, parsed: _Parsed) -> _Derived:
     return derived
 
 
-def _managed_defs(index: ProjectIndex, managed: list[ManagedClass]) -> list[Definition]:
+def _notifier_modules(index: ProjectIndex, screen: Screen | None, method_names: list[str]) -> list[ModuleFacts]:
+    """The modules that may define a class implementing a notifier protocol with these methods.
+
+    A class has all of a protocol's methods only if each is defined in a class of its
+    MRO, whose module then mentions the method's name. So: the modules mentioning one
+    of the names, then (to a fixpoint) the modules that may subclass a class defined
+    in one of those (they mention a name in the alias closure of its name).
+    """
+    if not method_names:
+        return []  # no protocol: no class can implement one
+    if screen is None:
+        return list(index.modules.values())
+    found = {fa.module: fa for fa in _screened(index, screen, "names:" + ",".join(method_names))}
+    frontier = list(found.values())
+    classes: set[str] = set()
+    while frontier:
+        new = {info.name for fa in frontier for info in fa.defs.values() if info.kind == CLASS} - classes
+        if not new:
+            break
+        classes |= new
+        closure = sorted(index.alias_closure(frozenset(classes)))
+        frontier = [fa for fa in _screened(index, screen, "names:" + ",".join(closure)) if fa.module not in found]
+        found.update((fa.module, fa) for fa in frontier)
+    return [found[name] for name in index.modules.names() if name in found]
+
+
+def _managed_defs(index: ProjectIndex, managed: list[ManagedClass], screen: Screen | None = None) -> list[Definition]:
     probe = Contract(managed=managed)
     out = []
-    for fa in index.modules.values():
+    # A class's own name is written where it is defined.
+    names = sorted({m.name.rsplit(".", 1)[-1] for m in managed})
+    if not names:
+        return out
+    for fa in _screened(index, screen, "names:" + ",".join(names)):
         for q, info in fa.defs.items():
             if info.kind != CLASS:
                 continue
@@ -938,12 +968,59 @@ def _config_lines(source: str | None) -> Callable[[str, str], str | None]:
     return find
 
 
+# --- textual screens: which modules inference needs to look at ----------------------------------
+SCREEN = "@screen"  # a derived dependency "@screen:<key>": the modules that pass the screen
+FACTORY_SCREEN = "factory"
+# Every factory candidate is named `create_*` or `*_for_user`, or is a method of a `*Factory`.
+_FACTORY_WORDS = ("create_", "_for_user", "Factory")
+
+# screen(module, key) -> may the module matter to the screen ``key`` (see ``screen_predicate``)?
+Screen = Callable[[str, str], bool]
+
+
+def screen_predicate(key: str) -> Callable[[str], bool] | None:
+    """The predicate of a screen key, on a module's identifier text (``identifier_text``).
+
+    Sound: a module for which it is False has nothing the screen's user looks for.
+    ``factory``: defines no factory candidate; ``names:A,B``: defines no class A or B.
+    """
+    if key == FACTORY_SCREEN:
+        return lambda text: any(w in text for w in _FACTORY_WORDS)
+    if key.startswith("names:"):
+        words = [w for w in key[len("names:"):].split(",") if w]
+        return lambda text: mentions(text, words)
+    return None
+
+
+def _screened(index: ProjectIndex, screen: Screen | None, key: str) -> list[ModuleFacts]:
+    """The facts of the modules that pass a screen (every module without one).
+
+    Records ``@screen:<key>`` (which modules pass) and each passing module, so a
+    cached contract is re-inferred exactly when one of them changes.
+    """
+    if screen is None:
+        return list(index.modules.values())
+    index.record((f"{SCREEN}:{key}",))
+    out = []
+    for name in index.modules.names():
+        if screen(name, key):
+            facts = index.modules.get(name)
+            if facts is not None:
+                out.append(facts)
+    return out
+
+
 def build_contract(
     config: Config,
     index: ProjectIndex | None = None,
     is_test: Callable[[str], bool] | None = None,
+    screen: Screen | None = None,
 ) -> Contract:
-    """The merged contract: the reference module, then config, then (given an index) inference."""
+    """The merged contract: the reference module, then config, then (given an index) inference.
+
+    With ``screen``, inference looks only at the modules that pass its textual screens
+    (see ``screen_predicate``) instead of every module of the index.
+    """
     c = config.contract
     root = config.root
     contract = Contract(module=c.module, factory_internal_methods=tuple(c.factory_internal_methods))
@@ -983,7 +1060,7 @@ def build_contract(
     if not contract.contexts:
         contract.contexts = [ContextClass("UserExecutionContext", CONFIG, None)]
     if index is not None and c.infer:
-        _infer(contract, index, is_test or (lambda p: False), globs)
+        _infer(contract, index, is_test or (lambda p: False), globs, screen)
     contract.context_classes = tuple(dict.fromkeys(x.name for x in contract.contexts))
     return contract
 
@@ -994,11 +1071,17 @@ def _with_globs(m: ManagedClass, globs: tuple[str, ...]) -> ManagedClass:
     return replace(m, allowed_in=tuple(dict.fromkeys(m.allowed_in + globs)))
 
 
-def _infer(contract: Contract, index: ProjectIndex, is_test: Callable[[str], bool], globs: tuple[str, ...]) -> None:
+def _infer(
+    contract: Contract, index: ProjectIndex, is_test: Callable[[str], bool], globs: tuple[str, ...], screen: Screen | None = None
+) -> None:
     """Add the project's own per-user factories and what they build (origin "inferred")."""
-    paths = {name: fa.path for name, fa in index.modules.items()}
-    an = _Analyzer(index, {x.name for x in contract.contexts}, lambda m: paths.get(m, m))
-    factories = list(an.factory_candidates(index.modules.values(), is_test))
+
+    def display(module: str) -> str:
+        facts = index.modules.get(module)
+        return facts.path if facts is not None else module
+
+    an = _Analyzer(index, {x.name for x in contract.contexts}, display)
+    factories = list(an.factory_candidates(_screened(index, screen, FACTORY_SCREEN), is_test))
     known = Contract(managed=list(contract.managed))
 
     def already(d: Definition) -> bool:
@@ -1016,9 +1099,9 @@ def _infer(contract: Contract, index: ProjectIndex, is_test: Callable[[str], boo
     protocols = [n for n in contract.notifier_classes if n.protocol and n.methods]
     proto_methods = [(p, {m.name for m in p.methods}) for p in protocols]
     proto_methods = [(p, names) for p, names in proto_methods if names]
-    managed_defs = _managed_defs(index, contract.managed)
+    managed_defs = _managed_defs(index, contract.managed, screen)
     have_notifiers = {n.name for n in contract.notifier_classes}
-    for fa in index.modules.values():
+    for fa in _notifier_modules(index, screen, sorted({n for _, names in proto_methods for n in names})):
         if is_test(fa.path):
             continue
         for q, info in fa.defs.items():

@@ -185,6 +185,8 @@ class Linter:
         self.rule_options = _rule_options(config, rules)
         # Reference + config now; inference is added once the project index exists.
         self.contract: Contract = build_contract(config)
+        self.base_contract = self.contract
+        self.stats_contract_inferred = False
         # Speed settings (the CLI sets them): the prefilter, worker processes, the cache,
         # and a progress callback ``progress(done, total)`` for the files being linted.
         self.prefilter = True
@@ -577,28 +579,51 @@ class Linter:
         use_findings = cache.enabled and not fix and stdin is None
         tool = tool_fingerprint([sys.modules[r.__module__] for r in self.all_rules.rules if r.__module__ in sys.modules])
         manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
-        project = Project(files, overrides, cache, manifest.edges if use_findings else None, self.config.max_file_bytes)
+        project = Project(
+            files,
+            overrides,
+            cache,
+            manifest.edges if use_findings else None,
+            self.config.max_file_bytes,
+            stats=manifest.stats if use_findings else None,
+            screens=manifest.screens if use_findings else None,
+        )
         self._contract_for(project, manifest if use_findings else None)
         run_key = self.run_key() if use_findings else ""
+        # The dependencies whose fingerprint differs from the manifest's snapshot. Nothing
+        # changed when the whole project's fingerprint did not (the stat fast path makes
+        # that cheap): then no other fingerprint is computed.
+        changed_memo: list[frozenset[str]] = []
+
+        def changed() -> frozenset[str]:
+            if not changed_memo:
+                snapshot = manifest.fingerprints
+                if snapshot.get(WHOLE_PROJECT) == project.fingerprint(WHOLE_PROJECT):
+                    changed_memo.append(frozenset())
+                else:
+                    changed_memo.append(frozenset(d for d, fp in snapshot.items() if not _same_fingerprint(project, d, fp)))
+            return changed_memo[0]
 
         per_file: dict[str, tuple[list[Diagnostic], list[InternalError]]] = {}
         outcomes: list[FixOutcome] = []
         to_lint: list[str] = []
-        cached = 0
+        reused: dict[str, FindingsEntry] = {}
         for target in targets:
             rel = target.relpath
+            if use_findings:
+                # A cached entry exists only for a file that was readable with this content.
+                entry = manifest.entries.get(rel)
+                if entry is not None and self._entry_valid(entry, project, run_key, rel, changed):
+                    per_file[rel] = (list(entry.diagnostics), [])
+                    reused[rel] = entry
+                    continue
             src = project.source(rel)
             if isinstance(src, ReadError):
                 diags = [self.read_error_diagnostic(rel, str(src))] if self.syntax_enabled else []
                 per_file[rel] = (diags, [])
                 continue
-            if use_findings:
-                entry = manifest.entries.get(rel)
-                if entry is not None and self._entry_valid(entry, project, run_key, rel):
-                    per_file[rel] = (list(entry.diagnostics), [])
-                    cached += 1
-                    continue
             to_lint.append(rel)
+        cached = len(reused)
 
         if fix:
             index = project.index()
@@ -627,19 +652,17 @@ class Linter:
                 per_file[rel] = (list(res.diagnostics), errs)
         else:
             linted = self._lint_many(project, to_lint)
+            fresh: dict[str, FindingsEntry] = {}
             for rel, (diags, errs, deps) in linted.items():
                 per_file[rel] = (diags, errs)
                 if use_findings and not errs:
-                    fps = tuple((d, project.fingerprint(d)) for d in sorted(deps))
-                    manifest.entries[rel] = FindingsEntry(project.content_hash(rel), run_key, fps, tuple(diags))
-            if use_findings and linted:
-                known = set(project.paths)
-                manifest.entries = {k: v for k, v in manifest.entries.items() if k in known}
-                manifest.edges = {k: v for k, v in project.edges.items() if k in known}
-                cache.save_manifest(manifest)
-            elif use_findings and self._contract_changed:
-                cache.save_manifest(manifest)
-        self.stats = {"files": len(targets), "cached": cached, "linted": len(to_lint), "facts": project.computed_facts}
+                    # Everything a derived or module dependency says is part of ``*``.
+                    kept_deps = frozenset((WHOLE_PROJECT,)) if WHOLE_PROJECT in deps else frozenset(deps)
+                    fresh[rel] = FindingsEntry(project.content_hash(rel), run_key, kept_deps, tuple(diags))
+            if use_findings:
+                self._save_findings(cache, manifest, project, targets, reused, fresh, changed)
+        self.stats = {"files": len(targets), "cached": cached, "linted": len(to_lint), "facts": project.computed_facts,
+                      "contract_inferred": int(self.stats_contract_inferred)}
 
         diagnostics: list[Diagnostic] = []
         errors: list[InternalError] = []
@@ -660,28 +683,109 @@ class Linter:
         return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes, texts)
 
     def _contract_for(self, project: Project, manifest: Manifest | None) -> None:
-        """The contract, with what inference finds in the project (cached on every file's content)."""
+        """The contract, with what inference finds in the project.
+
+        Inference looks only at the modules that pass its textual screens and records
+        what it reads (modules, and which modules pass each screen). The cached contract
+        is keyed on the config and the reference part of the contract, and reused while
+        none of what it read changed: editing a module that defines no factory (and is
+        not read while following one) re-infers nothing.
+        """
         self._contract_changed = False
+        self.stats_contract_inferred = False
         if not self.config.contract.infer:
             return
-        key = digest(self.config, project.fingerprint(WHOLE_PROJECT)) if manifest is not None else ""
-        if manifest is not None and manifest.contract is not None and manifest.contract[0] == key:
-            self.contract = manifest.contract[1]
-            return
-        self.contract = build_contract(self.config, project.index(), self.is_test)
+        key = digest(self.config, _contract_key(self.base_contract))
+        if manifest is not None and manifest.contract is not None:
+            try:
+                old_key, deps, contract = manifest.contract
+                if old_key == key and isinstance(contract, Contract) and all(
+                    _same_fingerprint(project, d, fp) for d, fp in deps.items()
+                ):
+                    self.contract = contract
+                    return
+            except (TypeError, ValueError, AttributeError):  # a foreign or damaged entry
+                pass
+        index = project.index()
+        index.start_recording()
+        try:
+            self.contract = build_contract(self.config, index, self.is_test, screen=project.screened)
+        finally:
+            read = index.stop_recording()
+        self.stats_contract_inferred = True
         if manifest is not None:
             import dataclasses
 
-            manifest.contract = (key, dataclasses.replace(self.contract))
+            if WHOLE_PROJECT in read:
+                read = frozenset((WHOLE_PROJECT,))
+            manifest.contract = (key, {d: project.fingerprint(d) for d in sorted(read)}, dataclasses.replace(self.contract))
             self._contract_changed = True
 
-    def _entry_valid(self, entry: FindingsEntry, project: Project, run_key: str, rel: str) -> bool:
+    def _entry_valid(
+        self, entry: FindingsEntry, project: Project, run_key: str, rel: str, changed: Callable[[], frozenset[str]]
+    ) -> bool:
         try:
             if entry.run_key != run_key or entry.content != project.content_hash(rel):
                 return False
-            return all(project.fingerprint(dep) == fp for dep, fp in entry.deps)
+            return isinstance(entry.deps, frozenset) and entry.deps.isdisjoint(changed())
         except Exception:  # a foreign or damaged entry is never trusted
             return False
+
+    def _save_findings(
+        self,
+        cache: Cache,
+        manifest: Manifest,
+        project: Project,
+        targets: list[DiscoveredFile],
+        reused: dict[str, FindingsEntry],
+        fresh: dict[str, FindingsEntry],
+        changed: Callable[[], frozenset[str]],
+    ) -> None:
+        """Write the manifest when anything in it changed; keep every entry valid for the new snapshot.
+
+        Entries of files that were not targets of this run are kept only when none of
+        their dependencies changed (their findings still hold in the new snapshot).
+        """
+        known = set(project.paths)
+        targeted = {t.relpath for t in targets}
+        entries: dict[str, FindingsEntry] = {}
+        others = [(rel, e) for rel, e in manifest.entries.items() if rel in known and rel not in targeted]
+        gone = changed()
+        old = manifest.fingerprints
+        for rel, e in others:
+            if isinstance(e.deps, frozenset) and e.deps.isdisjoint(gone):
+                entries[rel] = e
+        entries.update(reused)
+        entries.update(fresh)
+        names = {WHOLE_PROJECT}
+        for e in entries.values():
+            names.update(e.deps)
+        fingerprints = {}
+        for dep in sorted(names):
+            if dep in old and dep not in gone:
+                fingerprints[dep] = old[dep]  # unchanged since the snapshot
+                continue
+            try:
+                fingerprints[dep] = project.fingerprint(dep)
+            except Exception:  # cannot be fingerprinted: the entries depending on it go
+                entries = {rel: e for rel, e in entries.items() if dep not in e.deps}
+        stats = project.stat_records()
+        dirty = (
+            bool(fresh)
+            or self._contract_changed
+            or project.derived_changed
+            or entries.keys() != manifest.entries.keys()
+            or fingerprints != manifest.fingerprints
+            or stats != manifest.stats
+        )
+        if not dirty:
+            return
+        manifest.entries = entries
+        manifest.fingerprints = fingerprints
+        manifest.stats = stats
+        manifest.edges = {k: v for k, v in project.edges.items() if k in known}
+        manifest.screens = {k: v for k, v in project.screens.items() if k[1] in known}
+        cache.save_manifest(manifest)
 
     # --- linting many files: in this process or in worker processes ------------------------
     def lint_one(self, project: Project, rel: str) -> tuple[list[Diagnostic], list[InternalError], frozenset[str]]:
@@ -735,6 +839,13 @@ class Linter:
 
 
 MIN_PARALLEL_FILES = 24
+
+
+def _same_fingerprint(project: Project, dep: str, fp: str) -> bool:
+    try:
+        return project.fingerprint(dep) == fp
+    except Exception:  # cannot be computed now: treated as changed
+        return False
 
 
 def _can_fork() -> bool:

@@ -151,6 +151,10 @@ class _ModuleTable(Mapping[str, ModuleFacts]):
         self._index._touch(WHOLE_PROJECT)
         return sum(1 for n in self._names if self._load(n) is not None)
 
+    def names(self) -> list[str]:
+        """Every module name (nothing is recorded or loaded)."""
+        return list(self._names)
+
     def loaded(self) -> dict[str, ModuleFacts]:
         """The facts loaded so far (nothing is recorded or loaded)."""
         return dict(self._loaded)

@@ -7,12 +7,17 @@ decide a file without its facts at all.
 
 from __future__ import annotations
 
+import os
+import stat as stat_mod
+import time
 from typing import Callable
 
-from .cache import Cache, content_hash, digest
+from . import cache as cache_mod
+from .cache import Cache, StatRecord, content_hash, digest
+from .contract import SCREEN
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
-from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
+from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, identifier_text, module_for_path
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
 
 UNREADABLE = "unreadable"
@@ -50,8 +55,16 @@ class Project:
         cache: Cache,
         edges: dict[str, tuple[str, list[tuple[str, str]]]] | None = None,
         max_bytes: int = MAX_FILE_BYTES,
+        stats: dict[str, StatRecord] | None = None,
+        screens: dict[tuple[str, str], tuple[str, bool]] | None = None,
     ) -> None:
         self.cache = cache
+        # The stat fast path: records of the previous run, and those taken in this one.
+        self.old_stats = stats if stats is not None else {}
+        self.new_stats: dict[str, StatRecord] = {}
+        self.restatted: set[str] = set()  # files stat'ed and read in this run
+        self.screens = screens if screens is not None else {}
+        self.derived_changed = False  # edges or screens computed anew (the manifest must be saved)
         self.max_bytes = max_bytes
         # rel -> (content hash, alias edges): kept in the findings cache, so the prefilter's
         # project-wide alias closure is recomputed without loading any facts.
@@ -86,13 +99,24 @@ class Project:
             self._sources[rel] = source_from_text(text, abspath, rel)
             return
         else:
+            before = time.time_ns()
+            try:
+                st = os.stat(abspath)
+            except OSError:
+                st = None
+            self.restatted.add(rel)
             try:
                 data = read_bytes(self.files[rel].abspath, self.max_bytes)
             except ReadError as exc:
                 self._sources[rel] = exc
                 self._hashes[rel] = UNREADABLE
                 return
-        self._hashes[rel] = content_hash(data)
+        chash = self._hashes[rel] = content_hash(data)
+        if st is not None and stat_mod.S_ISREG(st.st_mode) and st.st_size == len(data):
+            # Stat taken before the read: a later change shows as a different stat. A file
+            # changed just before (within the timestamp granularity) is not recorded.
+            if max(st.st_mtime_ns, st.st_ctime_ns) < before - cache_mod.RACY_NS:
+                self.new_stats[rel] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, chash)
         try:
             self._sources[rel] = source_from_bytes(data, abspath, rel)
         except ReadError as exc:
@@ -104,9 +128,52 @@ class Project:
         return self._sources[rel]
 
     def content_hash(self, rel: str) -> str:
-        if rel not in self._hashes:
-            self._read(rel)
+        """The content hash of a file; from its stat record when the stat is unchanged."""
+        found = self._hashes.get(rel)
+        if found is not None:
+            return found
+        if rel not in self.overrides and rel in self.files:
+            record = self.old_stats.get(rel)
+            if record is not None:
+                try:
+                    st = os.stat(self.files[rel].abspath)
+                except OSError:
+                    st = None
+                if st is not None and (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino) == record[:4]:
+                    self._hashes[rel] = record[4]
+                    self.new_stats[rel] = record
+                    return record[4]
+        self._read(rel)
         return self._hashes[rel]
+
+    def stat_records(self) -> dict[str, StatRecord]:
+        """Records to keep: this run's, and the previous run's for files not looked at."""
+        known = set(self.files)
+        out = {rel: rec for rel, rec in self.old_stats.items() if rel in known and rel not in self.restatted}
+        out.update(self.new_stats)
+        return out
+
+    def screened(self, module: str, key: str) -> bool:
+        """Does a module pass the textual screen ``key`` (``contract.screen_predicate``)?
+
+        Cached by content hash, so only changed files are read. An unreadable module, or
+        an unknown key, passes: a screen only ever rules modules out.
+        """
+        rel = self.path_of_module.get(module)
+        if rel is None:
+            return True
+        chash = self.content_hash(rel)
+        known = self.screens.get((key, rel))
+        if known is not None and known[0] == chash:
+            return known[1]
+        from .contract import screen_predicate
+
+        predicate = screen_predicate(key)
+        src = self.source(rel)
+        found = True if predicate is None or isinstance(src, ReadError) else bool(predicate(identifier_text(src.text)))
+        self.screens[(key, rel)] = (chash, found)
+        self.derived_changed = True
+        return found
 
     def read_all(self) -> None:
         for rel in self.paths:
@@ -156,6 +223,7 @@ class Project:
             return None
         found = alias_edges(facts)
         self.edges[rel] = (chash, found)
+        self.derived_changed = True
         return found
 
     def index(self) -> ProjectIndex:
@@ -182,11 +250,19 @@ class Project:
             return self._whole
         if dep.startswith("@"):
             found = self._fingerprints.get(dep)
+            if found is None and dep.startswith(SCREEN + ":"):
+                key = dep[len(SCREEN) + 1 :]
+                found = self._fingerprints[dep] = digest([m for m in self.path_of_module if self.screened(m, key)])
             if found is None:
                 value = self.index().derived_fingerprint(dep)
                 found = self._fingerprints[dep] = "?" if value is None else digest(value)
             return found
-        rel = self.path_of_module.get(dep)
-        if rel is not None:
-            return f"{rel}:{self.content_hash(rel)}"
-        return "package" if dep in self.index().packages else "-"
+        found = self._fingerprints.get(dep)
+        if found is None:
+            rel = self.path_of_module.get(dep)
+            if rel is not None:
+                found = f"{rel}:{self.content_hash(rel)}"
+            else:
+                found = "package" if dep in self.index().packages else "-"
+            self._fingerprints[dep] = found
+        return found

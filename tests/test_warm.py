@@ -1,0 +1,219 @@
+"""The warm paths: the stat fast path, the findings snapshot, the incremental contract.
+
+What is re-read, re-linted and re-inferred is observed through ``Linter.stats`` and the
+files read; speed itself is measured by ``benchmarks/lint_speed.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import pytest
+
+import ssot_lint.cache
+import ssot_lint.project
+from test_cli import ENGINE
+from test_speed import lint, write
+
+WIDGET = "class Widget:\n    def __init__(self, ctx):\n        self.ctx = ctx\n"
+USES_WIDGET = "from app.widget import Widget\n\n\ndef build(ctx):\n    return Widget(ctx)\n"
+WIDGET_FACTORY = "from app.widget import Widget\n\n\ndef create_widget_for_user(ctx):\n    return Widget(ctx)\n"
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Trust every stat at once (no racy window), and list the files read from disk."""
+    monkeypatch.setattr(ssot_lint.cache, "RACY_NS", 0)
+    seen: list[str] = []
+    real = ssot_lint.project.read_bytes
+
+    def spy(path, *args):
+        seen.append(os.path.basename(path))
+        return real(path, *args)
+
+    monkeypatch.setattr(ssot_lint.project, "read_bytes", spy)
+    return seen
+
+
+def project(tmp_path):
+    return write(tmp_path / "p", {
+        "app/__init__.py": "",
+        "app/engine.py": ENGINE,
+        "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n",
+        "app/other.py": "def helper():\n    return 1\n",
+    })
+
+
+def manifest(root):
+    with open(root / ".ssot_lint_cache" / "findings.pickle", "rb") as fh:
+        return pickle.load(fh)[2]
+
+
+def test_unchanged_files_are_not_read_on_a_warm_run(tmp_path, reads):
+    root = project(tmp_path)
+    cold, stats, _ = lint(root)
+    assert sorted(reads) == ["__init__.py", "engine.py", "other.py", "routes.py"]
+    reads.clear()
+    warm, stats, _ = lint(root)
+    assert warm == cold and [f[:3] for f in warm] == [("SSOT001", "app/routes.py", 2)]
+    assert stats["cached"] == 4 and stats["linted"] == 0 and stats["contract_inferred"] == 0
+    assert reads == ["routes.py"]  # only for the code frame of its finding
+
+
+def test_same_size_edit_with_the_mtime_restored_is_seen(tmp_path, reads):
+    """The decision: such an edit is re-read, since writing a file changes its ctime, which
+    nothing but the kernel sets; size + mtime + inode alone would miss it."""
+    root = project(tmp_path)
+    assert [f[:3] for f in lint(root)[0]] == [("SSOT001", "app/routes.py", 2)]
+    routes = root / "app/routes.py"
+    before = os.stat(routes)
+    routes.write_text("from app.engine import ExecutionEngine\nx = ExecutionEnginX(1)\n", encoding="utf-8")
+    os.utime(routes, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(routes)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    reads.clear()
+    found, stats, _ = lint(root)
+    assert found == [] and stats["linted"] == 1 and stats["cached"] == 3
+    assert "routes.py" in reads
+
+
+def test_touched_file_is_rehashed_and_relinted_only_when_its_content_changed(tmp_path, reads):
+    root = project(tmp_path)
+    lint(root)
+    routes = root / "app/routes.py"
+    st = os.stat(routes)
+    os.utime(routes, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # touched, same content
+    reads.clear()
+    found, stats, _ = lint(root)
+    assert [f[:3] for f in found] == [("SSOT001", "app/routes.py", 2)]
+    assert stats["linted"] == 0 and stats["cached"] == 4 and reads == ["routes.py"]
+    routes.write_text("from app.engine import ExecutionEngine\n\n\nx = ExecutionEngine(2)\n", encoding="utf-8")
+    found, stats, _ = lint(root)
+    assert [f[:3] for f in found] == [("SSOT001", "app/routes.py", 4)] and stats["linted"] == 1
+
+
+def test_a_racily_fresh_file_is_not_trusted_by_its_stat(tmp_path):
+    """Files changed within RACY_NS of being stat'ed get no record: they are read again."""
+    root = project(tmp_path)
+    lint(root)
+    assert manifest(root).stats == {}
+
+
+def test_manifest_is_not_rewritten_when_nothing_changed(tmp_path, reads):
+    root = project(tmp_path)
+    lint(root)
+    lint(root)  # records the stats of files that were racily fresh
+    path = root / ".ssot_lint_cache" / "findings.pickle"
+    stamp = os.stat(path).st_mtime_ns
+    os.utime(path, ns=(stamp - 10**9, stamp - 10**9))
+    lint(root)
+    assert os.stat(path).st_mtime_ns == stamp - 10**9
+
+
+def test_editing_a_non_factory_module_reuses_the_contract_and_other_findings(tmp_path):
+    root = project(tmp_path)
+    assert lint(root)[1]["contract_inferred"] == 1
+    write(root, {"app/other.py": "def helper():\n    return 2\n\n\nVALUE = helper()\n"})
+    found, stats, _ = lint(root)
+    assert [f[:3] for f in found] == [("SSOT001", "app/routes.py", 2)]
+    assert stats["contract_inferred"] == 0 and stats["linted"] == 1 and stats["cached"] == 3
+
+
+def test_a_factory_in_a_new_file_updates_the_contract_and_the_findings(tmp_path):
+    root = project(tmp_path)
+    write(root, {"app/widget.py": WIDGET, "app/use.py": USES_WIDGET})
+    assert [f[:3] for f in lint(root)[0]] == [("SSOT001", "app/routes.py", 2)]
+    write(root, {"app/widget_factory.py": WIDGET_FACTORY})
+    found, stats, _ = lint(root)
+    assert stats["contract_inferred"] == 1
+    assert [f[:3] for f in found] == [("SSOT001", "app/routes.py", 2), ("SSOT001", "app/use.py", 5)]
+    # ... and gone again with the file.
+    (root / "app/widget_factory.py").unlink()
+    assert [f[:3] for f in lint(root)[0]] == [("SSOT001", "app/routes.py", 2)]
+
+
+def test_an_existing_module_that_gains_a_factory_is_screened_in(tmp_path):
+    """other.py passed no textual screen before; after the edit it defines the factory."""
+    root = project(tmp_path)
+    write(root, {"app/widget.py": WIDGET, "app/use.py": USES_WIDGET})
+    lint(root)
+    write(root, {"app/other.py": WIDGET_FACTORY})
+    found, stats, _ = lint(root)
+    assert stats["contract_inferred"] == 1
+    assert [f[:3] for f in found] == [("SSOT001", "app/routes.py", 2), ("SSOT001", "app/use.py", 5)]
+
+
+def test_linting_a_few_files_keeps_the_other_entries_only_while_still_valid(tmp_path):
+    """Pre-commit mode: entries of files that were not named survive when nothing they depend on changed."""
+    root = project(tmp_path)
+    lint(root)
+    write(root, {"app/other.py": "def helper():\n    return 3\n"})
+    linter_found, stats, _ = lint_paths(root, ["app/other.py"])
+    assert stats["files"] == 1 and stats["linted"] == 1
+    found, stats, _ = lint(root)
+    assert stats["linted"] == 0 and stats["cached"] == 4
+    # engine.py's factory is gone: routes.py (not named) must not keep its finding.
+    write(root, {"app/engine.py": WIDGET})
+    lint_paths(root, ["app/engine.py"])
+    found, stats, _ = lint(root)
+    assert found == [] and stats["linted"] >= 1
+
+
+def lint_paths(root, rels):
+    from ssot_lint.config import load_config
+    from ssot_lint.engine import Linter
+    from ssot_lint.registry import load_rules
+
+    linter = Linter(load_config(root), load_rules(), select=["SSOT000", "SSOT001"])
+    linter.jobs = 1
+    result = linter.run([str(root / r) for r in rels])
+    return [(d.code, d.path, d.range.start.line) for d in result.diagnostics], linter.stats, result
+
+
+def _contract_both_ways(root):
+    """The contract inferred through the textual screens, and by reading every module."""
+    from ssot_lint.cache import Cache
+    from ssot_lint.config import load_config
+    from ssot_lint.contract import build_contract
+    from ssot_lint.engine import Linter
+    from ssot_lint.project import Project
+    from ssot_lint.registry import load_rules
+
+    linter = Linter(load_config(root), load_rules())
+    files = {f.relpath: f for f in linter.discover([str(root)])}
+
+    def fresh() -> Project:
+        return Project(files, {}, Cache(root / ".none", enabled=False))
+
+    screened = fresh()
+    with_screen = build_contract(linter.config, screened.index(), linter.is_test, screen=screened.screened)
+    without = build_contract(linter.config, fresh().index(), linter.is_test)
+    return with_screen, without
+
+
+@pytest.mark.parametrize("name", ["legacy_service", "clean_service", "probe_factories"])
+def test_screened_inference_equals_reading_every_module(name):
+    from conftest import FIXTURES
+
+    with_screen, without = _contract_both_ways(FIXTURES / name)
+    assert with_screen.to_dict() == without.to_dict()
+    assert any(m.origin == "inferred" for m in without.managed) or name == "clean_service"
+
+
+def test_notifier_inherited_from_a_module_that_names_no_method_is_found(tmp_path):
+    """The implementation's own module mentions none of the protocol's methods: it inherits
+    them through an alias from a base two modules away. The screen must still find it."""
+    methods = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed", "agent_error"]
+    body = "".join(f"    async def {m}(self, *args):\n        pass\n\n" for m in methods)
+    root = write(tmp_path / "p", {
+        "app/__init__.py": "",
+        "app/base.py": "class EmitterBase:\n" + body,
+        "app/middle.py": "from app.base import EmitterBase as Base\n\n\nclass Middle(Base):\n    pass\n",
+        "app/alias.py": "from app import middle\n\nParent = middle.Middle\n",
+        "app/impl.py": "from app.alias import Parent\n\n\nclass SlackEmitter(Parent):\n    pass\n",
+    })
+    with_screen, without = _contract_both_ways(root)
+    names = {n.name for n in without.notifier_classes if n.origin == "inferred"}
+    assert "app.impl.SlackEmitter" in names and "app.middle.Middle" in names
+    assert with_screen.to_dict() == without.to_dict()
