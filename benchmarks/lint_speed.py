@@ -46,7 +46,10 @@ sys.path.insert(0, str(HERE))
 from legacy_corpus import generate  # noqa: E402
 
 ENV = {**os.environ, "NO_COLOR": "1", "SSOT_LINT_NO_PROGRESS": "1"}
-SSOT = [sys.executable, "-m", "ssot_lint", "check"]
+# -P (Python 3.11+): the tree is the working directory, and `python -m` would otherwise put
+# it first on sys.path, so the stdlib copy would shadow the interpreter's own modules
+# (and be compiled on every run). The `ssot-lint` console script does not do that either.
+SSOT = [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "ssot_lint", "check"]
 
 
 # --- trees -----------------------------------------------------------------------------
@@ -131,7 +134,8 @@ def fmt(s: dict | None) -> str:
     return f"{s['median']:.2f} s ({s['min']:.2f}-{s['max']:.2f})"
 
 
-def bench_tree(name: str, root: Path, runs: int, fixit_files: int) -> dict:
+def bench_tree(name: str, root: Path, runs: int, fixit_files: int, cold_runs: int | None = None,
+               prefilter_check: bool = True) -> dict:
     cache = root / ".ssot_lint_cache"
     files, lines = tree_size(root)
     print(f"\n== {name}: {files} files, {lines} lines ==", flush=True)
@@ -139,7 +143,7 @@ def bench_tree(name: str, root: Path, runs: int, fixit_files: int) -> dict:
     check = SSOT + [".", "--exit-zero", "--format", "concise"]
 
     cold, rss = [], 0
-    for _ in range(runs):
+    for _ in range(runs if cold_runs is None else max(1, cold_runs)):
         shutil.rmtree(cache, ignore_errors=True)
         t, peak, _ = timed(check, root, sample_rss=True)
         cold.append(t)
@@ -202,6 +206,8 @@ def bench_tree(name: str, root: Path, runs: int, fixit_files: int) -> dict:
         row["fixit_projected"] = t * lines / max(slice_lines, 1)
         print(f"  fixit       {t:.2f} s on {len(chosen)} files / {slice_lines} lines -> ~{row['fixit_projected']:.0f} s for the tree", flush=True)
 
+    if not prefilter_check:
+        return row
     a = timed(SSOT + [".", "--exit-zero", "--format", "json", "--no-cache"], root)[2].stdout
     b_time, _, b = timed(SSOT + [".", "--exit-zero", "--format", "json", "--no-cache", "--no-prefilter"], root)
     da, db = json.loads(a), json.loads(b.stdout)
@@ -219,10 +225,11 @@ def table(rows: list[dict]) -> str:
     out = [head, "|---|---:|---:|---|---|---|---|---|---|---:|---|"]
     for r in rows:
         fixit = f"~{r['fixit_projected']:.0f} s" if "fixit_projected" in r else "n/a"
+        same = "n/a" if "prefilter_identical" not in r else "yes" if r["prefilter_identical"] else "NO"
         out.append(
             f"| {r['tree']} | {r['files']} | {r['lines']:,} | {fmt(r['cold'])} | {fmt(r['warm'])} | {fmt(r['one_changed'])} | "
             f"{fmt(r['pre_commit'])} | {fmt(r.get('ruff'))} | {fixit} | {r['peak_rss_mb']:.0f} MiB | "
-            f"{'yes' if r['prefilter_identical'] else 'NO'} |"
+            f"{same} |"
         )
     out.append("")
     out.append("| tree | cold / ruff (target <= 4) | warm / ruff (<= 1) | one changed / ruff (<= 1.5) | pre-commit (<= 1 s) | RSS (<= 1024 MiB) |")
@@ -252,6 +259,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--fixit-files", type=int, default=40, help="files in Fixit's slice (0: skip Fixit)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--cold-runs", type=int, help="cold runs (default: --runs); cold runs are the slow ones")
+    ap.add_argument("--no-prefilter-check", action="store_true", help="skip the two --no-cache runs comparing prefilter output")
     args = ap.parse_args()
     GENERATED.mkdir(exist_ok=True)
     rows = []
@@ -264,7 +273,7 @@ def main() -> None:
             print(generate(root, args.lines, args.seed), flush=True)
         else:
             raise SystemExit(f"unknown tree {name!r}")
-        rows.append(bench_tree(name, root, args.runs, args.fixit_files))
+        rows.append(bench_tree(name, root, args.runs, args.fixit_files, args.cold_runs, not args.no_prefilter_check))
     print()
     print(table(rows))
     if args.json:

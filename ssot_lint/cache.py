@@ -120,6 +120,8 @@ class Manifest:
     stats: dict[str, StatRecord] = field(default_factory=dict)
     # (screen key, rel) -> (content hash, passes the screen), see ``Project.screened``.
     screens: dict[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
+    # rel -> (content hash, dependency fingerprints, class rows), see ``Project.class_rows``.
+    rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] = field(default_factory=dict)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -196,7 +198,7 @@ class Cache:
             return Manifest(tool)
         if magic != _MAGIC or fmt != FORMAT or not isinstance(manifest, Manifest) or manifest.tool != tool:
             return Manifest(tool)
-        for name in ("entries", "edges", "fingerprints", "stats", "screens"):
+        for name in ("entries", "edges", "fingerprints", "stats", "screens", "rows"):
             if not isinstance(getattr(manifest, name, None), dict):
                 return Manifest(tool)
         if not hasattr(manifest, "contract"):

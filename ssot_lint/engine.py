@@ -587,6 +587,7 @@ class Linter:
             self.config.max_file_bytes,
             stats=manifest.stats if use_findings else None,
             screens=manifest.screens if use_findings else None,
+            rows=manifest.rows if use_findings else None,
         )
         self._contract_for(project, manifest if use_findings else None)
         run_key = self.run_key() if use_findings else ""
@@ -785,6 +786,7 @@ class Linter:
         manifest.stats = stats
         manifest.edges = {k: v for k, v in project.edges.items() if k in known}
         manifest.screens = {k: v for k, v in project.screens.items() if k[1] in known}
+        manifest.rows = {k: v for k, v in project.rows.items() if k in known}
         cache.save_manifest(manifest)
 
     # --- linting many files: in this process or in worker processes ------------------------

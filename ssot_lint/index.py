@@ -169,13 +169,15 @@ class ProjectIndex:
         loader: Callable[[str], ModuleFacts | None] | None = None,
         text: Callable[[str], str | None] | None = None,
         edges: Callable[[str], list[tuple[str, str]] | None] | None = None,
+        class_rows: Callable[[str], list[tuple[str, list[str]]]] | None = None,
     ) -> None:
         """An index over ``modules`` (facts given up front) and, lazily, over ``names``.
 
         With ``names`` and ``loader``, the facts of a module are loaded only when some
         lookup needs them (``loader(name)`` returns None for a module that cannot be read).
         ``text(name)`` gives a module's source, for cheap textual screening (``alias_closure``);
-        ``edges(name)`` its ``alias_edges`` (e.g. from a cache), so that facts need not be loaded.
+        ``edges(name)`` its ``alias_edges`` (e.g. from a cache), so that facts need not be loaded;
+        ``class_rows(name)`` its ``compute_class_rows`` (e.g. from a cache).
         """
         loaded: dict[str, ModuleFacts] = {}
         for facts in modules:
@@ -198,6 +200,8 @@ class ProjectIndex:
         self._text = text
         self._edges = edges
         self._closures: dict[frozenset[str], frozenset[str]] = {}
+        self._class_rows = class_rows
+        self._subclass_table: dict[str, list[tuple[str, str]]] | None = None
 
     # --- dependency recording ---------------------------------------------------------
     def _touch(self, name: str) -> None:
@@ -304,8 +308,49 @@ class ProjectIndex:
             new = added
         return frozenset(names)
 
+    def compute_class_rows(self, module: str) -> tuple[list[tuple[str, list[str]]], frozenset[str]]:
+        """The classes of a module that have project bases: (qualname, base fullnames) rows,
+        and the modules consulted to resolve the bases."""
+        self.start_recording()
+        try:
+            facts = self.modules.get(module)
+            rows: list[tuple[str, list[str]]] = []
+            if facts is not None:
+                for info in facts.defs.values():
+                    if info.kind != CLASS or not info.bases:
+                        continue
+                    found = [b.fullname for b in self.bases(Definition(module, info.qualname, info))]
+                    if found:
+                        rows.append((info.qualname, found))
+        finally:
+            deps = self.stop_recording()
+        return rows, deps
+
+    def subclass_table(self) -> dict[str, list[tuple[str, str]]]:
+        """Base fullname -> its direct project subclasses (module, qualname), in module order.
+
+        What it reads is not a dependency of the caller: callers record ``@subclasses``
+        (the table's value) and the modules of the subclasses they get.
+        """
+        if self._subclass_table is None:
+            self._subclass_table = {}  # a cycle (resolution that asks for subclasses) sees none
+            self._deps.append(set())
+            try:
+                table: dict[str, list[tuple[str, str]]] = {}
+                for module in self.modules.names():
+                    rows = self._class_rows(module) if self._class_rows is not None else self.compute_class_rows(module)[0]
+                    for qualname, bases in rows:
+                        for base in bases:
+                            table.setdefault(base, []).append((module, qualname))
+            finally:
+                self._deps.pop()
+            self._subclass_table = table
+        return self._subclass_table
+
     def derived_fingerprint(self, dep: str) -> str | None:
         """The current value of a derived dependency (``@...``) as a string, or None."""
+        if dep == SUBCLASSES:
+            return repr(sorted(self.subclass_table().items()))
         if dep.startswith(ALIAS_CLOSURE + ":"):
             seeds = frozenset(x for x in dep[len(ALIAS_CLOSURE) + 1 :].split(",") if x)
             self._deps.append(set())
@@ -488,26 +533,21 @@ class ProjectIndex:
         return _c3(cls, self, seen) or [cls]
 
     def subclasses(self, cls: Definition) -> list[Definition]:
-        """Direct and indirect project subclasses of ``cls``."""
-        def build() -> dict[str, list[Definition]]:
-            table: dict[str, list[Definition]] = {}
-            for facts in self.modules.values():
-                for info in facts.defs.values():
-                    if info.kind != CLASS or not info.bases:
-                        continue
-                    d = Definition(facts.module, info.qualname, info)
-                    for base in self.bases(d):
-                        table.setdefault(base.fullname, []).append(d)
-            return table
+        """Direct and indirect project subclasses of ``cls``.
 
-        subclasses = self._memoized(("subclasses",), build, {})
+        Recorded as the derived dependency ``@subclasses`` (the class hierarchy of the
+        project) plus the modules of the subclasses returned, not as every module.
+        """
+        self._touch(SUBCLASSES)
+        table = self.subclass_table()
         out: list[Definition] = []
         stack = [cls]
         seen = {cls.fullname}
         while stack:
             cur = stack.pop()
-            for sub in subclasses.get(cur.fullname, ()):
-                if sub.fullname not in seen:
+            for module, qualname in table.get(cur.fullname, ()):
+                sub = self.definition(module, qualname)
+                if sub is not None and sub.fullname not in seen:
                     seen.add(sub.fullname)
                     out.append(sub)
                     stack.append(sub)
@@ -530,6 +570,7 @@ class ProjectIndex:
 
 
 ALIAS_CLOSURE = "@alias-closure"
+SUBCLASSES = "@subclasses"
 
 
 def alias_edges(facts: ModuleFacts) -> list[tuple[str, str]]:

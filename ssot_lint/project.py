@@ -57,6 +57,7 @@ class Project:
         max_bytes: int = MAX_FILE_BYTES,
         stats: dict[str, StatRecord] | None = None,
         screens: dict[tuple[str, str], tuple[str, bool]] | None = None,
+        rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] | None = None,
     ) -> None:
         self.cache = cache
         # The stat fast path: records of the previous run, and those taken in this one.
@@ -64,6 +65,8 @@ class Project:
         self.new_stats: dict[str, StatRecord] = {}
         self.restatted: set[str] = set()  # files stat'ed and read in this run
         self.screens = screens if screens is not None else {}
+        # rel -> (content hash, {dependency: fingerprint}, class rows), see ``class_rows``.
+        self.rows = rows if rows is not None else {}
         self.derived_changed = False  # edges or screens computed anew (the manifest must be saved)
         self.max_bytes = max_bytes
         # rel -> (content hash, alias edges): kept in the findings cache, so the prefilter's
@@ -226,6 +229,25 @@ class Project:
         self.derived_changed = True
         return found
 
+    def class_rows(self, module: str) -> list[tuple[str, list[str]]]:
+        """``ProjectIndex.compute_class_rows`` of a module, cached while its content and the
+        modules its bases resolve through are unchanged."""
+        rel = self.path_of_module.get(module)
+        if rel is None:
+            return []
+        chash = self.content_hash(rel)
+        known = self.rows.get(rel)
+        if known is not None and known[0] == chash:
+            try:
+                if all(self.fingerprint(d) == fp for d, fp in known[1].items()):
+                    return known[2]
+            except Exception:
+                pass
+        rows, deps = self.index().compute_class_rows(module)
+        self.rows[rel] = (chash, {d: self.fingerprint(d) for d in sorted(deps)}, rows)
+        self.derived_changed = True
+        return rows
+
     def index(self) -> ProjectIndex:
         if self._index is None:
             self._index = ProjectIndex(
@@ -233,6 +255,7 @@ class Project:
                 loader=lambda m: self.facts(self.path_of_module[m]) if m in self.path_of_module else None,
                 text=self.module_text,
                 edges=self.module_edges,
+                class_rows=self.class_rows,
             )
         return self._index
 
