@@ -171,6 +171,11 @@ class ModuleFacts:
     # capitalised; op is "mutate" (`r.a[k] = v`, `del r.a[k]`, `r.a += x`, `r.a.append(...)`, ...)
     # or "lock" (`with r.a:`, `async with r.a:`, `r.a.acquire()`).
     attr_ops: tuple[tuple[str, str, str, str, int], ...] = ()
+    # Every call whose callee is a dotted name or `super().m` / `super(X, y).m`, as
+    # (scope qualname, callee, awaited): callee is the dotted name, "super()" + ".m", or
+    # "super(X)" + ".m"; scope is the one the engine's traversal is in at the call (decorators,
+    # defaults and bases belong to the outer scope). The await rules' prefilters resolve them.
+    call_sites: frozenset[tuple[str, str, bool]] = frozenset()
 
     @property
     def module_scope(self) -> Scope:
@@ -352,6 +357,8 @@ class _FactsVisitor(ast.NodeVisitor):
         self.call_parent = -1
         self.call_roles: dict[int, tuple[str, str]] = {}
         self.raising = 0
+        self.call_sites: set[tuple[str, str, bool]] = set()
+        self.awaited: set[int] = set()  # id() of the calls that are the operand of an `await`
 
     def _attr_op(self, node: ast.expr, op: str, line: int) -> None:
         found = _attr_receiver(node)
@@ -590,11 +597,28 @@ class _FactsVisitor(ast.NodeVisitor):
             elif func.attr == "acquire":
                 self._attr_op(func.value, "lock", node.lineno)
 
+    def _record_site(self, node: ast.Call, dotted: str | None) -> None:
+        site = dotted
+        func = node.func
+        if site is None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+            inner = func.value
+            if isinstance(inner.func, ast.Name) and inner.func.id == "super":
+                if not inner.args:
+                    site = f"super().{func.attr}"
+                else:
+                    explicit = dotted_name(inner.args[0])
+                    if explicit is not None:
+                        site = f"super({explicit}).{func.attr}"
+        if site is not None:
+            self.call_sites.add((self.scope.qualname, site, id(node) in self.awaited))
+
     def visit_Call(self, node: ast.Call) -> None:
         self._record_self_attr_call(node)
-        self._record_patch(node, dotted_name(node.func) or "")
+        dotted = dotted_name(node.func)
+        self._record_patch(node, dotted or "")
         self._call_attr_op(node)
-        callee = dotted_name(node.func) if self.calls is not None else None
+        self._record_site(node, dotted)
+        callee = dotted if self.calls is not None else None
         if callee is None or self.calls is None:
             self.generic_visit(node)
             return
@@ -727,6 +751,8 @@ class _FactsVisitor(ast.NodeVisitor):
         if fn is not None:
             fn.has_await = True
         self.facts.has_await = True
+        if isinstance(node.value, ast.Call):
+            self.awaited.add(id(node.value))
         self.generic_visit(node)
 
     def visit_Raise(self, node: ast.Raise) -> None:
@@ -915,4 +941,5 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
     facts.names = frozenset(visitor.names)
     facts.patched_attrs = frozenset(visitor.patched)
     facts.attr_ops = tuple(visitor.attr_ops)
+    facts.call_sites = frozenset(visitor.call_sites)
     return facts
