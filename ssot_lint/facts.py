@@ -11,7 +11,8 @@ content hash.  Nothing here imports or executes the code being read.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields
 
 # Binding kinds.
 IMPORT = "import"  # `import a.b` (binds `a` -> module a) / `import a.b as m` (m -> a.b)
@@ -38,6 +39,20 @@ MUTATING_METHODS = frozenset(
 )
 
 
+def _fast_pickle(cls: type) -> type:
+    """Pickle as ``(cls, field values)``: the facts cache and worker processes move
+    hundreds of thousands of these; the per-object ``__getstate__`` that slotted
+    dataclasses get is about three times slower to write and 40 % larger."""
+    get = operator.attrgetter(*[f.name for f in fields(cls)])
+
+    def __reduce__(self: object) -> tuple:
+        return (cls, get(self))
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    return cls
+
+
+@_fast_pickle
 @dataclass(slots=True)
 class Binding:
     kind: str
@@ -53,6 +68,7 @@ class Binding:
     awaited_call: str | None = None  # for ASSIGN: dotted callee if the value is `await callee(...)`
 
 
+@_fast_pickle
 @dataclass(slots=True)
 class Param:
     name: str
@@ -62,6 +78,7 @@ class Param:
     kind: str  # "posonly", "normal", "vararg", "kwonly", "kwarg"
 
 
+@_fast_pickle
 @dataclass(slots=True)
 class CallFact:
     """A call made in a function body (calls in nested functions belong to those)."""
@@ -76,6 +93,7 @@ class CallFact:
     raised: bool = False  # inside a `raise` statement
 
 
+@_fast_pickle
 @dataclass(slots=True)
 class DefInfo:
     """A class or function definition."""
@@ -129,6 +147,7 @@ class DefInfo:
     attr_assigns: tuple["AttrAssign", ...] = ()
 
 
+@_fast_pickle
 @dataclass(slots=True, frozen=True)
 class AttrAssign:
     """One ``self.<attr> = value`` (or ``self.<attr>: T = value``) inside a method."""
@@ -140,6 +159,7 @@ class AttrAssign:
     awaited_call: str | None = None  # dotted callee of `await callee(...)`
 
 
+@_fast_pickle
 @dataclass(slots=True)
 class Scope:
     kind: str  # "module", "class", "function"
@@ -151,6 +171,7 @@ class Scope:
         self.bindings.setdefault(name, []).append(binding)
 
 
+@_fast_pickle
 @dataclass(slots=True)
 class ModuleFacts:
     module: str
