@@ -363,6 +363,29 @@ def resolve_relative(module: str, is_package: bool, level: int, target: str | No
     return base
 
 
+def _child_fields(cls: type) -> tuple[str, ...]:
+    # `ctx` (Load/Store/Del) is never worth visiting.
+    return tuple(f for f in cls._fields if f != "ctx")  # type: ignore[attr-defined]
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """The child nodes of ``node`` in field order (``ast.iter_child_nodes`` without ``ctx``)."""
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _FIELDS[type(node)] = _child_fields(type(node))
+    out: list[ast.AST] = []
+    for name in names:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, ast.AST))
+    return out
+
+
 class _FactsVisitor(ast.NodeVisitor):
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
@@ -380,11 +403,18 @@ class _FactsVisitor(ast.NodeVisitor):
         self.raising = 0
         self.call_sites: set[tuple[str, str, bool]] = set()
         self.awaited: set[int] = set()  # id() of the calls that are the operand of an `await`
+        self.name_log: list[str] = []  # every Name visited, in order (a call's arguments are a slice)
 
     def _attr_op(self, node: ast.expr, op: str, line: int) -> None:
         found = _attr_receiver(node)
         if found is not None:
             self.attr_ops.append((self.scope.qualname, found[0], found[1], op, line))
+
+    def visit(self, node: ast.AST) -> None:
+        method = _DISPATCH.get(type(node))
+        if method is None:
+            method = _DISPATCH[type(node)] = getattr(type(self), "visit_" + type(node).__name__, _FactsVisitor.generic_visit)
+        method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
         """Children of expressions are walked with an explicit stack.
@@ -394,19 +424,22 @@ class _FactsVisitor(ast.NodeVisitor):
         types with their own ``visit_X`` method recurse, and those nest shallowly.
         """
         if not isinstance(node, ast.expr):
-            super().generic_visit(node)
+            for child in _children(node):
+                self.visit(child)
             return
-        stack = list(ast.iter_child_nodes(node))
+        stack = _children(node)
         stack.reverse()
         while stack:
             child = stack.pop()
-            method = getattr(self, "visit_" + child.__class__.__name__, None)
-            if method is not None:
-                method(child)
-            else:
-                children = list(ast.iter_child_nodes(child))
+            method = _DISPATCH.get(type(child))
+            if method is None:
+                self.visit(child)  # fills the table
+            elif method is _GENERIC:
+                children = _children(child)
                 children.reverse()
                 stack.extend(children)
+            else:
+                method(self, child)
 
     # --- helpers -----------------------------------------------------------------
     @property
@@ -644,17 +677,10 @@ class _FactsVisitor(ast.NodeVisitor):
             self.generic_visit(node)
             return
         role, name = self.call_roles.pop(id(node), ("", ""))
-        arg_names = {
-            n.id
-            for arg in [*node.args, *(k.value for k in node.keywords)]
-            for n in ast.walk(arg)
-            if isinstance(n, ast.Name)
-        }
         fact = CallFact(
             callee,
             node.lineno,
             node.col_offset,
-            tuple(sorted(arg_names)),
             parent=self.call_parent,
             target=name if role == "assign" else "",
             returned=role == "return",
@@ -663,10 +689,12 @@ class _FactsVisitor(ast.NodeVisitor):
         self.calls.append(fact)
         self.visit(node.func)
         saved, self.call_parent = self.call_parent, len(self.calls) - 1
+        first = len(self.name_log)
         for arg in node.args:
             self.visit(arg)
         for kw in node.keywords:
             self.visit(kw.value)
+        fact.arg_names = tuple(sorted(set(self.name_log[first:])))
         self.call_parent = saved
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -839,10 +867,18 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def visit_Name(self, node: ast.Name) -> None:
         self.names.add(node.id)
+        self.name_log.append(node.id)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        pass  # no children (and NodeVisitor's own visit_Constant is a slow compatibility shim)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.names.add(node.attr)
         self.generic_visit(node)
+
+
+_DISPATCH: dict[type, object] = {}  # node type -> the _FactsVisitor method that visits it
+_GENERIC = _FactsVisitor.generic_visit
 
 
 _VALIDATOR_WORDS = ("valid", "require", "check", "ensure", "assert")
