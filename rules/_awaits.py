@@ -54,30 +54,69 @@ def transparent(context: RuleContext, rule: type) -> frozenset[str]:
 
 def resolve_callee(context: RuleContext, call: cst.Call) -> Callee | None:
     """The project functions ``call`` may run, seen from the current scope."""
-    inference = Inference.for_index(context.index)
+    site = call_site(call)
+    return None if site is None else resolve_site(context.index, context.module, context.scope, site)
+
+
+def call_site(call: cst.Call) -> str | None:
+    """The callee as ``ModuleFacts.call_sites`` records it: a dotted name, ``super().m``
+    or ``super(X).m``; None for any other callee (no project function can be named)."""
     func = call.func
     dotted = cst_dotted_name(func)
     if dotted is not None:
-        res = inference.resolve_call(context.module, context.scope, dotted)
-        if res is None:
-            return None
-        return Callee(res, dotted, dotted.rsplit(".", 1)[-1])
-    # super().m(...) / super(Cls, self).m(...)
+        return dotted
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
         inner = func.value
         if isinstance(inner.func, cst.Name) and inner.func.value == "super":
-            explicit = None
-            if inner.args:
-                explicit = cst_dotted_name(inner.args[0].value)
-                if explicit is None:
-                    return None
-            if context.index.lookup_binding(context.module, context.scope, "super") is not None:
-                return None  # `super` rebound: not the builtin
-            res = inference.resolve_super_call(context.module, context.scope, func.attr.value, explicit)
-            if res is None:
-                return None
-            return Callee(res, f"super().{func.attr.value}", func.attr.value)
+            if not inner.args:
+                return f"super().{func.attr.value}"
+            explicit = cst_dotted_name(inner.args[0].value)
+            if explicit is not None:
+                return f"super({explicit}).{func.attr.value}"
     return None
+
+
+def resolve_site(index: ProjectIndex, module: str, scope: str, site: str) -> Callee | None:
+    """Resolve a call site (see ``call_site``) made in ``scope`` of ``module``."""
+    inference = Inference.for_index(index)
+    if site.startswith("super("):
+        head, attr = site.rsplit(".", 1) if not site.startswith("super().") else ("super()", site[8:])
+        explicit = head[6:-1] or None
+        if index.lookup_binding(module, scope, "super") is not None:
+            return None  # `super` rebound: not the builtin
+        res = inference.resolve_super_call(module, scope, attr, explicit)
+        return None if res is None else Callee(res, f"super().{attr}", attr)
+    res = inference.resolve_call(module, scope, site)
+    return None if res is None else Callee(res, site, site.rsplit(".", 1)[-1])
+
+
+def file_may_call(context: RuleContext, rule: type, wanted: Callable[[DefInfo], bool], kind: str, awaited: bool) -> bool:
+    """The await rules' sound prefilter: does some call site of the file (an awaited one
+    when ``awaited``) resolve to project definitions whose calls all give ``kind``?
+
+    This is the rules' own test (``resolve_callee`` + ``Inference.call_kind`` + the
+    patched-attribute exemption) run on the facts instead of the LibCST tree. A call can
+    only reach a definition ``wanted`` accepts through one of ``callable_names``.
+    """
+    facts = context.facts
+    names = callable_names(context.index, wanted)
+    if not facts.names & names:
+        return False
+    inference = Inference.for_index(context.index)
+    modes = transparent(context, rule)
+    patched = facts.patched_attrs
+    for scope, site, is_awaited in facts.call_sites:
+        if awaited and not is_awaited:
+            continue
+        attr = site.rsplit(".", 1)[-1]
+        if attr not in names or attr in patched:
+            continue
+        callee = resolve_site(context.index, context.module, scope, site)
+        if callee is None:
+            continue
+        if {inference.call_kind(t, modes) for t in callee.resolution.targets} == {kind}:
+            return True
+    return False
 
 
 def definition_site(index: ProjectIndex, d: Definition) -> str:
@@ -151,6 +190,7 @@ __all__ = [
     "code",
     "definition_site",
     "enclosing_function",
+    "file_may_call",
     "may_be_sync",
     "may_give_coroutine",
     "resolve_callee",

@@ -11,7 +11,7 @@ from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
 
 from ._awaits import (
     TRANSPARENT_OPTION,
-    callable_names,
+    file_may_call,
     definition_site,
     may_be_sync,
     resolve_callee,
@@ -235,10 +235,10 @@ class AwaitedSyncCall(LintRule):
 
     @classmethod
     def could_fire(cls, context: RuleContext) -> bool:
-        # No `await`, no finding; and the awaited call must name a project def or class.
+        # The visitor's own test, on the awaited call sites the facts recorded.
         if not context.facts.has_await:
             return False
-        return bool(context.facts.names & callable_names(context.index, may_be_sync))
+        return file_may_call(context, cls, may_be_sync, "plain", awaited=True)
 
     def _is_patched(self, attr: str) -> bool:
         return attr in self.context.facts.patched_attrs

@@ -15,7 +15,7 @@ from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
 from ._awaits import (
     TRANSPARENT_OPTION,
     Callee,
-    callable_names,
+    file_may_call,
     may_give_coroutine,
     definition_site,
     enclosing_function,
@@ -263,9 +263,9 @@ class MissingAwait(LintRule):
 
     @classmethod
     def could_fire(cls, context: RuleContext) -> bool:
-        # A finding needs a call through a name that may reach an `async def` or a def
-        # that may return a coroutine.
-        return bool(context.facts.names & callable_names(context.index, may_give_coroutine))
+        # Every finding is a call whose callee resolves to definitions that all give a
+        # coroutine (`_coroutine_call`): the same test, on the call sites the facts recorded.
+        return file_may_call(context, cls, may_give_coroutine, "coroutine", awaited=False)
 
     # --- bookkeeping ------------------------------------------------------------------
     def _is_patched(self, attr: str) -> bool:

@@ -493,3 +493,129 @@ def test_benchmark_project_is_reproducible_and_fully_found(tmp_path: Path):
     assert n_modules == 22 and len(bugs) == 3 * 18 and len(decoys) == 3 * 9
     found, _ = bench.run_ssot_lint(tmp_path / "a")
     assert found == bugs
+
+
+# --- call sites: what the precise prefilter resolves ----------------------------------------------
+def _independent_sites(source: str) -> set[tuple[str, str, bool]]:
+    """Every dotted / super() call with the scope the engine's traversal is in, computed by a
+    plain walk (decorators, defaults, annotations and bases in the outer scope)."""
+    import ast
+
+    from ssot_lint.facts import dotted_name
+
+    tree = ast.parse(source)
+    awaited = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Await) and isinstance(n.value, ast.Call)}
+    out: set[tuple[str, str, bool]] = set()
+    stack: list[tuple[ast.AST, str]] = [(tree, "")]
+    while stack:
+        node, scope = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            inner = f"{scope}.{node.name}" if scope else node.name
+            outer_parts = [c for c in ast.iter_child_nodes(node) if c not in node.body]
+            stack.extend((c, scope) for c in outer_parts)
+            stack.extend((c, inner) for c in node.body)
+            continue
+        if isinstance(node, ast.Call):
+            site = dotted_name(node.func)
+            f = node.func
+            if site is None and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Call):
+                s = f.value
+                if isinstance(s.func, ast.Name) and s.func.id == "super":
+                    if not s.args:
+                        site = f"super().{f.attr}"
+                    elif dotted_name(s.args[0]) is not None:
+                        site = f"super({dotted_name(s.args[0])}).{f.attr}"
+            if site is not None:
+                out.add((scope, site, id(node) in awaited))
+        stack.extend((c, scope) for c in ast.iter_child_nodes(node))
+    return out
+
+
+def _coverage_sources():
+    import sysconfig
+
+    yield from sorted((FIXTURES / "legacy_service").rglob("*.py"))
+    std = Path(sysconfig.get_paths()["stdlib"])
+    for sub in ("asyncio", "unittest", "email", "concurrent/futures"):
+        yield from sorted((std / sub).glob("*.py"))
+
+
+def test_call_sites_cover_every_call_of_real_code():
+    """The facts record every call the await rules can judge, each with its scope: the
+    prefilter of SSOT003/SSOT005 resolves exactly these, so a missing one would drop findings."""
+    from ssot_lint.facts import extract_facts
+
+    checked = 0
+    for path in _coverage_sources():
+        text = path.read_text(encoding="utf-8")
+        facts = extract_facts(text, "m", "m.py", False)
+        assert set(facts.call_sites) == _independent_sites(text), path
+        checked += 1
+    assert checked > 100
+
+
+def test_call_sites_shapes():
+    from ssot_lint.facts import extract_facts
+
+    src = (
+        "import app.lib as lib\n"
+        "@lib.deco(lib.make())\n"
+        "def f(x=lib.default()):\n"
+        "    lambda: lib.inner()\n"
+        "    return [lib.comp(i) for i in x]\n"
+        "class C(lib.base()):\n"
+        "    attr = lib.in_class()\n"
+        "    async def m(self):\n"
+        "        await super().m()\n"
+        "        await super(C, self).n()\n"
+        "        super(type(self), self).o()\n"
+        "        self.p()()\n"
+    )
+    sites = extract_facts(src, "m", "m.py", False).call_sites
+    assert sites == {
+        ("", "lib.deco", False), ("", "lib.make", False), ("", "lib.default", False),
+        ("f", "lib.inner", False), ("f", "lib.comp", False), ("", "lib.base", False),
+        ("C", "lib.in_class", False), ("C.m", "super().m", True), ("C.m", "super(C).n", True),
+        ("C.m", "self.p", False), ("C.m", "super", False), ("C.m", "type", False),
+    }
+
+
+def test_precise_prefilter_resolves_each_call():
+    """A file that mentions an async def's name, but never calls it through a resolvable
+    callee, is skipped; the same name called for real passes."""
+    from ssot_lint.context import RuleContext
+
+    files = {
+        "app/__init__.py": "",
+        "app/lib.py": "async def close():\n    pass\ndef shut():\n    return 1\n",
+        "app/a.py": "def f(stream):\n    stream.close()\n    return close\n",  # unknown receiver
+        "app/b.py": "from app.lib import close\ndef f():\n    close()\n",
+        "app/c.py": "from app.lib import shut\nasync def f(stream):\n    await stream.shut()\n    shut()\n",
+        "app/d.py": "from app.lib import shut\nasync def f():\n    x = await shut()\n",
+        "app/e.py": "from app import lib\nlib.close = None\ndef f():\n    lib.close()\n",  # patched
+    }
+    index = _index(files)
+
+    def ctx(mod: str) -> RuleContext:
+        return RuleContext(f"app/{mod}.py", f"app.{mod}", index.get_module(f"app.{mod}"), index, None, None, False)  # type: ignore[arg-type]
+
+    assert [SSOT005.could_fire(ctx(m)) for m in "abcde"] == [False, True, False, False, False]
+    assert [SSOT003.could_fire(ctx(m)) for m in "abcde"] == [False, False, False, True, False]
+
+
+def test_call_argument_names_are_the_names_read_by_the_arguments():
+    """`arg_names` (the contract inference follows context values through them) holds every
+    name read anywhere inside the arguments, including nested calls, lambdas and
+    comprehensions, and nothing from the callee expression."""
+    from ssot_lint.facts import extract_facts
+
+    src = (
+        "def f(ctx, reg, n):\n"
+        "    build(ctx.user_id, registry=wrap(reg), notify=lambda: n, items=[i for i in xs])\n"
+        "    obj.method(a)(b)\n"
+    )
+    calls = extract_facts(src, "m", "m.py", False).defs["f"].calls
+    by_callee = {c.callee: c.arg_names for c in calls}
+    assert by_callee["build"] == ("ctx", "i", "n", "reg", "wrap", "xs")
+    assert by_callee["wrap"] == ("reg",)
+    assert by_callee["obj.method"] == ("a",)
