@@ -114,8 +114,9 @@ class Manifest:
     fingerprints: dict[str, str] = field(default_factory=dict)
     # rel -> (content hash, alias edges of the module), see ``Project.module_edges``.
     edges: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
-    # (key, deps snapshot, contract): the contract with what inference found, see ``Linter._contract_for``.
-    contract: tuple[str, dict[str, str], Any] | None = None
+    # (key, fingerprints of what it read, contract, fingerprint of the whole project): the
+    # contract with what inference found, see ``Linter._contract_for``.
+    contract: tuple[str, dict[str, str], Any, str] | None = None
     # rel -> stat record, for the stat fast path (see ``Project.content_hash``).
     stats: dict[str, StatRecord] = field(default_factory=dict)
     # (screen key, rel) -> (content hash, passes the screen), see ``Project.screened``.

@@ -699,9 +699,11 @@ class Linter:
         key = digest(self.config, _contract_key(self.base_contract))
         if manifest is not None and manifest.contract is not None:
             try:
-                old_key, deps, contract = manifest.contract
-                if old_key == key and isinstance(contract, Contract) and all(
-                    _same_fingerprint(project, d, fp) for d, fp in deps.items()
+                old_key, deps, contract, whole = manifest.contract
+                # Nothing changed at all, or nothing of what inference read.
+                if old_key == key and isinstance(contract, Contract) and (
+                    whole == project.fingerprint(WHOLE_PROJECT)
+                    or all(_same_fingerprint(project, d, fp) for d, fp in deps.items())
                 ):
                     self.contract = contract
                     return
@@ -719,7 +721,12 @@ class Linter:
 
             if WHOLE_PROJECT in read:
                 read = frozenset((WHOLE_PROJECT,))
-            manifest.contract = (key, {d: project.fingerprint(d) for d in sorted(read)}, dataclasses.replace(self.contract))
+            manifest.contract = (
+                key,
+                {d: project.fingerprint(d) for d in sorted(read)},
+                dataclasses.replace(self.contract),
+                project.fingerprint(WHOLE_PROJECT),
+            )
             self._contract_changed = True
 
     def _entry_valid(
