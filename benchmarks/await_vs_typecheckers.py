@@ -283,6 +283,7 @@ class Timer:
 def run_ssot_lint(root: Path) -> tuple[set[tuple[str, int, str]], tuple[float, float]]:
     cmd = [
         sys.executable,
+        "-P",  # the generated tree, the working directory, must not shadow any module
         "-m",
         "ssot_lint",
         "check",

@@ -118,6 +118,20 @@ def make_linter(
 @click.version_option(__version__, prog_name="ssot-lint")
 def main() -> None:
     """ssot-lint: find per-user isolation bugs in async Python services, statically."""
+    tune_gc()
+
+
+def tune_gc() -> None:
+    """Collect cyclic garbage far less often than CPython's default (as mypy does).
+
+    A run keeps hundreds of thousands of long-lived objects (every module's facts, the
+    index, LibCST trees): with the default thresholds the collector re-scans them over
+    and over. On the stdlib, extracting and keeping every module's facts takes 20.7 s
+    of CPU with the defaults and 7.9 s with these. Garbage is still collected.
+    """
+    import gc
+
+    gc.set_threshold(200_000, 30, 30)
 
 
 @main.command(epilog=EXIT_CODES_HELP)

@@ -132,17 +132,6 @@ class Project:
         self._facts[rel] = found
         return found
 
-    def adopt_facts(self, rel: str, chash: str, facts: ModuleFacts, computed: bool) -> None:
-        """Facts made for this project elsewhere (a worker process) from content ``chash``."""
-        if rel in self._facts or self._hashes.get(rel, chash) != chash:
-            return
-        self._hashes[rel] = chash
-        self._facts[rel] = facts
-        self.computed_facts += computed
-
-    def missing_facts(self) -> list[str]:
-        return [rel for rel in self.paths if rel not in self._facts]
-
     def lazy_facts(self, rel: str) -> LazyFacts:
         module, is_package = self.module_info.get(rel, ("", False))
         return LazyFacts(lambda: self.facts(rel) or extract_facts("", module, rel, is_package))

@@ -34,38 +34,6 @@ def _lint_batch(rels: list[str]) -> list[tuple[str, Result]]:
     return [(rel, linter.lint_one(project, rel)) for rel in rels]
 
 
-def _facts_batch(rels: list[str]) -> list[tuple[str, str, object, bool]]:
-    assert _STATE is not None, "worker started without state"
-    _, project = _STATE
-    out = []
-    for rel in rels:
-        before = project.computed_facts
-        facts = project.facts(rel)
-        if facts is not None:
-            out.append((rel, project.content_hash(rel), facts, project.computed_facts > before))
-    return out
-
-
-def facts_in_workers(linter: "Linter", project: "Project", rels: list[str], jobs: int) -> None:
-    """Load or extract the facts of ``rels`` in worker processes and keep them in ``project``.
-
-    The facts come back pickled (a fraction of the cost of the ``ast`` pass that made
-    them); anything a dead worker left undone is done lazily, in this process, later.
-    """
-    global _STATE
-    _STATE = (linter, project)
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            for results in pool.map(_facts_batch, batches(rels, jobs)):
-                for rel, chash, facts, computed in results:
-                    project.adopt_facts(rel, chash, facts, computed)  # type: ignore[arg-type]
-    except Exception:  # a dead worker: the rest is extracted on demand
-        pass
-    finally:
-        _STATE = None
-
-
 def batches(rels: list[str], jobs: int) -> list[list[str]]:
     """Contiguous batches: about eight per worker, at most 64 files each."""
     size = max(1, min(64, -(-len(rels) // (jobs * 8))))

@@ -601,3 +601,21 @@ def test_precise_prefilter_resolves_each_call():
 
     assert [SSOT005.could_fire(ctx(m)) for m in "abcde"] == [False, True, False, False, False]
     assert [SSOT003.could_fire(ctx(m)) for m in "abcde"] == [False, False, False, True, False]
+
+
+def test_call_argument_names_are_the_names_read_by_the_arguments():
+    """`arg_names` (the contract inference follows context values through them) holds every
+    name read anywhere inside the arguments, including nested calls, lambdas and
+    comprehensions, and nothing from the callee expression."""
+    from ssot_lint.facts import extract_facts
+
+    src = (
+        "def f(ctx, reg, n):\n"
+        "    build(ctx.user_id, registry=wrap(reg), notify=lambda: n, items=[i for i in xs])\n"
+        "    obj.method(a)(b)\n"
+    )
+    calls = extract_facts(src, "m", "m.py", False).defs["f"].calls
+    by_callee = {c.callee: c.arg_names for c in calls}
+    assert by_callee["build"] == ("ctx", "i", "n", "reg", "wrap", "xs")
+    assert by_callee["wrap"] == ("reg",)
+    assert by_callee["obj.method"] == ("a",)

@@ -28,6 +28,24 @@ def test_check_never_imports_linted_code(tmp_path):
     assert not marker.exists()
 
 
+def test_python_m_in_the_project_never_imports_its_modules(tmp_path):
+    """`python -m ssot_lint` puts the working directory first on sys.path; modules of the
+    project named like ones ssot-lint imports later (stdlib, its dependencies) must not
+    shadow them."""
+    marker = tmp_path / "IMPORTED"
+    trap = TRAP.format(marker=str(marker))
+    names = ["threading", "multiprocessing", "concurrent", "json", "hashlib", "pickle", "tomllib",
+             "tomli", "pathspec", "libcst", "rich", "difflib", "queue", "tempfile", "glob"]
+    root = make_project(
+        tmp_path / "proj",
+        {**{f"{n}.py": trap for n in names}, "app/__init__.py": "", "app/routes.py": VIOLATION, "app/engine.py": ENGINE},
+    )
+    for args in (["check", ".", "--jobs", "2"], ["check", ".", "--format", "json"], ["contract"]):
+        proc = run_cli(*args, cwd=root)
+        assert proc.returncode in (0, 1), proc.stderr.decode()
+    assert not marker.exists()
+
+
 def test_paths_outside_the_root_are_refused(tmp_path):
     root = make_project(tmp_path / "proj", {"app/__init__.py": "", "app/engine.py": ENGINE})
     outside = tmp_path / "elsewhere.py"
