@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, prefilter_soundness
 from ssot_lint.config import load_config
-from ssot_lint.context import RuleContext
 from ssot_lint.engine import Linter
 from ssot_lint.registry import load_rules
 from ssot_lint.testing import lint_example
@@ -224,21 +223,7 @@ def test_ssot009_passes_a_class_nested_in_a_function(monkeypatch):
 @pytest.mark.parametrize("rule", [SSOT002, SSOT009], ids=lambda r: r.code)
 @pytest.mark.parametrize("project", ["legacy_service", "clean_service"])
 def test_prefilter_passes_exactly_the_files_with_findings(rule, project, monkeypatch):
-    root = FIXTURES / project
-    cfg = load_config(root)
-    linter = Linter(cfg, RULES, select=[rule.code])
-    index, sources, facts, _ = linter.build_index(linter.discover([str(root)]))
-    linted = [rel for rel in sources if rule in linter.rules_for(rel)]
-    passed = {
-        rel for rel in linted
-        if rule.could_fire(RuleContext(rel, facts[rel].module, facts[rel], index, cfg, linter.contract,
-                                       linter.is_test(rel), linter.rule_options))
-    }
-    monkeypatch.setattr(rule, "could_fire", classmethod(lambda cls, ctx: True))
-    flagged = set()
-    for rel in sources:
-        res = linter.lint_source(sources[rel], facts[rel], index)
-        flagged |= {d.path for d in res.diagnostics if d.code == rule.code}
+    passed, flagged, _ = prefilter_soundness(RULES, rule, FIXTURES / project, monkeypatch)
     assert passed == flagged
     assert bool(flagged) == (project == "legacy_service")
 
