@@ -1,6 +1,7 @@
 """The long fuzz campaign: the property tests of tests/test_properties.py with many examples.
 
     python benchmarks/fuzz.py --examples 10000
+    python benchmarks/fuzz.py --examples 10000 --only fix     # one property (crash, grammar, fix)
 
 Runs each property (pattern projects never crash, grammar-generated Python never crashes,
 fixes parse / are idempotent / touch nothing else) with the given number of examples and
@@ -54,6 +55,8 @@ def with_fix_calls(files):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--examples", type=int, default=1000)
+    ap.add_argument("--only", choices=["crash", "grammar", "fix"], action="append",
+                    help="run only these properties (repeatable; default: all three)")
     args = ap.parse_args()
     props = [
         ("pattern projects never crash", fuzzing.pattern_project(), fuzzing.check_never_crashes),
@@ -64,6 +67,9 @@ def main() -> int:
             fuzzing.check_fix_properties,
         ),
     ]
+    if args.only:
+        keys = ["crash", "grammar", "fix"]
+        props = [p for key, p in zip(keys, props) if key in args.only]
     failed = False
     print(f"{'property':<50} {'examples':>9} {'seconds':>9}  result")
     for name, strategy, check in props:

@@ -92,21 +92,25 @@ def resolve_site(index: ProjectIndex, module: str, scope: str, site: str) -> Cal
 
 def file_may_call(context: RuleContext, rule: type, wanted: Callable[[DefInfo], bool], kind: str, awaited: bool) -> bool:
     """The await rules' sound prefilter: does some call site of the file (an awaited one
-    when ``awaited``) resolve to project definitions whose calls all give ``kind``?
+    when ``awaited``, else one that is not the operand of an `await`) resolve to project
+    definitions whose calls all give ``kind``?
 
     This is the rules' own test (``resolve_callee`` + ``Inference.call_kind`` + the
     patched-attribute exemption) run on the facts instead of the LibCST tree. A call can
     only reach a definition ``wanted`` accepts through one of ``callable_names``.
     """
     facts = context.facts
-    names = callable_names(context.index, wanted)
+    if not facts.names & callable_names(context.index, wanted):
+        return False
+    modes = transparent(context, rule)
+    # A call reaches a definition of that kind through its own name or an alias name.
+    names = kind_names(context.index, wanted, kind, modes) if kind == "coroutine" else callable_names(context.index, wanted)
     if not facts.names & names:
         return False
     inference = Inference.for_index(context.index)
-    modes = transparent(context, rule)
     patched = facts.patched_attrs
     for scope, site, is_awaited in facts.call_sites:
-        if awaited and not is_awaited:
+        if awaited != is_awaited:
             continue
         attr = site.rsplit(".", 1)[-1]
         if attr not in names or attr in patched:
@@ -145,30 +149,58 @@ def may_give_coroutine(info: DefInfo) -> bool:
     return any(leaf.startswith(("call:", "name:")) for leaf in info.return_leaves)
 
 
+def _index_cache(index: ProjectIndex) -> dict:
+    cache = getattr(index, "_await_names", None)
+    if cache is None:
+        cache = {}
+        index._await_names = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def _alias_names(index: ProjectIndex) -> frozenset[str]:
+    """Every name bound by an aliasing import (``from m import f as g``) or an alias
+    assignment (``g = f``) anywhere in the project."""
+    cache = _index_cache(index)
+    if "aliases" not in cache:
+        names: set[str] = set()
+        for facts in index.modules.values():
+            for scope in facts.scopes.values():
+                for name, bindings in scope.bindings.items():
+                    if any(b.kind == ALIAS or (b.kind == FROM and b.name != name) for b in bindings):
+                        names.add(name)
+        cache["aliases"] = frozenset(names)
+    return cache["aliases"]
+
+
 def callable_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool]) -> frozenset[str]:
     """Names through which a project definition that ``wanted`` accepts may be called.
 
-    The definitions' own names, plus every name bound by an aliasing import
-    (``from m import f as g``) or an alias assignment (``g = f``) anywhere in the
-    project: a call can only reach such a definition through one of these names.
+    The definitions' own names, plus every alias name (``_alias_names``): a call can only
+    reach such a definition through one of these names.
     """
-    cache = getattr(index, "_await_callable_names", None)
-    if cache is None:
-        cache = {}
-        index._await_callable_names = cache  # type: ignore[attr-defined]
-    if wanted in cache:
-        return cache[wanted]
-    names: set[str] = set()
-    for facts in index.modules.values():
-        for info in facts.defs.values():
-            if wanted(info):
-                names.add(info.name)
-        for scope in facts.scopes.values():
-            for name, bindings in scope.bindings.items():
-                if any(b.kind == ALIAS or (b.kind == FROM and b.name != name) for b in bindings):
-                    names.add(name)
-    cache[wanted] = frozenset(names)
+    cache = _index_cache(index)
+    if wanted not in cache:
+        names = {info.name for facts in index.modules.values() for info in facts.defs.values() if wanted(info)}
+        cache[wanted] = frozenset(names) | _alias_names(index)
     return cache[wanted]
+
+
+def kind_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool], kind: str, modes: frozenset[str]) -> frozenset[str]:
+    """Like ``callable_names``, but only definitions whose calls give ``kind``
+    (``Inference.call_kind``); ``wanted`` is a cheap necessary condition for that kind."""
+    cache = _index_cache(index)
+    key = (wanted, kind, modes)
+    if key not in cache:
+        inference = Inference.for_index(index)
+        names = set(_alias_names(index))
+        for facts in index.modules.values():
+            for info in facts.defs.values():
+                if info.name in names or not wanted(info):
+                    continue
+                if inference.call_kind(Definition(facts.module, info.qualname, info), modes) == kind:
+                    names.add(info.name)
+        cache[key] = frozenset(names)
+    return cache[key]
 
 
 def enclosing_function(context: RuleContext):
@@ -191,6 +223,7 @@ __all__ = [
     "definition_site",
     "enclosing_function",
     "file_may_call",
+    "kind_names",
     "may_be_sync",
     "may_give_coroutine",
     "resolve_callee",

@@ -265,6 +265,7 @@ class MissingAwait(LintRule):
     def could_fire(cls, context: RuleContext) -> bool:
         # Every finding is a call whose callee resolves to definitions that all give a
         # coroutine (`_coroutine_call`): the same test, on the call sites the facts recorded.
+        # The operand of an `await` is never one (each use the rule judges sees the `Await`).
         return file_may_call(context, cls, may_give_coroutine, "coroutine", awaited=False)
 
     # --- bookkeeping ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import libcst as cst
 
@@ -247,44 +247,18 @@ class ModuleSingleton(LintRule):
 
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
-        opts = self.options
-        self.words: Sequence[str] = opts.get("per-user-words", DEFAULT_PER_USER_WORDS)
-        self.ignore: Sequence[str] = opts.get("ignore-classes", DEFAULT_IGNORE_CLASSES)
-        self.factories: Sequence[str] = opts.get("factory-classes", DEFAULT_FACTORY_CLASSES)
-        self.index = context.index
+        self.judge = _Singletons(context, self.options)
         self.main_guard = 0
         self.reported_sentinels: set[str] = set()
 
     # --- prefilter -------------------------------------------------------------------------
     @classmethod
     def could_fire(cls, context: RuleContext) -> bool:
-        facts = context.facts
-        for bindings in facts.module_scope.bindings.values():
-            if any(b.kind == ASSIGN and b.value_kind in ("call", "none") for b in bindings):
-                return True
-        for info in facts.defs.values():
-            if info.kind == CLASS and (info.bases or info.keywords or info.decorators or "__new__" in info.members):
-                return True
-            if info.kind != CLASS and info.decorators:
-                return True
-        return False
-
-    # --- the class test ---------------------------------------------------------------------
-    def _verdict(self, cls: Definition) -> Verdict | None:
-        if cls.kind != CLASS:
-            return None
-        name = cls.info.name
-        if matches_any(name, self.factories) or matches_any(name, self.ignore):
-            return None
-        if is_value_class(self.index, cls) is not None:
-            return None
-        return per_user_verdict(self.index, self.context.contract, cls, self.words, self.context.config.test_paths)
-
-    def _class_called(self, scope: str, callee: str | None) -> Definition | None:
-        if not callee:
-            return None
-        target = self.index.resolve_definition(self.context.module, scope, callee)
-        return target if target is not None and target.kind == CLASS else None
+        # The visitor's own decisions (``_Singletons``), asked of every candidate the facts
+        # record; the `if __name__ == "__main__":` exemption is ignored (an over-approximation).
+        if context.facts.syntax_error is not None:
+            return True
+        return _Singletons(context, context.options_for(cls)).could_report()
 
     # --- shapes 1 and 2: module-level assignments ---------------------------------------------
     def visit_If(self, node: cst.If) -> None:
@@ -312,9 +286,9 @@ class ModuleSingleton(LintRule):
         if isinstance(value, cst.Name) and value.value == "None":
             return self._sentinel(target, name)
         if isinstance(value, cst.Call):
-            cls = self.context.resolve_definition(value.func)
-            verdict = self._verdict(cls) if cls is not None and cls.kind == CLASS else None
-            if verdict is not None:
+            found = self.judge.instance(cst_dotted_name(value.func))
+            if found is not None:
+                cls, verdict = found
                 self.report(
                     target,
                     f"module-level `{name}` is one `{cls.qualname}` shared by every user, and "
@@ -326,7 +300,121 @@ class ModuleSingleton(LintRule):
     def _sentinel(self, target: cst.Name, name: str) -> bool:
         if name in self.reported_sentinels:
             return False
-        facts = self.context.facts
+        found = self.judge.sentinel(name)
+        if found is None:
+            return False
+        info, cls, verdict = found
+        self.reported_sentinels.add(name)
+        role = "getter" if name in info.returns_names else "initialiser"
+        self.report(
+            target,
+            f"`{name}` is a process-wide singleton: the {role} `{info.qualname}()` stores one "
+            f"`{cls.qualname}` here for every user, and {verdict.describe()}; create it per user "
+            f"(through a factory) instead",
+        )
+        return True
+
+    # --- shape 3: singleton classes ------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        cls = class_defined_at(self.judge.index, self.context.module, self.context.scope, node.name.value)
+        found = self.judge.singleton_class(cls) if cls is not None else None
+        if found is None:
+            return
+        mechanism, verdict = found
+        self.report(
+            node.name,
+            f"`{cls.qualname}` is a singleton ({mechanism}) and {verdict.describe('it')}; every user "
+            f"shares the one instance; create it per user (through a factory) instead",
+        )
+
+    # --- shape 4: cached zero-argument functions -------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if not node.decorators:
+            return
+        qual = def_qualname(self.context.scope, node.name.value)
+        info = self.context.facts.defs.get(qual)
+        found = self.judge.cached_function(info) if info is not None else None
+        if found is None:
+            return
+        cache, cls, verdict = found
+        self.report(
+            node.name,
+            f"`{qual}()` is cached with `{cache}` and takes no arguments, so it returns "
+            f"one `{cls.qualname}` for every user, and {verdict.describe()}; create it per user "
+            f"(through a factory) instead",
+        )
+
+
+class _Singletons:
+    """SSOT002's decisions, over the file's facts and the project index.
+
+    The visitor asks them at the nodes it visits, and ``could_fire`` asks them of every
+    candidate the facts record, so the prefilter cannot drift from what the rule reports.
+    """
+
+    def __init__(self, context: RuleContext, options: Mapping[str, Any]) -> None:
+        self.context = context
+        self.index = context.index
+        self.module = context.module
+        self.facts = context.facts
+        self.words: Sequence[str] = options.get("per-user-words", DEFAULT_PER_USER_WORDS)
+        self.ignore: Sequence[str] = options.get("ignore-classes", DEFAULT_IGNORE_CLASSES)
+        self.factories: Sequence[str] = options.get("factory-classes", DEFAULT_FACTORY_CLASSES)
+        self._verdicts: dict[str, Verdict | None] = {}
+
+    def could_report(self) -> bool:
+        """Would the visitor report anything in the file (ignoring the `__main__` guard)?"""
+        facts = self.facts
+        for info in facts.defs.values():
+            if info.kind == CLASS:
+                cls = class_defined_at(self.index, self.module, info.scope, info.name)
+                if cls is not None and self.singleton_class(cls) is not None:
+                    return True
+            elif info.decorators and self.cached_function(info) is not None:
+                return True
+        for name, bindings in facts.module_scope.bindings.items():
+            for b in bindings:
+                if b.kind != ASSIGN:
+                    continue
+                if b.value_kind == "call" and self.instance(b.value) is not None:
+                    return True
+                if b.value_kind == "none" and self.sentinel(name) is not None:
+                    return True
+        return False
+
+    # --- the class test ---------------------------------------------------------------------
+    def verdict(self, cls: Definition) -> Verdict | None:
+        if cls.kind != CLASS:
+            return None
+        key = cls.fullname
+        if key not in self._verdicts:
+            self._verdicts[key] = self._compute_verdict(cls)
+        return self._verdicts[key]
+
+    def _compute_verdict(self, cls: Definition) -> Verdict | None:
+        name = cls.info.name
+        if matches_any(name, self.factories) or matches_any(name, self.ignore):
+            return None
+        if is_value_class(self.index, cls) is not None:
+            return None
+        return per_user_verdict(self.index, self.context.contract, cls, self.words, self.context.config.test_paths)
+
+    def class_called(self, scope: str, callee: str | None) -> Definition | None:
+        if not callee:
+            return None
+        target = self.index.resolve_definition(self.module, scope, callee)
+        return target if target is not None and target.kind == CLASS else None
+
+    # --- shapes 1 and 2: module-level assignments ---------------------------------------------
+    def instance(self, callee: str | None) -> tuple[Definition, Verdict] | None:
+        """A module-level ``x = callee(...)`` that builds one instance of a per-user class."""
+        cls = self.class_called("", callee)
+        verdict = self.verdict(cls) if cls is not None else None
+        return None if verdict is None else (cls, verdict)
+
+    def sentinel(self, name: str) -> tuple[DefInfo, Definition, Verdict] | None:
+        """A function that declares ``global name`` and stores a per-user class instance in it."""
+        facts = self.facts
         for info in facts.defs.values():
             if info.kind == CLASS or name not in info.globals:
                 continue
@@ -336,48 +424,33 @@ class ModuleSingleton(LintRule):
             for b in scope.bindings.get(name, ()):
                 if b.kind != ASSIGN or b.value_kind != "call":
                     continue
-                cls = self._class_called(info.qualname, b.value)
-                verdict = self._verdict(cls) if cls is not None else None
-                if verdict is None:
-                    continue
-                self.reported_sentinels.add(name)
-                role = "getter" if name in info.returns_names else "initialiser"
-                self.report(
-                    target,
-                    f"`{name}` is a process-wide singleton: the {role} `{info.qualname}()` stores one "
-                    f"`{cls.qualname}` here for every user, and {verdict.describe()}; create it per user "
-                    f"(through a factory) instead",
-                )
-                return True
-        return False
+                cls = self.class_called(info.qualname, b.value)
+                verdict = self.verdict(cls) if cls is not None else None
+                if verdict is not None:
+                    return info, cls, verdict
+        return None
 
     # --- shape 3: singleton classes ------------------------------------------------------------------
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        cls = class_defined_at(self.index, self.context.module, self.context.scope, node.name.value)
-        if cls is None:
-            return
+    def singleton_class(self, cls: Definition) -> tuple[str, Verdict] | None:
+        """(the mechanism, the verdict) when ``cls`` is a reported singleton class."""
         mechanism = self._own_mechanism(cls)
         owner = cls
-        if mechanism is None:
+        if mechanism is None and cls.info.bases:  # without bases the MRO is the class alone
             for base in self.index.mro(cls)[1:]:
                 mechanism = self._own_mechanism(base)
                 if mechanism is not None:
                     owner = base
                     break
         if mechanism is None:
-            return
-        verdict = self._verdict(cls)
+            return None
+        verdict = self.verdict(cls)
         if verdict is None:
-            return
+            return None
         if owner != cls:
-            if self._verdict(owner) is not None:
-                return  # the base itself is reported
+            if self.verdict(owner) is not None:
+                return None  # the base itself is reported
             mechanism = f"{mechanism}, inherited from `{owner.qualname}`"
-        self.report(
-            node.name,
-            f"`{cls.qualname}` is a singleton ({mechanism}) and {verdict.describe('it')}; every user "
-            f"shares the one instance; create it per user (through a factory) instead",
-        )
+        return mechanism, verdict
 
     def _own_mechanism(self, cls: Definition) -> str | None:
         info = cls.info
@@ -429,40 +502,32 @@ class ModuleSingleton(LintRule):
         return False
 
     # --- shape 4: cached zero-argument functions -------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if not node.decorators:
-            return
-        qual = def_qualname(self.context.scope, node.name.value)
-        info = self.context.facts.defs.get(qual)
-        if info is None or info.kind == CLASS or not self._cached(info):
-            return
+    def cached_function(self, info: DefInfo) -> tuple[str, Definition, Verdict] | None:
+        """(the cache decorator, the class, its verdict) when ``info`` is a cached zero-argument
+        function (or class/static method) that returns a per-user class instance."""
+        if info.kind == CLASS or not info.decorators:
+            return None
+        cache = self._cache_name(info)
+        if cache is None:
+            return None
         params = [p for p in info.params if p.kind not in ("vararg", "kwarg")]
-        in_class = self.index.enclosing_class(self.context.module, qual) is not None
+        in_class = self.index.enclosing_class(self.module, info.qualname) is not None
         decorators = {d.removesuffix("()").rsplit(".", 1)[-1] for d in info.decorators}
         if in_class and "classmethod" in decorators:
             params = params[1:]
         elif in_class and "staticmethod" not in decorators:
-            return  # a method cached per instance, not per process
+            return None  # a method cached per instance, not per process
         if params:
-            return
+            return None
         for cls in self._returned_classes(info):
-            verdict = self._verdict(cls)
-            if verdict is None:
-                continue
-            self.report(
-                node.name,
-                f"`{qual}()` is cached with `{self._cache_name(info)}` and takes no arguments, so it returns "
-                f"one `{cls.qualname}` for every user, and {verdict.describe()}; create it per user "
-                f"(through a factory) instead",
-            )
-            return
-
-    def _cached(self, info: DefInfo) -> bool:
-        return self._cache_name(info) is not None
+            verdict = self.verdict(cls)
+            if verdict is not None:
+                return cache, cls, verdict
+        return None
 
     def _cache_name(self, info: DefInfo) -> str | None:
         for dec in info.decorators:
-            name = qualified_name(self.index, self.context.module, info.scope, dec)
+            name = qualified_name(self.index, self.module, info.scope, dec)
             if name in _CACHE_DECORATORS:
                 return name.rsplit(".", 1)[-1]
         return None
@@ -470,14 +535,14 @@ class ModuleSingleton(LintRule):
     def _returned_classes(self, info: DefInfo) -> list[Definition]:
         out = []
         for callee in info.return_calls:
-            cls = self._class_called(info.qualname, callee)
+            cls = self.class_called(info.qualname, callee)
             if cls is not None:
                 out.append(cls)
-        scope = self.context.facts.scopes.get(info.qualname)
+        scope = self.facts.scopes.get(info.qualname)
         for name in info.returns_names:
             for b in scope.bindings.get(name, ()) if scope else ():
                 if b.kind == ASSIGN and b.value_kind == "call":
-                    cls = self._class_called(info.qualname, b.value)
+                    cls = self.class_called(info.qualname, b.value)
                     if cls is not None:
                         out.append(cls)
         return out

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import libcst as cst
 
 from ssot_lint.context import RuleContext
-from ssot_lint.facts import ASSIGN, CLASS
+from ssot_lint.facts import ASSIGN, CLASS, Binding
+from ssot_lint.index import Definition
 from ssot_lint.rule import Invalid, LintRule, Valid
 
 from ._state import (
@@ -164,74 +165,29 @@ class SharedClassState(LintRule):
 
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
-        opts = self.options
-        self.words: Sequence[str] = opts.get("per-user-words", DEFAULT_PER_USER_WORDS)
-        self.factories: Sequence[str] = opts.get("factory-classes", DEFAULT_FACTORY_CLASSES)
-        self.index = context.index
         self.pending: dict[tuple[str, str], str] = {}
 
     @classmethod
     def could_fire(cls, context: RuleContext) -> bool:
+        # The visitor's own decision (``class_state_findings``) for every class of the file.
         facts = context.facts
+        if facts.syntax_error is not None:
+            return True
+        options = context.options_for(cls)
         for info in facts.defs.values():
             if info.kind != CLASS:
                 continue
-            scope = facts.scopes.get(info.qualname)
-            for bindings in scope.bindings.values() if scope else ():
-                for b in bindings:
-                    if b.kind == ASSIGN and b.value_kind in ("dict", "list", "set", "call"):
-                        return True
+            found = class_defined_at(context.index, context.module, info.scope, info.name)
+            if found is not None and next(class_state_findings(context, options, found), None) is not None:
+                return True
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        cls = class_defined_at(self.index, self.context.module, self.context.scope, node.name.value)
+        cls = class_defined_at(self.context.index, self.context.module, self.context.scope, node.name.value)
         if cls is None:
             return
-        qual = cls.qualname
-        class_scope = self.context.facts.scopes.get(qual)
-        if class_scope is None:
-            return
-        why: str | None = None
-        lock_ok = False
-        tests = self.context.config.test_paths
-        verdict = per_user_verdict(self.index, self.context.contract, cls, self.words, tests)
-        if verdict is not None:
-            lock_ok = True
-        if matches_any(cls.info.name, self.factories) and (verdict is None or verdict.managed is None):
-            why = f"`{cls.qualname}` is a factory, serving every user"
-        elif verdict is not None:
-            why = verdict.describe()
-        if why is None:
-            return
-        for name, bindings in class_scope.bindings.items():
-            b = next((b for b in bindings if b.kind == ASSIGN), None)
-            if b is None:
-                continue
-            kind = value_container_kind(b.value_kind, b.value)
-            if kind is not None:
-                ops = class_ops(self.index, cls, name, "mutate", tests)
-                if ops:
-                    reason = why
-                    if verdict is not None and verdict.state is not None and verdict.state.name == name:
-                        reason = f"it holds per-user data (`{verdict.state.word}`)"
-                    self.pending[(qual, name)] = (
-                        f"class-level {kind} `{name}` of `{cls.qualname}` is shared by every instance, so by "
-                        f"every user, and it is changed in place ({self._where(ops)}); {reason}; create it in "
-                        f"`__init__` instead"
-                    )
-            elif lock_ok and is_lock_call(self.index, self.context.module, qual, b.value):
-                ops = class_ops(self.index, cls, name, "lock", tests)
-                if ops:
-                    self.pending[(qual, name)] = (
-                        f"class-level lock `{name}` of `{cls.qualname}` is one lock for every instance "
-                        f"({self._where(ops)}), so it serializes all users; {why}; create it in `__init__` instead"
-                    )
-
-    def _where(self, ops) -> str:
-        facts, (_, recv, attr, _, line) = ops[0]
-        place = f"line {line}" if facts.path == self.context.path else f"{facts.path}:{line}"
-        more = f", and {len(ops) - 1} more" if len(ops) > 1 else ""
-        return f"`{recv}.{attr}` at {place}{more}"
+        for name, message in class_state_findings(self.context, self.options, cls):
+            self.pending[(cls.qualname, name)] = message
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -246,3 +202,65 @@ class SharedClassState(LintRule):
             message = self.pending.pop((self.context.scope, target.value), None)
             if message is not None:
                 self.report(target, message)
+
+
+def class_state_findings(context: RuleContext, options: Mapping[str, Any], cls: Definition) -> Iterator[tuple[str, str]]:
+    """(attribute, message) for each class attribute of ``cls`` that SSOT009 reports.
+
+    The visitor reports them at the attribute's assignment in the class body; the
+    prefilter asks whether there is any. Cheap tests come first: a class without a
+    class-level container or lock call costs no index lookup beyond the lock test.
+    """
+    index = context.index
+    class_scope = context.facts.scopes.get(cls.qualname)  # `cls` is defined in this file
+    if class_scope is None:
+        return
+    qual = cls.qualname
+    candidates: list[tuple[str, str | None, Binding]] = []
+    for name, bindings in class_scope.bindings.items():
+        b = next((b for b in bindings if b.kind == ASSIGN), None)
+        if b is None:
+            continue
+        kind = value_container_kind(b.value_kind, b.value)
+        if kind is not None or (b.value_kind == "call" and is_lock_call(index, context.module, qual, b.value)):
+            candidates.append((name, kind, b))
+    if not candidates:
+        return
+    words: Sequence[str] = options.get("per-user-words", DEFAULT_PER_USER_WORDS)
+    factories: Sequence[str] = options.get("factory-classes", DEFAULT_FACTORY_CLASSES)
+    tests = context.config.test_paths
+    why: str | None = None
+    verdict = per_user_verdict(index, context.contract, cls, words, tests)
+    lock_ok = verdict is not None
+    if matches_any(cls.info.name, factories) and (verdict is None or verdict.managed is None):
+        why = f"`{cls.qualname}` is a factory, serving every user"
+    elif verdict is not None:
+        why = verdict.describe()
+    if why is None:
+        return
+    for name, kind, b in candidates:
+        if kind is not None:
+            ops = class_ops(index, cls, name, "mutate", tests)
+            if ops:
+                reason = why
+                if verdict is not None and verdict.state is not None and verdict.state.name == name:
+                    reason = f"it holds per-user data (`{verdict.state.word}`)"
+                yield name, (
+                    f"class-level {kind} `{name}` of `{cls.qualname}` is shared by every instance, so by "
+                    f"every user, and it is changed in place ({_where(context, ops)}); {reason}; create it in "
+                    f"`__init__` instead"
+                )
+        elif lock_ok:
+            ops = class_ops(index, cls, name, "lock", tests)
+            if ops:
+                yield name, (
+                    f"class-level lock `{name}` of `{cls.qualname}` is one lock for every instance "
+                    f"({_where(context, ops)}), so it serializes all users; {why}; create it in `__init__` instead"
+                )
+
+
+def _where(context: RuleContext, ops) -> str:
+    facts, (_, recv, attr, _, line) = ops[0]
+    place = f"line {line}" if facts.path == context.path else f"{facts.path}:{line}"
+    more = f", and {len(ops) - 1} more" if len(ops) > 1 else ""
+    return f"`{recv}.{attr}` at {place}{more}"

@@ -54,3 +54,27 @@ def validate_json(doc: dict, schema: dict) -> None:
     import jsonschema
 
     jsonschema.validate(doc, schema)
+
+
+def prefilter_soundness(rules, rule, root: Path, monkeypatch) -> tuple[set[str], set[str], int]:
+    """(files where ``rule.could_fire`` passes, files where the rule reports with the prefilter
+    bypassed, files of the project) for the project at ``root``."""
+    from ssot_lint.config import load_config
+    from ssot_lint.context import RuleContext
+    from ssot_lint.engine import Linter
+
+    cfg = load_config(root)
+    linter = Linter(cfg, rules, select=[rule.code])
+    index, sources, facts, _ = linter.build_index(linter.discover([str(root)]))
+    passed = {
+        rel for rel, fa in facts.items()
+        if rule in linter.rules_for(rel)
+        and rule.could_fire(RuleContext(rel, fa.module, fa, index, cfg, linter.contract, linter.is_test(rel),
+                                        linter.rule_options))
+    }
+    monkeypatch.setattr(rule, "could_fire", classmethod(lambda cls, ctx: True))
+    flagged = set()
+    for rel in sources:
+        res = linter.lint_source(sources[rel], facts[rel], index)
+        flagged |= {d.path for d in res.diagnostics if d.code == rule.code}
+    return passed, flagged, len(facts)

@@ -593,14 +593,15 @@ def test_precise_prefilter_resolves_each_call():
         "app/c.py": "from app.lib import shut\nasync def f(stream):\n    await stream.shut()\n    shut()\n",
         "app/d.py": "from app.lib import shut\nasync def f():\n    x = await shut()\n",
         "app/e.py": "from app import lib\nlib.close = None\ndef f():\n    lib.close()\n",  # patched
+        "app/f.py": "from app.lib import close\nasync def f():\n    await close()\n    return (await (close()))\n",
     }
     index = _index(files)
 
     def ctx(mod: str) -> RuleContext:
         return RuleContext(f"app/{mod}.py", f"app.{mod}", index.get_module(f"app.{mod}"), index, None, None, False)  # type: ignore[arg-type]
 
-    assert [SSOT005.could_fire(ctx(m)) for m in "abcde"] == [False, True, False, False, False]
-    assert [SSOT003.could_fire(ctx(m)) for m in "abcde"] == [False, False, False, True, False]
+    assert [SSOT005.could_fire(ctx(m)) for m in "abcdef"] == [False, True, False, False, False, False]
+    assert [SSOT003.could_fire(ctx(m)) for m in "abcdef"] == [False, False, False, True, False, False]
 
 
 def test_call_argument_names_are_the_names_read_by_the_arguments():

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import prefilter_soundness
+
 import ssot_lint.rules.duplicate_definition as dupmod
 from ssot_lint.rules.duplicate_definition import DuplicateDefinition
 from ssot_lint.rules.null_notifier import NullNotifier
 from ssot_lint.rules.unknown_notifier_method import UnknownNotifierMethod
-from ssot_lint.config import load_config
-from ssot_lint.context import RuleContext
 from ssot_lint.engine import Linter
 from ssot_lint.registry import load_rules
 from ssot_lint.testing import config_from, lint_example
@@ -343,24 +343,11 @@ def test_contract_names_count_without_patterns():
 @pytest.mark.parametrize("rule", [NullNotifier, UnknownNotifierMethod, DuplicateDefinition], ids=lambda r: r.code)
 @pytest.mark.parametrize("project", ["legacy_service", "clean_service"])
 def test_could_fire_is_sound_on_fixtures(rule, project, monkeypatch):
-    root = FIXTURES / project
-    cfg = load_config(root)
-    linter = Linter(cfg, RULES, select=[rule.code])
-    index, sources, facts, _ = linter.build_index(linter.discover([str(root)]))
-    prefiltered = {
-        rel for rel, fa in facts.items()
-        if rule.could_fire(RuleContext(rel, fa.module, fa, index, cfg, linter.contract, linter.is_test(rel),
-                                       linter.rule_options))
-    }
-    monkeypatch.setattr(rule, "could_fire", classmethod(lambda cls, ctx: True))
-    flagged = set()
-    for rel in sources:
-        res = linter.lint_source(sources[rel], facts[rel], index)
-        flagged |= {d.path for d in res.diagnostics if d.code == rule.code}
+    prefiltered, flagged, files = prefilter_soundness(RULES, rule, FIXTURES / project, monkeypatch)
     assert flagged <= prefiltered
     if project == "legacy_service":
         assert flagged, "the fixture has findings of every rule"
-        assert len(prefiltered) < len(facts), "the prefilter skips some files"
+        assert len(prefiltered) < files, "the prefilter skips some files"
 
 
 def test_platform_dependent_names_are_not_typed():
