@@ -329,12 +329,13 @@ class Linter:
                     self._post_pass(post, context, source, suppressions, checked, result)
                 return result
             if report_syntax:
+                prefix = "cannot analyse (CPython accepts the file, LibCST cannot parse it): "
                 if isinstance(exc, cst.ParserSyntaxError):
                     line, column = _libcst_error_position(exc)
-                    diag = self._syntax_diagnostic(source.path, line, column, exc.message)
+                    diag = self._syntax_diagnostic(source.path, line, column, exc.message, prefix)
                 else:
                     msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
-                    diag = self._syntax_diagnostic(source.path, 1, 1, msg)
+                    diag = self._syntax_diagnostic(source.path, 1, 1, msg, prefix)
                 result.diagnostics.append(diag)
             return result
         if report_syntax:
@@ -427,14 +428,16 @@ class Linter:
                 )
         return out
 
-    def _syntax_diagnostic(self, path: str, line: int, column: int, message: str) -> Diagnostic:
+    def _syntax_diagnostic(
+        self, path: str, line: int, column: int, message: str, prefix: str = "cannot parse: "
+    ) -> Diagnostic:
         rule = self.all_rules.by_code(INVALID_SYNTAX)
         first = message.strip().splitlines()[0] if message.strip() else "invalid syntax"
         pos = Position(max(line, 1), max(column, 1))
         return Diagnostic(
             code=INVALID_SYNTAX,
             rule=INVALID_SYNTAX_NAME,
-            message=f"cannot parse: {first}",
+            message=f"{prefix}{first}",
             path=path,
             range=Range(pos, pos),
             severity=self.severity_of(rule) if rule else "error",
