@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -319,15 +320,25 @@ class Linter:
             return result
         try:
             module = cst.parse_module(source.text)
-        except cst.ParserSyntaxError as exc:
+        except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
+            # CPython accepts the file but LibCST cannot analyse it. Where no rule could have
+            # reported anything, that loses nothing: the outcome is the one the prefilter gives
+            # (so `--no-prefilter` changes no output); otherwise it is an SSOT000.
+            if not self.prefilter and not any(_could_fire(r, context) for r in rules):
+                if report_syntax:
+                    checked.add(INVALID_SYNTAX)
+                if post:
+                    self._post_pass(post, context, source, suppressions, checked, result)
+                return result
             if report_syntax:
-                diag = self._syntax_diagnostic(source.path, exc.raw_line, exc.raw_column + 1, exc.message)
+                prefix = "cannot analyse (CPython accepts the file, LibCST cannot parse it): "
+                if isinstance(exc, cst.ParserSyntaxError):
+                    line, column = _libcst_error_position(exc)
+                    diag = self._syntax_diagnostic(source.path, line, column, exc.message, prefix)
+                else:
+                    msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
+                    diag = self._syntax_diagnostic(source.path, 1, 1, msg, prefix)
                 result.diagnostics.append(diag)
-            return result
-        except (RecursionError, MemoryError) as exc:
-            if report_syntax:
-                msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
-                result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, msg))
             return result
         if report_syntax:
             checked.add(INVALID_SYNTAX)
@@ -419,14 +430,16 @@ class Linter:
                 )
         return out
 
-    def _syntax_diagnostic(self, path: str, line: int, column: int, message: str) -> Diagnostic:
+    def _syntax_diagnostic(
+        self, path: str, line: int, column: int, message: str, prefix: str = "cannot parse: "
+    ) -> Diagnostic:
         rule = self.all_rules.by_code(INVALID_SYNTAX)
         first = message.strip().splitlines()[0] if message.strip() else "invalid syntax"
         pos = Position(max(line, 1), max(column, 1))
         return Diagnostic(
             code=INVALID_SYNTAX,
             rule=INVALID_SYNTAX_NAME,
-            message=f"cannot parse: {first}",
+            message=f"{prefix}{first}",
             path=path,
             range=Range(pos, pos),
             severity=self.severity_of(rule) if rule else "error",
@@ -905,6 +918,18 @@ def _contract_key(contract: Contract) -> Any:
         return value
 
     return strip(contract)
+
+
+_ERROR_AT = re.compile(r"error at (\d+):(\d+)")
+
+
+def _libcst_error_position(exc: cst.ParserSyntaxError) -> tuple[int, int]:
+    """1-based line and column of a LibCST parse error. The native parser's ``raw_line``
+    is one too far when more lines follow; its message says where the error is."""
+    m = _ERROR_AT.search(exc.message)
+    if m:
+        return int(m.group(1)), int(m.group(2)) + 1
+    return exc.raw_line, exc.raw_column + 1
 
 
 def _positions(module: cst.Module) -> Any:
