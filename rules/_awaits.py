@@ -13,7 +13,7 @@ import libcst as cst
 
 from ssot_lint.context import RuleContext, cst_dotted_name
 from ssot_lint.facts import ALIAS, ASYNC_DEF, CLASS, DEF, FROM, DefInfo
-from ssot_lint.index import Definition, ProjectIndex
+from ssot_lint.index import Definition, ProjectIndex, register_table
 from ssot_lint.inference import DEFAULT_TRANSPARENT_DECORATORS, CallResolution, Inference
 from ssot_lint.rule import Option
 
@@ -149,58 +149,67 @@ def may_give_coroutine(info: DefInfo) -> bool:
     return any(leaf.startswith(("call:", "name:")) for leaf in info.return_leaves)
 
 
-def _index_cache(index: ProjectIndex) -> dict:
-    cache = getattr(index, "_await_names", None)
-    if cache is None:
-        cache = {}
-        index._await_names = cache  # type: ignore[attr-defined]
-    return cache
-
-
 def _alias_names(index: ProjectIndex) -> frozenset[str]:
     """Every name bound by an aliasing import (``from m import f as g``) or an alias
     assignment (``g = f``) anywhere in the project."""
-    cache = _index_cache(index)
-    if "aliases" not in cache:
-        names: set[str] = set()
-        for facts in index.modules.values():
-            for scope in facts.scopes.values():
-                for name, bindings in scope.bindings.items():
-                    if any(b.kind == ALIAS or (b.kind == FROM and b.name != name) for b in bindings):
-                        names.add(name)
-        cache["aliases"] = frozenset(names)
-    return cache["aliases"]
+    names: set[str] = set()
+    for facts in index.modules.values():
+        for scope in facts.scopes.values():
+            for name, bindings in scope.bindings.items():
+                if any(b.kind == ALIAS or (b.kind == FROM and b.name != name) for b in bindings):
+                    names.add(name)
+    return frozenset(names)
+
+
+def _callable_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool]) -> frozenset[str]:
+    names = {info.name for facts in index.modules.values() for info in facts.defs.values() if wanted(info)}
+    return frozenset(names) | _alias_names(index)
+
+
+def _kind_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool], kind: str, modes: frozenset[str]) -> frozenset[str]:
+    inference = Inference.for_index(index)
+    names = set(_alias_names(index))
+    for facts in index.modules.values():
+        for info in facts.defs.values():
+            if info.name in names or not wanted(info):
+                continue
+            if inference.call_kind(Definition(facts.module, info.qualname, info), modes) == kind:
+                names.add(info.name)
+    return frozenset(names)
+
+
+_WANTED: dict[str, Callable[[DefInfo], bool]] = {}
 
 
 def callable_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool]) -> frozenset[str]:
     """Names through which a project definition that ``wanted`` accepts may be called.
 
     The definitions' own names, plus every alias name (``_alias_names``): a call can only
-    reach such a definition through one of these names.
+    reach such a definition through one of these names. A project table: callers depend
+    on its value (``ProjectIndex.table``).
     """
-    cache = _index_cache(index)
-    if wanted not in cache:
-        names = {info.name for facts in index.modules.values() for info in facts.defs.values() if wanted(info)}
-        cache[wanted] = frozenset(names) | _alias_names(index)
-    return cache[wanted]
+    return index.table("await-callable-names", wanted.__name__, lambda: _callable_names(index, wanted))
 
 
 def kind_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool], kind: str, modes: frozenset[str]) -> frozenset[str]:
     """Like ``callable_names``, but only definitions whose calls give ``kind``
     (``Inference.call_kind``); ``wanted`` is a cheap necessary condition for that kind."""
-    cache = _index_cache(index)
-    key = (wanted, kind, modes)
-    if key not in cache:
-        inference = Inference.for_index(index)
-        names = set(_alias_names(index))
-        for facts in index.modules.values():
-            for info in facts.defs.values():
-                if info.name in names or not wanted(info):
-                    continue
-                if inference.call_kind(Definition(facts.module, info.qualname, info), modes) == kind:
-                    names.add(info.name)
-        cache[key] = frozenset(names)
-    return cache[key]
+    arg = f"{wanted.__name__}:{kind}:{','.join(sorted(modes))}"
+    return index.table("await-kind-names", arg, lambda: _kind_names(index, wanted, kind, modes))
+
+
+def _summary_callable(index: ProjectIndex, arg: str) -> list[str]:
+    return sorted(_callable_names(index, _WANTED[arg]))
+
+
+def _summary_kind(index: ProjectIndex, arg: str) -> list[str]:
+    wanted, kind, modes = arg.split(":", 2)
+    return sorted(_kind_names(index, _WANTED[wanted], kind, frozenset(m for m in modes.split(",") if m)))
+
+
+_WANTED.update({f.__name__: f for f in (may_be_sync, may_give_coroutine)})
+register_table("await-callable-names", _summary_callable)
+register_table("await-kind-names", _summary_kind)
 
 
 def enclosing_function(context: RuleContext):

@@ -10,8 +10,8 @@ import libcst as cst
 from ssot_lint.context import RuleContext
 from ssot_lint.contract import Contract
 from ssot_lint.facts import ASYNC_DEF, CLASS, DEF, Param
-from ssot_lint.index import Definition, ProjectIndex
-from ssot_lint.notifiers import alias_closure, annotation_mentions, notifier_model
+from ssot_lint.index import Definition, ProjectIndex, register_table
+from ssot_lint.notifiers import alias_closure, annotation_mentions, env_model, notifier_model
 from ssot_lint.rule import Invalid, LintRule, Option, Valid
 
 _TOOLS = """\
@@ -90,6 +90,29 @@ class _Targets:
 
 
 _TARGETS: "weakref.WeakKeyDictionary[ProjectIndex, tuple[Contract, _Targets]]" = weakref.WeakKeyDictionary()
+TARGETS_TABLE = "null-notifier-targets"
+
+
+def _targets(index: ProjectIndex, contract: Contract, params: frozenset[str], classes: frozenset[str]) -> _Targets:
+    """The project's targets (once per index and contract); callers depend on their value."""
+    index.touch_table(TARGETS_TABLE)
+    cached = _TARGETS.get(index)
+    if cached is None or cached[0] is not contract:
+        index._deps.append(set())  # what it reads is not the caller's dependency
+        try:
+            cached = _TARGETS[index] = (contract, _Targets(index, contract, params, classes))
+        finally:
+            index._deps.pop()
+    return cached[1]
+
+
+def _targets_summary(index: ProjectIndex, arg: str) -> list[str]:
+    contract = index.env["contract"]
+    params = frozenset(p.name for p in contract.notifier_params)
+    return sorted(_targets(index, contract, params, env_model(index).class_names).names)
+
+
+register_table(TARGETS_TABLE, _targets_summary)
 
 
 class NullNotifier(LintRule):
@@ -290,11 +313,7 @@ class NullNotifier(LintRule):
         names = context.facts.names
         if any(n.lstrip("_") in params for n in names):
             return True
-        cached = _TARGETS.get(context.index)
-        if cached is None or cached[0] is not context.contract:
-            cached = (context.contract, _Targets(context.index, context.contract, params, model.class_names))
-            _TARGETS[context.index] = cached
-        if names & cached[1].names:
+        if names & _targets(context.index, context.contract, params, model.class_names).names:
             return True
         return any(
             any(p.annotation and any(c in p.annotation for c in model.class_names) for p in info.params)

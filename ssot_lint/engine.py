@@ -239,6 +239,7 @@ class Linter:
         """The project index over these facts, and the contract inferred from it."""
         index = ProjectIndex(fa for fa in facts if fa.module)
         self.contract = build_contract(self.config, index, self.is_test)
+        index.env.update(contract=self.contract, config=self.config)
         return index
 
     # --- phase 2: rules ---------------------------------------------------------------------
@@ -603,6 +604,8 @@ class Linter:
             rows=manifest.rows if use_findings else None,
         )
         self._contract_for(project, manifest if use_findings else None)
+        # Project tables that rules register (``register_table``) are recomputed with these.
+        project.index().env.update(contract=self.contract, config=self.config)
         run_key = self.run_key() if use_findings else ""
         # The dependencies whose fingerprint differs from the manifest's snapshot. Nothing
         # changed when the whole project's fingerprint did not (the stat fast path makes

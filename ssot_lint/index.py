@@ -200,6 +200,10 @@ class ProjectIndex:
         self._text = text
         self._edges = edges
         self._closures: dict[frozenset[str], frozenset[str]] = {}
+        self._tables: dict[str, Any] = {}
+        # What table summaries may need besides the index (the engine sets "contract" and
+        # "config" once the contract is known).
+        self.env: dict[str, Any] = {}
         self._class_rows = class_rows
         self._subclass_table: dict[str, list[tuple[str, str]]] | None = None
 
@@ -253,6 +257,37 @@ class ProjectIndex:
         if not tainted:
             self._memo[key] = (value, deps)
         return value
+
+    def table(self, kind: str, arg: str, compute: Callable[[], Any]) -> Any:
+        """A project-wide table (``compute()``, once per index) that a rule reads.
+
+        The caller depends on the table's *value*, not on every module it reads: the
+        dependency ``@table:<kind>:<arg>`` is fingerprinted in a later run by the summary
+        function registered for ``kind`` (``register_table``), so a change elsewhere in the
+        project invalidates the caller only if it changes the table.
+        """
+        name = f"{TABLE}:{kind}:{arg}"
+        self._touch(name)
+        found = self._tables.get(name, _MISSING)
+        if found is _MISSING:
+            self._deps.append(set())  # what it reads is not the caller's dependency
+            try:
+                found = compute()
+            finally:
+                self._deps.pop()
+            self._tables[name] = found
+        return found
+
+    def touch_table(self, kind: str, arg: str = "") -> None:
+        """Record a dependency on a table the caller keeps itself (see ``table``)."""
+        self._touch(f"{TABLE}:{kind}:{arg}")
+
+    def project_table(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A table computed from the project once per key (per index). Every caller, not
+        only the first, records the modules the computation consulted (``"*"`` for a
+        table built over every module), so cached findings and prefilter decisions that
+        read it are invalidated when it may change."""
+        return self._memoized(("table", key), compute)
 
     # --- derived, project-wide facts used by prefilters ------------------------------
     def alias_closure(self, seeds: frozenset[str]) -> frozenset[str]:
@@ -351,6 +386,18 @@ class ProjectIndex:
         """The current value of a derived dependency (``@...``) as a string, or None."""
         if dep == SUBCLASSES:
             return repr(sorted(self.subclass_table().items()))
+        if dep.startswith(TABLE + ":"):
+            kind, _, arg = dep[len(TABLE) + 1 :].partition(":")
+            summary = _TABLES.get(kind)
+            if summary is None:
+                return None
+            self._deps.append(set())
+            try:
+                return repr(summary(self, arg))
+            except Exception:  # cannot be recomputed here (e.g. no contract): never equal
+                return None
+            finally:
+                self._deps.pop()
         if dep.startswith(ALIAS_CLOSURE + ":"):
             seeds = frozenset(x for x in dep[len(ALIAS_CLOSURE) + 1 :].split(",") if x)
             self._deps.append(set())
@@ -570,6 +617,17 @@ class ProjectIndex:
 
 
 ALIAS_CLOSURE = "@alias-closure"
+TABLE = "@table"
+_MISSING = object()
+# kind -> summary(index, arg): the canonical value (sorted, hashable-order free) of a table
+# registered by the rule that reads it; rules register at import time.
+_TABLES: dict[str, Callable[["ProjectIndex", str], Any]] = {}
+
+
+def register_table(kind: str, summary: Callable[["ProjectIndex", str], Any]) -> None:
+    """Declare how to recompute the value of ``@table:<kind>:<arg>`` dependencies.
+    ``summary`` must return the same canonical value in every process (sort sets)."""
+    _TABLES[kind] = summary
 SUBCLASSES = "@subclasses"
 
 
@@ -657,6 +715,7 @@ __all__ = [
     "ProjectIndex",
     "Target",
     "WHOLE_PROJECT",
+    "register_table",
     "alias_edges",
     "identifier_text",
     "mentions",

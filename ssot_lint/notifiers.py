@@ -22,7 +22,7 @@ from typing import Iterable
 from .contract import Contract, NotifierClass
 from .discovery import compile_globs
 from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, Binding, dotted_name
-from .index import Definition, ModuleRef, ProjectIndex, Value
+from .index import Definition, ModuleRef, ProjectIndex, Value, register_table
 
 NOTIFIER_SUFFIXES = ("notifier", "emitter", "bridge")
 CLASS_SUFFIXES = ("Notifier", "Emitter", "Bridge")
@@ -87,7 +87,6 @@ class NotifierModel:
     any_open: bool = False  # some notifier class has __getattr__ or bases we cannot see
     has_project_notifiers: bool = False  # the project defines a notifier class (outside tests)
     class_names: frozenset[str] = frozenset()  # bare names of every notifier class (project and contract)
-    _methods: dict[str, frozenset[str] | None] = field(default_factory=dict)
     _relevant: frozenset[str] | None = None
 
     # --- classes -------------------------------------------------------------------
@@ -100,15 +99,14 @@ class NotifierModel:
         Open: it (or a base) defines ``__getattr__``/``__getattribute__``, or inherits
         from a class outside the project that could define anything.
         """
-        key = defn.fullname
-        if key in self._methods:
-            return self._methods[key]
+        # Memoised by the index, so every caller records the modules the MRO walk read.
+        return self.index.project_table(("notifier-methods", id(self), defn.fullname), lambda: self._methods_of(defn))
+
+    def _methods_of(self, defn: Definition) -> frozenset[str] | None:
         out: set[str] = set()
-        result: frozenset[str] | None
         for cls in self.index.mro(defn):
             members = set(cls.info.members) | set(cls.info.self_attrs)  # `self.acquire = lock.acquire`
             if members & {"__getattr__", "__getattribute__"}:
-                self._methods[key] = None
                 return None
             out |= members
             resolved = {b.fullname for b in self.index.bases(cls)}
@@ -118,11 +116,8 @@ class NotifierModel:
                         continue
                     target = self.index.resolve(cls.module, cls.info.scope, base.split("[", 1)[0])
                     if not (isinstance(target, Definition) and target.kind == CLASS):
-                        self._methods[key] = None
                         return None
-        result = frozenset(out)
-        self._methods[key] = result
-        return result
+        return frozenset(out)
 
     def contract_entry(self, name: str) -> NotifierClass | None:
         for entry in self.contract.notifier_classes:
@@ -137,8 +132,16 @@ class NotifierModel:
         (followed through ``Y = X`` and ``import X as Y``), every attribute typed as a
         notifier, and every function or method returning one.  Used by sound prefilters.
         """
-        if self._relevant is not None:
-            return self._relevant
+        self.index.touch_table(RELEVANT_TABLE)  # every reader depends on the value
+        if self._relevant is None:
+            self.index._deps.append(set())  # what it reads is not the caller's dependency
+            try:
+                self._relevant = self._relevant_names()
+            finally:
+                self.index._deps.pop()
+        return self._relevant
+
+    def _relevant_names(self) -> frozenset[str]:
         seeds: set[str] = set(self.class_names)
         typer = ReceiverTyper(self.index, self, "")
         for facts in self.index.modules.values():
@@ -157,8 +160,7 @@ class NotifierModel:
                     r = typer.of_function_result(d, 0)
                     if r.kind == "contract" or (r.kind == "class" and r.cls is not None and self.is_notifier(r.cls)):
                         seeds.add(info.name)
-        self._relevant = frozenset(alias_closure(self.index, seeds))
-        return self._relevant
+        return frozenset(alias_closure(self.index, seeds))
 
     @property
     def active(self) -> bool:
@@ -173,11 +175,41 @@ def notifier_model(index: ProjectIndex, contract: Contract, test_paths: Iterable
     """The notifier model of ``index`` (computed once per index, contract and test paths)."""
     key = tuple(test_paths)
     cached = _MODELS.get(index)
+    index.touch_table(MODEL_TABLE)  # every reader depends on the model's value, not its reads
     if cached is not None and cached[0] is contract and cached[1].test_paths == key:
         return cached[1]
-    model = _build_model(index, contract, key)
+    index._deps.append(set())
+    try:
+        model = _build_model(index, contract, key)
+    finally:
+        index._deps.pop()
     _MODELS[index] = (contract, model)
     return model
+
+
+MODEL_TABLE = "notifier-model"
+RELEVANT_TABLE = "notifier-relevant-names"
+
+
+def model_summary(model: NotifierModel) -> tuple:
+    """The project-wide part of a model, canonically ordered (its value as a dependency)."""
+    return (
+        sorted(model.classes),
+        sorted((k, sorted(v)) for k, v in model.contract_methods.items()),
+        sorted(model.all_methods),
+        model.any_open,
+        model.has_project_notifiers,
+        sorted(model.class_names),
+    )
+
+
+def env_model(index: ProjectIndex) -> NotifierModel:
+    """The model for the contract and config the engine put in ``index.env``."""
+    return notifier_model(index, index.env["contract"], index.env["config"].test_paths)
+
+
+register_table(MODEL_TABLE, lambda index, arg: model_summary(env_model(index)))
+register_table(RELEVANT_TABLE, lambda index, arg: sorted(env_model(index).relevant_names()))
 
 
 def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str, ...]) -> NotifierModel:

@@ -243,3 +243,28 @@ def test_a_new_subclass_elsewhere_invalidates_findings_that_used_the_hierarchy(t
     write(root, {"app/sub.py": "from app.base import Runner\n\n\nclass Sub(Runner):\n    pass\n"})
     assert lint(root, select=["SSOT005"], prefilter=False)[0] == found
     assert {"app/calls.py", "app/sub.py"} <= set(linted)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_skip_decided_by_a_project_table_is_revisited_when_the_table_changes(tmp_path, jobs):
+    """SSOT005's prefilter skips `user.py` without resolving anything (no coroutine-giving
+    definition is named `close`). When `lib.close` becomes `async def`, that table changes
+    and the cached decision must not be reused, although `user.py` never read `lib.py`."""
+    many = {f"app/m{i}.py": f"def helper_{i}():\n    return {i}\n" for i in range(30)}  # enough files for workers
+    root = write(
+        tmp_path / "p",
+        {
+            **many,
+            "app/__init__.py": "",
+            "app/lib.py": "def close():\n    return 1\n",
+            "app/user.py": "from app import lib\n\n\ndef f():\n    lib.close()\n",
+        },
+    )
+    first, _, _ = lint(root, jobs=jobs, select=["SSOT005"])
+    assert first == []
+    (root / "app/lib.py").write_text("async def close():\n    return 1\n", encoding="utf-8")
+    again, _, _ = lint(root, jobs=jobs, select=["SSOT005"])
+    assert [(c, p, line) for c, p, line, _, _ in again] == [("SSOT005", "app/user.py", 5)]
+    # Every file whose prefilter read the changed table is decided again; nothing more.
+    unchanged, stats, _ = lint(root, jobs=jobs, select=["SSOT005"])
+    assert unchanged == again and stats["linted"] == 0
