@@ -97,6 +97,15 @@ def tree_size(root: Path) -> tuple[int, int]:
 
 
 # --- measuring -------------------------------------------------------------------------
+def _proc_kib(path: str, key: str) -> int:
+    """The ``key: N kB`` value of a /proc file (0 when absent)."""
+    with open(path) as fh:
+        for line in fh:
+            if line.startswith(key):
+                return int(line.split()[1])
+    return 0
+
+
 def _tree_rss(pid: int) -> tuple[int, int]:
     """Memory (bytes) of a process and all its descendants: the sum of their resident
     sets, and the sum of their proportional sets (PSS: a page shared by the forked
@@ -106,17 +115,9 @@ def _tree_rss(pid: int) -> tuple[int, int]:
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-                        break
+            total += _proc_kib(f"/proc/{p}/status", "VmRSS:") * 1024
             try:
-                with open(f"/proc/{p}/smaps_rollup") as fh:
-                    for line in fh:
-                        if line.startswith("Pss:"):
-                            pss += int(line.split()[1]) * 1024
-                            break
+                pss += _proc_kib(f"/proc/{p}/smaps_rollup", "Pss:") * 1024
             except OSError:
                 pass
             for task in os.listdir(f"/proc/{p}/task"):

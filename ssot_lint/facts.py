@@ -215,6 +215,21 @@ def dotted_name(node: ast.AST) -> str | None:
     return None
 
 
+def super_site(node: ast.Call) -> str | None:
+    """``super().m`` / ``super(X).m`` for a call of a method of ``super(...)``, else None
+    (also None when the explicit class is not a dotted name: nothing can be resolved)."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)):
+        return None
+    inner = func.value
+    if not (isinstance(inner.func, ast.Name) and inner.func.id == "super"):
+        return None
+    if not inner.args:
+        return f"super().{func.attr}"
+    explicit = dotted_name(inner.args[0])
+    return None if explicit is None else f"super({explicit}).{func.attr}"
+
+
 def _decorator_name(node: ast.expr) -> str:
     if isinstance(node, ast.Call):
         inner = dotted_name(node.func)
@@ -652,17 +667,7 @@ class _FactsVisitor(ast.NodeVisitor):
                 self._attr_op(func.value, "lock", node.lineno)
 
     def _record_site(self, node: ast.Call, dotted: str | None) -> None:
-        site = dotted
-        func = node.func
-        if site is None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
-            inner = func.value
-            if isinstance(inner.func, ast.Name) and inner.func.id == "super":
-                if not inner.args:
-                    site = f"super().{func.attr}"
-                else:
-                    explicit = dotted_name(inner.args[0])
-                    if explicit is not None:
-                        site = f"super({explicit}).{func.attr}"
+        site = dotted if dotted is not None else super_site(node)
         if site is not None:
             self.call_sites.add((self.scope.qualname, site, id(node) in self.awaited))
 

@@ -501,7 +501,7 @@ def _independent_sites(source: str) -> set[tuple[str, str, bool]]:
     plain walk (decorators, defaults, annotations and bases in the outer scope)."""
     import ast
 
-    from ssot_lint.facts import dotted_name
+    from ssot_lint.facts import dotted_name, super_site
 
     tree = ast.parse(source)
     awaited = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Await) and isinstance(n.value, ast.Call)}
@@ -516,15 +516,7 @@ def _independent_sites(source: str) -> set[tuple[str, str, bool]]:
             stack.extend((c, inner) for c in node.body)
             continue
         if isinstance(node, ast.Call):
-            site = dotted_name(node.func)
-            f = node.func
-            if site is None and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Call):
-                s = f.value
-                if isinstance(s.func, ast.Name) and s.func.id == "super":
-                    if not s.args:
-                        site = f"super().{f.attr}"
-                    elif dotted_name(s.args[0]) is not None:
-                        site = f"super({dotted_name(s.args[0])}).{f.attr}"
+            site = dotted_name(node.func) or super_site(node)
             if site is not None:
                 out.add((scope, site, id(node) in awaited))
         stack.extend((c, scope) for c in ast.iter_child_nodes(node))
