@@ -322,24 +322,13 @@ class Linter:
         try:
             module = cst.parse_module(source.text)
         except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
-            # CPython accepts the file but LibCST cannot analyse it. Where no rule could have
-            # reported anything, that loses nothing: the outcome is the one the prefilter gives
-            # (so `--no-prefilter` changes no output); otherwise it is an SSOT000.
-            if not self.prefilter and not any(_could_fire(r, context) for r in rules):
-                if report_syntax:
-                    checked.add(INVALID_SYNTAX)
-                if post:
-                    self._post_pass(post, context, source, suppressions, checked, result)
-                return result
-            if report_syntax:
-                prefix = "cannot analyse (CPython accepts the file, LibCST cannot parse it): "
-                if isinstance(exc, cst.ParserSyntaxError):
-                    line, column = _libcst_error_position(exc)
-                    diag = self._syntax_diagnostic(source.path, line, column, exc.message, prefix)
-                else:
-                    msg = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
-                    diag = self._syntax_diagnostic(source.path, 1, 1, msg, prefix)
-                result.diagnostics.append(diag)
+            if isinstance(exc, cst.ParserSyntaxError):
+                line, column = _libcst_error_position(exc)
+                why = exc.message
+            else:
+                line, column = 1, 1
+                why = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
+            self._cannot_analyse(source, context, rules, post, suppressions, checked, report_syntax, result, (line, column, why))
             return result
         if report_syntax:
             checked.add(INVALID_SYNTAX)
@@ -353,8 +342,8 @@ class Linter:
             try:
                 module.visit(_Dispatcher(instances, context, on_error))
             except RecursionError:
-                if report_syntax:
-                    result.diagnostics.append(self._syntax_diagnostic(source.path, 1, 1, "too deeply nested to analyse"))
+                where = (1, 1, "too deeply nested to analyse")
+                self._cannot_analyse(source, context, rules, post, suppressions, checked, report_syntax, result, where)
                 return result
             reports = [rep for inst in instances for rep in inst.reports]
             if reports:
@@ -364,6 +353,32 @@ class Linter:
         if post:
             self._post_pass(post, context, source, suppressions, checked, result)
         return result
+
+    def _cannot_analyse(
+        self,
+        source: SourceFile,
+        context: RuleContext,
+        rules: list[type[LintRule]],
+        post: list[type[LintRule]],
+        suppressions: Suppressions | None,
+        checked: set[str],
+        report_syntax: bool,
+        result: FileResult,
+        where: tuple[int, int, str],
+    ) -> None:
+        """CPython accepts the file but LibCST cannot parse or traverse it. Where no rule
+        could have reported anything, that loses nothing: the outcome is the one the
+        prefilter gives (so `--no-prefilter` changes no output); otherwise it is an SSOT000."""
+        if not self.prefilter and not any(_could_fire(r, context) for r in rules):
+            if report_syntax:
+                checked.add(INVALID_SYNTAX)
+            if post and suppressions:
+                self._post_pass(post, context, source, suppressions, checked, result)
+            return
+        if report_syntax:
+            line, column, why = where
+            prefix = "cannot analyse (CPython accepts the file; LibCST cannot handle it): "
+            result.diagnostics.append(self._syntax_diagnostic(source.path, line, column, why, prefix))
 
     def _post_pass(
         self,

@@ -194,11 +194,15 @@ def test_stdin_with_a_coding_cookie_is_decoded_once(tmp_path):
     assert d["range"]["start"] == {"line": 3, "column": len("n = 'café'; e = ") + 1}
 
 
-def test_valid_python_that_libcst_cannot_parse(tmp_path):
-    """CPython accepts `(x): int = 1`; LibCST 1.x does not. Where no rule could report in
-    the file nothing is lost and nothing is reported, with or without the prefilter; where
-    a rule could, the file gets an SSOT000 saying it was not analysed."""
-    quiet = "(pars): bool = True\n"
+DEEP_STRINGS = "x = (" + " ".join(repr(f"s{i}") for i in range(3000)) + ")\n"  # LibCST parses, cannot traverse
+
+
+@pytest.mark.parametrize("quiet", ["(pars): bool = True\n", DEEP_STRINGS], ids=["unparsable", "untraversable"])
+def test_valid_python_that_libcst_cannot_parse(tmp_path, quiet):
+    """CPython accepts `(x): int = 1`; LibCST 1.x does not (and it parses, but cannot
+    traverse, 3,000 implicitly concatenated strings). Where no rule could report in the
+    file nothing is lost and nothing is reported, with or without the prefilter; where a
+    rule could, the file gets an SSOT000 saying it was not analysed."""
     risky = "(pars): bool = True\nfrom app.engine import ExecutionEngine\nengine = ExecutionEngine(1, 2, 3)\n"
     root = make_project(tmp_path / "p", {**GOOD, "app/quiet.py": quiet, "app/risky.py": risky})
     outputs = []
@@ -208,6 +212,6 @@ def test_valid_python_that_libcst_cannot_parse(tmp_path):
         assert not any(path == "app/quiet.py" for _, path in found)
         risky_diag = found[("SSOT000", "app/risky.py")]
         assert risky_diag["range"]["start"]["line"] == 1
-        assert risky_diag["message"].startswith("cannot analyse (CPython accepts the file, LibCST cannot parse it): ")
+        assert risky_diag["message"].startswith("cannot analyse (CPython accepts the file; LibCST cannot handle it): ")
         outputs.append(sorted(found))
     assert outputs[0] == outputs[1]
