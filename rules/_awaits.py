@@ -151,14 +151,18 @@ def may_give_coroutine(info: DefInfo) -> bool:
 
 def _alias_names(index: ProjectIndex) -> frozenset[str]:
     """Every name bound by an aliasing import (``from m import f as g``) or an alias
-    assignment (``g = f``) anywhere in the project."""
-    names: set[str] = set()
-    for facts in index.modules.values():
-        for scope in facts.scopes.values():
-            for name, bindings in scope.bindings.items():
-                if any(b.kind == ALIAS or (b.kind == FROM and b.name != name) for b in bindings):
-                    names.add(name)
-    return frozenset(names)
+    assignment (``g = f``) anywhere in the project (once per index)."""
+
+    def compute() -> frozenset[str]:
+        names: set[str] = set()
+        for facts in index.modules.values():
+            for scope in facts.scopes.values():
+                for name, bindings in scope.bindings.items():
+                    if any(b.kind == ALIAS or (b.kind == FROM and b.name != name) for b in bindings):
+                        names.add(name)
+        return frozenset(names)
+
+    return index.project_table("await-alias-names", compute)
 
 
 def _callable_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool]) -> frozenset[str]:
@@ -198,13 +202,15 @@ def kind_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool], kind: str
     return index.table("await-kind-names", arg, lambda: _kind_names(index, wanted, kind, modes))
 
 
+# The values of the tables as dependencies (memoised: the run that validates cached
+# findings computes each once, and linting afterwards reuses it).
 def _summary_callable(index: ProjectIndex, arg: str) -> list[str]:
-    return sorted(_callable_names(index, _WANTED[arg]))
+    return sorted(callable_names(index, _WANTED[arg]))
 
 
 def _summary_kind(index: ProjectIndex, arg: str) -> list[str]:
     wanted, kind, modes = arg.split(":", 2)
-    return sorted(_kind_names(index, _WANTED[wanted], kind, frozenset(m for m in modes.split(",") if m)))
+    return sorted(kind_names(index, _WANTED[wanted], kind, frozenset(m for m in modes.split(",") if m)))
 
 
 _WANTED.update({f.__name__: f for f in (may_be_sync, may_give_coroutine)})
