@@ -507,11 +507,23 @@ class ProjectIndex:
             return self._resolve(module, scope, b.target, depth + 1)
         return Value(module, scope, name, b)
 
-    def _star_lookup(self, module: str, name: str, depth: int) -> Target | None:
+    def _star_lookup(self, module: str, name: str, depth: int, seen: set[str] | None = None) -> Target | None:
+        """``name`` through the star imports of ``module``, first match in import order.
+
+        ``seen``: the modules this search has entered already. Star imports that form a
+        graph with cycles (`a` imports `*` from `b` and `c`, each of those from the others)
+        would otherwise be explored along every path, exponentially many; a module that did
+        not provide the name on the first visit does not provide it on another.
+        """
         facts = self.modules.get(module)
         if facts is None:
             return None
+        if seen is None:
+            seen = {module}
         for star in facts.module_scope.star_imports:
+            if star in seen:
+                continue
+            seen.add(star)
             src = self.modules.get(star)
             if src is None:
                 continue
@@ -520,13 +532,14 @@ class ProjectIndex:
                     continue
             elif name.startswith("_"):
                 continue
-            target = self.module_member(star, name, depth + 1)
+            target = self.module_member(star, name, depth + 1, seen)
             if target is not None:
                 return target
         return None
 
-    def module_member(self, module: str, name: str, depth: int = 0) -> Target | None:
-        """``module.name``: a module-level binding, a star import, or a submodule."""
+    def module_member(self, module: str, name: str, depth: int = 0, seen: set[str] | None = None) -> Target | None:
+        """``module.name``: a module-level binding, a star import, or a submodule
+        (``seen``: the modules a star-import search entered already)."""
         if depth > _MAX_DEPTH:
             return None
         facts = self.modules.get(module)
@@ -542,7 +555,7 @@ class ProjectIndex:
                         target = self._binding_target(module, "", name, b, depth + 1)
                         if target is not None:
                             return target
-            target = self._star_lookup(module, name, depth + 1)
+            target = self._star_lookup(module, name, depth + 1, seen)
             if target is not None:
                 return target
         sub = f"{module}.{name}" if module else name

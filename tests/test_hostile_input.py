@@ -215,3 +215,38 @@ def test_valid_python_that_libcst_cannot_parse(tmp_path, quiet):
         assert risky_diag["message"].startswith("cannot analyse (CPython accepts the file; LibCST cannot handle it): ")
         outputs.append(sorted(found))
     assert outputs[0] == outputs[1]
+
+
+def test_star_import_graph_with_cycles_is_searched_once_per_module(monkeypatch):
+    """Every module star-imports two others (a graph full of cycles) and calls a name none
+    of them defines at module level. The search enters each module once: along every path
+    it was exponential in the depth limit (the fuzz campaign found a project that took
+    seconds per lookup)."""
+    from pathlib import Path
+
+    from ssot_lint.config import Config
+    from ssot_lint.engine import Linter
+    from ssot_lint.index import ProjectIndex
+    from ssot_lint.registry import load_rules
+
+    n = 12
+    files = {"app/__init__.py": ""}
+    for i in range(n):
+        files[f"app/m{i}.py"] = (
+            f"from app.m{(i + 1) % n} import *\nfrom app.m{(i + 2) % n} import *\n"
+            f"class C{i}:\n    async def ghost(self):\n        pass\n"
+            f"async def f{i}():\n    ghost()\n"
+        )
+    calls = 0
+    original = ProjectIndex.module_member
+
+    def counting(self, *args, **kwargs):
+        nonlocal calls
+        calls += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProjectIndex, "module_member", counting)
+    linter = Linter(Config(root=Path("/virtual")), load_rules(), select=["ALL"])
+    result = linter.lint_texts(files, sorted(files))
+    assert result.errors == [] and result.diagnostics == []
+    assert calls < 20 * n * n, calls  # about n per lookup, not 2 ** (depth limit / 2)
