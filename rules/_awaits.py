@@ -80,7 +80,7 @@ def resolve_site(index: ProjectIndex, module: str, scope: str, site: str) -> Cal
     """Resolve a call site (see ``call_site``) made in ``scope`` of ``module``."""
     inference = Inference.for_index(index)
     if site.startswith("super("):
-        head, attr = site.rsplit(".", 1) if not site.startswith("super().") else ("super()", site[8:])
+        head, attr = site.rsplit(".", 1)  # "super()" / "super(a.B)", and the method
         explicit = head[6:-1] or None
         if index.lookup_binding(module, scope, "super") is not None:
             return None  # `super` rebound: not the builtin

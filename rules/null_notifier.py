@@ -98,11 +98,8 @@ def _targets(index: ProjectIndex, contract: Contract, params: frozenset[str], cl
     index.touch_table(TARGETS_TABLE)
     cached = _TARGETS.get(index)
     if cached is None or cached[0] is not contract:
-        index._deps.append(set())  # what it reads is not the caller's dependency
-        try:
+        with index.unrecorded():  # what it reads is not the caller's dependency
             cached = _TARGETS[index] = (contract, _Targets(index, contract, params, classes))
-        finally:
-            index._deps.pop()
     return cached[1]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Mapping, Union
 
 from .facts import (
@@ -225,6 +226,16 @@ class ProjectIndex:
             self._deps[-1].update(deps)
         return frozenset(deps)
 
+    @contextmanager
+    def unrecorded(self) -> Iterator[None]:
+        """What is consulted inside is not a dependency of the file being linted (a
+        project-wide table whose value, not whose reads, the caller depends on)."""
+        self._deps.append(set())
+        try:
+            yield
+        finally:
+            self._deps.pop()
+
     def record(self, names: Iterable[str]) -> None:
         """Record dependencies computed elsewhere (e.g. a rule's own project-wide table)."""
         if self._deps:
@@ -270,11 +281,8 @@ class ProjectIndex:
         self._touch(name)
         found = self._tables.get(name, _MISSING)
         if found is _MISSING:
-            self._deps.append(set())  # what it reads is not the caller's dependency
-            try:
+            with self.unrecorded():  # what it reads is not the caller's dependency
                 found = compute()
-            finally:
-                self._deps.pop()
             self._tables[name] = found
         return found
 
@@ -306,11 +314,8 @@ class ProjectIndex:
         self._touch(f"{ALIAS_CLOSURE}:{','.join(sorted(seeds))}")
         found = self._closures.get(seeds)
         if found is None:
-            self._deps.append(set())  # what the closure reads is not a file's dependency
-            try:
+            with self.unrecorded():  # what the closure reads is not a file's dependency
                 found = self._compute_closure(seeds)
-            finally:
-                self._deps.pop()
             self._closures[seeds] = found
         return found
 
@@ -369,16 +374,13 @@ class ProjectIndex:
         """
         if self._subclass_table is None:
             self._subclass_table = {}  # a cycle (resolution that asks for subclasses) sees none
-            self._deps.append(set())
-            try:
+            with self.unrecorded():
                 table: dict[str, list[tuple[str, str]]] = {}
                 for module in self.modules.names():
                     rows = self._class_rows(module) if self._class_rows is not None else self.compute_class_rows(module)[0]
                     for qualname, bases in rows:
                         for base in bases:
                             table.setdefault(base, []).append((module, qualname))
-            finally:
-                self._deps.pop()
             self._subclass_table = table
         return self._subclass_table
 
@@ -391,20 +393,15 @@ class ProjectIndex:
             summary = _TABLES.get(kind)
             if summary is None:
                 return None
-            self._deps.append(set())
-            try:
-                return repr(summary(self, arg))
-            except Exception:  # cannot be recomputed here (e.g. no contract): never equal
-                return None
-            finally:
-                self._deps.pop()
+            with self.unrecorded():
+                try:
+                    return repr(summary(self, arg))
+                except Exception:  # cannot be recomputed here (e.g. no contract): never equal
+                    return None
         if dep.startswith(ALIAS_CLOSURE + ":"):
             seeds = frozenset(x for x in dep[len(ALIAS_CLOSURE) + 1 :].split(",") if x)
-            self._deps.append(set())
-            try:
+            with self.unrecorded():
                 return ",".join(sorted(self.alias_closure(seeds)))
-            finally:
-                self._deps.pop()
         return None
 
     # --- lookup helpers ----------------------------------------------------------------

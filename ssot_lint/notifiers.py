@@ -134,11 +134,8 @@ class NotifierModel:
         """
         self.index.touch_table(RELEVANT_TABLE)  # every reader depends on the value
         if self._relevant is None:
-            self.index._deps.append(set())  # what it reads is not the caller's dependency
-            try:
+            with self.index.unrecorded():  # what it reads is not the caller's dependency
                 self._relevant = self._relevant_names()
-            finally:
-                self.index._deps.pop()
         return self._relevant
 
     def _relevant_names(self) -> frozenset[str]:
@@ -178,11 +175,8 @@ def notifier_model(index: ProjectIndex, contract: Contract, test_paths: Iterable
     index.touch_table(MODEL_TABLE)  # every reader depends on the model's value, not its reads
     if cached is not None and cached[0] is contract and cached[1].test_paths == key:
         return cached[1]
-    index._deps.append(set())
-    try:
+    with index.unrecorded():
         model = _build_model(index, contract, key)
-    finally:
-        index._deps.pop()
     _MODELS[index] = (contract, model)
     return model
 
