@@ -195,6 +195,7 @@ class Linter:
         self.use_cache = True
         self.progress: Callable[[int, int], None] | None = None
         self.stats: dict[str, int] = {}
+        self._tool: str | None = None
 
     # --- phase 1: the project index -------------------------------------------------------
     def discover(self, paths: list[str]) -> list[DiscoveredFile]:
@@ -561,11 +562,17 @@ class Linter:
             return res, None
         return res, FixOutcome(source.path, original, text, applied)
 
+    def tool(self) -> str:
+        """The fingerprint of ssot-lint's code and the rules' modules (hashed once per linter)."""
+        if self._tool is None:
+            modules = [sys.modules[r.__module__] for r in self.all_rules.rules if r.__module__ in sys.modules]
+            self._tool = tool_fingerprint(modules)
+        return self._tool
+
     def run_key(self) -> str:
         """What the findings of a file depend on besides its content and its dependencies."""
-        modules = [sys.modules[r.__module__] for r in self.all_rules.rules if r.__module__ in sys.modules]
         return digest(
-            tool_fingerprint(modules),
+            self.tool(),
             self.config,
             [(r.code, r.__module__, r.__qualname__) for r in self.enabled],
             sorted(self.rule_options.items()),
@@ -606,7 +613,7 @@ class Linter:
             files.setdefault(f.relpath, f)
         cache = self.make_cache()
         use_findings = cache.enabled and not fix and stdin is None
-        tool = tool_fingerprint([sys.modules[r.__module__] for r in self.all_rules.rules if r.__module__ in sys.modules])
+        tool = self.tool()
         manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
         project = Project(
             files,
