@@ -378,19 +378,14 @@ def resolve_relative(module: str, is_package: bool, level: int, target: str | No
     return base
 
 
-def _child_fields(cls: type) -> tuple[str, ...]:
-    # `ctx` (Load/Store/Del) is never worth visiting.
-    return tuple(f for f in cls._fields if f != "ctx")  # type: ignore[attr-defined]
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[str, ...]] = {}  # node type -> its fields, without `ctx` (Load/Store/Del)
 
 
 def _children(node: ast.AST) -> list[ast.AST]:
     """The child nodes of ``node`` in field order (``ast.iter_child_nodes`` without ``ctx``)."""
     names = _FIELDS.get(type(node))
     if names is None:
-        names = _FIELDS[type(node)] = _child_fields(type(node))
+        names = _FIELDS[type(node)] = tuple(f for f in node._fields if f != "ctx")
     out: list[ast.AST] = []
     for name in names:
         value = getattr(node, name, None)
