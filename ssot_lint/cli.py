@@ -16,7 +16,7 @@ from typing import Iterator, TextIO
 
 import click
 
-from . import __version__
+from . import __version__, timings
 from .since import SinceError, new_since
 from .baseline import (
     DEFAULT_BASELINE,
@@ -164,6 +164,8 @@ def tune_gc() -> None:
               help="Lowest severity that makes the exit code 1 (default: warning, or config `fail-on`).")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed files (as pre-commit expects).")
 @click.option("--require-reason", is_flag=True, help="Report suppressions without a reason (SSOT101).")
+@click.option("--timings", "show_timings", is_flag=True,
+              help="Print each phase's wall and CPU time and count to stderr.")
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -189,8 +191,10 @@ def check(
     fail_on: str | None,
     exit_non_zero_on_fix: bool,
     require_reason: bool,
+    show_timings: bool,
 ) -> None:
     """Lint PATHS (default: the project root)."""
+    clock = timings.start() if show_timings else None
     for p in paths:
         if not os.path.lexists(p):
             raise UsageFailure(f"{p}: no such file or directory")
@@ -251,7 +255,7 @@ def check(
     if add_noqa:
         _add_noqa(linter, result)
         sys.exit(EXIT_ERROR if result.errors else EXIT_OK)
-    with _output(output_file) as out:
+    with _output(output_file) as out, timings.phase("report", len(result.diagnostics)):
         if stdin is not None and fix and not diff:
             # As Ruff does: with stdin and --fix, the fixed source goes to stdout.
             fixed = next((o.fixed for o in result.fixes if o.failed is None), stdin[1])
@@ -280,6 +284,8 @@ def check(
             get_reporter(fmt)(report, out)
     if baseline_path is not None and (fmt != "text" or statistics or diff):
         click.echo(f"ssot-lint: {baseline_note(str(baseline_path), baselined, stale)}", err=True)
+    if clock is not None:
+        click.echo(clock.format(), err=True)
     threshold = fail_on or linter.config.fail_on
     sys.exit(_exit_code(result, exit_zero, diff, threshold, exit_non_zero_on_fix and fix))
 

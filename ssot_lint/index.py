@@ -28,6 +28,7 @@ from .facts import (
     DefInfo,
     ModuleFacts,
 )
+from .timings import phase
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,7 @@ class ProjectIndex:
         self._touch(name)
         found = self._tables.get(name, _MISSING)
         if found is _MISSING:
-            with self.unrecorded():  # what it reads is not the caller's dependency
+            with self.unrecorded(), phase("index"):  # what it reads is not the caller's dependency
                 found = compute()
             self._tables[name] = found
         return found
@@ -295,7 +296,11 @@ class ProjectIndex:
         only the first, records the modules the computation consulted (``"*"`` for a
         table built over every module), so cached findings and prefilter decisions that
         read it are invalidated when it may change."""
-        return self._memoized(("table", key), compute)
+        def timed() -> Any:
+            with phase("index"):
+                return compute()
+
+        return self._memoized(("table", key), timed)
 
     # --- derived, project-wide facts used by prefilters ------------------------------
     def alias_closure(self, seeds: frozenset[str]) -> frozenset[str]:
@@ -314,7 +319,7 @@ class ProjectIndex:
         self._touch(f"{ALIAS_CLOSURE}:{','.join(sorted(seeds))}")
         found = self._closures.get(seeds)
         if found is None:
-            with self.unrecorded():  # what the closure reads is not a file's dependency
+            with self.unrecorded(), phase("index"):  # what the closure reads is not a file's dependency
                 found = self._compute_closure(seeds)
             self._closures[seeds] = found
         return found
