@@ -17,7 +17,7 @@ from .cache import Cache, StatRecord, content_hash, digest
 from .contract import SCREEN
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
-from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, identifier_text, module_for_path
+from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
 from .timings import count as count_phase, phase
 
@@ -175,8 +175,8 @@ class Project:
         from .contract import screen_predicate
 
         predicate = screen_predicate(key)
-        src = self.source(rel)
-        found = True if predicate is None or isinstance(src, ReadError) else bool(predicate(identifier_text(src.text)))
+        facts = self.facts(rel) if predicate is not None else None
+        found = True if facts is None else bool(predicate(facts.identifiers))  # type: ignore[misc]
         self.screens[(key, rel)] = (chash, found)
         self.derived_changed = True
         return found
