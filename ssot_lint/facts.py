@@ -202,7 +202,9 @@ class ModuleFacts:
     call_sites: frozenset[tuple[str, str, bool]] = frozenset()
     # Every identifier-like word of the text, comments and strings included (``identifier_words``):
     # textual screens intersect it with the names they look for instead of scanning the text.
-    identifiers: frozenset[str] = frozenset()
+    # Not compared: two facts that differ only here give the same index (an editor's body-only
+    # edit keeps the index; the screens read each module's current facts).
+    identifiers: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def module_scope(self) -> Scope:
