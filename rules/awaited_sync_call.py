@@ -51,7 +51,14 @@ class AwaitedSyncCall(LintRule):
     - names: `from a.b import f`, `import a.b as m; m.f()`, relative imports,
       package re-exports, `Y = f` aliases, function-local imports. Only the binding
       the caller really imports counts, so a `def` and an `async def` of the same
-      name in two modules ("twins") are told apart;
+      name in two modules ("twins") are told apart. A name bound twice in a module
+      is, inside its functions, the last binding (Python binds in order:
+      `from a import f` then `from b import f` is `b.f`); a rebinding under an
+      `if`, a loop or an `except` keeps every binding possible, and all of them
+      must agree. The `except ImportError` fallback of a `try` whose body only
+      imports names that the project's own modules define never runs, so the
+      import is what the name is (a module missing from the project keeps the
+      fallback possible);
     - `self.m()` / `cls.m()`: the enclosing class and its project bases (MRO);
     - `super().m()` (e.g. `await super().setUp()` in test base classes): the MRO
       of every project class the method can run for;

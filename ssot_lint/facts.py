@@ -66,6 +66,14 @@ class Binding:
     value_kind: str | None = None  # for ASSIGN: "call", "none", "literal", "dict", "list", "set", "other"
     default_none: bool = False  # for PARAM: the default is the literal None
     awaited_call: str | None = None  # for ASSIGN: dotted callee if the value is `await callee(...)`
+    # The control flow around the binding inside its scope: "" when it runs whenever the
+    # scope's body runs to its end (top level, `with`, `try` body, `finally`), else the
+    # enclosing conditional constructs, outermost first, joined by "/": "if", "else",
+    # "loop", "match", "try-else", or "except:" + what the `try` body does ("?" when it
+    # may fail for reasons other than its imports, else "mod|name;mod|;..." for each
+    # `from mod import name` / `import mod`: if all of them exist in the project, the
+    # handler cannot run).
+    cond: str = ""
 
 
 @_fast_pickle
@@ -358,6 +366,27 @@ def _attr_path(node: ast.expr) -> str | None:
     return name + suffix if name else None
 
 
+def _try_imports(body: list[ast.stmt], facts: "ModuleFacts") -> str:
+    """What a `try` body can fail on (see ``Binding.cond``): "mod|name;mod|..." for its
+    imports when nothing else in it can raise, else "?"."""
+    out: list[str] = []
+    for stmt in body:
+        if isinstance(stmt, ast.ImportFrom):
+            if any(a.name == "*" for a in stmt.names):
+                return "?"
+            module = resolve_relative(facts.module, facts.is_package, stmt.level or 0, stmt.module)
+            out.extend(f"{module}|{a.name}" for a in stmt.names)
+        elif isinstance(stmt, ast.Import):
+            out.extend(f"{a.name}|" for a in stmt.names)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Constant):
+            continue
+        elif isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
+            continue
+        else:
+            return "?"
+    return ";".join(out) if out else "?"
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     name = dotted_name(test)
     return name in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING")
@@ -414,6 +443,7 @@ class _FactsVisitor(ast.NodeVisitor):
         self.call_sites: set[tuple[str, str, bool]] = set()
         self.awaited: set[int] = set()  # id() of the calls that are the operand of an `await`
         self.name_log: list[str] = []  # every Name visited, in order (a call's arguments are a slice)
+        self.cond: list[str] = []  # conditional constructs around the statement, in the current scope
 
     def _attr_op(self, node: ast.expr, op: str, line: int) -> None:
         found = _attr_receiver(node)
@@ -462,7 +492,15 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def _bind(self, name: str, binding: Binding) -> None:
         binding.type_checking = self.type_checking > 0
+        if self.cond:
+            binding.cond = "/".join(self.cond)
         self.scope.bind(name, binding)
+
+    def _visit_under(self, cond: str, stmts: list) -> None:
+        self.cond.append(cond)
+        for s in stmts:
+            self.visit(s)
+        self.cond.pop()
 
     def _bind_target(self, target: ast.expr, value: ast.expr | None, annotation: str | None, node: ast.AST) -> None:
         if isinstance(target, ast.Name):
@@ -570,8 +608,10 @@ class _FactsVisitor(ast.NodeVisitor):
         saved_tc, self.type_checking = self.type_checking, 0
         saved_calls = (self.calls, self.call_parent, self.raising)
         self.calls, self.call_parent, self.raising = [], -1, 0
+        saved_cond, self.cond = self.cond, []
         for stmt in node.body:
             self.visit(stmt)
+        self.cond = saved_cond
         info.calls = tuple(self.calls)
         self.calls, self.call_parent, self.raising = saved_calls
         self.type_checking = saved_tc
@@ -614,8 +654,10 @@ class _FactsVisitor(ast.NodeVisitor):
         self.def_stack.append(info)
         saved_calls = (self.calls, self.call_parent, self.raising)
         self.calls, self.call_parent, self.raising = None, -1, 0
+        saved_cond, self.cond = self.cond, []
         for stmt in node.body:
             self.visit(stmt)
+        self.cond = saved_cond
         self.calls, self.call_parent, self.raising = saved_calls
         self.def_stack.pop()
         self.scope_stack.pop()
@@ -745,11 +787,11 @@ class _FactsVisitor(ast.NodeVisitor):
             for s in node.body:
                 self.visit(s)
             self.type_checking -= 1
-            for s in node.orelse:
+            for s in node.orelse:  # what runs at run time, always
                 self.visit(s)
         else:
-            for s in node.body + node.orelse:
-                self.visit(s)
+            self._visit_under("if", node.body)
+            self._visit_under("else", node.orelse)
 
     def _bind_loop_target(self, target: ast.expr, node: ast.AST) -> None:
         for n in ast.walk(target):
@@ -757,10 +799,38 @@ class _FactsVisitor(ast.NodeVisitor):
                 self._bind(n.id, Binding(ASSIGN, line=node.lineno, col=node.col_offset, value_kind="other"))
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
-        self.generic_visit(node)
+        self.visit(node.target)
+        self.visit(node.iter)
+        self._visit_under("loop", node.body + node.orelse)
+        self.cond.append("loop")
         self._bind_loop_target(node.target, node)
+        self.cond.pop()
 
     visit_AsyncFor = visit_For
+
+    def visit_While(self, node: ast.While) -> None:
+        self.visit(node.test)
+        self._visit_under("loop", node.body + node.orelse)
+
+    def visit_Match(self, node: ast.AST) -> None:
+        self.visit(node.subject)  # type: ignore[attr-defined]
+        self.cond.append("match")
+        for case in node.cases:  # type: ignore[attr-defined]
+            self.visit(case)
+        self.cond.pop()
+
+    def visit_Try(self, node: ast.Try) -> None:
+        for s in node.body:
+            self.visit(s)
+        self.cond.append("except:" + _try_imports(node.body, self.facts))
+        for h in node.handlers:
+            self.visit(h)
+        self.cond.pop()
+        self._visit_under("try-else", node.orelse)
+        for s in node.finalbody:
+            self.visit(s)
+
+    visit_TryStar = visit_Try
 
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         self.generic_visit(node)
