@@ -1,7 +1,7 @@
 """Benchmark: SSOT003/SSOT005 against pyright and mypy on a generated project.
 
-Builds a seeded, reproducible multi-module project (``--units`` units of 10 modules
-each; 80 units = 801 modules by default) with known planted bugs (awaited sync calls,
+Builds a seeded, reproducible multi-module project (``--units`` units of 11 modules
+each; 80 units = 881 modules by default) with known planted bugs (awaited sync calls,
 never-awaited coroutines) reached through every resolution shape, and known decoys
 that fool a name-only checker (twins where the imported one is async, sync functions
 returning tasks or coroutines, async overrides in subclasses, mocks, third-party
@@ -13,7 +13,7 @@ line (false positive); for the type checkers only await-related diagnostics are
 counted (not-awaitable, unused coroutine, attribute/subscript/truth-test on a
 coroutine), so unrelated complaints do not lower their precision.
 
-    python benchmarks/await_vs_typecheckers.py                 # 801 modules, seed 4
+    python benchmarks/await_vs_typecheckers.py                 # 881 modules, seed 4
     python benchmarks/await_vs_typecheckers.py --units 100 --seed 7 --keep
     python benchmarks/await_vs_typecheckers.py --tools ssot-lint --repeat 5
 
@@ -232,10 +232,10 @@ def _unit(k: int, rng: random.Random) -> list[Module]:
     c.add("")
     c.add("def sync_forgets(key):")
     c.add(f"    {async_name}(key)", BUG5)
-    return [init, lib, twin_sync, twin_async, a, b, c] + _shape_modules(pkg, sync_name, async_name, twin)
+    return [init, lib, twin_sync, twin_async, a, b, c] + _shape_modules(pkg, mod, sync_name, typed_name, async_name, twin)
 
 
-def _shape_modules(pkg: str, sync_name: str, async_name: str, twin: str) -> list[Module]:
+def _shape_modules(pkg: str, mod: str, sync_name: str, typed_name: str, async_name: str, twin: str) -> list[Module]:
     """The real-code shapes of issue 15, one module (or two) per shape, with their decoys."""
     out: list[Module] = []
     # 3: rebinding of an imported name; the last straight-line binding wins.
@@ -285,6 +285,32 @@ def _shape_modules(pkg: str, sync_name: str, async_name: str, twin: str) -> list
     m.add("async def via_fallback(key):")
     m.add(f"    value = await {sync_name}(key)", BUG3)
     m.add("    return value, await maybe_sync(key)", DECOY)  # the SDK may be missing: the fallback runs
+    out.append(m)
+    # 1: a patch applies only where it is active (its `with` block, the test it decorates).
+    m = Module(f"{pkg}/shape_patch.py")
+    m.add("from unittest.mock import AsyncMock, patch")
+    m.add("")
+    m.add(f"import {mod}.lib as lib_mod")
+    m.add("")
+    m.add(f"from .lib import {typed_name}")
+    m.add("")
+    m.add("")
+    m.add("async def test_real(key):")
+    m.add(f"    return await {typed_name}(key)", BUG3)
+    m.add("")
+    m.add("")
+    m.add("async def test_patched(key):")
+    m.add(f"    with patch('{mod}.lib.{typed_name}', new=AsyncMock()):")
+    m.add(f"        return await lib_mod.{typed_name}(key)", DECOY)
+    m.add("")
+    m.add("")
+    m.add(f"@patch('{mod}.lib.{sync_name}', new_callable=AsyncMock)")
+    m.add("async def test_decorated(fake, key):")
+    m.add(f"    return await lib_mod.{sync_name}(key)", DECOY)
+    m.add("")
+    m.add("")
+    m.add("async def test_after(key):")
+    m.add(f"    return await lib_mod.{sync_name}(key)", BUG3)
     out.append(m)
     return out
 
@@ -449,7 +475,7 @@ def score(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=80, help="units of 10 modules each (default 80 = 801 modules)")
+    ap.add_argument("--units", type=int, default=80, help="units of 11 modules each (default 80 = 881 modules)")
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3, help="ssot-lint runs (the median time is reported)")
     ap.add_argument("--repeat-checkers", type=int, default=1, help="pyright and mypy runs (median)")

@@ -24,6 +24,8 @@ SSOT003 = RULES.by_code("SSOT003")
 SSOT005 = RULES.by_code("SSOT005")
 LEGACY = FIXTURES / "legacy_service"
 SHAPES = "netra_backend/app/await_shapes/"
+PATCHES = "tests/test_patch_scopes.py"
+SHAPE_FILES = (SHAPES, PATCHES)
 FILES = {
     "app/__init__.py": "",
     "app/ws_auth.py": "def make_user_context(uid):\n    return {'uid': uid}\n",
@@ -37,8 +39,14 @@ EXPECTED = {
     # 2: an `except ImportError` fallback that cannot run.
     ("SSOT003", SHAPES + "import_fallback.py", 24, 15),
     ("SSOT003", SHAPES + "import_fallback.py", 29, 12),
+    # 1: a patch applies only where it is active.
+    ("SSOT003", PATCHES, 23, 15),
+    ("SSOT003", PATCHES, 38, 11),
+    ("SSOT003", PATCHES, 52, 12),
+    ("SSOT003", PATCHES, 61, 12),
+    ("SSOT003", PATCHES, 66, 5),
+    ("SSOT003", PATCHES, 84, 12),
 }
-SHAPE_FILES = ("netra_backend/app/await_shapes/",)
 
 
 def _shape_findings(project: Path, *args: str) -> set[tuple[str, str, int, int]]:
@@ -141,9 +149,50 @@ def test_except_import_error_fallback(block, flagged):
     assert [d.range.start.line for d in result.diagnostics] == ([code.count("\n")] if flagged else [])
 
 
+# --- 1: patch scopes ------------------------------------------------------------------------------------
+def test_patch_regions_are_recorded():
+    src = (
+        "from unittest.mock import patch\n"                      # 1
+        "def test_a(m):\n"                                        # 2
+        "    with patch('a.b.f'):\n"                              # 3
+        "        pass\n"                                          # 4
+        "    m.setattr(x, 'g', 1)\n"                              # 5
+        "    obj.h = 1\n"                                         # 6
+        "    return 2\n"                                          # 7
+        "@patch.object(A, 'k')\n"                                 # 8
+        "def test_b(k):\n"                                        # 9
+        "    pass\n"                                              # 10
+        "class T:\n"                                              # 11
+        "    def setUp(self):\n"                                  # 12
+        "        patch(f'{M}.s').start()\n"                       # 13
+        "    def test_c(self):\n"                                 # 14
+        "        pass\n"                                          # 15
+        "def helper():\n"                                         # 16
+        "    patch('a.helped').start()\n"                         # 17
+        "def fixture_like():\n"                                   # 18
+        "    with patch('a.' + 'yielded'):\n"                     # 19
+        "        yield\n"                                         # 20
+        "patch('a.module_level').start()\n"                       # 21
+    )
+    facts = extract_facts(src, "tests.t", "tests/t.py", False)
+    assert set(facts.patched_regions) == {("f", 3, 4), ("g", 2, 7), ("h", 6, 7), ("k", 9, 10), ("s", 11, 15)}
+    assert {"helped", "yielded", "module_level"} <= facts.patched_attrs
+    assert not {"f", "g", "h", "k", "s"} & facts.patched_attrs
+
+
+def test_a_patch_in_one_test_does_not_hide_another():
+    files = {**FILES, "app/ws.py": "def get_manager(ctx):\n    return {'ctx': ctx}\n"}
+    code = (
+        "from unittest.mock import patch\nfrom app.ws import get_manager\n"
+        "async def test_a(ctx):\n    return await get_manager(ctx)\n"
+        "async def test_b():\n    with patch('app.ws.get_manager') as fake:\n        await get_manager(1)\n"
+    )
+    assert [d.range.start.line for d in lint_example(SSOT003, code, path="tests/test_x.py", files=files).diagnostics] == [4]
+
+
 def test_explain_documents_the_shapes():
     out3 = " ".join(run_cli("explain", "SSOT003").stdout.decode().split())
-    for phrase in ("the last binding", "`except ImportError` fallback"):
+    for phrase in ("the last binding", "`except ImportError` fallback", "where the patch is active"):
         assert phrase in out3, phrase
 
 
