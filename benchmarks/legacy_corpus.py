@@ -313,14 +313,15 @@ class _MonoModule:
         for peer in self.peers:
             out.append(f"from {pkg} import {peer}")
         other = rng.choice(self.others) if self.others else pkg
-        # Through the other package's re-export chain (its `__init__` -> l1 -> ... -> module).
-        out.append(f"from {other} import {other.title()}Emitter")
+        kinds = [rng.random() for _ in range(self.classes)]
+        if any(k < 0.04 for k in kinds):
+            # Through the other package's re-export chain (its `__init__` -> l1 -> ... -> module).
+            out.append(f"from {other} import {other.title()}Emitter")
         out += ["", "logger = logging.getLogger(__name__)", ""]
         names: list[str] = []
-        for k in range(self.classes):
+        for k, kind in enumerate(kinds):
             cls = f"{word.title()}{self.name.title().replace('_', '')}{k}"
             names.append(cls)
-            kind = rng.random()
             if kind < 0.04:
                 # A notifier subclass (through the re-export chain): the notifier fixpoint's candidates.
                 out += ["", "", f"class {cls}({other.title()}Emitter):",
