@@ -468,7 +468,7 @@ def _exit_code(result: RunResult, exit_zero: bool, diff: bool, fail_on: str, fix
     return EXIT_OK
 
 
-@main.command()
+@main.command(short_help="Run the language server over stdio (needs ssot-lint[lsp]).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning",
               show_default=True, help="Log level of the server log (written to stderr).")
 def server(log_level: str) -> None:
@@ -515,7 +515,7 @@ def rules_cmd(fmt: str) -> None:
         click.echo(f"{r.code}  {r.name:<28} {state}  {r.default_severity:<7}  {r.summary}")
 
 
-@main.command("contract")
+@main.command("contract", short_help="Print the contract the rules check against, with origins.")
 @click.option("--root", type=click.Path(file_okay=False), help="Project root (default: nearest pyproject.toml/setup.cfg/.git).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or ssot-lint.toml).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -575,7 +575,7 @@ def format_contract(contract, root: str) -> str:
     return "\n".join(lines)
 
 
-@main.command()
+@main.command(short_help="Print the docs of a rule (by code such as SSOT001, or by name).")
 @click.argument("code")
 def explain(code: str) -> None:
     """Print the docs of a rule (by code, e.g. SSOT001, or by name)."""
@@ -596,7 +596,7 @@ def explain(code: str) -> None:
             click.echo(f"- `{key}` ({opt.kind}, default {opt.default!r}): {opt.doc}")
 
 
-@main.command()
+@main.command(short_help="Run a factory for many users; check nothing leaks (imports your code).")
 @click.argument("target", metavar="MODULE:CALLABLE")
 @click.option("--users", default=100, show_default=True, help="Distinct users to create engines for, concurrently.")
 @click.option("--agents", default=3, show_default=True, help="Probe agents run per user.")

@@ -48,6 +48,8 @@ CONFIG_FILES = ("pyproject.toml",)
 log = logging.getLogger("ssot_lint.server")
 T = TypeVar("T")
 
+# Findings about code that does nothing (LSP ``DiagnosticTag.Unnecessary``): SSOT100 unused-suppression.
+UNNECESSARY_CODES = frozenset({"SSOT100"})
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -148,6 +150,8 @@ class SsotLanguageServer(LanguageServer):
             code_description=types.CodeDescription(href=d.url) if d.url else None,
             source=SOURCE,
             data={"rule": d.rule, "fixable": d.fix is not None},
+            # An unused suppression is dead text: editors fade it out.
+            tags=[types.DiagnosticTag.Unnecessary] if d.code in UNNECESSARY_CODES else None,
         )
 
     # --- the project of a document (engine thread) -----------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, TextIO
 
@@ -44,27 +45,47 @@ class Report:
     baseline_stale: int = 0  # baseline entries that matched nothing
 
     def display_path(self, path: str) -> str:
-        """``path`` (relative to the root) as seen from the working directory when under it.
+        """``path`` (relative to the root) as the user sees it, as Ruff prints it.
 
-        CI annotations and SARIF locations are resolved against the checkout, which is
-        the working directory; outside it, the root-relative path is kept.
+        Relative to the working directory when the file is under it (so a path printed
+        by ``ssot-lint check fixtures/x`` exists from where the command ran), else
+        relative to the root. Every format but SARIF uses it.
         """
-        base = self.display_base()
         try:
-            rel = (Path(self.root) / path).relative_to(base)
+            return (Path(self.root) / path).relative_to(self._cwd).as_posix()
         except ValueError:
             return path
-        return rel.as_posix()
+
+    def base_path(self, path: str) -> str:
+        """``path`` relative to :meth:`display_base` (SARIF's ``%SRCROOT%``)."""
+        try:
+            return (Path(self.root) / path).relative_to(self.display_base()).as_posix()
+        except ValueError:
+            return path
 
     def display_base(self) -> Path:
-        """The directory display paths are relative to: the working directory or the root."""
-        cwd = Path(os.getcwd())
+        """The directory SARIF locations are relative to: the working directory when the
+        root is under it (the checkout CI annotations are resolved against), else the root."""
         root = Path(self.root)
         try:
-            root.relative_to(cwd)
+            root.relative_to(self._cwd)
         except ValueError:
             return root
-        return cwd
+        return self._cwd
+
+    @cached_property
+    def _cwd(self) -> Path:
+        return Path(os.getcwd())
+
+    def diagnostic_json(self, d: Diagnostic) -> dict:
+        """A diagnostic as JSON, its path as displayed."""
+        return {**d.to_json(), "path": self.display_path(d.path)}
+
+    def error_json(self, e: InternalError) -> dict:
+        doc = e.to_json()
+        if e.path:
+            doc["path"] = self.display_path(e.path)
+        return doc
 
 
 Writer = Callable[[Report, TextIO], None]

@@ -20,8 +20,8 @@ def to_document(report: Report) -> dict:
             "diagnostics": len(report.diagnostics),
             "fixable": sum(1 for d in report.diagnostics if d.fix is not None),
         },
-        "diagnostics": [d.to_json() for d in report.diagnostics],
-        "errors": [e.to_json() for e in report.errors],
+        "diagnostics": [report.diagnostic_json(d) for d in report.diagnostics],
+        "errors": [report.error_json(e) for e in report.errors],
     }
 
 

@@ -61,7 +61,7 @@ def _severity_tag(severity: str) -> str:
 
 
 def _artifact(report: Report, path: str) -> dict:
-    return {"uri": report.display_path(path), "uriBaseId": SRCROOT}
+    return {"uri": report.base_path(path), "uriBaseId": SRCROOT}
 
 
 def _fix(report: Report, d: Diagnostic) -> dict | None:

@@ -49,13 +49,19 @@ def _frame(d: Diagnostic, lines: list[str]) -> Text:
     return text
 
 
+def help_text(fix_section: str) -> str:
+    """The first paragraph of a rule's Fix section, unwrapped into one line (whole sentences)."""
+    paragraph = fix_section.strip().split("\n\n", 1)[0]
+    return " ".join(paragraph.split())
+
+
 @register("text")
 def write_text(report: Report, out: TextIO) -> None:
     console = _console(report, out)
     lines_cache: dict[str, list[str]] = {}
     for d in report.diagnostics:
         header = Text()
-        header.append(f"{d.path}:{d.range.start.line}:{d.range.start.column}", style="bold")
+        header.append(f"{report.display_path(d.path)}:{d.range.start.line}:{d.range.start.column}", style="bold")
         header.append(" ")
         header.append(d.code, style=_SEVERITY_STYLE.get(d.severity, "red"))
         if d.fix is not None:
@@ -71,11 +77,11 @@ def write_text(report: Report, out: TextIO) -> None:
                 console.print(_frame(d, lines), end="")
         doc = report.rules.get(d.code)
         if doc is not None and doc.help:
-            help_line = doc.help.strip().splitlines()[0]
+            help_line = help_text(doc.help)
             console.print(Text.assemble(("help", "bold cyan"), f": {help_line}"))
         console.print()
     for e in report.errors:
-        where = f"{e.path}: " if e.path else ""
+        where = f"{report.display_path(e.path)}: " if e.path else ""
         console.print(Text.assemble(("error", "bold red"), f": {where}{e.message}"))
     if report.show_fixes:
         _show_fixes(report, console)
@@ -95,7 +101,7 @@ def _show_fixes(report: Report, console: Console) -> None:
     for d in report.applied:
         by_path.setdefault(d.path, Counter())[(d.code, d.rule)] += 1
     for path in sorted(by_path):
-        console.print(f"- {path}:")
+        console.print(f"- {report.display_path(path)}:")
         for (code, rule), count in sorted(by_path[path].items()):
             console.print(f"    {count} × {code} ({rule})")
     console.print()
