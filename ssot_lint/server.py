@@ -43,7 +43,7 @@ SOURCE = "ssot-lint"
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
 DEBOUNCE_SECONDS = 0.15
 PYTHON_SUFFIXES = (".py", ".pyi")
-CONFIG_FILES = ("pyproject.toml",)
+CONFIG_FILES = ("pyproject.toml", "ssot-lint.toml", ".ssot-lint.toml")
 
 log = logging.getLogger("ssot_lint.server")
 T = TypeVar("T")
@@ -434,7 +434,7 @@ def create_server() -> SsotLanguageServer:
         watched = caps.workspace.did_change_watched_files if caps.workspace else None
         if not (watched and watched.dynamic_registration):
             return
-        watchers = [types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/*.pyi", "**/pyproject.toml")]
+        watchers = [types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/*.pyi", "**/pyproject.toml", "**/ssot-lint.toml", "**/.ssot-lint.toml")]
         registration = types.Registration(
             id="ssot-lint-watched-files",
             method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,

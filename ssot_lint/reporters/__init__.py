@@ -43,6 +43,41 @@ class Report:
     baseline: str | None = None  # the baseline file the findings were held against
     baselined: int = 0  # findings the baseline suppressed
     baseline_stale: int = 0  # baseline entries that matched nothing
+    quiet: bool = False  # -q: the findings only, no summary
+    dependents: list[str] = field(default_factory=list)  # files linted because they import those given
+
+    @property
+    def dependent_findings(self) -> int:
+        """Findings in files linted only because they depend on the files given."""
+        paths = set(self.dependents)
+        return sum(1 for d in self.diagnostics if d.path in paths)
+
+    def dependents_note(self) -> str:
+        """`` (1 in files that import the ones given)``, or "" when there are none."""
+        n = self.dependent_findings
+        return f" ({n} in files that import the ones given)" if n else ""
+
+    def fixes_listing(self) -> list[str]:
+        """``--show-fixes``: the fixes applied, by file and rule (Ruff's listing)."""
+        if not self.applied:
+            return ["No fixes applied."]
+        n = len(self.applied)
+        lines = [f"Fixed {n} finding{'s' if n != 1 else ''}:"]
+        by_path: dict[str, dict[tuple[str, str], int]] = {}
+        for d in self.applied:
+            counts = by_path.setdefault(d.path, {})
+            counts[(d.code, d.rule)] = counts.get((d.code, d.rule), 0) + 1
+        for path in sorted(by_path):
+            lines.append(f"- {self.display_path(path)}:")
+            lines += [f"    {count} × {code} ({rule})" for (code, rule), count in sorted(by_path[path].items())]
+        return lines
+
+    def show_fixes_on_stderr(self) -> None:
+        """For formats whose stdout is data (jsonl, sarif, github, junit): the listing goes to stderr."""
+        import sys
+
+        if self.show_fixes:
+            sys.stderr.write("".join(line + "\n" for line in self.fixes_listing()))
 
     def display_path(self, path: str) -> str:
         """``path`` (relative to the root) as the user sees it, as Ruff prints it.
@@ -51,6 +86,8 @@ class Report:
         by ``ssot-lint check fixtures/x`` exists from where the command ran), else
         relative to the root. Every format but SARIF uses it.
         """
+        if path == "-":  # source read from stdin
+            return path
         try:
             return (Path(self.root) / path).relative_to(self._cwd).as_posix()
         except ValueError:

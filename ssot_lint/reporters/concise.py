@@ -19,6 +19,8 @@ def write_concise(report: Report, out: TextIO) -> None:
     for e in report.errors:
         where = f"{report.display_path(e.path)}: " if e.path else ""
         out.write(f"error: {where}{e.message}\n")
+    if report.show_fixes:
+        out.writelines(line + "\n" for line in report.fixes_listing())
     n = len(report.diagnostics)
-    if n:
-        out.write(f"Found {n} error{'s' if n != 1 else ''}.\n")
+    if n and not report.quiet:
+        out.write(f"Found {n} error{'s' if n != 1 else ''}{report.dependents_note()}.\n")

@@ -15,6 +15,7 @@ from . import Report, register
 
 @register("jsonl")
 def write_jsonl(report: Report, out: TextIO) -> None:
+    report.show_fixes_on_stderr()
     for d in report.diagnostics:
         out.write(json.dumps(report.diagnostic_json(d), ensure_ascii=False, separators=(",", ":")) + "\n")
         out.flush()

@@ -15,6 +15,7 @@ from . import Report, register
 
 @register("junit")
 def write_junit(report: Report, out: TextIO) -> None:
+    report.show_fixes_on_stderr()
     by_path = defaultdict(list)
     for d in report.diagnostics:
         by_path[d.path].append(d)

@@ -144,5 +144,6 @@ def to_sarif(report: Report) -> dict:
 
 @register("sarif")
 def write_sarif(report: Report, out: TextIO) -> None:
+    report.show_fixes_on_stderr()
     json.dump(to_sarif(report), out, indent=2, ensure_ascii=False)
     out.write("\n")

@@ -85,26 +85,20 @@ def write_text(report: Report, out: TextIO) -> None:
         console.print(Text.assemble(("error", "bold red"), f": {where}{e.message}"))
     if report.show_fixes:
         _show_fixes(report, console)
-    _summary(report, console)
+    if not report.quiet:
+        _summary(report, console)
     if report.baseline is not None:
         console.print(Text(baseline_note(report.baseline, report.baselined, report.baseline_stale), style="dim"))
 
 
 def _show_fixes(report: Report, console: Console) -> None:
     """Ruff-style: the fixes applied, by file and rule."""
-    if not report.applied:
-        console.print(Text("No fixes applied.", style="dim"))
-        return
-    n = len(report.applied)
-    console.print(Text(f"Fixed {n} finding{'s' if n != 1 else ''}:", style="bold"))
-    by_path: dict[str, Counter] = {}
-    for d in report.applied:
-        by_path.setdefault(d.path, Counter())[(d.code, d.rule)] += 1
-    for path in sorted(by_path):
-        console.print(f"- {report.display_path(path)}:")
-        for (code, rule), count in sorted(by_path[path].items()):
-            console.print(f"    {count} × {code} ({rule})")
-    console.print()
+    first, *rest = report.fixes_listing()
+    console.print(Text(first, style="bold" if report.applied else "dim"))
+    for line in rest:
+        console.print(line)
+    if report.applied:
+        console.print()
 
 
 def _summary(report: Report, console: Console) -> None:
@@ -129,7 +123,10 @@ def _summary(report: Report, console: Console) -> None:
         console.print(table)
     fixable = sum(1 for d in report.diagnostics if d.fix is not None)
     safe = sum(1 for d in report.diagnostics if d.fix is not None and d.fix.safe)
-    line = f"Found {n} finding{'s' if n != 1 else ''} in {len({d.path for d in report.diagnostics})} file(s)."
+    line = (
+        f"Found {n} finding{'s' if n != 1 else ''}{report.dependents_note()} "
+        f"in {len({d.path for d in report.diagnostics})} file(s)."
+    )
     if fixed_total:
         line += f" Fixed {fixed_total}."
     console.print(Text(line, style="bold"))
