@@ -183,7 +183,7 @@ def tune_gc() -> None:
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed files (as pre-commit expects).")
 @click.option("--require-reason", is_flag=True, help="Report suppressions without a reason (SSOT101).")
 @click.option("--dependents/--no-dependents", default=True, show_default=True,
-              help="When PATHS are given, also lint the files whose findings depend on them (that import them).")
+              help="When files are named, also lint the files whose findings depend on them (that import them).")
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, notes or warnings.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")

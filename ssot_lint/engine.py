@@ -644,7 +644,12 @@ class Linter:
         if self.dependents and paths and stdin is None:
             from .dependents import find_dependents
 
-            dependents = find_dependents(project, manifest.entries, [t.relpath for t in targets])
+            # Files named on the command line (pre-commit names the changed files); a folder
+            # given is linted as it is.
+            named = [t.relpath for t in targets if t.explicit]
+            dependents = find_dependents(project, manifest.entries, named) if named else []
+            given = {t.relpath for t in targets}
+            dependents = [rel for rel in dependents if rel not in given]
             targets = targets + [files[rel] for rel in dependents]
         self._contract_for(project, manifest if use_findings else None)
         # Project tables that rules register (``register_table``) are recomputed with these.

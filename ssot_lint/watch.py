@@ -9,6 +9,7 @@ each run goes through the cache, so a re-run re-lints only what the change affec
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -59,6 +60,7 @@ def watch(
         while True:
             code = run_once()
             runs += 1
+            sys.stdout.flush()  # the report is complete: show it before waiting
             if max_runs is not None and runs >= max_runs:
                 return code
             echo("Watching for file changes (Ctrl-C to stop).")

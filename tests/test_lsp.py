@@ -373,7 +373,7 @@ async def test_config_error_is_shown_once_then_fixed(client: LanguageClient, tmp
     await wait_for(client, other, lambda d: d == [])
     (msg,) = client.messages  # shown once, not once per document
     assert msg.type == types.MessageType.Error
-    assert msg.message == f"ssot-lint: {root / 'pyproject.toml'}: 'tool.ssot-lint.select' must be a list of strings"
+    assert msg.message == f"ssot-lint: {root / 'pyproject.toml'}:2:1: 'tool.ssot-lint.select' must be a list of strings"
     assert list(client.diagnostics.get(uri, [])) == []
 
     # The configuration is fixed on disk: the next save lints with it.

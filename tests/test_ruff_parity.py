@@ -201,6 +201,15 @@ def test_dependents_are_reported_but_never_fixed(tmp_path):
     assert [line.split(" [*]")[0] for line in concise(proc)] == ["app/routes.py:5:5: SSOT003"]
 
 
+def test_dependents_only_for_files_named(tmp_path):
+    """A folder given is linted as it is; files named bring their dependents."""
+    root = make_project(tmp_path, {"core/__init__.py": "", "core/services.py": SYNC_SERVICES, "app/__init__.py": "",
+                                   "app/routes.py": AWAITED.replace("app.services", "core.services")})
+    assert run_cli("check", "core", cwd=root).returncode == 0
+    proc = run_cli("check", "core/services.py", "--format", "concise", cwd=root)
+    assert [line.split(" [*]")[0] for line in concise(proc)] == ["app/routes.py:5:5: SSOT003"]
+
+
 def test_dependents_unit(tmp_path):
     from ssot_lint.cache import Cache
     from ssot_lint.dependents import find_dependents
