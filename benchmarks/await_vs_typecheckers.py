@@ -1,7 +1,7 @@
 """Benchmark: SSOT003/SSOT005 against pyright and mypy on a generated project.
 
-Builds a seeded, reproducible multi-module project (``--units`` units of 11 modules
-each; 80 units = 881 modules by default) with known planted bugs (awaited sync calls,
+Builds a seeded, reproducible multi-module project (``--units`` units of 12 modules
+each; 80 units = 961 modules by default) with known planted bugs (awaited sync calls,
 never-awaited coroutines) reached through every resolution shape, and known decoys
 that fool a name-only checker (twins where the imported one is async, sync functions
 returning tasks or coroutines, async overrides in subclasses, mocks, third-party
@@ -13,7 +13,7 @@ line (false positive); for the type checkers only await-related diagnostics are
 counted (not-awaitable, unused coroutine, attribute/subscript/truth-test on a
 coroutine), so unrelated complaints do not lower their precision.
 
-    python benchmarks/await_vs_typecheckers.py                 # 881 modules, seed 4
+    python benchmarks/await_vs_typecheckers.py                 # 961 modules, seed 4
     python benchmarks/await_vs_typecheckers.py --units 100 --seed 7 --keep
     python benchmarks/await_vs_typecheckers.py --tools ssot-lint --repeat 5
 
@@ -312,6 +312,30 @@ def _shape_modules(pkg: str, mod: str, sync_name: str, typed_name: str, async_na
     m.add("async def test_after(key):")
     m.add(f"    return await lib_mod.{sync_name}(key)", BUG3)
     out.append(m)
+    # 5: a test's parameter named after a pytest fixture has the fixture's class.
+    m = Module(f"{pkg}/shape_fixture.py")
+    m.add("import pytest")
+    m.add("")
+    m.add("from .lib import Store")
+    m.add("")
+    m.add("")
+    m.add("@pytest.fixture")
+    m.add("def store():")
+    m.add("    return Store()")
+    m.add("")
+    m.add("")
+    m.add("def test_forgets(store, key):")
+    m.add("    store.fetch(key)", BUG5)
+    m.add("")
+    m.add("")
+    m.add("async def test_awaits_sync(store, key):")
+    m.add("    return await store.get(key)", BUG3)
+    m.add("")
+    m.add("")
+    m.add("@pytest.mark.parametrize('store', [None])")
+    m.add("def test_parametrized(store, key):")
+    m.add("    store.fetch(key)", DECOY)  # the parametrized value, not the fixture
+    out.append(m)
     return out
 
 
@@ -475,7 +499,7 @@ def score(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=80, help="units of 11 modules each (default 80 = 881 modules)")
+    ap.add_argument("--units", type=int, default=80, help="units of 12 modules each (default 80 = 961 modules)")
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3, help="ssot-lint runs (the median time is reported)")
     ap.add_argument("--repeat-checkers", type=int, default=1, help="pyright and mypy runs (median)")

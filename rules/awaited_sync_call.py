@@ -67,7 +67,13 @@ class AwaitedSyncCall(LintRule):
       local (`x: Cls`, `Optional[Cls]`, `Cls | None`), an annotated attribute
       (`self.x: Cls`, class-level `x: Cls`), an attribute or local assigned from a
       constructor `Cls(...)`, from a project function with a return annotation,
-      or from `await` of an annotated `async def`.
+      or from `await` of an annotated `async def`; a parameter of a test function
+      (or fixture) named after a pytest fixture, found as pytest finds it (the
+      module's own, then `conftest.py` files up the tree; `@pytest.fixture(name=...)`
+      too): the class of its return annotation (the yielded type for a
+      generator), or of what it returns or yields (a constructor, an annotated
+      function's result, a local assigned from one); an `async` fixture gives its
+      awaited value. Tests that `parametrize` are left alone.
 
     The `def` counts as synchronous only when all of these hold:
     - every decorator is known not to change the return kind: `staticmethod`,

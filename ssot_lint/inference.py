@@ -537,8 +537,20 @@ class Inference:
         if info.stub:
             return None  # an interface stub: the implementation that runs is elsewhere
         if info.returns is not None:
-            return self.annotation_kind(defn.module, info.scope, info.returns)
+            return self._return_annotation_kind(defn.module, info.scope, info.returns)
         return _combine([self._leaf_kind(defn, leaf, transparent) for leaf in info.return_leaves])
+
+    def _return_annotation_kind(self, module: str, scope: str, annotation: str) -> str | None:
+        """What a call gives by its return annotation. A union of awaitable and other members
+        (`Union[R, Coroutine[Any, Any, R]]`) may give either: unknown, not an awaitable (an
+        `await` of it may be right, and so may discarding it)."""
+        leaves = _annotation_leaves(annotation)
+        if leaves is None:
+            return None
+        kinds = {self._leaf_annotation_kind(module, scope, kind, node) for kind, node in leaves}
+        if kinds & {"coroutine", "awaitable"} and (len(kinds) > 1 or _may_be_none(annotation)):
+            return None
+        return _combine(kinds)
 
     def _class_instance_kind(self, cls: Definition) -> str | None:
         """Calling a class gives an instance: awaitable when it defines ``__await__``."""
@@ -913,7 +925,7 @@ class Inference:
         if b.kind == PARAM:
             implicit = self._implicit_first_param(module, scope, name)
             if implicit is None:
-                return None
+                return self._fixture_param_types(module, scope, name)
             facts = self.index.get_module(module)
             info = facts.defs[scope] if facts else None
             cls = self.index.definition(module, info.scope) if info else None
@@ -935,6 +947,79 @@ class Inference:
         if b.kind in (FROM, IMPORT, CLASS):
             return self._target_types(self.index.resolve(module, scope, name))
         return None
+
+    # --- pytest fixtures ---------------------------------------------------------------------
+    def _fixture_param_types(self, module: str, scope: str, name: str) -> Types | None:
+        """The class of parameter ``name`` of a test function (or fixture) ``scope`` that
+        pytest fills with the fixture of that name: the fixture's value class, or None."""
+        facts = self.index.get_module(module)
+        info = facts.defs.get(scope) if facts else None
+        if info is None or info.kind not in (DEF, ASYNC_DEF) or any("parametrize" in d for d in info.decorators):
+            return None
+        own = {q: n for n, q in facts.fixtures}
+        if not (info.name.startswith("test") or scope in own):
+            return None
+        if info.scope:  # a method: the class may define or parametrize the fixture itself
+            cls = facts.defs.get(info.scope)
+            if cls is None or cls.kind != CLASS or name in cls.members:
+                return None
+            if any("parametrize" in d or "usefixtures" in d for d in cls.decorators) or info.scope.count("."):
+                return None
+        fixture = self.find_fixture(module, name, skip=f"{module}.{scope}" if own.get(scope) == name else "")
+        if fixture is None:
+            return None
+        return self.fixture_value_types(fixture)
+
+    def find_fixture(self, module: str, name: str, skip: str = "") -> Definition | None:
+        """The fixture ``name`` as pytest finds it for a test in ``module``: the module's own,
+        then the ``conftest.py`` files from the module's folder up to the root (``skip``: a
+        fixture that requests the one it overrides). Reads those modules' facts."""
+        facts = self.index.get_module(module)
+        if facts is None:
+            return None
+        parts = module.split(".") if module else []
+        if not facts.is_package:
+            parts = parts[:-1]
+        candidates = [module] + [".".join(parts[:i] + ["conftest"]) for i in range(len(parts), -1, -1)]
+        for mod in dict.fromkeys(candidates):
+            found = self.index.get_module(mod)
+            if found is None:
+                continue
+            for fname, qual in found.fixtures:
+                if fname == name and f"{mod}.{qual}" != skip:
+                    info = found.defs.get(qual)
+                    return Definition(mod, qual, info) if info is not None else None
+        return None
+
+    def fixture_value_types(self, fixture: Definition) -> Types | None:
+        """The classes of the value a fixture gives the tests: from its return annotation
+        (the yielded type of a generator's), else from what every `return` (or `yield`)
+        gives: a constructor, an annotated function's result, or a local assigned from one.
+        An `async def` fixture gives its awaited value."""
+        info = fixture.info
+        if info.returns:
+            annotation = info.returns
+            if info.has_yield:
+                annotation = _yielded_type(annotation)
+                if annotation is None:
+                    return None
+            return self.annotation_types(fixture.module, info.scope, annotation)
+        leaves = info.yield_leaves if info.has_yield else info.return_leaves
+        if not leaves:
+            return None
+        out: list[ClassType] = []
+        for leaf in leaves:
+            kind, _, rest = leaf.partition(":")
+            if kind == "call" and rest != "?":
+                got = self.call_result_types(fixture.module, fixture.qualname, rest)
+            elif kind == "name":
+                got = self.value_types(fixture.module, fixture.qualname, rest)
+            else:
+                return None
+            if not got:
+                return None
+            out.extend(t for t in got if t not in out)
+        return tuple(out) or None
 
     def call_result_types(self, module: str, scope: str, callee: str, awaited: bool = False) -> Types | None:
         """The classes of ``callee(...)``'s result (constructors and annotated returns), or of
@@ -1031,6 +1116,43 @@ class Inference:
         if kind in ("name", "attr"):
             return self.value_types(cls.module, a.scope, rest)
         return None
+
+
+def _may_be_none(annotation: str) -> bool:
+    """Does the annotation allow None at its top level (`Optional[X]`, `X | None`, `Union[X, None]`)?"""
+    stack = [(_parse_annotation(annotation), 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node is None or depth > _MAX_DEPTH:
+            continue
+        if isinstance(node, ast.Constant):
+            if node.value is None:
+                return True
+            if isinstance(node.value, str):
+                stack.append((_parse_annotation(node.value), depth + 1))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            stack += [(node.left, depth + 1), (node.right, depth + 1)]
+        elif isinstance(node, ast.Subscript):
+            last = _last(dotted_name(node.value) or "")
+            args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if last == "Optional":
+                return True
+            if last == "Union":
+                stack += [(a, depth + 1) for a in args]
+            elif last in _UNWRAP:
+                stack.append((args[0], depth + 1))
+    return False
+
+
+def _yielded_type(annotation: str) -> str | None:
+    """``X`` of ``Iterator[X]``, ``Generator[X, ...]``, ``AsyncIterator[X]``, ``AsyncGenerator[X, ...]``."""
+    node = _parse_annotation(annotation)
+    if not isinstance(node, ast.Subscript):
+        return None
+    if _last(dotted_name(node.value) or "") not in ("Iterator", "Iterable", "Generator", "AsyncIterator", "AsyncIterable", "AsyncGenerator"):
+        return None
+    first = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
+    return ast.unparse(first)
 
 
 def _combine(kinds: Iterable[str | None]) -> str | None:

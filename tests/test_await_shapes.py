@@ -25,7 +25,8 @@ SSOT005 = RULES.by_code("SSOT005")
 LEGACY = FIXTURES / "legacy_service"
 SHAPES = "netra_backend/app/await_shapes/"
 PATCHES = "tests/test_patch_scopes.py"
-SHAPE_FILES = (SHAPES, PATCHES)
+FIXTURE_PARAMS = "tests/test_fixture_params.py"
+SHAPE_FILES = (SHAPES, PATCHES, FIXTURE_PARAMS, "tests/conftest.py")
 FILES = {
     "app/__init__.py": "",
     "app/ws_auth.py": "def make_user_context(uid):\n    return {'uid': uid}\n",
@@ -46,6 +47,14 @@ EXPECTED = {
     ("SSOT003", PATCHES, 61, 12),
     ("SSOT003", PATCHES, 66, 5),
     ("SSOT003", PATCHES, 84, 12),
+    # 5: pytest fixtures give parameters their class (and `setUp`/`asyncSetUp` attributes).
+    ("SSOT005", FIXTURE_PARAMS, 31, 14),
+    ("SSOT003", FIXTURE_PARAMS, 36, 12),
+    ("SSOT005", FIXTURE_PARAMS, 40, 5),
+    ("SSOT005", FIXTURE_PARAMS, 44, 12),
+    ("SSOT003", FIXTURE_PARAMS, 48, 5),
+    ("SSOT005", FIXTURE_PARAMS, 69, 9),
+    ("SSOT003", FIXTURE_PARAMS, 77, 9),
 }
 
 
@@ -190,9 +199,59 @@ def test_a_patch_in_one_test_does_not_hide_another():
     assert [d.range.start.line for d in lint_example(SSOT003, code, path="tests/test_x.py", files=files).diagnostics] == [4]
 
 
+# --- 5: pytest fixtures -------------------------------------------------------------------------------------
+SVC = {"app/__init__.py": "", "app/svc.py": "class Svc:\n    async def go(self):\n        return 1\n"}
+
+
+@pytest.mark.parametrize(
+    "files,code,flagged",
+    [
+        # In a conftest.py up the tree; the module's own fixture of that name wins.
+        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
+         "def test_a(svc):\n    svc.go()\n", True),
+        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
+         "import pytest\n@pytest.fixture\ndef svc():\n    return object()\ndef test_a(svc):\n    svc.go()\n", False),
+        # A conftest in another folder is out of reach.
+        ({"other/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
+         "def test_a(svc):\n    svc.go()\n", False),
+        # Not a test function: a plain parameter.
+        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
+         "def helper(svc):\n    svc.go()\n", False),
+        # A fixture that requests the fixture it overrides gets the outer one.
+        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
+         "import pytest\n@pytest.fixture\ndef svc(svc):\n    svc.go()\n    return svc\n", True),
+    ],
+)
+def test_fixture_parameters(files, code, flagged):
+    result = lint_example(SSOT005, code, path="tests/test_x.py", files={**SVC, **files})
+    lines = [d.range.start.line for d in result.diagnostics]
+    assert lines == ([code.count("\n") - (1 if "return svc" in code else 0)] if flagged else [])
+
+
+# --- precision: what real code showed ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "annotation,flagged",
+    [
+        ("Coroutine[Any, Any, None]", True),
+        ("Union[int, Coroutine[Any, Any, int]]", False),  # prefect: a value or a coroutine
+        ("Optional[Coroutine[Any, Any, int]]", False),
+        ("Coroutine[Any, Any, int] | None", False),
+    ],
+)
+def test_a_def_that_may_return_a_coroutine_is_not_one(annotation, flagged):
+    code = (
+        "from typing import Any, Coroutine, Optional, Union\n"
+        "async def g():\n    return 1\n"
+        f"def f() -> {annotation}:\n    return g()\n"
+        "def run():\n    f()\n"
+    )
+    assert bool(lint_example(SSOT005, code).diagnostics) is flagged
+    assert lint_example(SSOT003, code + "async def arun():\n    await f()\n").diagnostics == []
+
+
 def test_explain_documents_the_shapes():
     out3 = " ".join(run_cli("explain", "SSOT003").stdout.decode().split())
-    for phrase in ("the last binding", "`except ImportError` fallback", "where the patch is active"):
+    for phrase in ("the last binding", "`except ImportError` fallback", "where the patch is active", "fixture"):
         assert phrase in out3, phrase
 
 
@@ -229,6 +288,12 @@ def test_warm_run_sees_edits_of_the_modules_the_resolution_read(shapes_copy: Pat
     ws.write_text(ws.read_text().replace("def get_manager(", "def get_other_manager("))
     after = _shape_findings(shapes_copy)
     assert ("SSOT003", SHAPES + "import_fallback.py", 24, 15) not in after
+    assert after == _shape_findings(shapes_copy, "--no-cache")
+    # The conftest fixture now gives something else: its tests' parameters are unknown.
+    conftest = shapes_copy / "tests" / "conftest.py"
+    conftest.write_text(conftest.read_text().replace("return CatalogService()\n\n\n@", "return object()\n\n\n@", 1))
+    after = _shape_findings(shapes_copy)
+    assert ("SSOT005", FIXTURE_PARAMS, 40, 5) not in after and ("SSOT005", FIXTURE_PARAMS, 31, 14) in after
     assert after == _shape_findings(shapes_copy, "--no-cache")
     # `make_user_context` made async: the rebinding now gives a coroutine.
     ws.write_text(ws.read_text().replace("def make_user_context(", "async def make_user_context("))
