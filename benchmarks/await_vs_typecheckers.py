@@ -1,7 +1,7 @@
 """Benchmark: SSOT003/SSOT005 against pyright and mypy on a generated project.
 
-Builds a seeded, reproducible multi-module project (``--units`` units of 12 modules
-each; 80 units = 961 modules by default) with known planted bugs (awaited sync calls,
+Builds a seeded, reproducible multi-module project (``--units`` units of 13 modules
+each; 80 units = 1041 modules by default) with known planted bugs (awaited sync calls,
 never-awaited coroutines) reached through every resolution shape, and known decoys
 that fool a name-only checker (twins where the imported one is async, sync functions
 returning tasks or coroutines, async overrides in subclasses, mocks, third-party
@@ -13,7 +13,7 @@ line (false positive); for the type checkers only await-related diagnostics are
 counted (not-awaitable, unused coroutine, attribute/subscript/truth-test on a
 coroutine), so unrelated complaints do not lower their precision.
 
-    python benchmarks/await_vs_typecheckers.py                 # 961 modules, seed 4
+    python benchmarks/await_vs_typecheckers.py                 # 1041 modules, seed 4
     python benchmarks/await_vs_typecheckers.py --units 100 --seed 7 --keep
     python benchmarks/await_vs_typecheckers.py --tools ssot-lint --repeat 5
 
@@ -336,6 +336,28 @@ def _shape_modules(pkg: str, mod: str, sync_name: str, typed_name: str, async_na
     m.add("def test_parametrized(store, key):")
     m.add("    store.fetch(key)", DECOY)  # the parametrized value, not the fixture
     out.append(m)
+    # 7: attribute chains through a module-level instance; declared attribute types count.
+    m = Module(f"{pkg}/shape_chain.py")
+    m.add("from .lib import Store")
+    m.add("")
+    m.add("")
+    m.add("class Holder:")
+    m.add("    declared: Store")
+    m.add("")
+    m.add("    def __init__(self, given=None):")
+    m.add("        self.store = Store()")
+    m.add("        self.declared = given")
+    m.add("        self.given = given")
+    m.add("")
+    m.add("")
+    m.add("holder = Holder()")
+    m.add("")
+    m.add("")
+    m.add("async def through_chain(key):")
+    m.add("    holder.store.fetch(key)", BUG5)
+    m.add("    value = await holder.declared.get(key)", BUG3)
+    m.add("    return value, await holder.given.get(key)", DECOY)  # an untyped parameter: unknown
+    out.append(m)
     return out
 
 
@@ -499,7 +521,7 @@ def score(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=80, help="units of 12 modules each (default 80 = 961 modules)")
+    ap.add_argument("--units", type=int, default=80, help="units of 13 modules each (default 80 = 1041 modules)")
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3, help="ssot-lint runs (the median time is reported)")
     ap.add_argument("--repeat-checkers", type=int, default=1, help="pyright and mypy runs (median)")

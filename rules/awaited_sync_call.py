@@ -73,7 +73,12 @@ class AwaitedSyncCall(LintRule):
       too): the class of its return annotation (the yielded type for a
       generator), or of what it returns or yields (a constructor, an annotated
       function's result, a local assigned from one); an `async` fixture gives its
-      awaited value. Tests that `parametrize` are left alone.
+      awaited value. Tests that `parametrize` are left alone;
+    - attribute chains `name.attr.m()` through module-level instances
+      (`auth_service = AuthService()`, also imported or as `module.name`), each
+      attribute's class known from `__init__` (or other method) assignments from
+      constructors, or declared by an annotation (`self.x: Cls = ...`, or
+      class-level `x: Cls`): a declared type wins over what is assigned.
 
     The `def` counts as synchronous only when all of these hold:
     - every decorator is known not to change the return kind: `staticmethod`,

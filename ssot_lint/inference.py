@@ -1069,9 +1069,13 @@ class Inference:
                     return self.annotation_types(member.module, member.info.scope, member.info.returns)
                 return None
             return None
+        classes = self._runtime_classes(t)
+        if not t.is_type:
+            declared = self._declared_attr_types(classes, attr)
+            if declared is not False:
+                return declared  # type: ignore[return-value]
         # Class-level annotations and values (also dataclass fields), then `self.x = ...`.
         found: list[ClassType] = []
-        classes = self._runtime_classes(t)
         seen_any = False
         for runtime in classes:
             for c in self.mro(runtime):
@@ -1101,6 +1105,34 @@ class Inference:
                 found.extend(x for x in got if x not in found)
         if not seen_any:
             return None
+        return tuple(found) or None
+
+    def _declared_attr_types(self, classes: list[Definition], attr: str) -> Types | None | bool:
+        """The classes an instance attribute is declared with, as a type checker reads them:
+        a class-level annotation (`sessions: SessionStore`) or an annotated `self.x: T = ...`
+        in the MRO of every runtime class; what is assigned must conform, so it is not
+        consulted. False when nothing declares it; None when a declaration is unknown."""
+        found: list[ClassType] = []
+        for runtime in classes:
+            declared = False
+            for c in self.mro(runtime):
+                facts = self.index.get_module(c.module)
+                scope = facts.scopes.get(c.qualname) if facts else None
+                annotated = [
+                    b for b in (scope.bindings.get(attr, ()) if scope else ()) if b.annotation and not b.type_checking
+                ]
+                annotations = [(c.qualname, b.annotation) for b in annotated]
+                annotations += [(a.scope, a.annotation) for a in c.info.attr_assigns if a.attr == attr and a.annotation]
+                for where, annotation in annotations:
+                    got = self.annotation_types(c.module, where, annotation or "")
+                    if not got:
+                        return None
+                    found.extend(x for x in got if x not in found)
+                if annotations:
+                    declared = True
+                    break  # the nearest class that declares it
+            if not declared:
+                return False
         return tuple(found) or None
 
     def _attr_assign_types(self, cls: Definition, a) -> Types | None:

@@ -55,6 +55,10 @@ EXPECTED = {
     ("SSOT003", FIXTURE_PARAMS, 48, 5),
     ("SSOT005", FIXTURE_PARAMS, 69, 9),
     ("SSOT003", FIXTURE_PARAMS, 77, 9),
+    # 7: attribute chains through module-level instances (declared attribute types count).
+    ("SSOT005", SHAPES + "chains.py", 10, 12),
+    ("SSOT003", SHAPES + "chains.py", 15, 12),
+    ("SSOT003", SHAPES + "chains.py", 19, 12),
 }
 
 
@@ -226,6 +230,28 @@ def test_fixture_parameters(files, code, flagged):
     result = lint_example(SSOT005, code, path="tests/test_x.py", files={**SVC, **files})
     lines = [d.range.start.line for d in result.diagnostics]
     assert lines == ([code.count("\n") - (1 if "return svc" in code else 0)] if flagged else [])
+
+
+# --- 7: attribute chains -------------------------------------------------------------------------------------
+def test_a_declared_attribute_type_wins_over_what_is_assigned():
+    from ssot_lint.inference import Inference
+    from ssot_lint.index import ProjectIndex
+
+    src = {
+        "app/__init__.py": "",
+        "app/m.py": (
+            "class Store:\n    def get(self):\n        return 1\n"
+            "class Svc:\n    store: Store\n    def __init__(self, s):\n        self.store = s\n        self.other = s\n"
+            "class Sub(Svc):\n    def __init__(self, s):\n        self.store: 'Store | None' = s\n"
+            "svc = Svc(None)\nsub = Sub(None)\n"
+        ),
+    }
+    facts = [extract_facts(text, rel[:-3].replace("/", ".").replace(".__init__", ""), rel, rel.endswith("__init__.py"))
+             for rel, text in src.items()]
+    inf = Inference(ProjectIndex(facts))
+    assert [t.cls.qualname for t in inf.value_types("app.m", "", "svc.store")] == ["Store"]
+    assert [t.cls.qualname for t in inf.value_types("app.m", "", "sub.store")] == ["Store"]
+    assert inf.value_types("app.m", "", "svc.other") is None  # an untyped parameter
 
 
 # --- precision: what real code showed ------------------------------------------------------------------
