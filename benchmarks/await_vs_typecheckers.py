@@ -1,7 +1,7 @@
 """Benchmark: SSOT003/SSOT005 against pyright and mypy on a generated project.
 
-Builds a seeded, reproducible multi-module project (``--units`` units of 13 modules
-each; 80 units = 1041 modules by default) with known planted bugs (awaited sync calls,
+Builds a seeded, reproducible multi-module project (``--units`` units of 14 modules
+each; 80 units = 1121 modules by default) with known planted bugs (awaited sync calls,
 never-awaited coroutines) reached through every resolution shape, and known decoys
 that fool a name-only checker (twins where the imported one is async, sync functions
 returning tasks or coroutines, async overrides in subclasses, mocks, third-party
@@ -13,7 +13,7 @@ line (false positive); for the type checkers only await-related diagnostics are
 counted (not-awaitable, unused coroutine, attribute/subscript/truth-test on a
 coroutine), so unrelated complaints do not lower their precision.
 
-    python benchmarks/await_vs_typecheckers.py                 # 1041 modules, seed 4
+    python benchmarks/await_vs_typecheckers.py                 # 1121 modules, seed 4
     python benchmarks/await_vs_typecheckers.py --units 100 --seed 7 --keep
     python benchmarks/await_vs_typecheckers.py --tools ssot-lint --repeat 5
 
@@ -358,6 +358,39 @@ def _shape_modules(pkg: str, mod: str, sync_name: str, typed_name: str, async_na
     m.add("    value = await holder.declared.get(key)", BUG3)
     m.add("    return value, await holder.given.get(key)", DECOY)  # an untyped parameter: unknown
     out.append(m)
+    # 4: bases outside the project that are standard-library classes have no `__await__`.
+    m = Module(f"{pkg}/shape_bases.py")
+    m.add("import asyncio")
+    m.add("from typing import Generic, TypeVar")
+    m.add("")
+    m.add("T = TypeVar('T')")
+    m.add("")
+    m.add("")
+    m.add("class Box(Generic[T]):")
+    m.add("    pass")
+    m.add("")
+    m.add("")
+    m.add("class UserBox(Box['User']):")
+    m.add("    pass")
+    m.add("")
+    m.add("")
+    m.add("class Handle(asyncio.Future):")
+    m.add("    pass")
+    m.add("")
+    m.add("")
+    m.add("def get_box() -> UserBox:")
+    m.add("    return UserBox()")
+    m.add("")
+    m.add("")
+    m.add("def get_handle() -> Handle:")
+    m.add("    return Handle()")
+    m.add("")
+    m.add("")
+    m.add("async def use_boxes():")
+    m.add("    box = await get_box()", BUG3)
+    m.add("    handle = await get_handle()", DECOY)  # a future is awaitable
+    m.add("    return box, handle")
+    out.append(m)
     return out
 
 
@@ -521,7 +554,7 @@ def score(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=80, help="units of 13 modules each (default 80 = 1041 modules)")
+    ap.add_argument("--units", type=int, default=80, help="units of 14 modules each (default 80 = 1121 modules)")
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3, help="ssot-lint runs (the median time is reported)")
     ap.add_argument("--repeat-checkers", type=int, default=1, help="pyright and mypy runs (median)")

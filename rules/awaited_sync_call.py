@@ -10,6 +10,7 @@ from ssot_lint.inference import Inference
 from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
 
 from ._awaits import (
+    KNOWN_BASES_OPTION,
     TRANSPARENT_OPTION,
     Patches,
     file_may_call,
@@ -104,6 +105,15 @@ class AwaitedSyncCall(LintRule):
       that is only `...` or `raise NotImplementedError` is an interface stub:
       unknown.
     Awaiting a project class without `__await__` (`await Cls()`) is flagged too.
+    A class (or annotation) is not awaitable when no class of its MRO defines
+    `__await__` and its bases outside the project are known to have none:
+    `object`, `Generic`, `Protocol`, `ABC`, builtins (`dict`, `Exception`...),
+    standard-library classes (`enum.Enum`, `threading.Thread`...; not
+    `asyncio.Future`/`Task` or `Awaitable`/`Coroutine`, which are awaitable,
+    nor `unittest.mock` classes), and the classes listed in the option
+    `known-non-awaitable-bases` (e.g. `["pydantic.BaseModel"]`). A subscripted
+    project base (`class AgentRegistry(Registry["Agent"])`) is its class. Any
+    other outside base makes the class unknown.
 
     Not flagged:
     - anything whose callee or receiver class is unknown: third-party calls,
@@ -158,7 +168,7 @@ class AwaitedSyncCall(LintRule):
     name = "awaited-sync-call"
     summary = "`await` on a call to a synchronous project function"
     applies_to_tests = True
-    OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION}
+    OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION, "known-non-awaitable-bases": KNOWN_BASES_OPTION}
 
     VALID = [
         Valid(

@@ -13,6 +13,7 @@ from ssot_lint.inference import Inference
 from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
 
 from ._awaits import (
+    KNOWN_BASES_OPTION,
     TRANSPARENT_OPTION,
     Patches,
     Callee,
@@ -179,7 +180,7 @@ class MissingAwait(LintRule):
     name = "missing-await"
     summary = "Coroutine of a project `async def` is never awaited"
     applies_to_tests = True
-    OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION}
+    OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION, "known-non-awaitable-bases": KNOWN_BASES_OPTION}
 
     VALID = [
         Valid(

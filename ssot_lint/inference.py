@@ -338,7 +338,7 @@ class Inference:
             return self._unresolved[key]
         out = False
         for base in cls.info.bases:
-            target = self.index.resolve(cls.module, cls.info.scope, base)
+            target = self.index.resolve(cls.module, cls.info.scope, base.split("[", 1)[0])
             if isinstance(target, Definition) and target.kind == CLASS:
                 continue
             name = base.split("[", 1)[0]
@@ -525,8 +525,9 @@ class Inference:
 
     def _call_kind(self, defn: Definition, transparent: frozenset[str]) -> str | None:
         info = defn.info
+        known = frozenset(t[len(BASE_PREFIX) :] for t in transparent if t.startswith(BASE_PREFIX))
         if info.kind == CLASS:
-            return self._class_instance_kind(defn)
+            return self._class_instance_kind(defn, known)
         for dec in info.decorators:
             if not self.decorator_is_transparent(defn, dec, transparent):
                 return None
@@ -537,22 +538,24 @@ class Inference:
         if info.stub:
             return None  # an interface stub: the implementation that runs is elsewhere
         if info.returns is not None:
-            return self._return_annotation_kind(defn.module, info.scope, info.returns)
+            return self._return_annotation_kind(defn.module, info.scope, info.returns, known)
         return _combine([self._leaf_kind(defn, leaf, transparent) for leaf in info.return_leaves])
 
-    def _return_annotation_kind(self, module: str, scope: str, annotation: str) -> str | None:
+    def _return_annotation_kind(
+        self, module: str, scope: str, annotation: str, known: frozenset[str] = frozenset()
+    ) -> str | None:
         """What a call gives by its return annotation. A union of awaitable and other members
         (`Union[R, Coroutine[Any, Any, R]]`) may give either: unknown, not an awaitable (an
         `await` of it may be right, and so may discarding it)."""
         leaves = _annotation_leaves(annotation)
         if leaves is None:
             return None
-        kinds = {self._leaf_annotation_kind(module, scope, kind, node) for kind, node in leaves}
+        kinds = {self._leaf_annotation_kind(module, scope, kind, node, known) for kind, node in leaves}
         if kinds & {"coroutine", "awaitable"} and (len(kinds) > 1 or _may_be_none(annotation)):
             return None
         return _combine(kinds)
 
-    def _class_instance_kind(self, cls: Definition) -> str | None:
+    def _class_instance_kind(self, cls: Definition, known: frozenset[str] = frozenset()) -> str | None:
         """Calling a class gives an instance: awaitable when it defines ``__await__``."""
         if cls.info.decorators and not all(d.split("(")[0].endswith("dataclass") for d in cls.info.decorators):
             return None
@@ -562,9 +565,41 @@ class Inference:
                 return "awaitable"
             if "__new__" in members or "__class_getitem__" in members:
                 return None
-            if self.has_unresolved_bases(c):
-                return None
+            outside = self.outside_bases_kind(c, known)
+            if outside != "plain":
+                return outside
         return "plain"
+
+    def outside_bases_kind(self, cls: Definition, known: frozenset[str] = frozenset()) -> str | None:
+        """What the bases of ``cls`` outside the project add to its instances' awaitability:
+        "plain" when each is known to have no ``__await__`` (``object``, ``Generic``,
+        ``Protocol``, ``ABC``, builtins such as ``dict`` or ``Exception``, standard-library
+        classes other than futures and tasks, and the ``known-non-awaitable-bases`` option),
+        "awaitable" for ``asyncio.Future``/``Task`` and ``Awaitable``/``Coroutine``, else
+        None (a third-party class, a base computed at run time, a mock)."""
+        if not self.has_unresolved_bases(cls):
+            return "plain"
+        out = "plain"
+        outside = [("base", b) for b in cls.info.bases] + [("meta", v) for k, v in cls.info.keywords if k == "metaclass"]
+        if any(k not in ("metaclass",) for k, _ in cls.info.keywords if k == "**"):
+            return None
+        for role, base in outside:
+            name = base.split("[", 1)[0]
+            if role == "base":
+                target = self.index.resolve(cls.module, cls.info.scope, name)
+                if isinstance(target, Definition) and target.kind == CLASS:
+                    continue
+            if not name or not all(p.isidentifier() for p in name.split(".")):
+                return None
+            canonical = self.external_name(cls.module, cls.info.scope, name)
+            if canonical is None:
+                return None  # a variable or a project name that is not a class
+            kind = _outside_class_kind(canonical, known, self.index.has_module)
+            if kind is None:
+                return None
+            if kind == "awaitable" and role == "base":
+                out = "awaitable"
+        return out
 
     def _leaf_kind(self, defn: Definition, leaf: str, transparent: frozenset[str]) -> str | None:
         kind, _, rest = leaf.partition(":")
@@ -773,14 +808,18 @@ class Inference:
         return True
 
     # --- annotations ----------------------------------------------------------------------
-    def annotation_kind(self, module: str, scope: str, annotation: str) -> str | None:
+    def annotation_kind(
+        self, module: str, scope: str, annotation: str, known: frozenset[str] = frozenset()
+    ) -> str | None:
         """Is a value of this annotated type awaitable? "coroutine"/"awaitable"/"plain"/None."""
         leaves = _annotation_leaves(annotation)
         if leaves is None:
             return None
-        return _combine([self._leaf_annotation_kind(module, scope, kind, node) for kind, node in leaves])
+        return _combine([self._leaf_annotation_kind(module, scope, kind, node, known) for kind, node in leaves])
 
-    def _leaf_annotation_kind(self, module: str, scope: str, kind: str, node: ast.expr | None) -> str | None:
+    def _leaf_annotation_kind(
+        self, module: str, scope: str, kind: str, node: ast.expr | None, known: frozenset[str] = frozenset()
+    ) -> str | None:
         if kind == "none":
             return "plain"
         if kind == "type" or node is None:
@@ -797,7 +836,7 @@ class Inference:
             return "awaitable"
         target = self._resolve_type_name(module, scope, dotted)
         if isinstance(target, Definition):
-            return self._class_instance_kind_for_annotation(target) if target.kind == CLASS else None
+            return self._class_instance_kind_for_annotation(target, known) if target.kind == CLASS else None
         if target is not None:
             return None  # a TypeVar or other variable
         external = self.external_name(module, scope, dotted, type_checking=True)
@@ -808,12 +847,13 @@ class Inference:
             return "plain"
         return None
 
-    def _class_instance_kind_for_annotation(self, cls: Definition) -> str | None:
+    def _class_instance_kind_for_annotation(self, cls: Definition, known: frozenset[str] = frozenset()) -> str | None:
         for c in self.mro(cls):
             if "__await__" in c.info.members:
                 return "awaitable"
-            if self.has_unresolved_bases(c):
-                return None
+            outside = self.outside_bases_kind(c, known)
+            if outside != "plain":
+                return outside
         return "plain"
 
     def annotation_types(self, module: str, scope: str, annotation: str) -> Types | None:
@@ -1174,6 +1214,54 @@ def _may_be_none(annotation: str) -> bool:
             elif last in _UNWRAP:
                 stack.append((args[0], depth + 1))
     return False
+
+
+# ``transparent`` sets (``call_kind``) carry the `known-non-awaitable-bases` option as
+# entries with this prefix (no decorator is named so).
+BASE_PREFIX = "base:"
+# Standard-library classes whose instances are awaitable, and modules whose classes make any
+# attribute exist (so nothing can be known about them).
+_AWAITABLE_STDLIB = frozenset(
+    {
+        "asyncio.Future",
+        "asyncio.Task",
+        "asyncio.futures.Future",
+        "asyncio.tasks.Task",
+        "_asyncio.Future",
+        "_asyncio.Task",
+        "collections.abc.Awaitable",
+        "collections.abc.Coroutine",
+        "typing.Awaitable",
+        "typing.Coroutine",
+        "typing_extensions.Awaitable",
+        "typing_extensions.Coroutine",
+    }
+)
+_DYNAMIC_STDLIB = ("unittest.mock", "typing.Any", "typing_extensions.Any")
+
+
+def _outside_class_kind(canonical: str, known: frozenset[str], project_has) -> str | None:  # type: ignore[no-untyped-def]
+    """Are instances of the class outside the project named ``canonical`` (its canonical
+    dotted name) awaitable? "plain", "awaitable", or None (unknown)."""
+    import builtins
+    import sys
+
+    if canonical in known or canonical in HARMLESS_BASES:
+        return "plain"
+    if canonical in _AWAITABLE_STDLIB:
+        return "awaitable"
+    if canonical.startswith(_DYNAMIC_STDLIB):
+        return None
+    if "." not in canonical:  # an unbound name: a builtin class
+        return "plain" if isinstance(getattr(builtins, canonical, None), type) else None
+    top = canonical.split(".", 1)[0]
+    if project_has(top):
+        return None  # a project module that shadows a standard-library name
+    if top == "builtins":
+        return "plain" if isinstance(getattr(builtins, canonical.split(".", 1)[1], None), type) else None
+    if top in getattr(sys, "stdlib_module_names", ()) or top == "typing_extensions":
+        return "plain"
+    return None
 
 
 def _yielded_type(annotation: str) -> str | None:

@@ -59,6 +59,10 @@ EXPECTED = {
     ("SSOT005", SHAPES + "chains.py", 10, 12),
     ("SSOT003", SHAPES + "chains.py", 15, 12),
     ("SSOT003", SHAPES + "chains.py", 19, 12),
+    # 4: standard-library bases have no `__await__`.
+    ("SSOT003", SHAPES + "bases.py", 62, 16),
+    ("SSOT003", SHAPES + "bases.py", 63, 13),
+    ("SSOT003", SHAPES + "bases.py", 64, 16),
 }
 
 
@@ -254,6 +258,52 @@ def test_a_declared_attribute_type_wins_over_what_is_assigned():
     assert inf.value_types("app.m", "", "svc.other") is None  # an untyped parameter
 
 
+# --- 4: bases outside the project -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "bases,flagged",
+    [
+        ("Generic[T]", True),
+        ("Exception", True),
+        ("enum.Enum", True),
+        ("dict, ABC", True),
+        ("Protocol", True),
+        ("object", True),
+        ("threading.Thread", True),
+        ("asyncio.Future", False),  # awaitable
+        ("collections.abc.Awaitable", False),
+        ("pydantic.BaseModel", False),  # third-party: unknown
+        ("mock.MagicMock", False),  # any attribute exists
+        ("make_base()", False),  # computed at run time
+    ],
+)
+def test_outside_bases(bases, flagged):
+    code = (
+        "import asyncio, collections.abc, enum, threading, pydantic\nfrom unittest import mock\n"
+        "from abc import ABC\nfrom typing import Generic, Protocol, TypeVar\nT = TypeVar('T')\n"
+        f"class C({bases}):\n    pass\n"
+        "def make() -> C:\n    return C()\n"
+        "async def f():\n    return await make()\n"
+    )
+    assert bool(lint_example(SSOT003, code).diagnostics) is flagged
+
+
+def test_known_non_awaitable_bases_option(tmp_path: Path):
+    code = "import pydantic\nclass M(pydantic.BaseModel):\n    pass\nasync def f():\n    return await M()\n"
+    option = {"rules": {"awaited-sync-call": {"known-non-awaitable-bases": ["pydantic.BaseModel"]}}}
+    assert lint_example(SSOT003, code).diagnostics == []
+    assert [d.range.start.line for d in lint_example(SSOT003, code, config=option).diagnostics] == [5]
+    # From pyproject.toml, through the CLI.
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "m.py").write_text(code)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "0"\n'
+        '[tool.ssot-lint.rules.awaited-sync-call]\nknown-non-awaitable-bases = ["pydantic.BaseModel"]\n'
+    )
+    proc = run_cli("check", str(tmp_path), "--select", "SSOT003", "--format", "json", "--no-cache")
+    assert [d["range"]["start"]["line"] for d in json.loads(proc.stdout)["diagnostics"]] == [5]
+
+
 # --- precision: what real code showed ------------------------------------------------------------------
 @pytest.mark.parametrize(
     "annotation,flagged",
@@ -277,7 +327,8 @@ def test_a_def_that_may_return_a_coroutine_is_not_one(annotation, flagged):
 
 def test_explain_documents_the_shapes():
     out3 = " ".join(run_cli("explain", "SSOT003").stdout.decode().split())
-    for phrase in ("the last binding", "`except ImportError` fallback", "where the patch is active", "fixture"):
+    for phrase in ("the last binding", "`except ImportError` fallback", "where the patch is active", "fixture",
+                   "known-non-awaitable-bases", "standard-library"):
         assert phrase in out3, phrase
 
 

@@ -493,7 +493,7 @@ def test_benchmark_project_is_reproducible_and_fully_found(tmp_path: Path):
     texts = lambda root: {p.relative_to(root): p.read_text() for p in root.rglob("*.py")}  # noqa: E731
     assert texts(tmp_path / "a") == texts(tmp_path / "b")
     bugs, decoys, also, n_modules = first
-    assert n_modules == 3 * 13 + 1 and len(bugs) == 3 * 26 and len(decoys) == 3 * 16
+    assert n_modules == 3 * 14 + 1 and len(bugs) == 3 * 27 and len(decoys) == 3 * 17
     found, _ = bench.run_ssot_lint(tmp_path / "a")
     assert found == bugs
 
