@@ -1,7 +1,7 @@
 """Benchmark: SSOT003/SSOT005 against pyright and mypy on a generated project.
 
-Builds a seeded, reproducible multi-module project (``--units`` units of 14 modules
-each; 80 units = 1121 modules by default) with known planted bugs (awaited sync calls,
+Builds a seeded, reproducible multi-module project (``--units`` units of 15 modules
+each; 80 units = 1201 modules by default) with known planted bugs (awaited sync calls,
 never-awaited coroutines) reached through every resolution shape, and known decoys
 that fool a name-only checker (twins where the imported one is async, sync functions
 returning tasks or coroutines, async overrides in subclasses, mocks, third-party
@@ -13,7 +13,7 @@ line (false positive); for the type checkers only await-related diagnostics are
 counted (not-awaitable, unused coroutine, attribute/subscript/truth-test on a
 coroutine), so unrelated complaints do not lower their precision.
 
-    python benchmarks/await_vs_typecheckers.py                 # 1121 modules, seed 4
+    python benchmarks/await_vs_typecheckers.py                 # 1201 modules, seed 4
     python benchmarks/await_vs_typecheckers.py --units 100 --seed 7 --keep
     python benchmarks/await_vs_typecheckers.py --tools ssot-lint --repeat 5
 
@@ -391,6 +391,24 @@ def _shape_modules(pkg: str, mod: str, sync_name: str, typed_name: str, async_na
     m.add("    handle = await get_handle()", DECOY)  # a future is awaitable
     m.add("    return box, handle")
     out.append(m)
+    # 6: a coroutine used as a value: returned from a def declared otherwise, or kept and
+    # passed to a parameter annotated with a plain type.
+    m = Module(f"{pkg}/shape_value.py")
+    m.add(f"from .lib import {async_name}, {typed_name}")
+    m.add("")
+    m.add("")
+    m.add("def as_list(key) -> list:")
+    m.add(f"    return {async_name}(key)", BUG5)
+    m.add("")
+    m.add("")
+    m.add("def as_dict(key):")
+    m.add(f"    pending = {async_name}(key)", BUG5)
+    m.add(f"    return {typed_name}(pending)")
+    m.add("")
+    m.add("")
+    m.add("def deferred(key):")
+    m.add(f"    return {async_name}(key)", DECOY)  # undeclared: the caller may await it
+    out.append(m)
     return out
 
 
@@ -554,7 +572,7 @@ def score(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=80, help="units of 14 modules each (default 80 = 1121 modules)")
+    ap.add_argument("--units", type=int, default=80, help="units of 15 modules each (default 80 = 1201 modules)")
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3, help="ssot-lint runs (the median time is reported)")
     ap.add_argument("--repeat-checkers", type=int, default=1, help="pyright and mypy runs (median)")

@@ -63,6 +63,12 @@ EXPECTED = {
     ("SSOT003", SHAPES + "bases.py", 62, 16),
     ("SSOT003", SHAPES + "bases.py", 63, 13),
     ("SSOT003", SHAPES + "bases.py", 64, 16),
+    # 6: a coroutine used as a value (returned from a def declared otherwise, passed to a
+    # parameter annotated with a plain type).
+    ("SSOT005", SHAPES + "values.py", 26, 11),
+    ("SSOT005", SHAPES + "values.py", 31, 11),
+    ("SSOT005", SHAPES + "values.py", 36, 12),
+    ("SSOT005", SHAPES + "values.py", 40, 15),
 }
 
 
@@ -304,6 +310,35 @@ def test_known_non_awaitable_bases_option(tmp_path: Path):
     assert [d["range"]["start"]["line"] for d in json.loads(proc.stdout)["diagnostics"]] == [5]
 
 
+# --- 6: coroutines used as values ----------------------------------------------------------------------
+CTX = {
+    "app/__init__.py": "",
+    "app/ctx.py": "class Ctx:\n    user_id = ''\nasync def make(u):\n    return Ctx()\n"
+    "def render(ctx: Ctx) -> str:\n    return ''\ndef keep(c):\n    return c\nasync def wrap(c):\n    return await c\n",
+}
+
+
+@pytest.mark.parametrize(
+    "body,flagged",
+    [
+        ("def f() -> Ctx:\n    return make(1)\n", True),
+        ("def f() -> None:\n    return make(1)\n", True),
+        ("async def f() -> Ctx:\n    return make(1)\n", True),
+        ("def f() -> Ctx:\n    c = make(1)\n    return c\n", True),
+        ("def f():\n    c = make(1)\n    return render(c)\n", True),
+        ("def f():\n    return make(1)\n", False),  # undeclared: the caller may await it
+        ("def f() -> Awaitable[Ctx]:\n    return make(1)\n", False),
+        ("def f() -> Any:\n    return make(1)\n", False),
+        ("def f():\n    c = make(1)\n    return keep(c)\n", False),  # unannotated parameter
+        ("def f():\n    c = make(1)\n    asyncio.run(wrap(c))\n", False),
+        ("def f() -> Iterator[Ctx]:\n    yield 1\n    return make(1)\n", False),
+    ],
+)
+def test_coroutine_used_as_a_value(body, flagged):
+    code = "import asyncio\nfrom typing import Any, Awaitable, Iterator\nfrom app.ctx import Ctx, make, render, keep, wrap\n" + body
+    assert bool(lint_example(SSOT005, code, files=CTX).diagnostics) is flagged
+
+
 # --- precision: what real code showed ------------------------------------------------------------------
 @pytest.mark.parametrize(
     "annotation,flagged",
@@ -330,6 +365,9 @@ def test_explain_documents_the_shapes():
     for phrase in ("the last binding", "`except ImportError` fallback", "where the patch is active", "fixture",
                    "known-non-awaitable-bases", "standard-library"):
         assert phrase in out3, phrase
+    out5 = " ".join(run_cli("explain", "SSOT005").stdout.decode().split())
+    for phrase in ("declared to return", "annotated with a type that is not awaitable"):
+        assert phrase in out5, phrase
 
 
 # --- soundness: prefilter and cache -------------------------------------------------------------------------
