@@ -33,6 +33,7 @@ from .registry import LoadedRules
 from .rule import CstFix, FileOutcome, LintRule, Report, visitor_methods
 from .source import ReadError, SourceFile, read_source, source_from_text
 from .suppress import Suppressions, parse_suppressions
+from .timings import count as count_phase, phase
 
 INVALID_SYNTAX = "SSOT000"
 INVALID_SYNTAX_NAME = "invalid-syntax"
@@ -56,12 +57,19 @@ class RunResult:
     fixes: list[FixOutcome] = field(default_factory=list)
     # Text of the files that have diagnostics (for code frames): reporters never re-read files.
     sources: dict[str, str] = field(default_factory=dict)
+    # Files linted because their findings depend on the files given (``Linter.dependents``).
+    dependents: list[str] = field(default_factory=list)
 
 MAX_FIX_ROUNDS = 10
 
 
-def select_rules(rules: Iterable[type[LintRule]], select: list[str] | None, ignore: list[str]) -> list[type[LintRule]]:
-    """Enabled rules: the most specific matching selector wins; ties go to ``ignore``."""
+def select_rules(
+    rules: Iterable[type[LintRule]], select: list[str] | None, ignore: list[str], extend_select: list[str] | None = None
+) -> list[type[LintRule]]:
+    """Enabled rules: the most specific matching selector wins; ties go to ``ignore``.
+
+    ``extend_select`` adds to ``select`` (or to the default rules when ``select`` is None).
+    """
     out = []
     for rule in rules:
         if select is None:
@@ -69,6 +77,8 @@ def select_rules(rules: Iterable[type[LintRule]], select: list[str] | None, igno
         else:
             lens = [len(s) if s != "ALL" else 0 for s in select if code_matches(rule.code, s)]
             sel_len = max(lens) if lens else -1
+        ext = [len(s) if s != "ALL" else 0 for s in extend_select or () if code_matches(rule.code, s)]
+        sel_len = max([sel_len, *ext])
         ign = [len(s) if s != "ALL" else 0 for s in ignore if code_matches(rule.code, s)]
         ign_len = max(ign) if ign else -2
         if sel_len >= 0 and sel_len > ign_len:
@@ -166,6 +176,7 @@ class Linter:
         *,
         select: list[str] | None = None,
         ignore: list[str] | None = None,
+        extend_select: list[str] | None = None,
     ) -> None:
         self.config = config
         self.root = config.root
@@ -174,6 +185,7 @@ class Linter:
             rules.rules,
             select if select is not None else config.select,
             list(config.ignore) + list(ignore or []),
+            extend_select,
         )
         if config.require_reason:
             extra = rules.by_code(MISSING_REASON)
@@ -194,12 +206,17 @@ class Linter:
         self.jobs: int | None = None  # None: one worker per core
         self.use_cache = True
         self.progress: Callable[[int, int], None] | None = None
+        # Discovery and dependents (the CLI sets them): apply ``exclude`` to files named
+        # explicitly too; lint the files whose findings depend on the paths given.
+        self.force_exclude = False
+        self.dependents = False
         self.stats: dict[str, int] = {}
         self._tool: str | None = None
 
     # --- phase 1: the project index -------------------------------------------------------
     def discover(self, paths: list[str]) -> list[DiscoveredFile]:
-        return discover(paths, self.root, self.exclude, self.config.respect_gitignore)
+        with phase("discover"):
+            return discover(paths, self.root, self.exclude, self.config.respect_gitignore, self.force_exclude)
 
     def module_of(self, relpath: str) -> tuple[str, bool]:
         named = module_for_path(relpath)
@@ -291,7 +308,8 @@ class Linter:
         # prefilter says it cannot fire has run and found nothing), and SSOT000 once parsed.
         checked = {r.code for r in rules}
         if self.prefilter:
-            rules = [r for r in rules if _could_fire(r, context)]
+            with phase("prefilter", 1):
+                rules = [r for r in rules if _could_fire(r, context)]
         # Suppressions are parsed once: a regex scan when there are none. The post pass
         # (SSOT100) needs them even where no other rule could fire.
         suppressions = parse_suppressions(source.text) if post or engine_rules else None
@@ -320,6 +338,21 @@ class Linter:
                 line, col = facts.syntax_error_at
                 result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
             return result
+        with phase("LibCST", 1):
+            return self._lint_cst(source, context, rules, post, suppressions, checked, report_syntax, result)
+
+    def _lint_cst(
+        self,
+        source: SourceFile,
+        context: RuleContext,
+        rules: list[type[LintRule]],
+        post: list[type[LintRule]],
+        suppressions: Suppressions | None,
+        checked: set[str],
+        report_syntax: bool,
+        result: FileResult,
+    ) -> FileResult:
+        """The LibCST part of ``lint_source``: parse, one traversal for every rule, the post pass."""
         try:
             module = cst.parse_module(source.text)
         except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
@@ -350,7 +383,7 @@ class Linter:
             if reports:
                 if suppressions is None:
                     suppressions = parse_suppressions(source.text)
-                result.diagnostics.extend(self._to_diagnostics(module, source, facts, reports, result, suppressions))
+                result.diagnostics.extend(self._to_diagnostics(module, source, context.facts, reports, result, suppressions))
         if post:
             self._post_pass(post, context, source, suppressions, checked, result)
         return result
@@ -395,6 +428,18 @@ class Linter:
         Their findings are not filtered by suppressions: a suppression comment cannot
         hide the finding that says it is unused (the rule handles its own opt-outs).
         """
+        with phase("post-pass", 1):
+            self._run_post_pass(post, context, source, suppressions, checked, result)
+
+    def _run_post_pass(
+        self,
+        post: list[type[LintRule]],
+        context: RuleContext,
+        source: SourceFile,
+        suppressions: Suppressions,
+        checked: set[str],
+        result: FileResult,
+    ) -> None:
         failed = {e.rule for e in result.errors if e.rule}
         outcome = FileOutcome(
             text=source.text,
@@ -611,10 +656,12 @@ class Linter:
         files = {f.relpath: f for f in self.discover([str(self.root)])}
         for f in targets:
             files.setdefault(f.relpath, f)
+        count_phase("discover", len(files))
         cache = self.make_cache()
         use_findings = cache.enabled and not fix and stdin is None
-        tool = self.tool()
-        manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
+        with phase("cache", 1 if use_findings else 0):
+            tool = self.tool()
+            manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
         project = Project(
             files,
             overrides,
@@ -625,7 +672,19 @@ class Linter:
             screens=manifest.screens if use_findings else None,
             rows=manifest.rows if use_findings else None,
         )
-        self._contract_for(project, manifest if use_findings else None)
+        dependents: list[str] = []
+        if self.dependents and paths and stdin is None:
+            from .dependents import find_dependents
+
+            # Files named on the command line (pre-commit names the changed files); a folder
+            # given is linted as it is.
+            named = [t.relpath for t in targets if t.explicit]
+            dependents = find_dependents(project, manifest.entries, named) if named else []
+            given = {t.relpath for t in targets}
+            dependents = [rel for rel in dependents if rel not in given]
+            targets = targets + [files[rel] for rel in dependents]
+        with phase("contract"):
+            self._contract_for(project, manifest if use_findings else None)
         # Project tables that rules register (``register_table``) are recomputed with these.
         project.index().env.update(contract=self.contract, config=self.config)
         run_key = self.run_key() if use_findings else ""
@@ -652,7 +711,10 @@ class Linter:
             if use_findings:
                 # A cached entry exists only for a file that was readable with this content.
                 entry = manifest.entries.get(rel)
-                if entry is not None and self._entry_valid(entry, project, run_key, rel, changed):
+                with phase("cache", 1):
+                    valid = entry is not None and self._entry_valid(entry, project, run_key, rel, changed)
+                if valid:
+                    assert entry is not None
                     per_file[rel] = (list(entry.diagnostics), [])
                     reused[rel] = entry
                     continue
@@ -669,6 +731,10 @@ class Linter:
             for rel in to_lint:
                 source = project.source(rel)
                 assert isinstance(source, SourceFile)
+                if rel in dependents:  # reported, never fixed: the user did not name it
+                    res = self.lint_source(source, project.lazy_facts(rel), index)  # type: ignore[arg-type]
+                    per_file[rel] = (list(res.diagnostics), list(res.errors))
+                    continue
                 res, outcome = self.fix_source(source, project.lazy_facts(rel), index, unsafe_fixes)  # type: ignore[arg-type]
                 errs = list(res.errors)
                 if outcome is not None:
@@ -699,7 +765,8 @@ class Linter:
                     kept_deps = frozenset((WHOLE_PROJECT,)) if WHOLE_PROJECT in deps else frozenset(deps)
                     fresh[rel] = FindingsEntry(project.content_hash(rel), run_key, kept_deps, tuple(diags))
             if use_findings:
-                self._save_findings(cache, manifest, project, targets, reused, fresh, changed)
+                with phase("cache"):
+                    self._save_findings(cache, manifest, project, targets, reused, fresh, changed)
         self.stats = {"files": len(targets), "cached": cached, "linted": len(to_lint), "facts": project.computed_facts,
                       "contract_inferred": int(self.stats_contract_inferred)}
 
@@ -718,8 +785,9 @@ class Linter:
                     texts[rel] = fixed
                 elif isinstance(src, SourceFile):
                     texts[rel] = src.text
-        diagnostics.sort(key=lambda d: d.sort_key)
-        return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes, texts)
+        with phase("report"):
+            diagnostics.sort(key=lambda d: d.sort_key)
+        return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes, texts, dependents)
 
     def _contract_for(self, project: Project, manifest: Manifest | None) -> None:
         """The contract, with what inference finds in the project.
@@ -753,6 +821,7 @@ class Linter:
             self.contract = build_contract(self.config, index, self.is_test, screen=project.screened)
         finally:
             read = index.stop_recording()
+        count_phase("contract", len(read))
         self.stats_contract_inferred = True
         if manifest is not None:
             import dataclasses
@@ -873,6 +942,7 @@ class Linter:
                 if self.progress:
                     self.progress(done, total)
             return out
+        from .timings import PARALLEL
         from .workers import lint_in_workers
 
         def on_batch(n: int) -> None:
@@ -881,7 +951,8 @@ class Linter:
             if self.progress:
                 self.progress(done, total)
 
-        out.update(lint_in_workers(self, project, rest, jobs, on_batch))
+        with phase(PARALLEL):
+            out.update(lint_in_workers(self, project, rest, jobs, on_batch))
         return out
 
 
