@@ -12,7 +12,7 @@ class ExecutionEngine:
         self.ctx = ctx
 
 
-def create_engine_for_user(ctx):
+def create_engine_for_user(ctx: "UserExecutionContext"):
     return ExecutionEngine(ctx)
 """
 _FILES = {"app/__init__.py": "", "app/engine.py": _ENGINE}
