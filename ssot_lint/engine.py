@@ -430,7 +430,7 @@ class Linter:
         if missing_reason is None:
             return out
         for s in suppressions.all():
-            if s.reason is None:
+            if s.reason is None and s.is_ours:
                 start = Position(s.line, s.column)
                 out.append(
                     Diagnostic(
