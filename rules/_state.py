@@ -287,15 +287,15 @@ def _is_dataclass(info: DefInfo) -> bool:
 
 def identity_word(text: str | None, words: Iterable[str]) -> str | None:
     """The per-user word of an identity in ``text``: ``user_id``, ``context.user_id``,
-    ``UserId``, ``connection_ids`` -> "user"/"connection". A word alone (``connections``,
-    ``session_pool``, ``user_count``) is not an identity."""
+    ``UserId``, ``connection_ids``, ``SessionKey`` -> "user"/"connection"/"session". A word
+    alone (``connections``, ``session_pool``, ``user_count``) is not an identity."""
     if not text:
         return None
     wanted = {w.lower() for w in words}
     for part in re.split(r"[^A-Za-z0-9_]+", text):
         parts = words_of(part)
         for i, word in enumerate(parts):
-            if word in wanted and i + 1 < len(parts) and parts[i + 1] in ("id", "ids"):
+            if word in wanted and i + 1 < len(parts) and parts[i + 1] in ("id", "ids", "key", "keys"):
                 return word
             for w in wanted:
                 if word in (w + "id", w + "ids"):

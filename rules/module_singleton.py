@@ -67,7 +67,8 @@ class ModuleSingleton(LintRule):
     the class stores under (`self._x[context.user_id] = ...`, `self._x[session_id]`,
     `self._x.setdefault(user_id, ...)`), or from the values it holds (instances of
     per-user classes: managed classes, the user context, notifiers). An identity is
-    a per-user word followed by `id` (`user_id`, `connection_ids`, `SessionId`; words
+    a per-user word followed by `id` or `key` (`user_id`, `connection_ids`,
+    `SessionId`, `session_key`; words
     from option `per-user-words`: `user`, `session`, `connection`, `websocket`,
     `emitter`, `bridge`, `client`, `subscriber`, `run`, `thread`, `token`). A word
     in a name is not enough: a connection pool's `_connections`, a token revocation

@@ -166,7 +166,7 @@ BASE_SINGLETON = (
 @pytest.mark.parametrize(
     "text,word",
     [("user_id", "user"), ("context.user_id", "user"), ("'UserId'", "user"), ("connection_ids", "connection"),
-     ("SessionID", "session"), ("connections", None), ("session_pool", None), ("user_count", None), ("str", None),
+     ("SessionID", "session"), ("_UpstreamSessionKey", "session"), ("connections", None), ("cache_key", None), ("session_pool", None), ("user_count", None), ("str", None),
      ("server_name", None), ("state", None)],
 )
 def test_identity_word_needs_an_identity_not_a_word(text, word):
