@@ -1,7 +1,7 @@
 """Benchmark: SSOT003/SSOT005 against pyright and mypy on a generated project.
 
-Builds a seeded, reproducible multi-module project (``--units`` units of 7 modules
-each; 80 units = 560 modules by default) with known planted bugs (awaited sync calls,
+Builds a seeded, reproducible multi-module project (``--units`` units of 11 modules
+each; 80 units = 881 modules by default) with known planted bugs (awaited sync calls,
 never-awaited coroutines) reached through every resolution shape, and known decoys
 that fool a name-only checker (twins where the imported one is async, sync functions
 returning tasks or coroutines, async overrides in subclasses, mocks, third-party
@@ -13,7 +13,7 @@ line (false positive); for the type checkers only await-related diagnostics are
 counted (not-awaitable, unused coroutine, attribute/subscript/truth-test on a
 coroutine), so unrelated complaints do not lower their precision.
 
-    python benchmarks/await_vs_typecheckers.py                 # 560 modules, seed 4
+    python benchmarks/await_vs_typecheckers.py                 # 881 modules, seed 4
     python benchmarks/await_vs_typecheckers.py --units 100 --seed 7 --keep
     python benchmarks/await_vs_typecheckers.py --tools ssot-lint --repeat 5
 
@@ -59,7 +59,8 @@ class Module:
 
 
 def _unit(k: int, rng: random.Random) -> list[Module]:
-    """One unit: a library, twins, a re-exporting package and three caller modules."""
+    """One unit: a library, twins, a re-exporting package, three caller modules and the
+    real-code shapes (``_shape_modules``)."""
     pkg = f"app/u{k:03d}"
     mod = f"app.u{k:03d}"
     word = rng.choice(["user", "session", "quota", "profile", "event", "report", "tenant", "agent"])
@@ -231,7 +232,87 @@ def _unit(k: int, rng: random.Random) -> list[Module]:
     c.add("")
     c.add("def sync_forgets(key):")
     c.add(f"    {async_name}(key)", BUG5)
-    return [init, lib, twin_sync, twin_async, a, b, c]
+    return [init, lib, twin_sync, twin_async, a, b, c] + _shape_modules(pkg, mod, sync_name, typed_name, async_name, twin)
+
+
+def _shape_modules(pkg: str, mod: str, sync_name: str, typed_name: str, async_name: str, twin: str) -> list[Module]:
+    """The real-code shapes of issue 15, one module (or two) per shape, with their decoys."""
+    out: list[Module] = []
+    # 3: rebinding of an imported name; the last straight-line binding wins.
+    m = Module(f"{pkg}/shape_rebind.py")
+    m.add(f"from .twin_async import {twin}")
+    m.add(f"from .twin_sync import {twin}")
+    m.add("")
+    m.add("")
+    m.add("async def rebound(key):")
+    m.add(f"    return await {twin}(key)", BUG3)
+    out.append(m)
+    m = Module(f"{pkg}/shape_rebind_decoy.py")
+    m.add("import os")
+    m.add("")
+    m.add(f"from .twin_sync import {twin}")
+    m.add(f"from .twin_async import {twin}")
+    m.add("")
+    m.add(f"from .twin_sync import {twin} as sync_twin")
+    m.add("")
+    m.add("if os.environ.get('ASYNC_TWIN'):")
+    m.add(f"    from .twin_async import {twin} as sync_twin")
+    m.add("")
+    m.add("")
+    m.add("async def rebound(key):")
+    m.add(f"    first = await {twin}(key)", DECOY)  # the async twin is the last binding
+    m.add("    return first, await sync_twin(key)", DECOY)  # either binding may be the one at run time
+    out.append(m)
+    # 2: an `except ImportError` fallback that cannot run (the `try` imports a project module).
+    m = Module(f"{pkg}/shape_fallback.py")
+    m.add("try:")
+    m.add(f"    from .lib import {sync_name}")
+    m.add("except ImportError:")
+    m.add("")
+    m.add(f"    async def {sync_name}(key):")
+    m.add("        return key")
+    m.add("")
+    m.add("")
+    m.add("try:")
+    m.add("    import thirdparty_sdk")
+    m.add(f"    from .lib import {sync_name} as maybe_sync")
+    m.add("except ImportError:")
+    m.add("")
+    m.add("    async def maybe_sync(key):")
+    m.add("        return key")
+    m.add("")
+    m.add("")
+    m.add("async def via_fallback(key):")
+    m.add(f"    value = await {sync_name}(key)", BUG3)
+    m.add("    return value, await maybe_sync(key)", DECOY)  # the SDK may be missing: the fallback runs
+    out.append(m)
+    # 1: a patch applies only where it is active (its `with` block, the test it decorates).
+    m = Module(f"{pkg}/shape_patch.py")
+    m.add("from unittest.mock import AsyncMock, patch")
+    m.add("")
+    m.add(f"import {mod}.lib as lib_mod")
+    m.add("")
+    m.add(f"from .lib import {typed_name}")
+    m.add("")
+    m.add("")
+    m.add("async def test_real(key):")
+    m.add(f"    return await {typed_name}(key)", BUG3)
+    m.add("")
+    m.add("")
+    m.add("async def test_patched(key):")
+    m.add(f"    with patch('{mod}.lib.{typed_name}', new=AsyncMock()):")
+    m.add(f"        return await lib_mod.{typed_name}(key)", DECOY)
+    m.add("")
+    m.add("")
+    m.add(f"@patch('{mod}.lib.{sync_name}', new_callable=AsyncMock)")
+    m.add("async def test_decorated(fake, key):")
+    m.add(f"    return await lib_mod.{sync_name}(key)", DECOY)
+    m.add("")
+    m.add("")
+    m.add("async def test_after(key):")
+    m.add(f"    return await lib_mod.{sync_name}(key)", BUG3)
+    out.append(m)
+    return out
 
 
 def generate(
@@ -394,7 +475,7 @@ def score(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=80, help="units of 7 modules each (default 80 = 561 modules)")
+    ap.add_argument("--units", type=int, default=80, help="units of 11 modules each (default 80 = 881 modules)")
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3, help="ssot-lint runs (the median time is reported)")
     ap.add_argument("--repeat-checkers", type=int, default=1, help="pyright and mypy runs (median)")

@@ -123,6 +123,32 @@ def file_may_call(context: RuleContext, rule: type, wanted: Callable[[DefInfo], 
     return False
 
 
+class Patches:
+    """Where the file replaces attributes at run time (mocks in tests): everywhere for
+    ``ModuleFacts.patched_attrs``, else only on the lines of ``patched_regions`` (a
+    `with patch(...)` block, a `@patch`-decorated def, a test function, a test class).
+    A call of a patched name is not judged: the mock may well be awaitable."""
+
+    def __init__(self, context: RuleContext) -> None:
+        self.facts = context.facts
+        self.module: cst.Module | None = None
+        self._positions = None
+
+    def is_patched(self, attr: str, node: cst.CSTNode) -> bool:
+        if attr in self.facts.patched_attrs:
+            return True
+        regions = [(lo, hi) for a, lo, hi in self.facts.patched_regions if a == attr]
+        if not regions or self.module is None:
+            return False
+        if self._positions is None:  # only files that patch this name pay for positions
+            from ssot_lint.engine import _positions
+
+            self._positions = _positions(self.module)
+        pos = self._positions.get(node)
+        line = pos.start.line if pos is not None else 0
+        return any(lo <= line <= hi for lo, hi in regions)
+
+
 def definition_site(index: ProjectIndex, d: Definition) -> str:
     facts = index.get_module(d.module)
     where = f"{facts.path}:{d.info.line}" if facts is not None else d.module
@@ -232,6 +258,7 @@ __all__ = [
     "CLASS",
     "Callee",
     "DEF",
+    "Patches",
     "TRANSPARENT_OPTION",
     "callable_names",
     "code",

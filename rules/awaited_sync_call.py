@@ -11,6 +11,7 @@ from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
 
 from ._awaits import (
     TRANSPARENT_OPTION,
+    Patches,
     file_may_call,
     definition_site,
     may_be_sync,
@@ -51,7 +52,14 @@ class AwaitedSyncCall(LintRule):
     - names: `from a.b import f`, `import a.b as m; m.f()`, relative imports,
       package re-exports, `Y = f` aliases, function-local imports. Only the binding
       the caller really imports counts, so a `def` and an `async def` of the same
-      name in two modules ("twins") are told apart;
+      name in two modules ("twins") are told apart. A name bound twice in a module
+      is, inside its functions, the last binding (Python binds in order:
+      `from a import f` then `from b import f` is `b.f`); a rebinding under an
+      `if`, a loop or an `except` keeps every binding possible, and all of them
+      must agree. The `except ImportError` fallback of a `try` whose body only
+      imports names that the project's own modules define never runs, so the
+      import is what the name is (a module missing from the project keeps the
+      fallback possible);
     - `self.m()` / `cls.m()`: the enclosing class and its project bases (MRO);
     - `super().m()` (e.g. `await super().setUp()` in test base classes): the MRO
       of every project class the method can run for;
@@ -96,8 +104,15 @@ class AwaitedSyncCall(LintRule):
       reported at all (no lower-confidence finding);
     - a method that a base class outside the project could provide first in the
       MRO, or that is shadowed by an instance attribute (`self.m = AsyncMock()`);
-    - an attribute the same module patches (`obj.m = AsyncMock()`,
-      `patch.object(Cls, "m", ...)`, `monkeypatch.setattr(obj, "m", ...)`).
+    - a name the same module patches (`obj.m = AsyncMock()`,
+      `patch("app.ws.m")`, `patch.object(Cls, "m", ...)`,
+      `monkeypatch.setattr(obj, "m", ...)`), where the patch is active: inside
+      its `with` block, in the function or class its `@patch` decorates, in the
+      test function that calls `p.start()` or `monkeypatch.setattr` (from the
+      line of an `obj.m = ...` on), in the whole class when a method such as
+      `setUp` patches, and in the whole module when the patch is made at module
+      level, in a helper, or in a fixture or generator (it may outlive the
+      function that makes it). Elsewhere the real function is called and judged.
 
     Test code is checked: an awaited sync call breaks the test.
 
@@ -232,6 +247,10 @@ class AwaitedSyncCall(LintRule):
         super().__init__(context)
         self.inference = Inference.for_index(context.index)
         self.transparent = transparent(context, type(self))
+        self.patches = Patches(context)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.patches.module = node
 
     @classmethod
     def could_fire(cls, context: RuleContext) -> bool:
@@ -239,9 +258,6 @@ class AwaitedSyncCall(LintRule):
         if not context.facts.has_await:
             return False
         return file_may_call(context, cls, may_be_sync, "plain", awaited=True)
-
-    def _is_patched(self, attr: str) -> bool:
-        return attr in self.context.facts.patched_attrs
 
     def visit_Await(self, node: cst.Await) -> None:
         call = node.expression
@@ -253,7 +269,7 @@ class AwaitedSyncCall(LintRule):
         kinds = {self.inference.call_kind(t, self.transparent) for t in callee.resolution.targets}
         if kinds != {"plain"}:
             return
-        if self._is_patched(callee.attr):
+        if self.patches.is_patched(callee.attr, node):
             return
         primary = callee.resolution.primary
         site = definition_site(self.context.index, primary)

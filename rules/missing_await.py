@@ -14,6 +14,7 @@ from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
 
 from ._awaits import (
     TRANSPARENT_OPTION,
+    Patches,
     Callee,
     file_may_call,
     may_give_coroutine,
@@ -142,7 +143,9 @@ class MissingAwait(LintRule):
     collection or an attribute, or assigned to a name that has other bindings in
     the function. Calls of `async def` generators (which return async iterators),
     functions with unknown decorators, functions returning tasks or futures (a
-    discarded task still runs), and unknown callees are never flagged.
+    discarded task still runs), and unknown callees are never flagged, nor is a
+    name the module patches where the patch is active (as for SSOT003: its `with`
+    block, the def a `@patch` decorates, the test function or class that patches).
 
     ## Why is this bad?
     Calling an `async def` only creates a coroutine object; its body never runs
@@ -258,6 +261,7 @@ class MissingAwait(LintRule):
         self.inference = Inference.for_index(context.index)
         self.transparent = transparent(context, type(self))
         self._frames: list[_Frame] = [_Frame(is_async=False)]
+        self.patches = Patches(context)
         self._no_await_depth = 0  # inside lambda / generator expression
         self._reported: set[int] = set()
 
@@ -269,8 +273,8 @@ class MissingAwait(LintRule):
         return file_may_call(context, cls, may_give_coroutine, "coroutine", awaited=False)
 
     # --- bookkeeping ------------------------------------------------------------------
-    def _is_patched(self, attr: str) -> bool:
-        return attr in self.context.facts.patched_attrs
+    def visit_Module(self, node: cst.Module) -> None:
+        self.patches.module = node
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._frames.append(_Frame(is_async=node.asynchronous is not None, node=node))
@@ -306,7 +310,7 @@ class MissingAwait(LintRule):
         kinds = {self.inference.call_kind(t, self.transparent) for t in callee.resolution.targets}
         if kinds != {"coroutine"}:
             return None
-        if self._is_patched(callee.attr):
+        if self.patches.is_patched(callee.attr, node):
             return None
         return callee
 

@@ -66,6 +66,14 @@ class Binding:
     value_kind: str | None = None  # for ASSIGN: "call", "none", "literal", "dict", "list", "set", "other"
     default_none: bool = False  # for PARAM: the default is the literal None
     awaited_call: str | None = None  # for ASSIGN: dotted callee if the value is `await callee(...)`
+    # The control flow around the binding inside its scope: "" when it runs whenever the
+    # scope's body runs to its end (top level, `with`, `try` body, `finally`), else the
+    # enclosing conditional constructs, outermost first, joined by "/": "if", "else",
+    # "loop", "match", "try-else", or "except:" + what the `try` body does ("?" when it
+    # may fail for reasons other than its imports, else "mod|name;mod|;..." for each
+    # `from mod import name` / `import mod`: if all of them exist in the project, the
+    # handler cannot run).
+    cond: str = ""
 
 
 @_fast_pickle
@@ -191,6 +199,11 @@ class ModuleFacts:
     # Attribute names the module replaces at run time: `x.m = ...`, `setattr(x, "m", ...)`,
     # `patch.object(X, "m")`, `patch("pkg.X.m")`, `patch.multiple(X, m=...)` (mocks in tests).
     patched_attrs: frozenset[str] = frozenset()
+    # Patches that apply only to a range of lines: (attr, first line, last line). A `with patch(...)`
+    # block, the def or class a `@patch(...)` decorates, a test function that patches (from the
+    # line of an `obj.m = ...` on, else whole), or the class whose method (`setUp`) patches.
+    # Patches anywhere else (module level, helpers, fixtures, generators) are in `patched_attrs`.
+    patched_regions: tuple[tuple[str, int, int], ...] = ()
     # In-place uses of attributes of a class-like receiver: (scope qualname, receiver, attr, op, line).
     # receiver is "self", "cls", "type(self)", "self.__class__" or a dotted name whose last part is
     # capitalised; op is "mutate" (`r.a[k] = v`, `del r.a[k]`, `r.a += x`, `r.a.append(...)`, ...)
@@ -362,6 +375,27 @@ def _attr_path(node: ast.expr) -> str | None:
     return name + suffix if name else None
 
 
+def _try_imports(body: list[ast.stmt], facts: "ModuleFacts") -> str:
+    """What a `try` body can fail on (see ``Binding.cond``): "mod|name;mod|..." for its
+    imports when nothing else in it can raise, else "?"."""
+    out: list[str] = []
+    for stmt in body:
+        if isinstance(stmt, ast.ImportFrom):
+            if any(a.name == "*" for a in stmt.names):
+                return "?"
+            module = resolve_relative(facts.module, facts.is_package, stmt.level or 0, stmt.module)
+            out.extend(f"{module}|{a.name}" for a in stmt.names)
+        elif isinstance(stmt, ast.Import):
+            out.extend(f"{a.name}|" for a in stmt.names)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Constant):
+            continue
+        elif isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
+            continue
+        else:
+            return "?"
+    return ";".join(out) if out else "?"
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     name = dotted_name(test)
     return name in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING")
@@ -408,6 +442,9 @@ class _FactsVisitor(ast.NodeVisitor):
         self.type_checking = 0
         self.names: set[str] = set()
         self.patched: set[str] = set()
+        self.patched_regions: set[tuple[str, int, int]] = set()
+        self.patch_ctx: list[tuple[int, int] | None] = []  # the region of a `with` item or decorator being visited
+        self.node_stack: list[ast.AST] = []  # the def/class nodes of ``def_stack``
         self.attr_ops: list[tuple[str, str, str, str, int]] = []
         # Calls of the innermost function being visited, the enclosing recorded call,
         # and the role (`x = ...`, return, raise) of call nodes found at statement level.
@@ -418,6 +455,7 @@ class _FactsVisitor(ast.NodeVisitor):
         self.call_sites: set[tuple[str, str, bool]] = set()
         self.awaited: set[int] = set()  # id() of the calls that are the operand of an `await`
         self.name_log: list[str] = []  # every Name visited, in order (a call's arguments are a slice)
+        self.cond: list[str] = []  # conditional constructs around the statement, in the current scope
 
     def _attr_op(self, node: ast.expr, op: str, line: int) -> None:
         found = _attr_receiver(node)
@@ -466,7 +504,15 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def _bind(self, name: str, binding: Binding) -> None:
         binding.type_checking = self.type_checking > 0
+        if self.cond:
+            binding.cond = "/".join(self.cond)
         self.scope.bind(name, binding)
+
+    def _visit_under(self, cond: str, stmts: list) -> None:
+        self.cond.append(cond)
+        for s in stmts:
+            self.visit(s)
+        self.cond.pop()
 
     def _bind_target(self, target: ast.expr, value: ast.expr | None, annotation: str | None, node: ast.AST) -> None:
         if isinstance(target, ast.Name):
@@ -494,7 +540,7 @@ class _FactsVisitor(ast.NodeVisitor):
         elif isinstance(target, ast.Subscript):
             self._record_keyed(target.value, target.slice, value)
         elif isinstance(target, ast.Attribute):
-            self.patched.add(target.attr)
+            self._patch(target.attr, self._patch_region(getattr(node, "lineno", 0)))
             # `self.x = ...` inside a method: record on the enclosing class.
             if self.def_stack and isinstance(target.value, ast.Name) and target.value.id == "self":
                 cls = self._enclosing_class()
@@ -553,8 +599,7 @@ class _FactsVisitor(ast.NodeVisitor):
     # --- scopes --------------------------------------------------------------------
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         kind = ASYNC_DEF if isinstance(node, ast.AsyncFunctionDef) else DEF
-        for dec in node.decorator_list:
-            self.visit(dec)
+        self._visit_decorators(node)
         self._visit_arguments_defaults(node.args)
         if node.returns is not None:
             self.visit(node.returns)
@@ -573,15 +618,19 @@ class _FactsVisitor(ast.NodeVisitor):
             scope.bind(p.name, Binding(PARAM, annotation=p.annotation, line=node.lineno, default_none=p.default_none))
         self.scope_stack.append(scope)
         self.def_stack.append(info)
+        self.node_stack.append(node)
         saved_tc, self.type_checking = self.type_checking, 0
         saved_calls = (self.calls, self.call_parent, self.raising)
         self.calls, self.call_parent, self.raising = [], -1, 0
+        saved_cond, self.cond = self.cond, []
         for stmt in node.body:
             self.visit(stmt)
+        self.cond = saved_cond
         info.calls = tuple(self.calls)
         self.calls, self.call_parent, self.raising = saved_calls
         self.type_checking = saved_tc
         self.def_stack.pop()
+        self.node_stack.pop()
         self.scope_stack.pop()
         # Only parameters that default to None can be stored as None (SSOT004 asks no more).
         maybe_none = {p.name for p in info.params if p.default_none}
@@ -600,9 +649,15 @@ class _FactsVisitor(ast.NodeVisitor):
             if a.annotation is not None:
                 self.visit(a.annotation)
 
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+    def _visit_decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        # A `@patch(...)` applies while the decorated function (or class) runs.
+        self.patch_ctx.append((node.lineno, getattr(node, "end_lineno", None) or node.lineno))
         for dec in node.decorator_list:
             self.visit(dec)
+        self.patch_ctx.pop()
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._visit_decorators(node)
         for b in node.bases:
             self.visit(b)
         for k in node.keywords:
@@ -618,12 +673,16 @@ class _FactsVisitor(ast.NodeVisitor):
         scope = self.facts.scopes.setdefault(qual, Scope("class", qual))
         self.scope_stack.append(scope)
         self.def_stack.append(info)
+        self.node_stack.append(node)
         saved_calls = (self.calls, self.call_parent, self.raising)
         self.calls, self.call_parent, self.raising = None, -1, 0
+        saved_cond, self.cond = self.cond, []
         for stmt in node.body:
             self.visit(stmt)
+        self.cond = saved_cond
         self.calls, self.call_parent, self.raising = saved_calls
         self.def_stack.pop()
+        self.node_stack.pop()
         self.scope_stack.pop()
         info.members = tuple(scope.bindings)
 
@@ -732,7 +791,7 @@ class _FactsVisitor(ast.NodeVisitor):
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.generic_visit(node)
         if isinstance(node.target, ast.Attribute):
-            self.patched.add(node.target.attr)
+            self._patch(node.target.attr, self._patch_region(node.lineno))
         if not isinstance(node.target, ast.Subscript):  # `r.a[k] += x` is seen by visit_Subscript
             self._attr_op(node.target, "mutate", node.lineno)
         if self.scope.qualname == "" and isinstance(node.target, ast.Name) and node.target.id == "__all__":
@@ -758,11 +817,11 @@ class _FactsVisitor(ast.NodeVisitor):
             for s in node.body:
                 self.visit(s)
             self.type_checking -= 1
-            for s in node.orelse:
+            for s in node.orelse:  # what runs at run time, always
                 self.visit(s)
         else:
-            for s in node.body + node.orelse:
-                self.visit(s)
+            self._visit_under("if", node.body)
+            self._visit_under("else", node.orelse)
 
     def _bind_loop_target(self, target: ast.expr, node: ast.AST) -> None:
         for n in ast.walk(target):
@@ -770,13 +829,49 @@ class _FactsVisitor(ast.NodeVisitor):
                 self._bind(n.id, Binding(ASSIGN, line=node.lineno, col=node.col_offset, value_kind="other"))
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
-        self.generic_visit(node)
+        self.visit(node.target)
+        self.visit(node.iter)
+        self._visit_under("loop", node.body + node.orelse)
+        self.cond.append("loop")
         self._bind_loop_target(node.target, node)
+        self.cond.pop()
 
     visit_AsyncFor = visit_For
 
+    def visit_While(self, node: ast.While) -> None:
+        self.visit(node.test)
+        self._visit_under("loop", node.body + node.orelse)
+
+    def visit_Match(self, node: ast.AST) -> None:
+        self.visit(node.subject)  # type: ignore[attr-defined]
+        self.cond.append("match")
+        for case in node.cases:  # type: ignore[attr-defined]
+            self.visit(case)
+        self.cond.pop()
+
+    def visit_Try(self, node: ast.Try) -> None:
+        for s in node.body:
+            self.visit(s)
+        self.cond.append("except:" + _try_imports(node.body, self.facts))
+        for h in node.handlers:
+            self.visit(h)
+        self.cond.pop()
+        self._visit_under("try-else", node.orelse)
+        for s in node.finalbody:
+            self.visit(s)
+
+    visit_TryStar = visit_Try
+
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
-        self.generic_visit(node)
+        # A `with patch(...)` applies inside its block; a block that yields (a fixture)
+        # hands the patched state to code elsewhere: the whole module then.
+        own = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(node.body))
+        self.patch_ctx.append(None if own else (node.lineno, getattr(node, "end_lineno", None) or node.lineno))
+        for item in node.items:
+            self.visit(item)
+        self.patch_ctx.pop()
+        for stmt in node.body:
+            self.visit(stmt)
         for item in node.items:
             self._attr_op(item.context_expr, "lock", node.lineno)
         for item in node.items:
@@ -889,12 +984,41 @@ class _FactsVisitor(ast.NodeVisitor):
         """`setattr(x, "m", ...)`, `patch.object(X, "m")`, `patch("a.X.m")`, `patch.multiple(X, m=...)`."""
         last = name.rsplit(".", 1)[-1]
         if "patch" in name or last in ("setattr", "object", "multiple"):
+            region = self.patch_ctx[-1] if self.patch_ctx else self._patch_region(None)
             for arg in node.args:
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    self.patched.add(arg.value.rsplit(".", 1)[-1])
+                text = _string_tail(arg)
+                if text:
+                    self._patch(text.rsplit(".", 1)[-1], region)
             for kw in node.keywords:
                 if kw.arg:
-                    self.patched.add(kw.arg)
+                    self._patch(kw.arg, region)
+
+    def _patch(self, attr: str, region: tuple[int, int] | None) -> None:
+        if region is None:
+            self.patched.add(attr)
+        else:
+            self.patched_regions.add((attr, region[0], region[1]))
+
+    def _patch_region(self, line: int | None) -> tuple[int, int] | None:
+        """Where a patch made outside a `with` item or decorator applies (None: the whole
+        module). In a test function: that function (from ``line`` on for an assignment,
+        which applies to later code); in a method (`setUp`, `setup_method`): its class.
+        Anywhere else (module level, helpers, fixtures, generators) it may outlive the
+        function that makes it."""
+        for i in range(len(self.def_stack) - 1, -1, -1):
+            info = self.def_stack[i]
+            if info.kind == CLASS:
+                return None
+            node = self.node_stack[i]
+            if _is_generator(node) or any("fixture" in d for d in info.decorators):
+                return None
+            if info.name.startswith("test"):
+                return (line or info.line, info.end_line)
+            if i > 0 and self.def_stack[i - 1].kind == CLASS:
+                cls = self.def_stack[i - 1]
+                return (cls.line, cls.end_line)
+            return None
+        return None
 
     def visit_Name(self, node: ast.Name) -> None:
         self.names.add(node.id)
@@ -959,6 +1083,22 @@ def _none_checked(fn: ast.FunctionDef | ast.AsyncFunctionDef, params: set[str]) 
                     if isinstance(a, ast.Name) and a.id in params:
                         checked.add(a.id)
     return tuple(sorted(checked))
+
+
+def _string_tail(node: ast.expr) -> str | None:
+    """The literal end of a string argument: `"a.b.m"`, `f"{MODULE}.m"`, `MODULE + ".m"`."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.JoinedStr) and node.values:
+        return _string_tail(node.values[-1])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _string_tail(node.right)
+    return None
+
+
+def _is_generator(node: ast.AST) -> bool:
+    body = getattr(node, "body", [])
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(body))
 
 
 def _literal_strings(node: ast.expr) -> tuple[str, ...] | None:
@@ -1028,6 +1168,7 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
         facts.syntax_error = "too deeply nested to analyse (exceeds Python's recursion limit)"
     facts.names = frozenset(visitor.names)
     facts.patched_attrs = frozenset(visitor.patched)
+    facts.patched_regions = tuple(sorted(r for r in visitor.patched_regions if r[0] not in visitor.patched))
     facts.attr_ops = tuple(visitor.attr_ops)
     facts.call_sites = frozenset(visitor.call_sites)
     return facts

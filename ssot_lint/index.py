@@ -207,6 +207,7 @@ class ProjectIndex:
         self.env: dict[str, Any] = {}
         self._class_rows = class_rows
         self._subclass_table: dict[str, list[tuple[str, str]]] | None = None
+        self._dead_active: set[str] = set()
 
     # --- dependency recording ---------------------------------------------------------
     def _touch(self, name: str) -> None:
@@ -457,8 +458,57 @@ class ProjectIndex:
             real = [b for b in bindings if b.kind != GLOBAL]
             if not real:  # `global x`: the module binding
                 return self.lookup_bindings(module, "", name) if q != "" else None
-            return q, real
+            # Read from a function inside the module: its body runs after the module's, so
+            # only the final module-level bindings count (the last one that always runs,
+            # and any conditional ones after it). In the same scope, the order of the
+            # uses is not known here: every binding that can run counts.
+            return q, self.final_bindings(real) if q == "" and scope != "" else self.live_bindings(real)
         return None
+
+    def live_bindings(self, bindings: list[Binding]) -> list[Binding]:
+        """``bindings`` without those that cannot run: the ``except`` branch of a ``try``
+        whose body only imports names that the project's own modules define (the import
+        cannot fail, so the fallback never runs). Never empty when ``bindings`` is not.
+        Reads the imported modules' facts (recorded as dependencies)."""
+        if len(bindings) < 2 or not any(b.cond for b in bindings):
+            return bindings
+        live = [b for b in bindings if not self._dead(b.cond)]
+        return live or bindings
+
+    def final_bindings(self, bindings: list[Binding]) -> list[Binding]:
+        """The bindings a name may have once its scope's body has run: the last live one
+        that always runs, and every conditional one after it (see ``Binding.cond``)."""
+        live = self.live_bindings(bindings)
+        for i in range(len(live) - 1, -1, -1):
+            if not live[i].cond:
+                return live[i:]
+        return live
+
+    def _dead(self, cond: str) -> bool:
+        for part in cond.split("/"):
+            if not part.startswith("except:") or part == "except:?":
+                continue
+            if part in self._dead_active:
+                # A check that needs itself (import cycles): the handler may run, and what
+                # depends on this answer depends on the order of queries: not memoised.
+                for i in range(len(self._tainted)):
+                    self._tainted[i] = True
+                continue
+            imports = [x.partition("|") for x in part[len("except:") :].split(";")]
+            self._dead_active.add(part)
+            try:
+                if all(self._import_succeeds(mod, name) for mod, _, name in imports):
+                    return True
+            finally:
+                self._dead_active.discard(part)
+        return False
+
+    def _import_succeeds(self, module: str, name: str) -> bool:
+        """Does ``from module import name`` (``import module`` when ``name`` is empty)
+        find a project module, and in it the name?"""
+        if not module or not self.has_module(module):
+            return False
+        return not name or self.module_member(module, name) is not None
 
     # --- resolution ----------------------------------------------------------------
     def resolve(self, module: str, scope: str, dotted: str) -> Target | None:
@@ -486,6 +536,10 @@ class ProjectIndex:
             if target is None:
                 return None
         return target
+
+    def binding_target(self, module: str, scope: str, name: str, b: Binding) -> Target | None:
+        """What the binding ``b`` of ``name`` in ``scope`` of ``module`` makes the name."""
+        return self._binding_target(module, scope, name, b, 0)
 
     def _binding_target(self, module: str, scope: str, name: str, b: Binding, depth: int) -> Target | None:
         if b.kind in (DEF, ASYNC_DEF, CLASS):
@@ -545,7 +599,7 @@ class ProjectIndex:
             if found:
                 real = [b for b in found if not b.type_checking and b.kind != GLOBAL]
                 if real:
-                    b = _pick(real)
+                    b = _pick(self.final_bindings(real))  # read once the module has run
                     if b.kind == FROM and b.target == module and b.name == name:
                         pass  # `from . import name` inside a package: the submodule
                     else:
@@ -682,7 +736,9 @@ def _pick(bindings: list[Binding]) -> Binding:
     """Several bindings of one name in one scope: the last definition-like one wins.
 
     ``try: from a import f / except ImportError: from b import f`` keeps the first (the
-    preferred import); plain rebinding keeps the last.
+    preferred import); plain rebinding keeps the last. Callers that know the bindings
+    are read once the scope has run pass ``ProjectIndex.final_bindings`` (straight-line
+    rebinding: only the last one is left).
     """
     if len(bindings) == 1:
         return bindings[0]

@@ -402,8 +402,15 @@ class Inference:
         """The project functions (or classes) that calling ``callee`` may run, or None."""
         target = self.index.resolve(module, scope, callee)
         if isinstance(target, Definition):
-            # `f`, `module.f`, `Cls.m`: the name itself says which definition runs.
-            return CallResolution(target, (target,), "name")
+            # `f`, `module.f`, `Cls.m`: the name itself says which definition runs; when
+            # the head has several bindings that may be the one at run time (a rebinding
+            # under a condition), every one of them.
+            alternatives = self._name_alternatives(module, scope, callee)
+            if alternatives is None:
+                return None
+            targets = [target]
+            targets.extend(a for a in alternatives if a.fullname not in {t.fullname for t in targets})
+            return CallResolution(target, tuple(targets), "name")
         if "." not in callee:
             return None
         receiver, attr = callee.rsplit(".", 1)
@@ -411,6 +418,27 @@ class Inference:
         if not types:
             return None
         return self._dispatch(types, attr)
+
+    def _name_alternatives(self, module: str, scope: str, dotted: str) -> list[Definition] | None:
+        """What ``dotted`` is through each binding of its head that may be the one at run
+        time (``ProjectIndex.lookup_bindings``); None when one of them is not a project
+        definition (then nothing can be said), [] when the head has one binding."""
+        head, _, rest = dotted.partition(".")
+        found = self.index.lookup_bindings(module, scope, head)
+        if found is None or len(found[1]) < 2:
+            return []
+        q, bindings = found
+        out: list[Definition] = []
+        for b in bindings:
+            target = self.index.binding_target(module, q, head, b)
+            for attr in rest.split(".") if rest else ():
+                if target is None:
+                    break
+                target = self.index.member(target, attr)
+            if not isinstance(target, Definition):
+                return None
+            out.append(target)
+        return out
 
     def _dispatch(self, types: Types, attr: str) -> CallResolution | None:
         primary: Definition | None = None
@@ -835,6 +863,8 @@ class Inference:
         facts = self.index.get_module(target.module)
         s = facts.scopes.get(target.scope) if facts else None
         bindings = [b for b in (s.bindings.get(target.name, ()) if s else ()) if not b.type_checking]
+        if bindings and not target.scope:  # a module's value, read once the module has run
+            bindings = self.index.final_bindings(bindings)
         return self._bindings_types(target.module, target.scope, target.name, bindings) if bindings else None
 
     def _bindings_types(self, module: str, scope: str, name: str, bindings: list[Binding]) -> Types | None:

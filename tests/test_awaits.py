@@ -28,7 +28,8 @@ MISSING = "netra_backend/app/await_cases/missing.py"
 
 
 def _json(project: Path, *args: str) -> dict:
-    proc = run_cli("check", str(project), "--format", "json", "--select", "SSOT003,SSOT005", *args)
+    # From the project root: paths are relative to the working directory.
+    proc = run_cli("check", str(project), "--format", "json", "--select", "SSOT003,SSOT005", *args, cwd=project)
     assert proc.returncode in (0, 1), proc.stderr.decode()
     return json.loads(proc.stdout)
 
@@ -490,7 +491,7 @@ def test_benchmark_project_is_reproducible_and_fully_found(tmp_path: Path):
     texts = lambda root: {p.relative_to(root): p.read_text() for p in root.rglob("*.py")}  # noqa: E731
     assert texts(tmp_path / "a") == texts(tmp_path / "b")
     bugs, decoys, also, n_modules = first
-    assert n_modules == 22 and len(bugs) == 3 * 18 and len(decoys) == 3 * 9
+    assert n_modules == 3 * 11 + 1 and len(bugs) == 3 * 22 and len(decoys) == 3 * 14
     found, _ = bench.run_ssot_lint(tmp_path / "a")
     assert found == bugs
 

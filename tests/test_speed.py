@@ -72,7 +72,7 @@ def test_warm_run_reuses_every_finding(tmp_path):
     assert stats["linted"] == 0 and stats["cached"] == 3
     cache = root / ".ssot_lint_cache"
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
-    assert (cache / "findings.pickle").is_file() and any((cache / "facts").rglob("*.pickle"))
+    assert (cache / "findings.json").is_file() and any((cache / "facts").rglob("*.json"))
 
 
 def test_changed_file_is_relinted(tmp_path):
@@ -157,18 +157,17 @@ def test_corrupt_and_foreign_cache_files_are_ignored_and_rebuilt(tmp_path):
                                   "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n"})
     expected = lint(root)[0]
     cache = root / ".ssot_lint_cache"
-    facts_files = sorted((cache / "facts").rglob("*.pickle"))
+    facts_files = sorted((cache / "facts").rglob("*.json"))
     for f in facts_files:
         f.write_bytes(b"\x80\x05garbage")
-    (cache / "findings.pickle").write_bytes(b"not a pickle at all")
+    (cache / "findings.json").write_bytes(b"not JSON at all")
     found, stats, _ = lint(root)
     assert found == expected and stats["cached"] == 0
     assert lint(root)[1]["cached"] == 3  # rebuilt
-    # A well-formed pickle of something else (another tool, another format) is not trusted either.
-    import pickle
-
-    (cache / "findings.pickle").write_bytes(pickle.dumps(("other-tool", 1, {"app/routes.py": []})))
-    facts_files[0].write_bytes(pickle.dumps(("ssot-lint-cache", 1, "wrong-key", object.__new__(object))))
+    # Well-formed JSON of something else (another tool, another format, another shape) is not trusted either.
+    (cache / "findings.json").write_text(json.dumps(["other-tool", 1, {"app/routes.py": []}]))
+    facts_files[0].write_text(json.dumps(["ssot-lint-cache", 3, "wrong-key", []]))
+    facts_files[1].write_text(json.dumps(["ssot-lint-cache", 3, facts_files[1].stem, ["not", "facts"]]))
     found, stats, _ = lint(root)
     assert found == expected and stats["cached"] == 0
 
@@ -184,7 +183,7 @@ def test_cache_dir_from_config(tmp_path):
     root = base_project(tmp_path)
     (root / "pyproject.toml").write_text('[project]\nname = "demo"\n[tool.ssot-lint]\ncache-dir = "build/lint-cache"\n')
     assert run_cli("check", str(root)).returncode == 0
-    assert (root / "build" / "lint-cache" / "findings.pickle").is_file()
+    assert (root / "build" / "lint-cache" / "findings.json").is_file()
     assert not (root / ".ssot_lint_cache").exists()
 
 

@@ -6,8 +6,8 @@ files read; speed itself is measured by ``benchmarks/lint_speed.py``.
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 
 import pytest
 
@@ -46,8 +46,11 @@ def project(tmp_path):
 
 
 def manifest(root):
-    with open(root / ".ssot_lint_cache" / "findings.pickle", "rb") as fh:
-        return pickle.load(fh)[2]
+    cache = ssot_lint.cache.Cache(root / ".ssot_lint_cache")
+    raw = json.loads((root / ".ssot_lint_cache" / "findings.json").read_bytes())
+    found = cache.load_manifest(raw[2])
+    assert found.entries, "the manifest did not load"
+    return found
 
 
 def test_unchanged_files_are_not_read_on_a_warm_run(tmp_path, reads):
@@ -104,7 +107,7 @@ def test_manifest_is_not_rewritten_when_nothing_changed(tmp_path, reads):
     root = project(tmp_path)
     lint(root)
     lint(root)  # records the stats of files that were racily fresh
-    path = root / ".ssot_lint_cache" / "findings.pickle"
+    path = root / ".ssot_lint_cache" / "findings.json"
     stamp = os.stat(path).st_mtime_ns
     os.utime(path, ns=(stamp - 10**9, stamp - 10**9))
     lint(root)

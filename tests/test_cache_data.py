@@ -1,0 +1,163 @@
+"""The cache is data, never code: planted cache files run nothing and are rebuilt.
+
+Anyone who can commit to a repository can commit a ``.ssot_lint_cache`` folder too,
+so a cache file is untrusted input, like the code being linted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+from test_cli import ENGINE, VIOLATION, make_project
+from test_speed import lint
+
+from ssot_lint import codec
+from ssot_lint.cache import FORMAT, Cache, Manifest
+from ssot_lint.config import load_config
+from ssot_lint.contract import Contract, build_contract
+from ssot_lint.engine import Linter
+from ssot_lint.facts import ModuleFacts, extract_facts
+from ssot_lint.registry import load_rules
+
+
+class _Trap:
+    """Unpickling this writes the marker file (as a real payload would run anything)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (exec, (f"import pathlib; pathlib.Path({str(self.marker)!r}).write_text('ran')",))
+
+
+def _diagnostics(proc) -> list[dict]:
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    doc = json.loads(proc.stdout)
+    assert doc["errors"] == []
+    return doc["diagnostics"]
+
+
+def test_a_planted_pickle_runs_nothing_and_the_cache_is_rebuilt(tmp_path):
+    marker = tmp_path / "RAN"
+    root = make_project(tmp_path / "proj", {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION})
+    expected = _diagnostics(run_cli("check", str(root), "--no-cache", "--format", "json"))
+    assert [d["code"] for d in expected] == ["SSOT001"]
+    # A first run writes the cache: its file names are where a planted file would be read.
+    assert _diagnostics(run_cli("check", str(root), "--format", "json")) == expected
+    cache = root / ".ssot_lint_cache"
+    facts = sorted(cache.glob("facts/*/*.json"))
+    assert len(facts) == 3 and (cache / "findings.json").is_file()
+    payload = pickle.dumps(_Trap(marker))
+    # Every cache file, under its current name and under the names of the pickle format.
+    targets = [cache / "findings.json", cache / "findings.pickle"]
+    targets += facts + [f.with_suffix(".pickle") for f in facts]
+    for t in targets:
+        t.write_bytes(payload)
+    pickle.loads(payload)  # the payload is real: unpickling it writes the marker
+    assert marker.exists()
+    marker.unlink()
+
+    for args in (["--format", "json"], ["--format", "json", "--jobs", "2"]):
+        assert _diagnostics(run_cli("check", str(root), *args)) == expected
+        assert not marker.exists()
+    # Rebuilt: the old-format files are gone, the new ones hold data again.
+    assert not (cache / "findings.pickle").exists() and not list(cache.glob("facts/*/*.pickle"))
+    manifest = json.loads((cache / "findings.json").read_bytes())
+    assert manifest[:2] == ["ssot-lint-cache", FORMAT]
+    assert sorted(Cache(cache).load_manifest(manifest[2]).entries) == ["app/__init__.py", "app/engine.py", "app/routes.py"]
+    for f in facts:
+        assert json.loads(f.read_bytes())[:3] == ["ssot-lint-cache", FORMAT, f.stem]
+
+
+def test_hostile_json_of_the_right_frame_is_a_miss(tmp_path):
+    """Valid JSON under the right header but of the wrong shape: never trusted, never a crash."""
+    root = make_project(tmp_path / "proj", {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION})
+    found, stats, _ = lint(root)
+    assert stats["cached"] == 0
+    cache = root / ".ssot_lint_cache"
+    tool = json.loads((cache / "findings.json").read_bytes())[2]
+    good = json.loads((cache / "findings.json").read_bytes())
+    entries = good[3][1]
+    routes = entries["app/routes.py"]
+    bad_values = [
+        {**entries, "app/routes.py": [*routes[:3], [["SSOT001", "x", "y", "app/routes.py", {"__class__": "os.system"}]]]},
+        {**entries, "app/routes.py": [*routes[:2], "not a list of deps", routes[3]]},
+        {**entries, "app/routes.py": routes + ["extra"]},
+        [[1, 2]],
+        None,
+    ]
+    for bad in bad_values:
+        doc = [*good[:3], [good[3][0], bad, *good[3][2:]]]
+        (cache / "findings.json").write_text(json.dumps(doc))
+        again, stats, _ = lint(root)
+        assert again == found and stats["cached"] == 0
+    deep = "[" * 100_000 + "]" * 100_000
+    for text in (deep, '["ssot-lint-cache", %d, %s, %s]' % (FORMAT, json.dumps(tool), deep), "\xff\xfe", ""):
+        (cache / "findings.json").write_bytes(text.encode("latin-1"))
+        for f in cache.glob("facts/*/*.json"):
+            f.write_bytes(text.encode("latin-1"))
+        again, stats, _ = lint(root)
+        assert again == found and stats["cached"] == 0
+    assert lint(root)[1]["cached"] == 3
+
+
+def _every_fixture_facts() -> list[ModuleFacts]:
+    out = []
+    for path in sorted((FIXTURES).rglob("*.py")):
+        rel = path.relative_to(FIXTURES).as_posix()
+        out.append(extract_facts(path.read_text(encoding="utf-8"), rel[:-3].replace("/", "."), rel, False))
+    return out
+
+
+def test_facts_round_trip_exactly():
+    facts = _every_fixture_facts()
+    assert len(facts) > 20
+    for f in facts:
+        assert codec.loads(codec.dumps(f), ModuleFacts) == f
+
+
+def test_manifest_and_contract_round_trip(tmp_path):
+    root = FIXTURES / "legacy_service"
+    linter = Linter(load_config(root), load_rules())
+    contract = build_contract(linter.config)
+    assert codec.loads(codec.dumps(contract), Contract) == contract
+    linter.make_cache = lambda enabled=None: Cache(tmp_path / "cache")  # type: ignore[method-assign]
+    linter.run([str(root)])
+    manifest = linter.make_cache().load_manifest(linter.tool())
+    assert manifest.entries and manifest.screens and manifest.contract is not None
+    assert any(e.diagnostics for e in manifest.entries.values())
+    assert any(d.fix is not None for e in manifest.entries.values() for d in e.diagnostics)
+    again = codec.loads(codec.dumps(manifest), Manifest)
+    for f in dataclasses.fields(Manifest):
+        assert getattr(again, f.name) == getattr(manifest, f.name), f.name
+
+
+@pytest.mark.parametrize(
+    "tp, value",
+    [
+        (ModuleFacts, ["m", "m.py", False, {"": ["module", "", {"x": "import"}, []]}, {}, None, None, [1, 1], ["os"], False]),
+        (ModuleFacts, ["m", "m.py", 0]),  # a bool field given an int
+        (ModuleFacts, ["m", "m.py"]),  # a required field missing
+        (ModuleFacts, ["m", "m.py", False] + [None] * 20),  # too many fields
+        (dict[tuple[str, str], bool], {"a": True}),  # an object where pairs are due
+        (frozenset[str], ["a", 1]),
+        (tuple[str, int], ["a", "b"]),
+    ],
+)
+def test_values_of_another_shape_are_rejected(tp, value):
+    with pytest.raises(codec.CodecError):
+        codec.loads(json.dumps(value).encode(), tp)
+
+
+def test_the_shapes_above_are_what_they_claim():
+    """The first rejected value differs from a valid one in one place only (a str where a
+    list of Binding fields is due)."""
+    good = ["m", "m.py", False, {"": ["module", "", {"x": [["import", "os"]]}, []]}, {}, None, None, [1, 1], ["os"], False]
+    facts = codec.loads(json.dumps(good).encode(), ModuleFacts)
+    assert facts.scopes[""].bindings["x"][0].target == "os" and facts.names == frozenset({"os"})
