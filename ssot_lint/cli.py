@@ -42,7 +42,7 @@ EXIT_ERROR = 2
 EXIT_CODES_HELP = (
     "Exit codes: 0 no findings at or above --fail-on (or --exit-zero, or --add-noqa); "
     "1 findings at or above --fail-on (with --diff: fixes to apply; with --exit-non-zero-on-fix: files fixed); "
-    "2 usage, configuration or internal error."
+    "2 usage, configuration or internal error, or a path given that does not exist (the others are still linted)."
 )
 
 
@@ -75,7 +75,10 @@ def rule_docs(rules: LoadedRules) -> dict[str, RuleDoc]:
     }
 
 
-def _use_color(out: TextIO) -> bool:
+def _use_color(out: TextIO, mode: str = "auto") -> bool:
+    """``--color``: always / never, or auto: a terminal, unless NO_COLOR (FORCE_COLOR forces it)."""
+    if mode != "auto":
+        return mode == "always"
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
@@ -104,12 +107,16 @@ def make_linter(
     ignore: list[str] | None,
     stdin_filename: str | None = None,
     require_reason: bool = False,
+    extend_select: list[str] | None = None,
 ) -> tuple[Linter, LoadedRules]:
     first = stdin_filename or (paths[0] if paths else None)
     root_path = Path(root).resolve() if root else find_root(first)
     rules = _load_rules()
     try:
-        return load_linter(root_path, rules, config_file, select, ignore, require_reason=require_reason), rules
+        linter = load_linter(
+            root_path, rules, config_file, select, ignore, require_reason=require_reason, extend_select=extend_select
+        )
+        return linter, rules
     except ConfigError as exc:
         raise UsageFailure(str(exc)) from None
 
@@ -134,17 +141,27 @@ def tune_gc() -> None:
     gc.set_threshold(200_000, 30, 30)
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=EXIT_CODES_HELP, short_help="Lint PATHS (default: the project root).")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(formats()), default="text", show_default=True,
               help="Output format.")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the report to this file.")
-@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable, instead of the configured ones (comma-separated).")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selected ones (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable (comma-separated).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or ssot-lint.toml).")
-@click.option("--root", type=click.Path(file_okay=False), help="Project root (default: nearest pyproject.toml/setup.cfg/.git).")
+@click.option("--extend-ignore", multiple=True, help="Same as --ignore (Ruff's name): codes disabled on top of the configured ones.")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="Globs of paths not to lint, instead of the configured `exclude` (comma-separated; .gitignore syntax).")
+@click.option("--extend-exclude", multiple=True, metavar="GLOB",
+              help="Globs of paths not to lint, on top of `exclude` (comma-separated).")
+@click.option("--force-exclude/--no-force-exclude", default=False,
+              help="Apply the excludes to files named on the command line too (as pre-commit names every file).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Config file (pyproject.toml, or ssot-lint.toml with keys at top level).")
+@click.option("--root", type=click.Path(file_okay=False),
+              help="Project root (default: nearest pyproject.toml/ssot-lint.toml/.ssot-lint.toml/setup.cfg/.git).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--stdin-filename", help="Lint source read from stdin, as if it were this file.")
+@click.option("--stdin-filename", help="Lint source read from stdin, as if it were this file (also: the path `-`).")
 @click.option("--statistics", is_flag=True, help="Show counts by rule instead of each finding.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache (.ssot_lint_cache/, see `cache-dir`).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
@@ -153,57 +170,84 @@ def tune_gc() -> None:
 @click.option("--fix", is_flag=True, help="Apply safe fixes.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
-@click.option("--show-fixes", is_flag=True, help="List the fixes applied.")
+@click.option("--show-fixes", is_flag=True,
+              help="List the fixes applied (text and concise: after the findings; json: a `fixes` array; other formats: on stderr).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="Report only findings that are not in this baseline file (see `ssot-lint baseline`).")
 @click.option("--no-baseline", is_flag=True, help="Ignore the baseline set in the configuration.")
 @click.option("--since", "since_ref", metavar="REF",
-              help="Report only findings that are new relative to the git revision REF (e.g. origin/main).")
+              help="Report only findings that are new relative to the git revision REF, such as origin/main.")
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding, then exit.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the exit code 1 (default: warning, or config `fail-on`).")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed files (as pre-commit expects).")
 @click.option("--require-reason", is_flag=True, help="Report suppressions without a reason (SSOT101).")
-def check(
-    paths: tuple[str, ...],
-    fmt: str,
-    output_file: str | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    config_file: str | None,
-    root: str | None,
-    exit_zero: bool,
-    stdin_filename: str | None,
-    statistics: bool,
-    no_cache: bool,
-    jobs: int | None,
-    no_prefilter: bool,
-    fix: bool,
-    unsafe_fixes: bool,
-    diff: bool,
-    show_fixes: bool,
-    baseline_file: str | None,
-    no_baseline: bool,
-    since_ref: str | None,
-    add_noqa: bool,
-    fail_on: str | None,
-    exit_non_zero_on_fix: bool,
-    require_reason: bool,
-) -> None:
-    """Lint PATHS (default: the project root)."""
-    for p in paths:
-        if not os.path.lexists(p):
-            raise UsageFailure(f"{p}: no such file or directory")
-    if add_noqa and (fix or diff or stdin_filename is not None):
+@click.option("--dependents/--no-dependents", default=True, show_default=True,
+              help="When files are named, also lint the files whose findings depend on them (that import them).")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, notes or warnings.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--watch", "-w", is_flag=True, help="Lint again whenever a Python or config file changes (uses the cache).")
+def check(**options) -> None:
+    """Lint PATHS (default: the project root; `-`: source read from stdin)."""
+    opts = _CheckOptions(**options)
+    if opts.watch:
+        from .watch import watch
+
+        if opts.stdin_filename is not None or opts.paths == ("-",) or opts.add_noqa or opts.diff:
+            raise UsageFailure("--watch cannot be combined with stdin, --add-noqa or --diff")
+        root = Path(opts.root).resolve() if opts.root else find_root(opts.paths[0] if opts.paths else None)
+        sys.exit(watch(lambda: _check_once(opts), root, echo=lambda msg: click.echo(msg, err=True)))
+    sys.exit(_check_once(opts))
+
+
+class _CheckOptions:
+    """The options of one ``check`` (kept as given, so ``--watch`` can run it again)."""
+
+    def __init__(self, **options) -> None:
+        self.__dict__.update(options)
+
+
+def _check_once(o: _CheckOptions) -> int:
+    """One ``check`` run: report, and return the exit code."""
+    paths = tuple(o.paths)
+    stdin_filename = o.stdin_filename
+    if "-" in paths:
+        # As Ruff: `-` reads the source from stdin (named by --stdin-filename, else `-`).
+        if len(paths) > 1:
+            raise UsageFailure("`-` (stdin) cannot be combined with other paths")
+        paths, stdin_filename = (), stdin_filename or "-"
+    if stdin_filename is not None and paths:
+        raise UsageFailure("--stdin-filename cannot be combined with paths")
+    # As Ruff: a missing path is an error (exit 2), and the others are still linted.
+    missing = [p for p in paths if not os.path.lexists(p)]
+    for p in missing:
+        click.echo(f"ssot-lint: error: {p}: no such file or directory", err=True)
+    if missing:
+        paths = tuple(p for p in paths if p not in missing)
+        if not paths:
+            return EXIT_ERROR
+    if o.add_noqa and (o.fix or o.diff or stdin_filename is not None):
         raise UsageFailure("--add-noqa cannot be combined with --fix, --diff or --stdin-filename")
-    if since_ref is not None and stdin_filename is not None:
+    if o.since_ref is not None and stdin_filename is not None:
         raise UsageFailure("--since cannot be combined with --stdin-filename")
-    if baseline_file is not None and no_baseline:
+    if o.baseline_file is not None and o.no_baseline:
         raise UsageFailure("--baseline and --no-baseline cannot be combined")
+    ignore = (_split_codes(o.ignore) or []) + (_split_codes(o.extend_ignore) or [])
     linter, rules = make_linter(
-        paths, root, config_file, _split_codes(select), _split_codes(ignore), stdin_filename, require_reason
+        paths, o.root, o.config_file, _split_codes(o.select), ignore or None, stdin_filename, o.require_reason,
+        extend_select=_split_codes(o.extend_select),
     )
-    baseline_path = _baseline_path(linter, baseline_file, use_config=not no_baseline)
+    if o.exclude or o.extend_exclude:
+        from .discovery import compile_globs
+
+        given = [g.strip() for v in o.exclude for g in v.split(",") if g.strip()]
+        extra = [g.strip() for v in o.extend_exclude for g in v.split(",") if g.strip()]
+        linter.config.exclude = (given if o.exclude else list(linter.config.exclude)) + extra
+        linter.exclude = compile_globs(linter.config.exclude)
+    linter.force_exclude = o.force_exclude
+    linter.dependents = o.dependents
+    baseline_path = _baseline_path(linter, o.baseline_file, use_config=not o.no_baseline)
     baseline = None
     if baseline_path is not None:
         try:
@@ -220,45 +264,53 @@ def check(
             text, _, _ = decode_source(data, stdin_filename)
         except ReadError as exc:
             raise UsageFailure(f"{stdin_filename}: {exc}") from None
-        rel = relpath_of(stdin_filename, linter.root)
+        # Unnamed (`-` alone): linted as a module of the root, reported as `-`.
+        rel = STDIN_MODULE_PATH if stdin_filename == "-" else relpath_of(stdin_filename, linter.root)
         if Path(rel).is_absolute():
             raise UsageFailure(f"{stdin_filename}: outside the project root {linter.root} (pass --root)")
         stdin = (rel, text)
-    linter.use_cache = not no_cache
-    linter.jobs = jobs or None
-    linter.prefilter = not no_prefilter
+    linter.use_cache = not o.no_cache
+    linter.jobs = o.jobs or None
+    linter.prefilter = not o.no_prefilter
+    fix, diff = o.fix, o.diff
     try:
         with _progress_bar() as progress:
             linter.progress = progress
-            result = linter.run(list(paths), stdin, fix=fix or diff, unsafe_fixes=unsafe_fixes, write=fix and not diff)
+            result = linter.run(list(paths), stdin, fix=fix or diff, unsafe_fixes=o.unsafe_fixes, write=fix and not diff)
     except OutsideRootError as exc:
         raise UsageFailure(str(exc)) from None
+    if stdin is not None and stdin[0] == STDIN_MODULE_PATH:
+        _rename(result, STDIN_MODULE_PATH, "-")
+    if not result.files and stdin is None and not o.quiet:
+        click.echo("ssot-lint: warning: No Python files found under the given path(s)", err=True)
     baselined = stale = 0
     if baseline is not None:
         m = match(result.diagnostics, baseline, judged_by(linter.root, result.files))
         result.diagnostics, baselined, stale = m.new, m.baselined, m.stale
-    if since_ref is not None:
+    if o.since_ref is not None:
         try:
-            since = new_since(linter, since_ref, result.diagnostics, result.files)
+            since = new_since(linter, o.since_ref, result.diagnostics, result.files)
         except SinceError as exc:
             raise UsageFailure(str(exc)) from None
         result.diagnostics = since.new
-        click.echo(
-            f"ssot-lint: --since {since_ref}: {len(since.new)} new, {since.existing} already there "
-            f"({since.changed_files} changed Python file(s))",
-            err=True,
-        )
-    if add_noqa:
+        if not o.quiet:
+            click.echo(
+                f"ssot-lint: --since {o.since_ref}: {len(since.new)} new, {since.existing} already there "
+                f"({since.changed_files} changed Python file(s))",
+                err=True,
+            )
+    if o.add_noqa:
         _add_noqa(linter, result)
-        sys.exit(EXIT_ERROR if result.errors else EXIT_OK)
-    with _output(output_file) as out:
+        return EXIT_ERROR if result.errors else EXIT_OK
+    fmt = o.fmt
+    with _output(o.output_file) as out:
         if stdin is not None and fix and not diff:
             # As Ruff does: with stdin and --fix, the fixed source goes to stdout.
-            fixed = next((o.fixed for o in result.fixes if o.failed is None), stdin[1])
+            fixed = next((x.fixed for x in result.fixes if x.failed is None), stdin[1])
             out.write(fixed)
         elif diff:
             _write_diff(result, out)
-        elif statistics:
+        elif o.statistics:
             _write_statistics(result, out, fmt)
         else:
             report = Report(
@@ -269,19 +321,41 @@ def check(
                 errors=result.errors,
                 rules=rule_docs(rules),
                 sources=result.sources,
-                fixed={o.path: len(o.applied) for o in result.fixes if o.changed},
-                show_fixes=show_fixes,
-                color=_use_color(out) and output_file is None,
-                applied=[d for o in result.fixes if o.changed for d in o.applied],
+                fixed={x.path: len(x.applied) for x in result.fixes if x.changed},
+                show_fixes=o.show_fixes,
+                color=_use_color(out, o.color) and o.output_file is None,
+                applied=[d for x in result.fixes if x.changed for d in x.applied],
                 baseline=str(baseline_path) if baseline_path is not None else None,
                 baselined=baselined,
                 baseline_stale=stale,
+                quiet=o.quiet,
+                dependents=result.dependents,
             )
             get_reporter(fmt)(report, out)
-    if baseline_path is not None and (fmt != "text" or statistics or diff):
+    if baseline_path is not None and (fmt != "text" or o.statistics or diff) and not o.quiet:
         click.echo(f"ssot-lint: {baseline_note(str(baseline_path), baselined, stale)}", err=True)
-    threshold = fail_on or linter.config.fail_on
-    sys.exit(_exit_code(result, exit_zero, diff, threshold, exit_non_zero_on_fix and fix))
+    threshold = o.fail_on or linter.config.fail_on
+    code = _exit_code(result, o.exit_zero, diff, threshold, o.exit_non_zero_on_fix and fix)
+    return max(code, EXIT_ERROR) if missing else code
+
+
+# The path an unnamed stdin buffer (`check -`) is linted as: a module, so every rule runs.
+STDIN_MODULE_PATH = "__stdin__.py"
+
+
+def _rename(result: RunResult, old: str, new: str) -> None:
+    """Report the file ``old`` as ``new`` (diagnostics, errors, fixes, sources)."""
+    import dataclasses
+
+    result.diagnostics = [dataclasses.replace(d, path=new) if d.path == old else d for d in result.diagnostics]
+    result.errors = [dataclasses.replace(e, path=new) if e.path == old else e for e in result.errors]
+    result.files = [new if f == old else f for f in result.files]
+    for outcome in result.fixes:
+        if outcome.path == old:
+            outcome.path = new
+            outcome.applied = [dataclasses.replace(d, path=new) for d in outcome.applied]
+    if old in result.sources:
+        result.sources[new] = result.sources.pop(old)
 
 
 @contextmanager
@@ -468,7 +542,7 @@ def _exit_code(result: RunResult, exit_zero: bool, diff: bool, fail_on: str, fix
     return EXIT_OK
 
 
-@main.command()
+@main.command(short_help="Run the language server over stdio (needs ssot-lint[lsp]).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning",
               show_default=True, help="Log level of the server log (written to stderr).")
 def server(log_level: str) -> None:
@@ -515,7 +589,7 @@ def rules_cmd(fmt: str) -> None:
         click.echo(f"{r.code}  {r.name:<28} {state}  {r.default_severity:<7}  {r.summary}")
 
 
-@main.command("contract")
+@main.command("contract", short_help="Print the contract the rules check against, with origins.")
 @click.option("--root", type=click.Path(file_okay=False), help="Project root (default: nearest pyproject.toml/setup.cfg/.git).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or ssot-lint.toml).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -575,7 +649,7 @@ def format_contract(contract, root: str) -> str:
     return "\n".join(lines)
 
 
-@main.command()
+@main.command(short_help="Print the docs of a rule (by code such as SSOT001, or by name).")
 @click.argument("code")
 def explain(code: str) -> None:
     """Print the docs of a rule (by code, e.g. SSOT001, or by name)."""
@@ -596,7 +670,7 @@ def explain(code: str) -> None:
             click.echo(f"- `{key}` ({opt.kind}, default {opt.default!r}): {opt.doc}")
 
 
-@main.command()
+@main.command(short_help="Run a factory for many users; check nothing leaks (imports your code).")
 @click.argument("target", metavar="MODULE:CALLABLE")
 @click.option("--users", default=100, show_default=True, help="Distinct users to create engines for, concurrently.")
 @click.option("--agents", default=3, show_default=True, help="Probe agents run per user.")

@@ -7,6 +7,7 @@ rules are loaded (``validate_codes``).
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,10 +197,10 @@ def _apply(
     for key, value in data.items():
         full = f"{prefix}.{key}" if prefix else key
         if key not in schema:
-            raise ConfigError(f"{source}: unknown key '{full}'")
+            raise ConfigError(f"{at(source, full)}: unknown key '{full}'")
         kind, attr = schema[key]
         if not _check_type(value, kind):
-            raise ConfigError(f"{source}: '{full}' must be {_type_word(kind)}")
+            raise ConfigError(f"{at(source, full)}: '{full}' must be {_type_word(kind)}")
         if kind.startswith("table:"):
             cls, sub = TABLES[kind.split(":", 1)[1]]
             inner = getattr(obj, attr)
@@ -207,10 +208,63 @@ def _apply(
         elif kind == "rules":
             for rule_name, options in value.items():
                 if not isinstance(options, dict):
-                    raise ConfigError(f"{source}: '{full}.{rule_name}' must be a table")
+                    raise ConfigError(f"{at(source, full + '.' + rule_name)}: '{full}.{rule_name}' must be a table")
             setattr(obj, attr, {k: dict(v) for k, v in value.items()})
         else:
             setattr(obj, attr, list(value) if isinstance(value, list) else value)
+
+
+def at(source: str | None, key: str) -> str:
+    """``file:line:column`` of a dotted ``key`` in a TOML config file (the key's first
+    character), or ``file`` when it cannot be found (an inline table, a file gone)."""
+    if source is None:
+        return "config"
+    try:
+        with open(source, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return source
+    found = key_position(lines, key)
+    return f"{source}:{found[0]}:{found[1]}" if found else source
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*(?P<name>[^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^(?P<indent>\s*)(?P<key>(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+_PART = re.compile(r"[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'")
+
+
+def _dotted(text: str) -> list[str]:
+    return [p.strip("\"'") for p in _PART.findall(text)]
+
+
+def key_position(lines: list[str], key: str) -> tuple[int, int] | None:
+    """1-based (line, column) where the dotted ``key`` is set or its table starts.
+
+    The longest prefix of ``key`` found wins: ``tool.ssot-lint.contract.bogus`` points at
+    ``bogus = ...`` under ``[tool.ssot-lint.contract]``, or at ``contract = {...}`` when it
+    sits in an inline table. Multi-line strings and arrays are not followed.
+    """
+    want = _dotted(key)
+    best: tuple[int, tuple[int, int]] | None = None
+    table: list[str] = []
+    for n, text in enumerate(lines, 1):
+        m = _HEADER.match(text)
+        if m:
+            table = _dotted(m.group("name"))
+            full, col = table, text.index(m.group("name")) + 1
+        else:
+            m = _KEY.match(text)
+            if not m:
+                continue
+            full, col = table + _dotted(m.group("key")), len(m.group("indent")) + 1
+        k = 0
+        while k < min(len(full), len(want)) and full[k] == want[k]:
+            k += 1
+        if k == len(full) and (best is None or k > best[0]):
+            best = (k, (n, col))
+            if k == len(want):
+                return best[1]
+    return best[1] if best else None
 
 
 def _read_toml(path: Path) -> dict:
@@ -223,11 +277,33 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
+#: Config files looked for in the root, first found wins (as Ruff: ``.ruff.toml``, ``ruff.toml``,
+#: ``pyproject.toml``). A ``pyproject.toml`` counts only when it has a ``[tool.ssot-lint]`` table.
+CONFIG_FILES = (".ssot-lint.toml", "ssot-lint.toml", "pyproject.toml")
+
+
+def find_config_file(root: Path) -> Path | None:
+    """The config file of ``root``: ``.ssot-lint.toml``, else ``ssot-lint.toml``, else a
+    ``pyproject.toml`` with a ``[tool.ssot-lint]`` table."""
+    for name in CONFIG_FILES:
+        path = root / name
+        if not path.is_file():
+            continue
+        if name != "pyproject.toml":
+            return path
+        tool = _read_toml(path).get("tool", {})
+        if isinstance(tool, dict) and "ssot-lint" in tool:
+            return path
+    return None
+
+
 def load_config(root: Path, config_file: str | None = None) -> Config:
-    """Settings for ``root``: from ``config_file`` if given, else ``root/pyproject.toml``.
+    """Settings for ``root``: from ``config_file`` if given, else from :func:`find_config_file`.
 
     A ``pyproject.toml`` holds them under ``[tool.ssot-lint]``; any other file (such as
-    ``ssot-lint.toml``) holds them at top level.
+    ``ssot-lint.toml``) holds them at top level. ``extend = "path"`` (relative to the file)
+    first applies another config file; the keys of the extending file then replace the
+    base's (``contract``, ``probe`` and ``rules`` tables key by key).
     """
     cfg = Config(root=root)
     if config_file is not None:
@@ -235,29 +311,56 @@ def load_config(root: Path, config_file: str | None = None) -> Config:
         if not path.is_file():
             raise ConfigError(f"{config_file}: config file not found")
     else:
-        path = root / "pyproject.toml"
-        if not path.is_file():
+        found = find_config_file(root)
+        if found is None:
             return cfg
-    data = _read_toml(path)
-    source = str(path)
-    if path.name == "pyproject.toml":
-        tool = data.get("tool", {})
-        if not isinstance(tool, dict):
-            return cfg
-        table = tool.get("ssot-lint")
-        if table is None:
-            return cfg
-        prefix = "tool.ssot-lint"
-        if not isinstance(table, dict):
-            raise ConfigError(f"{source}: '{prefix}' must be a table")
-    else:
-        table, prefix = data, ""
-    cfg.source = source
-    _apply(cfg, table, SCHEMA, prefix, source)
+        path = found
+    prefix = _load_into(cfg, path, [])
+    if prefix is None:
+        return cfg
+    source = cfg.source or str(path)
     if cfg.baseline is not None:
         _confine(root, cfg.baseline, f"{prefix}.baseline" if prefix else "baseline", source)
     _confine(root, cfg.cache_dir, f"{prefix}.cache-dir" if prefix else "cache-dir", source)
     return cfg
+
+
+def _table_of(path: Path) -> tuple[dict | None, str]:
+    """The settings table of a config file and its key prefix (None: the file has none)."""
+    data = _read_toml(path)
+    if path.name != "pyproject.toml":
+        return data, ""
+    prefix = "tool.ssot-lint"
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        return None, prefix
+    table = tool.get("ssot-lint")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{at(str(path), prefix)}: '{prefix}' must be a table")
+    return table, prefix
+
+
+def _load_into(cfg: Config, path: Path, chain: list[Path]) -> str | None:
+    """Apply ``path`` (after the file it ``extend``s) to ``cfg``; its key prefix, or None."""
+    table, prefix = _table_of(path)
+    if table is None:
+        return None
+    source = str(path)
+    table = dict(table)
+    extend = table.pop("extend", None)
+    if extend is not None:
+        key = f"{prefix}.extend" if prefix else "extend"
+        if not isinstance(extend, str) or not extend.strip():
+            raise ConfigError(f"{at(source, key)}: '{key}' must be a path (a string)")
+        base = (path.parent / extend).resolve()
+        if base in chain or base == path.resolve():
+            raise ConfigError(f"{at(source, key)}: '{key}' = {extend!r} extends itself (a cycle)")
+        if not base.is_file():
+            raise ConfigError(f"{at(source, key)}: '{key}': config file {extend!r} not found")
+        _load_into(cfg, base, [*chain, path.resolve()])
+    cfg.source = source
+    _apply(cfg, table, SCHEMA, prefix, source)
+    return prefix
 
 
 def _confine(root: Path, value: str, key: str, source: str) -> None:
@@ -281,7 +384,7 @@ def validate_codes(cfg: Config, known_codes: list[str], extra: dict[str, list[st
     def check(selectors: list[str], key: str) -> None:
         for sel in selectors:
             if not any(code_matches(code, sel) for code in known_codes):
-                where = cfg.source or "command line"
+                where = at(cfg.source, key) if cfg.source else "command line"
                 raise ConfigError(f"{where}: unknown rule code '{sel}' in '{key}'")
 
     prefix = "tool.ssot-lint." if cfg.source and cfg.source.endswith("pyproject.toml") else ""

@@ -20,7 +20,7 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
 )
 PYTHON_SUFFIXES = (".py", ".pyi")
 # A directory holding one of these is a project root.
-ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
+ROOT_MARKERS = ("pyproject.toml", "ssot-lint.toml", ".ssot-lint.toml", "setup.cfg", ".git")
 
 
 def compile_globs(globs: list[str] | tuple[str, ...]) -> pathspec.PathSpec:
@@ -90,11 +90,15 @@ def discover(
     root: Path,
     exclude: pathspec.PathSpec | None = None,
     respect_gitignore: bool = True,
+    force_exclude: bool = False,
 ) -> list[DiscoveredFile]:
     """Python files under ``paths`` (or the root), sorted, without duplicates.
 
-    A file named explicitly is always included, as Ruff does; directories are walked
-    without following symlinked directories, so symlink loops cannot trap the walk.
+    A file named explicitly is always included, as Ruff does, unless ``force_exclude``
+    (Ruff's ``--force-exclude``; pre-commit names every file): then a file that ``exclude``
+    matches, or that lies in an excluded or default-skipped directory, is left out too.
+    Directories are walked without following symlinked directories, so symlink loops
+    cannot trap the walk.
     """
     out: dict[str, DiscoveredFile] = {}
     gitignores = _GitIgnores(root, respect_gitignore)
@@ -105,12 +109,29 @@ def discover(
         if Path(relpath_of(p, root)).is_absolute():
             # Reported paths are root-relative and never escape the root.
             raise OutsideRootError(f"{raw}: outside the project root {root} (pass --root)")
+        if force_exclude and _force_excluded(relpath_of(p, root), exclude):
+            continue
         if p.is_dir():
             _walk(p, root, exclude, gitignores, out)
         else:
             rel = relpath_of(p, root)
             out.setdefault(rel, DiscoveredFile(os.path.abspath(p), rel, True))
     return [out[k] for k in sorted(out)]
+
+
+def _force_excluded(rel: str, exclude: pathspec.PathSpec | None) -> bool:
+    """Whether ``exclude`` (or a default-skipped directory) covers a path named explicitly."""
+    if rel == ".":
+        return False
+    parts = rel.split("/")
+    if any(part in DEFAULT_EXCLUDED_DIRS for part in parts[:-1]):
+        return True
+    if exclude is None:
+        return False
+    # The path itself, or any directory above it (a directory pattern such as `build/`).
+    return exclude.match_file(rel) or any(
+        exclude.match_file("/".join(parts[:i]) + "/") for i in range(1, len(parts))
+    )
 
 
 def _walk(
@@ -169,7 +190,8 @@ def _walk(
 
 
 def find_root(first_path: str | None, fallback: Path | None = None) -> Path:
-    """The nearest directory at or above the first path holding pyproject.toml, setup.cfg or .git.
+    """The nearest directory at or above the first path holding one of ``ROOT_MARKERS``
+    (pyproject.toml, ssot-lint.toml, .ssot-lint.toml, setup.cfg or .git).
 
     Without one: ``fallback`` if given, else the working directory when the path lies
     inside it, else the path's own directory (a reported path never escapes the root).

@@ -56,12 +56,19 @@ class RunResult:
     fixes: list[FixOutcome] = field(default_factory=list)
     # Text of the files that have diagnostics (for code frames): reporters never re-read files.
     sources: dict[str, str] = field(default_factory=dict)
+    # Files linted because their findings depend on the files given (``Linter.dependents``).
+    dependents: list[str] = field(default_factory=list)
 
 MAX_FIX_ROUNDS = 10
 
 
-def select_rules(rules: Iterable[type[LintRule]], select: list[str] | None, ignore: list[str]) -> list[type[LintRule]]:
-    """Enabled rules: the most specific matching selector wins; ties go to ``ignore``."""
+def select_rules(
+    rules: Iterable[type[LintRule]], select: list[str] | None, ignore: list[str], extend_select: list[str] | None = None
+) -> list[type[LintRule]]:
+    """Enabled rules: the most specific matching selector wins; ties go to ``ignore``.
+
+    ``extend_select`` adds to ``select`` (or to the default rules when ``select`` is None).
+    """
     out = []
     for rule in rules:
         if select is None:
@@ -69,6 +76,8 @@ def select_rules(rules: Iterable[type[LintRule]], select: list[str] | None, igno
         else:
             lens = [len(s) if s != "ALL" else 0 for s in select if code_matches(rule.code, s)]
             sel_len = max(lens) if lens else -1
+        ext = [len(s) if s != "ALL" else 0 for s in extend_select or () if code_matches(rule.code, s)]
+        sel_len = max([sel_len, *ext])
         ign = [len(s) if s != "ALL" else 0 for s in ignore if code_matches(rule.code, s)]
         ign_len = max(ign) if ign else -2
         if sel_len >= 0 and sel_len > ign_len:
@@ -166,6 +175,7 @@ class Linter:
         *,
         select: list[str] | None = None,
         ignore: list[str] | None = None,
+        extend_select: list[str] | None = None,
     ) -> None:
         self.config = config
         self.root = config.root
@@ -174,6 +184,7 @@ class Linter:
             rules.rules,
             select if select is not None else config.select,
             list(config.ignore) + list(ignore or []),
+            extend_select,
         )
         if config.require_reason:
             extra = rules.by_code(MISSING_REASON)
@@ -194,12 +205,16 @@ class Linter:
         self.jobs: int | None = None  # None: one worker per core
         self.use_cache = True
         self.progress: Callable[[int, int], None] | None = None
+        # Discovery and dependents (the CLI sets them): apply ``exclude`` to files named
+        # explicitly too; lint the files whose findings depend on the paths given.
+        self.force_exclude = False
+        self.dependents = False
         self.stats: dict[str, int] = {}
         self._tool: str | None = None
 
     # --- phase 1: the project index -------------------------------------------------------
     def discover(self, paths: list[str]) -> list[DiscoveredFile]:
-        return discover(paths, self.root, self.exclude, self.config.respect_gitignore)
+        return discover(paths, self.root, self.exclude, self.config.respect_gitignore, self.force_exclude)
 
     def module_of(self, relpath: str) -> tuple[str, bool]:
         named = module_for_path(relpath)
@@ -630,6 +645,17 @@ class Linter:
             screens=manifest.screens if use_findings else None,
             rows=manifest.rows if use_findings else None,
         )
+        dependents: list[str] = []
+        if self.dependents and paths and stdin is None:
+            from .dependents import find_dependents
+
+            # Files named on the command line (pre-commit names the changed files); a folder
+            # given is linted as it is.
+            named = [t.relpath for t in targets if t.explicit]
+            dependents = find_dependents(project, manifest.entries, named) if named else []
+            given = {t.relpath for t in targets}
+            dependents = [rel for rel in dependents if rel not in given]
+            targets = targets + [files[rel] for rel in dependents]
         self._contract_for(project, manifest if use_findings else None)
         # Project tables that rules register (``register_table``) are recomputed with these.
         project.index().env.update(contract=self.contract, config=self.config)
@@ -682,9 +708,12 @@ class Linter:
             self._save_findings(cache, manifest, project, targets, reused, fresh, changed)
         fixed_count = 0
         if fix:
+            # Dependents are reported, never fixed: the user did not name them.
+            not_named = set(dependents)
             fixable = [
                 t.relpath for t in targets
-                if t.relpath in per_file and select_fixes(per_file[t.relpath][0], unsafe_fixes)[0]
+                if t.relpath in per_file and t.relpath not in not_named
+                and select_fixes(per_file[t.relpath][0], unsafe_fixes)[0]
             ]
             fixed_count = len(fixable)
             results = self._fix_many(project, fixable, per_file, unsafe_fixes)
@@ -730,7 +759,7 @@ class Linter:
                 elif isinstance(src, SourceFile):
                     texts[rel] = src.text
         diagnostics.sort(key=lambda d: d.sort_key)
-        return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes, texts)
+        return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes, texts, dependents)
 
     def _contract_for(self, project: Project, manifest: Manifest | None) -> None:
         """The contract, with what inference finds in the project.

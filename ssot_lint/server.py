@@ -43,11 +43,13 @@ SOURCE = "ssot-lint"
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
 DEBOUNCE_SECONDS = 0.15
 PYTHON_SUFFIXES = (".py", ".pyi")
-CONFIG_FILES = ("pyproject.toml",)
+CONFIG_FILES = ("pyproject.toml", "ssot-lint.toml", ".ssot-lint.toml")
 
 log = logging.getLogger("ssot_lint.server")
 T = TypeVar("T")
 
+# Findings about code that does nothing (LSP ``DiagnosticTag.Unnecessary``): SSOT100 unused-suppression.
+UNNECESSARY_CODES = frozenset({"SSOT100"})
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -148,6 +150,8 @@ class SsotLanguageServer(LanguageServer):
             code_description=types.CodeDescription(href=d.url) if d.url else None,
             source=SOURCE,
             data={"rule": d.rule, "fixable": d.fix is not None},
+            # An unused suppression is dead text: editors fade it out.
+            tags=[types.DiagnosticTag.Unnecessary] if d.code in UNNECESSARY_CODES else None,
         )
 
     # --- the project of a document (engine thread) -----------------------------------------
@@ -430,7 +434,7 @@ def create_server() -> SsotLanguageServer:
         watched = caps.workspace.did_change_watched_files if caps.workspace else None
         if not (watched and watched.dynamic_registration):
             return
-        watchers = [types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/*.pyi", "**/pyproject.toml")]
+        watchers = [types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/*.pyi", "**/pyproject.toml", "**/ssot-lint.toml", "**/.ssot-lint.toml")]
         registration = types.Registration(
             id="ssot-lint-watched-files",
             method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,

@@ -31,19 +31,20 @@ from .source import ReadError, SourceFile, read_source, source_from_text
 
 def validate_rule_options(config, rules: LoadedRules) -> None:
     """Every ``[tool.ssot-lint.rules.<rule>]`` table names a known rule and known options."""
-    from .config import _check_type, _type_word
+    from .config import _check_type, _type_word, at
 
-    where = config.source or "config"
+    prefix = "tool.ssot-lint.rules" if (config.source or "").endswith("pyproject.toml") else "rules"
     for key, options in config.rules.items():
         rule = rules.by_code(key)
         if rule is None:
-            raise ConfigError(f"{where}: unknown rule 'tool.ssot-lint.rules.{key}'")
+            raise ConfigError(f"{at(config.source, f'{prefix}.{key}')}: unknown rule '{prefix}.{key}'")
         for opt, value in options.items():
             spec = rule.OPTIONS.get(opt)
+            full = f"{prefix}.{key}.{opt}"
             if spec is None:
-                raise ConfigError(f"{where}: unknown key 'tool.ssot-lint.rules.{key}.{opt}'")
+                raise ConfigError(f"{at(config.source, full)}: unknown key '{full}'")
             if not _check_type(value, spec.kind):
-                raise ConfigError(f"{where}: 'tool.ssot-lint.rules.{key}.{opt}' must be {_type_word(spec.kind)}")
+                raise ConfigError(f"{at(config.source, full)}: '{full}' must be {_type_word(spec.kind)}")
 
 
 def load_linter(
@@ -54,13 +55,16 @@ def load_linter(
     ignore: list[str] | None = None,
     *,
     require_reason: bool = False,
+    extend_select: list[str] | None = None,
 ) -> Linter:
     """A ``Linter`` for ``root`` with its configuration; raises ``ConfigError`` (one line)."""
     config = load_config(root, config_file)
     config.require_reason = config.require_reason or require_reason
-    validate_codes(config, rules.codes, {"--select": select or [], "--ignore": ignore or []})
+    validate_codes(
+        config, rules.codes, {"--select": select or [], "--ignore": ignore or [], "--extend-select": extend_select or []}
+    )
     validate_rule_options(config, rules)
-    return Linter(config, rules, select=select, ignore=ignore)
+    return Linter(config, rules, select=select, ignore=ignore, extend_select=extend_select)
 
 
 def buffer_source(relpath: str, abspath: str, text: str) -> SourceFile:

@@ -50,7 +50,8 @@ EXPECTED = {
 
 
 def _shape_findings(project: Path, *args: str) -> set[tuple[str, str, int, int]]:
-    proc = run_cli("check", str(project), "--format", "json", "--select", "SSOT003,SSOT005", *args)
+    # From the project root: paths are relative to the working directory.
+    proc = run_cli("check", str(project), "--format", "json", "--select", "SSOT003,SSOT005", *args, cwd=project)
     assert proc.returncode in (0, 1), proc.stderr.decode()
     doc = json.loads(proc.stdout)
     assert doc["errors"] == []

@@ -28,7 +28,8 @@ MISSING = "netra_backend/app/await_cases/missing.py"
 
 
 def _json(project: Path, *args: str) -> dict:
-    proc = run_cli("check", str(project), "--format", "json", "--select", "SSOT003,SSOT005", *args)
+    # From the project root: paths are relative to the working directory.
+    proc = run_cli("check", str(project), "--format", "json", "--select", "SSOT003,SSOT005", *args, cwd=project)
     assert proc.returncode in (0, 1), proc.stderr.decode()
     return json.loads(proc.stdout)
 

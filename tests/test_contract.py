@@ -385,7 +385,7 @@ def test_contract_command_text_on_legacy_service():
 
 def test_legacy_tool_findings_exist_only_through_inference(tmp_path):
     def tool_findings(*extra: str) -> set[int]:
-        proc = run_cli("check", str(LEGACY), "--format", "json", "--select", "SSOT001", *extra)
+        proc = run_cli("check", str(LEGACY), "--format", "json", "--select", "SSOT001", *extra, cwd=LEGACY)
         doc = json.loads(proc.stdout)
         return {d["range"]["start"]["line"] for d in doc["diagnostics"] if d["path"] == "netra_backend/app/routes/tools.py"}
 

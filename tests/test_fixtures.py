@@ -10,7 +10,8 @@ from conftest import FIXTURES, expected_markers, run_cli, validate_json
 
 
 def _findings(project, *extra):
-    proc = run_cli("check", str(project), "--format", "json", *extra)
+    # From the project root: paths are relative to the working directory.
+    proc = run_cli("check", str(project), "--format", "json", *extra, cwd=project)
     assert proc.returncode in (0, 1), proc.stderr.decode()
     doc = json.loads(proc.stdout)
     return doc, {(d["code"], d["path"], d["range"]["start"]["line"]) for d in doc["diagnostics"]}

@@ -373,7 +373,7 @@ async def test_config_error_is_shown_once_then_fixed(client: LanguageClient, tmp
     await wait_for(client, other, lambda d: d == [])
     (msg,) = client.messages  # shown once, not once per document
     assert msg.type == types.MessageType.Error
-    assert msg.message == f"ssot-lint: {root / 'pyproject.toml'}: 'tool.ssot-lint.select' must be a list of strings"
+    assert msg.message == f"ssot-lint: {root / 'pyproject.toml'}:2:1: 'tool.ssot-lint.select' must be a list of strings"
     assert list(client.diagnostics.get(uri, [])) == []
 
     # The configuration is fixed on disk: the next save lints with it.
@@ -415,3 +415,57 @@ async def test_a_crashing_rule_is_logged_and_the_others_still_report(fixer: Lang
     (log,) = [m for m in fixer.log_messages if "TST903" in m.message]
     assert log.type == types.MessageType.Error
     assert log.message.startswith("ssot-lint: rule TST903 (crashes) raised RuntimeError: boom")
+
+
+SERVICES = "async def save_user(user):\n    return {\"user\": user}\n"
+ROUTES = (
+    "from app.services import save_user\n"
+    "\n"
+    "\n"
+    "async def create(user):\n"
+    "    x = 1  # noqa: SSOT003 -- nothing to suppress here\n"
+    "    await save_user(user)  # keep this comment\n"
+    "    return x\n"
+)
+
+
+async def test_whole_editor_cycle_with_the_real_server(client: LanguageClient, tmp_path: Path):
+    """`ssot-lint server` through one editing session: didOpen -> diagnostics, didChange ->
+    diagnostics (in the edited file and in another open file that depends on it),
+    codeAction -> an edit that, applied, clears the finding."""
+    root = make_project(
+        tmp_path,
+        {"pyproject.toml": "[project]\nname = 'svc'\n", "app/__init__.py": "", "app/services.py": SERVICES,
+         "app/routes.py": ROUTES},
+    )
+    # didOpen -> diagnostics: the awaited `save_user` is async, only the unused suppression is reported,
+    # tagged Unnecessary so editors fade it.
+    routes_uri, routes_text = open_doc(client, root / "app/routes.py")
+    (unused,) = await wait_for(client, routes_uri, lambda d: len(d) == 1)
+    assert (unused.code, unused.range.start.line) == ("SSOT100", 4)
+    assert list(unused.tags) == [types.DiagnosticTag.Unnecessary]
+    services_uri, services_text = open_doc(client, root / "app/services.py")
+    await wait_for(client, services_uri, lambda d: d == [])
+
+    # didChange in services.py (unsaved: `async def` -> `def`) -> the other open file is linted again.
+    replace_all(client, services_uri, 2, services_text.replace("async def save_user", "def save_user"))
+    diags = await wait_for(client, routes_uri, lambda d: any(x.code == "SSOT003" for x in d))
+    awaited = next(d for d in diags if d.code == "SSOT003")
+    assert awaited.range.start == types.Position(5, 4) and awaited.tags is None
+    assert awaited.severity == types.DiagnosticSeverity.Error
+
+    # codeAction -> the rule's fix; applied by the client with didChange -> diagnostics cleared.
+    actions = await actions_at(client, routes_uri, awaited.range, [awaited])
+    fix = next(a for a in actions if a.kind == types.CodeActionKind.QuickFix and "SSOT003" in a.title
+               and not a.title.startswith("Suppress"))
+    edits = edits_of(fix, routes_uri)
+    fixed = apply_edits(routes_text, edits)
+    assert fixed.split("\n")[5] == "    save_user(user)  # keep this comment"
+    change_doc(client, routes_uri, 2, edits)
+    (left,) = await wait_for(client, routes_uri, lambda d: [x.code for x in d] == ["SSOT100"])
+    assert left.range.start.line == 4
+
+    # didChange in routes.py itself (drop the suppression) -> no diagnostics; nothing was written.
+    replace_all(client, routes_uri, 3, fixed.replace("  # noqa: SSOT003 -- nothing to suppress here", ""))
+    await wait_for(client, routes_uri, lambda d: d == [])
+    assert (root / "app/routes.py").read_text(encoding="utf-8") == ROUTES

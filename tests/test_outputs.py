@@ -14,8 +14,8 @@ from ssot_lint.reporters import Report
 from ssot_lint.reporters.github import command, escape_data, escape_property, write_github
 from test_cli import ENGINE, VIOLATION, make_project
 
-# In CI the schema sits next to the checkout: <parent of repo root>/shared/schemas/.
-SARIF_SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+# Vendored in the repository (source and licence: tests/data/README.md).
+SARIF_SCHEMA = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
 
 UNUSED = """\
 from app.engine import ExecutionEngine
@@ -237,7 +237,9 @@ def test_junit(project):
     assert proc.returncode == 1
     root = ET.fromstring(proc.stdout)
     suite = root.find("testsuite")
-    assert suite.get("failures") == "3" and suite.get("errors") == "0" and suite.get("tests") == "4"
+    # JUnit counts test cases: 3 findings in 2 files are 2 failing cases, not 3 failures.
+    assert suite.get("failures") == "2" and suite.get("errors") == "0" and suite.get("tests") == "4"
+    assert len(suite.findall("testcase/failure")) == 3
     cases = {c.get("name"): c for c in suite.findall("testcase")}
     assert set(cases) == {"app/__init__.py", "app/engine.py", "app/routes.py", "app/unused.py"}
     assert cases["app/engine.py"].find("failure") is None
@@ -251,3 +253,45 @@ def test_every_registered_format_is_offered():
     assert set(formats()) >= {"text", "concise", "json", "jsonl", "sarif", "github", "junit"}
     help_text = run_cli("check", "--help").stdout.decode()
     assert "sarif" in help_text and "Exit codes:" in help_text
+
+
+# Where each format puts the path of the SSOT001 finding in app/routes.py.
+PATH_OF = {
+    "text": lambda out: out.splitlines()[0].split(":")[0],
+    "concise": lambda out: out.splitlines()[0].split(":")[0],
+    "json": lambda out: json.loads(out)["diagnostics"][0]["path"],
+    "jsonl": lambda out: json.loads(out.splitlines()[0])["path"],
+    "sarif": lambda out: json.loads(out)["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
+        "artifactLocation"]["uri"],
+    "github": lambda out: out.splitlines()[0].split("file=")[1].split(",")[0],
+    "junit": lambda out: ET.fromstring(out).find("testsuite/testcase/failure").text.split(":")[0],
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(PATH_OF))
+def test_paths_are_relative_to_the_working_directory_in_every_format(tmp_path, fmt):
+    """As Ruff: `ssot-lint check proj` run beside the project prints `proj/app/...`, a path that
+    exists from where the command ran (the project root is `proj`)."""
+    make_project(tmp_path / "proj", {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION})
+    proc = run_cli("check", "proj", "--format", fmt, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr.decode()
+    path = PATH_OF[fmt](proc.stdout.decode())
+    assert path == "proj/app/routes.py" and (tmp_path / path).is_file()
+    # From inside the root, and from a folder below it: relative to that folder too.
+    proc = run_cli("check", ".", "--format", fmt, cwd=tmp_path / "proj")
+    assert PATH_OF[fmt](proc.stdout.decode()) == "app/routes.py"
+    if fmt != "sarif":  # SARIF locations stay relative to %SRCROOT% (the root, here)
+        proc = run_cli("check", ".", "--format", fmt, cwd=tmp_path / "proj" / "app")
+        assert PATH_OF[fmt](proc.stdout.decode()) == "routes.py"
+
+
+def test_help_lines_are_whole_sentences(project):
+    from ssot_lint.reporters.text import help_text
+
+    out = run_cli("check", str(project)).stdout.decode()
+    helps = [line for line in out.splitlines() if line.startswith("help: ")]
+    assert helps and all(h.rstrip().endswith((".", ")")) for h in helps), helps
+    wrapped = "Remove the `await` (safe fix; comments and formatting are kept, and the\nenclosing `async def` keeps.)"
+    assert help_text(wrapped + "\n\nSecond paragraph.") == (
+        "Remove the `await` (safe fix; comments and formatting are kept, and the enclosing `async def` keeps.)"
+    )

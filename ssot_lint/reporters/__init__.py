@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, TextIO
 
@@ -42,29 +43,86 @@ class Report:
     baseline: str | None = None  # the baseline file the findings were held against
     baselined: int = 0  # findings the baseline suppressed
     baseline_stale: int = 0  # baseline entries that matched nothing
+    quiet: bool = False  # -q: the findings only, no summary
+    dependents: list[str] = field(default_factory=list)  # files linted because they import those given
+
+    @property
+    def dependent_findings(self) -> int:
+        """Findings in files linted only because they depend on the files given."""
+        paths = set(self.dependents)
+        return sum(1 for d in self.diagnostics if d.path in paths)
+
+    def dependents_note(self) -> str:
+        """`` (1 in files that import the ones given)``, or "" when there are none."""
+        n = self.dependent_findings
+        return f" ({n} in files that import the ones given)" if n else ""
+
+    def fixes_listing(self) -> list[str]:
+        """``--show-fixes``: the fixes applied, by file and rule (Ruff's listing)."""
+        if not self.applied:
+            return ["No fixes applied."]
+        n = len(self.applied)
+        lines = [f"Fixed {n} finding{'s' if n != 1 else ''}:"]
+        by_path: dict[str, dict[tuple[str, str], int]] = {}
+        for d in self.applied:
+            counts = by_path.setdefault(d.path, {})
+            counts[(d.code, d.rule)] = counts.get((d.code, d.rule), 0) + 1
+        for path in sorted(by_path):
+            lines.append(f"- {self.display_path(path)}:")
+            lines += [f"    {count} × {code} ({rule})" for (code, rule), count in sorted(by_path[path].items())]
+        return lines
+
+    def show_fixes_on_stderr(self) -> None:
+        """For formats whose stdout is data (jsonl, sarif, github, junit): the listing goes to stderr."""
+        import sys
+
+        if self.show_fixes:
+            sys.stderr.write("".join(line + "\n" for line in self.fixes_listing()))
 
     def display_path(self, path: str) -> str:
-        """``path`` (relative to the root) as seen from the working directory when under it.
+        """``path`` (relative to the root) as the user sees it, as Ruff prints it.
 
-        CI annotations and SARIF locations are resolved against the checkout, which is
-        the working directory; outside it, the root-relative path is kept.
+        Relative to the working directory when the file is under it (so a path printed
+        by ``ssot-lint check fixtures/x`` exists from where the command ran), else
+        relative to the root. Every format but SARIF uses it.
         """
-        base = self.display_base()
+        if path == "-":  # source read from stdin
+            return path
         try:
-            rel = (Path(self.root) / path).relative_to(base)
+            return (Path(self.root) / path).relative_to(self._cwd).as_posix()
         except ValueError:
             return path
-        return rel.as_posix()
+
+    def base_path(self, path: str) -> str:
+        """``path`` relative to :meth:`display_base` (SARIF's ``%SRCROOT%``)."""
+        try:
+            return (Path(self.root) / path).relative_to(self.display_base()).as_posix()
+        except ValueError:
+            return path
 
     def display_base(self) -> Path:
-        """The directory display paths are relative to: the working directory or the root."""
-        cwd = Path(os.getcwd())
+        """The directory SARIF locations are relative to: the working directory when the
+        root is under it (the checkout CI annotations are resolved against), else the root."""
         root = Path(self.root)
         try:
-            root.relative_to(cwd)
+            root.relative_to(self._cwd)
         except ValueError:
             return root
-        return cwd
+        return self._cwd
+
+    @cached_property
+    def _cwd(self) -> Path:
+        return Path(os.getcwd())
+
+    def diagnostic_json(self, d: Diagnostic) -> dict:
+        """A diagnostic as JSON, its path as displayed."""
+        return {**d.to_json(), "path": self.display_path(d.path)}
+
+    def error_json(self, e: InternalError) -> dict:
+        doc = e.to_json()
+        if e.path:
+            doc["path"] = self.display_path(e.path)
+        return doc
 
 
 Writer = Callable[[Report, TextIO], None]

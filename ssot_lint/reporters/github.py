@@ -29,6 +29,7 @@ def command(name: str, message: str, **properties: object) -> str:
 
 @register("github")
 def write_github(report: Report, out: TextIO) -> None:
+    report.show_fixes_on_stderr()
     for d in report.diagnostics:
         out.write(
             command(

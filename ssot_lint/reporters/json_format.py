@@ -11,7 +11,7 @@ JSON_VERSION = 1
 
 
 def to_document(report: Report) -> dict:
-    return {
+    doc = {
         "version": JSON_VERSION,
         "tool": {"name": "ssot-lint", "version": report.tool_version},
         "root": report.root,
@@ -20,9 +20,14 @@ def to_document(report: Report) -> dict:
             "diagnostics": len(report.diagnostics),
             "fixable": sum(1 for d in report.diagnostics if d.fix is not None),
         },
-        "diagnostics": [d.to_json() for d in report.diagnostics],
-        "errors": [e.to_json() for e in report.errors],
+        "diagnostics": [report.diagnostic_json(d) for d in report.diagnostics],
+        "errors": [report.error_json(e) for e in report.errors],
     }
+    if report.dependents:
+        doc["summary"]["dependents"] = report.dependent_findings
+    if report.show_fixes:
+        doc["fixes"] = [report.diagnostic_json(d) for d in report.applied]
+    return doc
 
 
 @register("json")

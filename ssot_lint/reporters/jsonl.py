@@ -15,9 +15,10 @@ from . import Report, register
 
 @register("jsonl")
 def write_jsonl(report: Report, out: TextIO) -> None:
+    report.show_fixes_on_stderr()
     for d in report.diagnostics:
-        out.write(json.dumps(d.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
+        out.write(json.dumps(report.diagnostic_json(d), ensure_ascii=False, separators=(",", ":")) + "\n")
         out.flush()
     for e in report.errors:
-        where = f"{e.path}: " if e.path else ""
+        where = f"{report.display_path(e.path)}: " if e.path else ""
         sys.stderr.write(f"ssot-lint: error: {where}{e.message}\n")

@@ -15,6 +15,7 @@ from . import Report, register
 
 @register("junit")
 def write_junit(report: Report, out: TextIO) -> None:
+    report.show_fixes_on_stderr()
     by_path = defaultdict(list)
     for d in report.diagnostics:
         by_path[d.path].append(d)
@@ -28,16 +29,18 @@ def write_junit(report: Report, out: TextIO) -> None:
         "testsuite",
         name="ssot-lint",
         tests=str(len(paths)),
-        failures=str(len(report.diagnostics)),
-        errors=str(len(report.errors)),
+        # JUnit counts test cases: a file with findings is one failing case, whatever their number.
+        failures=str(sum(1 for p in paths if by_path.get(p))),
+        errors=str(sum(1 for p in paths if errors_by_path.get(p) and not by_path.get(p))),
     )
     for path in paths:
-        case = ET.SubElement(suite, "testcase", classname="ssot-lint", name=path, file=path)
+        shown = path if path == "<ssot-lint>" else report.display_path(path)
+        case = ET.SubElement(suite, "testcase", classname="ssot-lint", name=shown, file=shown)
         for d in by_path.get(path, ()):
             failure = ET.SubElement(
                 case, "failure", type=d.code, message=f"{d.code} {d.rule}: {d.message}"
             )
-            failure.text = f"{path}:{d.range.start.line}:{d.range.start.column}: {d.code} {d.message}"
+            failure.text = f"{shown}:{d.range.start.line}:{d.range.start.column}: {d.code} {d.message}"
         for e in errors_by_path.get(path, ()):
             ET.SubElement(case, "error", type=e.kind, message=e.message).text = e.traceback or e.message
     ET.indent(suites)

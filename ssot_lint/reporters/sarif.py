@@ -61,7 +61,7 @@ def _severity_tag(severity: str) -> str:
 
 
 def _artifact(report: Report, path: str) -> dict:
-    return {"uri": report.display_path(path), "uriBaseId": SRCROOT}
+    return {"uri": report.base_path(path), "uriBaseId": SRCROOT}
 
 
 def _fix(report: Report, d: Diagnostic) -> dict | None:
@@ -144,5 +144,6 @@ def to_sarif(report: Report) -> dict:
 
 @register("sarif")
 def write_sarif(report: Report, out: TextIO) -> None:
+    report.show_fixes_on_stderr()
     json.dump(to_sarif(report), out, indent=2, ensure_ascii=False)
     out.write("\n")

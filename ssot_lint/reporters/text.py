@@ -49,13 +49,19 @@ def _frame(d: Diagnostic, lines: list[str]) -> Text:
     return text
 
 
+def help_text(fix_section: str) -> str:
+    """The first paragraph of a rule's Fix section, unwrapped into one line (whole sentences)."""
+    paragraph = fix_section.strip().split("\n\n", 1)[0]
+    return " ".join(paragraph.split())
+
+
 @register("text")
 def write_text(report: Report, out: TextIO) -> None:
     console = _console(report, out)
     lines_cache: dict[str, list[str]] = {}
     for d in report.diagnostics:
         header = Text()
-        header.append(f"{d.path}:{d.range.start.line}:{d.range.start.column}", style="bold")
+        header.append(f"{report.display_path(d.path)}:{d.range.start.line}:{d.range.start.column}", style="bold")
         header.append(" ")
         header.append(d.code, style=_SEVERITY_STYLE.get(d.severity, "red"))
         if d.fix is not None:
@@ -71,34 +77,28 @@ def write_text(report: Report, out: TextIO) -> None:
                 console.print(_frame(d, lines), end="")
         doc = report.rules.get(d.code)
         if doc is not None and doc.help:
-            help_line = doc.help.strip().splitlines()[0]
+            help_line = help_text(doc.help)
             console.print(Text.assemble(("help", "bold cyan"), f": {help_line}"))
         console.print()
     for e in report.errors:
-        where = f"{e.path}: " if e.path else ""
+        where = f"{report.display_path(e.path)}: " if e.path else ""
         console.print(Text.assemble(("error", "bold red"), f": {where}{e.message}"))
     if report.show_fixes:
         _show_fixes(report, console)
-    _summary(report, console)
+    if not report.quiet:
+        _summary(report, console)
     if report.baseline is not None:
         console.print(Text(baseline_note(report.baseline, report.baselined, report.baseline_stale), style="dim"))
 
 
 def _show_fixes(report: Report, console: Console) -> None:
     """Ruff-style: the fixes applied, by file and rule."""
-    if not report.applied:
-        console.print(Text("No fixes applied.", style="dim"))
-        return
-    n = len(report.applied)
-    console.print(Text(f"Fixed {n} finding{'s' if n != 1 else ''}:", style="bold"))
-    by_path: dict[str, Counter] = {}
-    for d in report.applied:
-        by_path.setdefault(d.path, Counter())[(d.code, d.rule)] += 1
-    for path in sorted(by_path):
-        console.print(f"- {path}:")
-        for (code, rule), count in sorted(by_path[path].items()):
-            console.print(f"    {count} × {code} ({rule})")
-    console.print()
+    first, *rest = report.fixes_listing()
+    console.print(Text(first, style="bold" if report.applied else "dim"))
+    for line in rest:
+        console.print(line)
+    if report.applied:
+        console.print()
 
 
 def _summary(report: Report, console: Console) -> None:
@@ -123,7 +123,10 @@ def _summary(report: Report, console: Console) -> None:
         console.print(table)
     fixable = sum(1 for d in report.diagnostics if d.fix is not None)
     safe = sum(1 for d in report.diagnostics if d.fix is not None and d.fix.safe)
-    line = f"Found {n} finding{'s' if n != 1 else ''} in {len({d.path for d in report.diagnostics})} file(s)."
+    line = (
+        f"Found {n} finding{'s' if n != 1 else ''}{report.dependents_note()} "
+        f"in {len({d.path for d in report.diagnostics})} file(s)."
+    )
     if fixed_total:
         line += f" Fixed {fixed_total}."
     console.print(Text(line, style="bold"))
