@@ -35,7 +35,8 @@ from typing import Callable, Iterable
 
 from .config import Config
 from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, CallFact, DefInfo, ModuleFacts, extract_facts
-from .index import Definition, ProjectIndex, mentions
+from .facts import mentions_any
+from .index import Definition, ProjectIndex
 
 REFERENCE = "reference"
 CONFIG = "config"
@@ -898,26 +899,29 @@ def _derive_reference(module: str, parsed: _Parsed) -> _Derived:
 def _notifier_modules(index: ProjectIndex, screen: Screen | None, method_names: list[str]) -> list[ModuleFacts]:
     """The modules that may define a class implementing a notifier protocol with these methods.
 
-    A class has all of a protocol's methods only if each is defined in a class of its
-    MRO, whose module then mentions the method's name. So: the modules mentioning one
-    of the names, then (to a fixpoint) the modules that may subclass a class defined
-    in one of those (they mention a name in the alias closure of its name).
+    A class has all of a protocol's methods only if some class of its MRO defines each
+    one. So the candidates are the classes that define one of the methods (in modules
+    that mention its name) and their project subclasses, transitively (the class
+    hierarchy, ``index.subclasses``). Linear in the project: the many modules that only
+    mention the names (tests asserting that events were sent) add nothing but their
+    own defining classes.
     """
     if not method_names:
         return []  # no protocol: no class can implement one
     if screen is None:
         return list(index.modules.values())
-    found = {fa.module: fa for fa in _screened(index, screen, "names:" + ",".join(method_names))}
-    frontier = list(found.values())
-    classes: set[str] = set()
-    while frontier:
-        new = {info.name for fa in frontier for info in fa.defs.values() if info.kind == CLASS} - classes
-        if not new:
-            break
-        classes |= new
-        closure = sorted(index.alias_closure(frozenset(classes)))
-        frontier = [fa for fa in _screened(index, screen, "names:" + ",".join(closure)) if fa.module not in found]
-        found.update((fa.module, fa) for fa in frontier)
+    names = frozenset(method_names)
+    found: dict[str, ModuleFacts] = {}
+    for fa in _screened(index, screen, "names:" + ",".join(method_names)):
+        for q, info in fa.defs.items():
+            if info.kind != CLASS or names.isdisjoint(info.members):
+                continue
+            found[fa.module] = fa
+            for sub in index.subclasses(Definition(fa.module, q, info)):
+                if sub.module not in found:
+                    facts = index.modules.get(sub.module)
+                    if facts is not None:
+                        found[sub.module] = facts
     return [found[name] for name in index.modules.names() if name in found]
 
 
@@ -978,17 +982,18 @@ _FACTORY_WORDS = ("create_", "_for_user", "Factory")
 Screen = Callable[[str, str], bool]
 
 
-def screen_predicate(key: str) -> Callable[[str], bool] | None:
-    """The predicate of a screen key, on a module's identifier text (``identifier_text``).
+def screen_predicate(key: str) -> Callable[[frozenset[str]], bool] | None:
+    """The predicate of a screen key, on a module's words (``facts.identifiers``).
 
     Sound: a module for which it is False has nothing the screen's user looks for.
-    ``factory``: defines no factory candidate; ``names:A,B``: defines no class A or B.
+    ``factory``: defines no factory candidate (no word contains one of the factory
+    words); ``names:A,B``: defines no class A or B (mentions neither as a whole word).
     """
     if key == FACTORY_SCREEN:
-        return lambda text: any(w in text for w in _FACTORY_WORDS)
+        return lambda ids: any(w in word for word in ids for w in _FACTORY_WORDS)
     if key.startswith("names:"):
-        words = [w for w in key[len("names:"):].split(",") if w]
-        return lambda text: mentions(text, words)
+        words = frozenset(w for w in key[len("names:"):].split(",") if w)
+        return lambda ids: mentions_any(ids, words)
     return None
 
 

@@ -33,6 +33,7 @@ from .registry import LoadedRules
 from .rule import CstFix, FileOutcome, LintRule, Report, visitor_methods
 from .source import ReadError, SourceFile, read_source, source_from_text
 from .suppress import Suppressions, parse_suppressions
+from .timings import count as count_phase, phase
 
 INVALID_SYNTAX = "SSOT000"
 INVALID_SYNTAX_NAME = "invalid-syntax"
@@ -214,7 +215,8 @@ class Linter:
 
     # --- phase 1: the project index -------------------------------------------------------
     def discover(self, paths: list[str]) -> list[DiscoveredFile]:
-        return discover(paths, self.root, self.exclude, self.config.respect_gitignore, self.force_exclude)
+        with phase("discover"):
+            return discover(paths, self.root, self.exclude, self.config.respect_gitignore, self.force_exclude)
 
     def module_of(self, relpath: str) -> tuple[str, bool]:
         named = module_for_path(relpath)
@@ -306,7 +308,8 @@ class Linter:
         # prefilter says it cannot fire has run and found nothing), and SSOT000 once parsed.
         checked = {r.code for r in rules}
         if self.prefilter:
-            rules = [r for r in rules if _could_fire(r, context)]
+            with phase("prefilter", 1):
+                rules = [r for r in rules if _could_fire(r, context)]
         # Suppressions are parsed once: a regex scan when there are none. The post pass
         # (SSOT100) needs them even where no other rule could fire.
         suppressions = parse_suppressions(source.text) if post or engine_rules else None
@@ -335,6 +338,21 @@ class Linter:
                 line, col = facts.syntax_error_at
                 result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
             return result
+        with phase("LibCST", 1):
+            return self._lint_cst(source, context, rules, post, suppressions, checked, report_syntax, result)
+
+    def _lint_cst(
+        self,
+        source: SourceFile,
+        context: RuleContext,
+        rules: list[type[LintRule]],
+        post: list[type[LintRule]],
+        suppressions: Suppressions | None,
+        checked: set[str],
+        report_syntax: bool,
+        result: FileResult,
+    ) -> FileResult:
+        """The LibCST part of ``lint_source``: parse, one traversal for every rule, the post pass."""
         try:
             module = cst.parse_module(source.text)
         except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
@@ -365,7 +383,7 @@ class Linter:
             if reports:
                 if suppressions is None:
                     suppressions = parse_suppressions(source.text)
-                result.diagnostics.extend(self._to_diagnostics(module, source, facts, reports, result, suppressions))
+                result.diagnostics.extend(self._to_diagnostics(module, source, context.facts, reports, result, suppressions))
         if post:
             self._post_pass(post, context, source, suppressions, checked, result)
         return result
@@ -410,6 +428,18 @@ class Linter:
         Their findings are not filtered by suppressions: a suppression comment cannot
         hide the finding that says it is unused (the rule handles its own opt-outs).
         """
+        with phase("post-pass", 1):
+            self._run_post_pass(post, context, source, suppressions, checked, result)
+
+    def _run_post_pass(
+        self,
+        post: list[type[LintRule]],
+        context: RuleContext,
+        source: SourceFile,
+        suppressions: Suppressions,
+        checked: set[str],
+        result: FileResult,
+    ) -> None:
         failed = {e.rule for e in result.errors if e.rule}
         outcome = FileOutcome(
             text=source.text,
@@ -629,12 +659,14 @@ class Linter:
         files = {f.relpath: f for f in self.discover([str(self.root)])}
         for f in targets:
             files.setdefault(f.relpath, f)
+        count_phase("discover", len(files))
         cache = self.make_cache()
         # --fix and --diff take the cached path too: cached findings say which files have
-        # fixes to apply (``select_fixes``), and only those are fixed (``_fix_files``).
+        # fixes to apply (``select_fixes``), and only those are fixed (``_fix_many``).
         use_findings = cache.enabled and stdin is None
-        tool = self.tool()
-        manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
+        with phase("cache", 1 if use_findings else 0):
+            tool = self.tool()
+            manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
         project = Project(
             files,
             overrides,
@@ -656,7 +688,8 @@ class Linter:
             given = {t.relpath for t in targets}
             dependents = [rel for rel in dependents if rel not in given]
             targets = targets + [files[rel] for rel in dependents]
-        self._contract_for(project, manifest if use_findings else None)
+        with phase("contract"):
+            self._contract_for(project, manifest if use_findings else None)
         # Project tables that rules register (``register_table``) are recomputed with these.
         project.index().env.update(contract=self.contract, config=self.config)
         run_key = self.run_key() if use_findings else ""
@@ -683,7 +716,10 @@ class Linter:
             if use_findings:
                 # A cached entry exists only for a file that was readable with this content.
                 entry = manifest.entries.get(rel)
-                if entry is not None and self._entry_valid(entry, project, run_key, rel, changed):
+                with phase("cache", 1):
+                    valid = entry is not None and self._entry_valid(entry, project, run_key, rel, changed)
+                if valid:
+                    assert entry is not None
                     per_file[rel] = (list(entry.diagnostics), [])
                     reused[rel] = entry
                     continue
@@ -705,7 +741,8 @@ class Linter:
                 fresh[rel] = FindingsEntry(project.content_hash(rel), run_key, kept_deps, tuple(diags))
         if use_findings:
             # The findings of the files as read (a fixed file's new content is another entry).
-            self._save_findings(cache, manifest, project, targets, reused, fresh, changed)
+            with phase("cache"):
+                self._save_findings(cache, manifest, project, targets, reused, fresh, changed)
         fixed_count = 0
         if fix:
             # Dependents are reported, never fixed: the user did not name them.
@@ -758,7 +795,8 @@ class Linter:
                     texts[rel] = fixed
                 elif isinstance(src, SourceFile):
                     texts[rel] = src.text
-        diagnostics.sort(key=lambda d: d.sort_key)
+        with phase("report"):
+            diagnostics.sort(key=lambda d: d.sort_key)
         return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes, texts, dependents)
 
     def _contract_for(self, project: Project, manifest: Manifest | None) -> None:
@@ -793,6 +831,7 @@ class Linter:
             self.contract = build_contract(self.config, index, self.is_test, screen=project.screened)
         finally:
             read = index.stop_recording()
+        count_phase("contract", len(read))
         self.stats_contract_inferred = True
         if manifest is not None:
             import dataclasses
@@ -942,6 +981,7 @@ class Linter:
                 if self.progress:
                     self.progress(done, total)
             return out
+        from .timings import PARALLEL
         from .workers import lint_in_workers
 
         def on_batch(n: int) -> None:
@@ -950,7 +990,8 @@ class Linter:
             if self.progress:
                 self.progress(done, total)
 
-        out.update(lint_in_workers(self, project, rest, jobs, on_batch))
+        with phase(PARALLEL):
+            out.update(lint_in_workers(self, project, rest, jobs, on_batch))
         return out
 
 

@@ -284,24 +284,23 @@ def alias_closure(index: ProjectIndex, names: Iterable[str]) -> set[str]:
     An over-approximation by name (nothing is resolved), so it is safe for prefilters.
     """
     out = set(names)
-    aliases: list[tuple[str, str]] = []  # (source name, bound name)
+    bound_from: dict[str, list[str]] = {}  # source name -> names bound to it
     for facts in index.modules.values():
         for scope in facts.scopes.values():
             for bound, bindings in scope.bindings.items():
                 for b in bindings:
                     if b.kind == FROM and b.name != bound:
-                        aliases.append((b.name, bound))
+                        bound_from.setdefault(b.name, []).append(bound)
                     elif b.kind == ALIAS:
-                        aliases.append((bare(b.target), bound))
+                        bound_from.setdefault(bare(b.target), []).append(bound)
                     elif b.kind == IMPORT and bound != b.target.split(".")[0]:
-                        aliases.append((bare(b.target), bound))
-    changed = True
-    while changed:
-        changed = False
-        for src, bound in aliases:
-            if src in out and bound not in out:
+                        bound_from.setdefault(bare(b.target), []).append(bound)
+    stack = list(out)  # each name is followed once: linear in the bindings, whatever the chains' depth
+    while stack:
+        for bound in bound_from.get(stack.pop(), ()):
+            if bound not in out:
                 out.add(bound)
-                changed = True
+                stack.append(bound)
     return out
 
 
@@ -598,7 +597,7 @@ def annotation_mentions(text: str | None, names: Iterable[str]) -> bool:
     if not text:
         return False
     inner = _unwrap_annotation(text)
-    return inner is not None and bare(inner) in set(names)
+    return inner is not None and bare(inner) in (names if isinstance(names, (set, frozenset)) else set(names))
 
 
 __all__ = [
