@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from .config import Config, code_matches
+from .config import Config, code_matches, resolve_target_version
 from .context import RuleContext
 from .contract import Contract, build_contract
 from .diagnostics import Diagnostic, Edit, Fix, InternalError, Position, Range
@@ -192,6 +192,7 @@ class Linter:
             if extra is not None and extra not in self.enabled:
                 self.enabled.append(extra)
         self.syntax_enabled = any(r.code == INVALID_SYNTAX for r in self.enabled)
+        self.target = resolve_target_version(config)  # a newer target explains some parse errors
         self.exclude = compile_globs(config.exclude)
         self.test_spec = compile_globs(config.test_paths)
         self.per_file = [(compile_globs([glob]), codes) for glob, codes in config.per_file_ignores.items()]
@@ -475,7 +476,7 @@ class Linter:
         if missing_reason is None:
             return out
         for s in suppressions.all():
-            if s.reason is None:
+            if s.reason is None and s.is_ours:
                 start = Position(s.line, s.column)
                 out.append(
                     Diagnostic(
@@ -498,10 +499,19 @@ class Linter:
         rule = self.all_rules.by_code(INVALID_SYNTAX)
         first = message.strip().splitlines()[0] if message.strip() else "invalid syntax"
         pos = Position(max(line, 1), max(column, 1))
+        text = f"{prefix}{first}"
+        running = sys.version_info[:2]
+        if prefix == "cannot parse: " and self.target is not None and self.target > running:
+            # Valid for the target (PEP 701 f-strings, PEP 695 generics, ...) is not valid here.
+            run = f"{running[0]}.{running[1]}"
+            text = (
+                f"cannot analyse with Python {run}; run ssot-lint on {self.target[0]}.{self.target[1]}+ "
+                f"(target-version py{self.target[0]}{self.target[1]}; the {run} parser says: {first})"
+            )
         return Diagnostic(
             code=INVALID_SYNTAX,
             rule=INVALID_SYNTAX_NAME,
-            message=f"{prefix}{first}",
+            message=text,
             path=path,
             range=Range(pos, pos),
             severity=self.severity_of(rule) if rule else "error",
