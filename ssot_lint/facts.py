@@ -158,6 +158,10 @@ class DefInfo:
     attr_assigns: tuple["AttrAssign", ...] = ()
     # Functions: what each `yield` gives (descriptors as in ``return_leaves``; "other" for `yield from`).
     yield_leaves: tuple[str, ...] = ()
+    # Classes: what the methods store into a container attribute, as (attr, key, value):
+    # `self.a[k] = v` -> (a, dotted k or "", leaf of v); `self.a.setdefault(k, v)` likewise;
+    # `self.a.append(v)` / `.add(v)` / `.appendleft(v)` / `.insert(i, v)` -> (a, "", leaf of v).
+    keyed_attrs: tuple[tuple[str, str, str], ...] = ()
 
 
 @_fast_pickle
@@ -547,6 +551,8 @@ class _FactsVisitor(ast.NodeVisitor):
                 self._bind_target(elt, None, None, node)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None, None, node)
+        elif isinstance(target, ast.Subscript):
+            self._record_keyed(target.value, target.slice, value)
         elif isinstance(target, ast.Attribute):
             self._patch(target.attr, self._patch_region(getattr(node, "lineno", 0)))
             # `self.x = ...` inside a method: record on the enclosing class.
@@ -733,6 +739,13 @@ class _FactsVisitor(ast.NodeVisitor):
     def _call_attr_op(self, node: ast.Call) -> None:
         func = node.func
         if isinstance(func, ast.Attribute):
+            args = node.args
+            if func.attr == "setdefault" and args:
+                self._record_keyed(func.value, args[0], args[1] if len(args) > 1 else None)
+            elif func.attr in ("append", "add", "appendleft") and len(args) == 1:
+                self._record_keyed(func.value, None, args[0])
+            elif func.attr == "insert" and len(args) == 2:
+                self._record_keyed(func.value, None, args[1])
             if func.attr in MUTATING_METHODS:
                 self._attr_op(func.value, "mutate", node.lineno)
             elif func.attr == "acquire":
@@ -957,6 +970,24 @@ class _FactsVisitor(ast.NodeVisitor):
         if isinstance(node.ctx, (ast.Store, ast.Del)):
             self._attr_op(node.value, "mutate", node.lineno)
         self.generic_visit(node)
+
+    def _record_keyed(self, container: ast.expr, key: ast.expr | None, value: ast.expr | None) -> None:
+        """``self.<attr>[key] = value`` (and the container methods that store): on the class."""
+        if not (
+            self.def_stack
+            and isinstance(container, ast.Attribute)
+            and isinstance(container.value, ast.Name)
+            and container.value.id == "self"
+        ):
+            return
+        cls = self._enclosing_class()
+        if cls is None:
+            return
+        k = (dotted_name(key) or "") if key is not None else ""
+        v = _leaf(value) if value is not None else "other"
+        entry = (container.attr, k, v)
+        if entry not in cls.keyed_attrs and len(cls.keyed_attrs) < 64:
+            cls.keyed_attrs = cls.keyed_attrs + (entry,)
 
     def _record_self_attr_call(self, node: ast.Call) -> None:
         """``self.x.m(...)``: remember that method ``m`` is called on attribute ``x``."""

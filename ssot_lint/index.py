@@ -229,14 +229,21 @@ class ProjectIndex:
             self._deps[-1].update(deps)
         return frozenset(deps)
 
+    def recording_tainted(self) -> bool:
+        """Did the innermost recording run into a cycle (see ``_memoized``)? Its result
+        then depends on the query order and must not be memoised."""
+        return bool(self._tainted) and self._tainted[-1]
+
     @contextmanager
     def unrecorded(self) -> Iterator[None]:
         """What is consulted inside is not a dependency of the file being linted (a
         project-wide table whose value, not whose reads, the caller depends on)."""
         self._deps.append(set())
+        self._tainted.append(False)  # one per frame of ``_deps``: ``_memoized`` taints by depth
         try:
             yield
         finally:
+            self._tainted.pop()
             self._deps.pop()
 
     def record(self, names: Iterable[str]) -> None:

@@ -213,6 +213,9 @@ class CallResolution:
 Types = tuple[ClassType, ...]
 
 
+_NO = object()  # not in a memo
+
+
 def _last(dotted: str) -> str:
     return dotted.rsplit(".", 1)[-1]
 
@@ -222,39 +225,69 @@ class Inference:
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self._mro: dict[str, list[Definition]] = {}
-        self._unresolved: dict[str, bool] = {}
-        self._kinds: dict[tuple[str, frozenset[str]], str | None] = {}
-        self._values: dict[tuple[str, str, str], Types | None] = {}
+        # Every memo maps a key to (answer, the dependencies recorded while computing it).
+        self._mro: dict[str, tuple[list[Definition], frozenset[str]]] = {}
+        self._unresolved: dict[str, tuple[bool, frozenset[str]]] = {}
+        self._kinds: dict[tuple[str, frozenset[str]], tuple[str | None, frozenset[str]]] = {}
+        self._values: dict[tuple[str, str, str], tuple[Types | None, frozenset[str]]] = {}
         self._active: set[tuple] = set()
-        self._partial: dict[tuple, object] = {}
+        self._partial: dict[tuple, tuple[object, frozenset[str]]] = {}
         self._cuts = 0
 
     def _memoised(self, memo: dict, key: tuple, compute):  # type: ignore[no-untyped-def]
         """Memoise ``compute()``; a cycle or the depth limit gives None (unknown).
 
-        A result that depended on such a cut is kept only until the outermost query
-        ends, so the memo never holds an answer that a deeper look could change.
+        Every answer, fresh or from the memo, records in the caller's frame the
+        dependencies (modules, derived project facts) it was computed from: the
+        instance is shared by every file linted in the process, and a file that gets a
+        memoised answer depends on what that answer read as much as the file that asked
+        first (else an edit there leaves the second file's cached findings stale).
+
+        A result that depended on such a cut (or on a cycle the index cut) is kept only
+        until the outermost query ends, so the memo never holds an answer that a deeper
+        look, or another query order, could change.
         """
-        if key in memo:
-            return memo[key]
-        if key in self._partial:
-            return self._partial[key]
+        hit = memo.get(key, _NO)
+        if hit is _NO:
+            hit = self._partial.get(key, _NO)
+        if hit is not _NO:
+            self.index.record(hit[1])
+            return hit[0]
         if key in self._active or len(self._active) > _MAX_ACTIVE:
             self._cuts += 1
             return None
         self._active.add(key)
         before = self._cuts
+        self.index.start_recording()
         try:
             result = compute()
         finally:
             self._active.discard(key)
-        if self._cuts == before:
-            memo[key] = result
+            tainted = self.index.recording_tainted()
+            deps = self.index.stop_recording()
+        if self._cuts == before and not tainted:
+            memo[key] = (result, deps)
         else:
-            self._partial[key] = result
+            self._partial[key] = (result, deps)
         if not self._active:
             self._partial.clear()
+        return result
+
+    def _remembered(self, memo: dict, key: str, compute):  # type: ignore[no-untyped-def]
+        """Memoise ``compute()`` (no cycle of its own possible) with its dependencies, as
+        ``_memoised`` does."""
+        hit = memo.get(key, _NO)
+        if hit is not _NO:
+            self.index.record(hit[1])
+            return hit[0]
+        self.index.start_recording()
+        try:
+            result = compute()
+        finally:
+            tainted = self.index.recording_tainted()
+            deps = self.index.stop_recording()
+        if not tainted:
+            memo[key] = (result, deps)
         return result
 
     @classmethod
@@ -326,17 +359,13 @@ class Inference:
 
     # --- classes ------------------------------------------------------------------------
     def mro(self, cls: Definition) -> list[Definition]:
-        key = cls.fullname
-        if key not in self._mro:
-            self._mro[key] = self.index.mro(cls)
-        return self._mro[key]
+        return self._remembered(self._mro, cls.fullname, lambda: self.index.mro(cls))
 
     def has_unresolved_bases(self, cls: Definition) -> bool:
         """Does the class derive from a base outside the project (other than ``object``/``Generic``...)?"""
-        key = cls.fullname
-        if key in self._unresolved:
-            return self._unresolved[key]
-        out = False
+        return self._remembered(self._unresolved, cls.fullname, lambda: self._has_unresolved_bases(cls))
+
+    def _has_unresolved_bases(self, cls: Definition) -> bool:
         for base in cls.info.bases:
             target = self.index.resolve(cls.module, cls.info.scope, base.split("[", 1)[0])
             if isinstance(target, Definition) and target.kind == CLASS:
@@ -345,12 +374,8 @@ class Inference:
             canonical = self.external_name(cls.module, cls.info.scope, name) or name
             if name in HARMLESS_BASES or canonical in HARMLESS_BASES:
                 continue
-            out = True
-            break
-        if any(k == "metaclass" for k, _ in cls.info.keywords):
-            out = True
-        self._unresolved[key] = out
-        return out
+            return True
+        return any(k == "metaclass" for k, _ in cls.info.keywords)
 
     def lookup_member(
         self, runtime: Definition, attr: str, start_after: Definition | None = None
