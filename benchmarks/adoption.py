@@ -31,7 +31,7 @@ class ExecutionEngine:
         self.ctx = ctx
 
 
-def create_engine_for_user(ctx):
+def create_engine_for_user(ctx: "UserExecutionContext"):
     return ExecutionEngine(ctx)
 """
 

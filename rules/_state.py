@@ -3,8 +3,9 @@
 Everything here reads the project index and module facts; nothing imports or runs the
 linted code.  The central question is "does this class hold per-user state?": a class is
 *per-user* when it (or a project base) keeps a dict, list or set, set in ``__init__`` or
-at class level, whose attribute name or key type mentions a per-user word (``user``,
-``session``, ``connection``, ...).  A class is *managed* when the contract says only its
+at class level, whose key or element is a user's identity (``dict[UserId, ...]``,
+``self.x[context.user_id] = ...``) or a per-user object (see ``_user_evidence``); a word
+in an attribute name is not enough.  A class is *managed* when the contract says only its
 factory may build it (one instance per user by design).
 """
 
@@ -38,7 +39,9 @@ DEFAULT_PER_USER_WORDS = (
 )
 DEFAULT_FACTORY_CLASSES = ("*Factory",)
 PER_USER_WORDS_OPTION = Option(
-    "list[str]", list(DEFAULT_PER_USER_WORDS), "Words that mark a dict/list/set attribute as per-user state."
+    "list[str]",
+    list(DEFAULT_PER_USER_WORDS),
+    "Words whose identity (`<word>_id`, `<Word>Id`) keys a dict/list/set attribute as per-user state.",
 )
 FACTORY_CLASSES_OPTION = Option(
     "list[str]", list(DEFAULT_FACTORY_CLASSES), "Class name globs of factories (per-user keyed state by design)."
@@ -259,15 +262,15 @@ class StateAttr:
     name: str
     kind: str  # "dict", "list", ...
     where: str  # "__init__" or "class"
-    word: str  # the per-user word it mentions
+    word: str  # why it holds users' data ("keyed by `user_id`", "holds `UserEngine` instances")
     key: str | None  # the key/element type, when annotated
 
     def describe(self) -> str:
         where = "set in `__init__`" if self.where == "__init__" else "at class level"
-        keyed = ""
-        if self.key:
-            keyed = f" keyed by `{self.key}`" if self.kind in ("dict", "defaultdict") else f" of `{self.key}`"
-        return f"`{self.name}` (a {self.kind}{keyed}, {where})"
+        why = self.word
+        if why.startswith("keyed by") and self.kind not in ("dict", "defaultdict"):
+            why = "of " + why[len("keyed by "):]
+        return f"`{self.name}` (a {self.kind} {why}, {where})"
 
 
 def class_scope_bindings(index: ProjectIndex, cls: Definition):
@@ -282,8 +285,91 @@ def _is_dataclass(info: DefInfo) -> bool:
     return any(d.removesuffix("()").rsplit(".", 1)[-1] == "dataclass" for d in info.decorators)
 
 
+def identity_word(text: str | None, words: Iterable[str]) -> str | None:
+    """The per-user word of an identity in ``text``: ``user_id``, ``context.user_id``,
+    ``UserId``, ``connection_ids``, ``SessionKey`` -> "user"/"connection"/"session". A word
+    alone (``connections``, ``session_pool``, ``user_count``) is not an identity."""
+    if not text:
+        return None
+    wanted = {w.lower() for w in words}
+    for part in re.split(r"[^A-Za-z0-9_]+", text):
+        parts = words_of(part)
+        for i, word in enumerate(parts):
+            if word in wanted and i + 1 < len(parts) and parts[i + 1] in ("id", "ids", "key", "keys"):
+                return word
+            for w in wanted:
+                if word in (w + "id", w + "ids"):
+                    return w
+    return None
+
+
+def _per_user_object(index: ProjectIndex, contract: Contract | None, module: str, scope: str, dotted: str) -> str | None:
+    """The per-user class (managed, the user context, a notifier) ``dotted`` names, if any."""
+    if contract is None:
+        return None
+    last = dotted.rsplit(".", 1)[-1]
+    if last in contract.context_classes:
+        return last
+    target = index.resolve(module, scope, dotted)
+    if not (isinstance(target, Definition) and target.kind == CLASS):
+        return None
+    if contract.managed_entry(target) is not None or contract.notifier_entry(target) is not None:
+        return target.info.name
+    return None
+
+
+_ANNOTATION_NAMES = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _user_evidence(
+    index: ProjectIndex,
+    contract: Contract | None,
+    cls: Definition,
+    name: str,
+    annotation: str | None,
+    words: Sequence[str],
+) -> str | None:
+    """Why the container ``cls.name`` holds users' data, or None.
+
+    Its key or element is a user's identity: by annotation (``dict[UserId, ...]``), by
+    the keys the class stores under (``self.x[context.user_id] = ...``, ``[user_id]``),
+    or by the values stored (instances of per-user classes: managed classes, the user
+    context, notifiers; by annotation or by what is stored). A word in a name is not
+    enough: pools, clients, locks and config sets are process-wide by design.
+    """
+    key = key_type(annotation)
+    word = identity_word(key, words)
+    if word:
+        return f"keyed by `{key}`"
+    if annotation:
+        _, args = parse_annotation(annotation)
+        for arg in args:
+            for dotted in _ANNOTATION_NAMES.findall(arg):
+                found = _per_user_object(index, contract, cls.module, cls.info.scope, dotted)
+                if found:
+                    return f"holds `{found}` instances"
+    for attr, k, v in cls.info.keyed_attrs:
+        if attr != name:
+            continue
+        if identity_word(k, words):
+            return f"keyed by `{k}`"
+        if v.startswith("call:") and v != "call:?":
+            facts = index.get_module(cls.module)
+            methods = [q for q in (facts.defs if facts else {}) if q.startswith(cls.qualname + ".")]
+            for q in methods or [cls.qualname]:
+                found = _per_user_object(index, contract, cls.module, q, v[5:])
+                if found:
+                    return f"holds `{found}` instances"
+                break
+    return None
+
+
 def own_state_attrs(
-    index: ProjectIndex, cls: Definition, words: Sequence[str], test_paths: Sequence[str] = DEFAULT_TEST_PATHS
+    index: ProjectIndex,
+    cls: Definition,
+    words: Sequence[str],
+    test_paths: Sequence[str] = DEFAULT_TEST_PATHS,
+    contract: Contract | None = None,
 ) -> list[StateAttr]:
     """Per-user container attributes set by ``cls`` itself (not its bases)."""
     out: list[StateAttr] = []
@@ -293,10 +379,10 @@ def own_state_attrs(
         if kind is None or name in seen:
             continue
         key = key_type(ann or None)
-        word = mentioned_word(name, words) or (mentioned_word(key, words) if key else None)
-        if word:
+        why = _user_evidence(index, contract, cls, name, ann or None, words)
+        if why:
             seen.add(name)
-            out.append(StateAttr(cls, name, kind, "__init__", word, key))
+            out.append(StateAttr(cls, name, kind, "__init__", why, key))
     dataclass_fields = _is_dataclass(cls.info)
     for name, bindings in class_scope_bindings(index, cls).items():
         if name in seen:
@@ -311,24 +397,28 @@ def own_state_attrs(
             if kind is None:
                 continue
             key = key_type(b.annotation)
-            word = mentioned_word(name, words) or (mentioned_word(key, words) if key else None)
-            if not word:
+            why = _user_evidence(index, contract, cls, name, b.annotation, words)
+            if not why:
                 continue
             # A class-level container that nothing changes is a constant table, not state.
             if shared is not None and not class_ops(index, cls, name, "mutate", test_paths):
                 continue
             seen.add(name)
-            out.append(StateAttr(cls, name, kind, "class", word, key))
+            out.append(StateAttr(cls, name, kind, "class", why, key))
             break
     return out
 
 
 def per_user_state(
-    index: ProjectIndex, cls: Definition, words: Sequence[str], test_paths: Sequence[str] = DEFAULT_TEST_PATHS
+    index: ProjectIndex,
+    cls: Definition,
+    words: Sequence[str],
+    test_paths: Sequence[str] = DEFAULT_TEST_PATHS,
+    contract: Contract | None = None,
 ) -> StateAttr | None:
     """The first per-user container attribute of ``cls`` or a project base, if any."""
     for c in index.mro(cls):
-        attrs = own_state_attrs(index, c, words, test_paths)
+        attrs = own_state_attrs(index, c, words, test_paths, contract)
         if attrs:
             return attrs[0]
     return None
@@ -388,7 +478,7 @@ def per_user_verdict(
     managed = managed_in_mro(index, contract, cls)
     if managed is not None:
         return Verdict(cls, managed, None)
-    state = per_user_state(index, cls, words, test_paths)
+    state = per_user_state(index, cls, words, test_paths, contract)
     if state is not None:
         return Verdict(cls, None, state)
     return None

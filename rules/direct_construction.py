@@ -20,14 +20,16 @@ class ExecutionEngine:
 """
 _FACTORY = """\
 from app.agents.execution_engine import ExecutionEngine
+from app.context import UserExecutionContext
 
 class ExecutionEngineFactory:
-    async def create_for_user(self, context):
+    async def create_for_user(self, context: UserExecutionContext):
         return ExecutionEngine(context, registry=None, notifier=None)
 """
 # The factory makes `ExecutionEngine` managed: the contract infers it (see `ssot-lint contract`).
 _FILES = {_ENGINE_MODULE: _ENGINE, "app/agents/__init__.py": "from .execution_engine import ExecutionEngine\n",
-          "app/agents/execution_engine_factory.py": _FACTORY, "app/__init__.py": ""}
+          "app/agents/execution_engine_factory.py": _FACTORY, "app/__init__.py": "",
+          "app/context.py": "class UserExecutionContext:\n    user_id: str\n"}
 
 
 class DirectConstruction(LintRule):
@@ -52,7 +54,12 @@ class DirectConstruction(LintRule):
     builds (`contract.module`), those listed in `contract.managed`, and those your
     own per-user factories return (`create_*` / `*_for_user` functions and
     `*Factory` methods taking the user context), which may then be built only in
-    that factory's module.
+    that factory's module. A factory takes the user context only through a
+    parameter annotated with the contract's context class (resolved through the
+    project's imports, `Optional[...]` allowed): a parameter merely *named*
+    `context`, an `Optional[str]`, or another `*Context` class does not count.
+    Value objects (a dataclass or `NamedTuple` of plain values, holding neither
+    the context nor another per-user collaborator) are never managed.
 
     ## Why is this bad?
     A factory-managed object built directly skips what the factory guarantees: a
@@ -118,6 +125,20 @@ class DirectConstruction(LintRule):
             "from app.agents.execution_engine import ExecutionEngine\nengine = ExecutionEngine(ctx, r, n)\n",
             files=_FILES,
             path="tests/test_engine.py",
+        ),
+        # a parameter *named* `context` does not make a per-user factory, nor is a value object managed
+        Valid(
+            "from app.summaries import RunSummary\nsummary = RunSummary(3)\n",
+            files={**_FILES, "app/summaries.py": (
+                "from dataclasses import dataclass\nfrom typing import Optional\n"
+                "from app.context import UserExecutionContext\n"
+                "@dataclass\nclass RunSummary:\n    total: int\n"
+                "class SummaryHelpers:\n"
+                "    def create_summary(self, total: int, context: Optional[str] = None) -> RunSummary:\n"
+                "        return RunSummary(total)\n"
+                "def create_summary_for_user(context: UserExecutionContext) -> RunSummary:\n"
+                "    return RunSummary(0)\n"
+            )},
         ),
     ]
     INVALID = [

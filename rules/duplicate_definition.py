@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ssot_lint.context import RuleContext
-from ssot_lint.contract import Contract
+from ssot_lint.contract import CONFIG, REFERENCE, Contract
 from ssot_lint.discovery import compile_globs
 from ssot_lint.facts import ALIAS, ASSIGN, CLASS, FROM
 from ssot_lint.index import Definition, ProjectIndex
@@ -65,9 +65,16 @@ def duplicate_table(context: RuleContext, patterns: tuple[str, ...]) -> Duplicat
 
 
 def _contract_names(contract: Contract) -> tuple[set[str], set[str]]:
-    names = {m.name for m in contract.managed} | {n.name for n in contract.notifier_classes}
+    """(bare names of every contract class, dotted names the reference or the config pins).
+
+    Only a class pinned by the reference or the config is canonical by itself: an
+    inferred one (a factory's guess) competes with its namesakes on imports.
+    """
+    entries = [*contract.managed, *contract.notifier_classes]
+    names = {e.name for e in entries}
     names |= set(contract.context_classes) | {e.owner for e in contract.entry_points if e.owner}
-    return {bare(n) for n in names}, {n for n in names if "." in n}
+    pinned = {e.name for e in entries if "." in e.name and e.origin in (REFERENCE, CONFIG)}
+    return {bare(n) for n in names}, pinned
 
 
 def _skipped(index: ProjectIndex, d: Definition) -> bool:
@@ -123,7 +130,7 @@ def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], t
     table = DuplicateTable()
     if not dup_names:
         return table
-    counts = _import_counts(index, set(dup_names))
+    counts = _import_counts(index, set(dup_names), tests)
     for name in sorted(dup_names):
         named = defs.get(name, {})
         classes = dict(named)
@@ -153,8 +160,9 @@ def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], t
     return table
 
 
-def _import_counts(index: ProjectIndex, names: set[str]) -> dict[str, int]:
-    """How often each class is imported or referenced by its module across the index.
+def _import_counts(index: ProjectIndex, names: set[str], tests) -> dict[str, int]:
+    """How often each class is imported or referenced by its module across the index's
+    non-test modules (what tests import says nothing about which class is the real one).
 
     Counted: ``from m import X``, ``Y = m.X``, ``x = m.X(...)``, ``class C(m.X)`` and
     ``return m.X(...)``.  Only names in ``names`` are resolved.
@@ -169,6 +177,8 @@ def _import_counts(index: ProjectIndex, names: set[str]) -> dict[str, int]:
             counts[target.fullname] = counts.get(target.fullname, 0) + 1
 
     for facts in index.modules.values():
+        if tests.match_file(facts.path):
+            continue
         for scope in facts.scopes.values():
             for bindings in scope.bindings.values():
                 for b in bindings:
@@ -218,10 +228,11 @@ class DuplicateDefinition(LintRule):
     one of those names refer to a different class than its other definitions.
 
     Every definition is reported except the canonical one: the class the
-    contract names by its dotted path, else the most imported definition (imports,
-    and references through its module such as `class C(m.X)` or `m.X(...)`, are
-    counted across the whole project), else the one in the module named after the
-    class. The message names the canonical class. Enums, `Protocol`s,
+    reference module or the config names by its dotted path (a class the contract
+    only *inferred* from a factory is not canonical by itself), else the most
+    imported definition (imports, and references through its module such as
+    `class C(m.X)` or `m.X(...)`, are counted across the project's non-test
+    modules), else the one in the module named after the class. The message names the canonical class. Enums, `Protocol`s,
     test doubles (`Fake*`, `Mock*`, `Stub*`, mock subclasses) and classes in
     test modules or `.pyi` stubs are not counted. A class defined twice in the
     same module (for example under `try`/`except ImportError`) is not reported.
@@ -315,6 +326,25 @@ class DuplicateDefinition(LintRule):
         ),
     ]
     INVALID = [
+        Invalid(
+            # A class the contract only inferred (from its per-user factory) is not canonical by
+            # itself, and imports from test modules do not count.
+            "from app.context import UserExecutionContext\n"
+            "class ExecutionEngine:\n"
+            "    def __init__(self, context: UserExecutionContext):\n        self.context = context\n"
+            "def create_engine_for_user(context: UserExecutionContext) -> ExecutionEngine:\n"
+            "    return ExecutionEngine(context)\n",
+            line=2,
+            column=7,
+            files={
+                **_FILES,
+                "app/context.py": "class UserExecutionContext:\n    pass\n",
+                **{f"tests/test_{n}.py": "from app.engine_v2 import ExecutionEngine\n" for n in "abc"},
+            },
+            path="app/engine_v2.py",
+            message=r"canonical `app\.agents\.execution_engine\.ExecutionEngine` \(the most used definition, "
+            r"imported or referenced 2 times\)",
+        ),
         Invalid(
             "class ExecutionEngine:\n    pass\n",
             line=1,

@@ -12,6 +12,14 @@ class InvalidSyntax(LintRule):
     decoded (bad bytes for its encoding, or a wrong coding cookie), or it cannot be
     read at all.
 
+    ssot-lint parses with the Python it runs on. A file that is valid for the
+    project's target but not for that Python (PEP 701 f-strings such as
+    `f"{row["name"]}"`, PEP 695 generics, ... on 3.11) cannot be analysed rather
+    than invalid: when the target (`target-version = "py312"`, default: the lowest
+    version `[project] requires-python` allows) is newer than the running Python, the
+    message says so ("cannot analyse with Python 3.11; run ssot-lint on 3.12+") and
+    quotes the running parser's error.
+
     ## Why is this bad?
     ssot-lint cannot check what it cannot parse, so a file with this finding is not
     checked by any other rule. The rest of the files are still checked.

@@ -10,7 +10,8 @@ class MissingSuppressionReason(LintRule):
     ## What it does
     Flags a suppression comment (`# noqa`, `# ssot-lint: ignore[...]`,
     `# ssot-lint: disable[...]`, `# ssot-lint: file-ignore[...]`) that gives no
-    reason after ` -- `. It is off by default: enable it with `--require-reason`,
+    reason after ` -- `. Only suppressions that concern ssot-lint count: a bare
+    `# noqa` or a `# noqa: E501` of another tool is left alone. It is off by default: enable it with `--require-reason`,
     `require-reason = true` in the config, or by selecting SSOT101.
 
     ## Why is this bad?
@@ -42,9 +43,11 @@ class MissingSuppressionReason(LintRule):
         Valid("x = f()  # noqa: SSOT001 -- legacy path, removed in Q3\n"),
         Valid("# ssot-lint: file-ignore[SSOT002] -- generated module\nx = 1\n"),
         Valid("x = 1  # a comment that mentions noqa-less code\n"),
+        Valid("import os  # noqa\nimport sys  # noqa: F401\n"),
     ]
     INVALID = [
         Invalid("x = f()  # noqa: SSOT001\n", line=1, column=10, message="no reason"),
         Invalid("# ssot-lint: disable[SSOT002]\nx = 1\n# ssot-lint: enable[SSOT002]\n", line=1, column=1),
         Invalid("y = g()  # ssot-lint: ignore[SSOT003]\n", line=1, column=10),
+        Invalid("import os  # noqa: F401, SSOT001\n", line=1, column=12),
     ]

@@ -61,11 +61,19 @@ class ModuleSingleton(LintRule):
        that returns a class instance.
 
     Only project classes are considered, and only when they are factory-managed (the
-    contract says one instance per user) or hold mutable per-user state: a dict, list or
-    set attribute, set in `__init__` or at class level, whose name or key type mentions
-    a per-user word (`user`, `session`, `connection`, `websocket`, `emitter`, `bridge`,
-    `client`, `subscriber`, `run`, `thread`, `token`; option `per-user-words`).
-    Base classes are followed.
+    contract says one instance per user) or hold users' data: a dict, list or set
+    attribute, set in `__init__` or at class level, whose key or element is a user's
+    identity. That is known from the annotation (`dict[UserId, ...]`), from the keys
+    the class stores under (`self._x[context.user_id] = ...`, `self._x[session_id]`,
+    `self._x.setdefault(user_id, ...)`), or from the values it holds (instances of
+    per-user classes: managed classes, the user context, notifiers). An identity is
+    a per-user word followed by `id` or `key` (`user_id`, `connection_ids`,
+    `SessionId`, `session_key`; words
+    from option `per-user-words`: `user`, `session`, `connection`, `websocket`,
+    `emitter`, `bridge`, `client`, `subscriber`, `run`, `thread`, `token`). A word
+    in a name is not enough: a connection pool's `_connections`, a token revocation
+    set, clients keyed by server name, a counter keyed by state name or a set of
+    feature-flag domains are process-wide by design. Base classes are followed.
 
     It never flags loggers, routers, `TypeVar`/`NewType`/`ContextVar`, locks and other
     classes outside the project, enums, named tuples, frozen dataclasses, exceptions,
@@ -195,7 +203,7 @@ class ModuleSingleton(LintRule):
             "            cls._instance = super().__new__(cls)\n"
             "        return cls._instance\n"
             "    def __init__(self):\n"
-            "        self.connections = {}\n",
+            "        self.connections: dict['ConnectionId', object] = {}\n",
             line=1,
             column=7,
             message=r"`__new__` returns `cls._instance`",
@@ -215,7 +223,7 @@ class ModuleSingleton(LintRule):
             "class UserRegistry:\n"
             "    _instance = None\n"
             "    def __init__(self):\n"
-            "        self._users: dict = {}\n"
+            "        self._users: dict['UserId', object] = {}\n"
             "    @classmethod\n"
             "    def instance(cls):\n"
             "        if cls._instance is None:\n"
@@ -233,7 +241,7 @@ class ModuleSingleton(LintRule):
             "        return cls._instances[cls]\n"
             "class SubscriberHub(metaclass=SingletonMeta):\n"
             "    def __init__(self):\n"
-            "        self._subscribers: list = []\n",
+            "        self._subscribers: list['SubscriberId'] = []\n",
             line=7,
             message="metaclass",
         ),

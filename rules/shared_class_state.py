@@ -124,8 +124,8 @@ class SharedClassState(LintRule):
         Invalid(
             "class UserSessionTracker:\n"
             "    _sessions: dict = {}\n"
-            "    def track(self, key, session):\n"
-            "        self._sessions[key] = session\n",
+            "    def track(self, session_id, session):\n"
+            "        self._sessions[session_id] = session\n",
             line=2,
             column=5,
             message=r"class-level dict `_sessions`.*line 4",
@@ -142,19 +142,19 @@ class SharedClassState(LintRule):
         ),
         Invalid(
             "import threading\n"
-            "class ConnectionPool:\n"
+            "class UserConnections:\n"
             "    _lock = threading.Lock()\n"
             "    def __init__(self):\n"
-            "        self._connections: list = []\n"
-            "    def add(self, c):\n"
+            "        self._connections: dict['UserId', list] = {}\n"
+            "    def add(self, user_id, c):\n"
             "        with self._lock:\n"
-            "            self._connections.append(c)\n",
+            "            self._connections.setdefault(user_id, []).append(c)\n",
             line=3,
             message="lock",
         ),
         Invalid(
             "class Base:\n"
-            "    _clients: list = []\n"
+            "    _clients: list['ClientId'] = []\n"
             "class Tracker(Base):\n"
             "    def add(self, c):\n"
             "        Tracker._clients.append(c)\n",
@@ -244,7 +244,7 @@ def class_state_findings(context: RuleContext, options: Mapping[str, Any], cls: 
             if ops:
                 reason = why
                 if verdict is not None and verdict.state is not None and verdict.state.name == name:
-                    reason = f"it holds per-user data (`{verdict.state.word}`)"
+                    reason = f"it holds per-user data ({verdict.state.word})"
                 yield name, (
                     f"class-level {kind} `{name}` of `{cls.qualname}` is shared by every instance, so by "
                     f"every user, and it is changed in place ({_where(context, ops)}); {reason}; create it in "

@@ -44,7 +44,7 @@ class UserExecutionContext:
 _FILES = {"app/__init__.py": "", "app/context.py": _CTX}
 _HEAD = (
     "from app.context import UserExecutionContext\n\nclass Engine:\n    def __init__(self, context=None):\n"
-    "        self._runs: list = []\n\n"
+    "        self._runs: list['RunId'] = []\n\n"
 )
 
 

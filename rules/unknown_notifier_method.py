@@ -10,7 +10,6 @@ from ssot_lint.context import RuleContext, cst_dotted_name
 from ssot_lint.notifiers import (
     NotifierModel,
     ReceiverTyper,
-    has_notifier_suffix,
     notifier_model,
 )
 from ssot_lint.rule import Invalid, LintRule, Valid
@@ -34,6 +33,24 @@ class UserWebSocketEmitter:
     async def agent_error(self, agent_name, run_id, error): ...
 """
 _FILES = {"app/__init__.py": "", "app/notifier.py": _NOTIFIER, "app/emitter.py": _EMITTER}
+# `Notifier` is a notifier class only because the factory wires it into the engine.
+_WIRED = {
+    "app/__init__.py": "",
+    "app/context.py": "class UserExecutionContext:\n    user_id: str\n",
+    "app/engine.py": (
+        "from app.context import UserExecutionContext\n"
+        "class Notifier:\n"
+        "    async def agent_started(self, agent_name): ...\n"
+        "    async def agent_completed(self, agent_name): ...\n"
+        "class RunEngine:\n"
+        "    def __init__(self, context: UserExecutionContext, notifier):\n"
+        "        self.notifier = notifier\n"
+        "class RunEngineFactory:\n"
+        "    def create_for_user(self, context: UserExecutionContext) -> RunEngine:\n"
+        "        notifier = Notifier()\n"
+        "        return RunEngine(context, notifier)\n"
+    ),
+}
 
 
 def _patched(body: cst.CSTNode) -> set[tuple[str, str]]:
@@ -80,25 +97,25 @@ class UnknownNotifierMethod(LintRule):
     """
     ## What it does
     Flags a call `x.m(...)` where `x` is a notifier and `m` is not a method of it.
-    A receiver is a notifier when it is annotated as a notifier class, assigned from
-    a notifier's constructor or from a factory whose return annotation is one, or,
-    when nothing else is known about it, when its name ends in `notifier`,
-    `emitter` or `bridge`. The notifier classes are those the contract names
-    (`ssot-lint contract`), their project subclasses and the project classes that
-    implement a notifier Protocol.
+    A receiver is a notifier only when its class is known to be one: it is
+    annotated as a notifier class, assigned from a notifier's constructor, from a
+    factory or method whose return annotation is one, or wired by the factory. A
+    receiver's *name* (`*notifier`, `*emitter`, `*bridge`) is never enough. The
+    notifier classes are those the contract names (`ssot-lint contract`), their
+    project subclasses, the project classes that implement a notifier Protocol,
+    and the classes a per-user factory passes to a managed class's notifier
+    parameter (`ExecutionEngine(context, notifier)` with `notifier = Notifier()`
+    makes `Notifier` a notifier class, with its own methods).
 
-    When the receiver's class is known, only that class (and its bases) is
-    checked, and the message names its closest method ("did you mean
-    `agent_started`?"). When only the name is known, the call is flagged only if
-    no notifier class in the contract or the project defines `m`.
+    Only the receiver's class (and its bases) is checked, and the message names
+    its closest method ("did you mean `agent_started`?").
 
     Not flagged: classes with `__getattr__` (or bases outside the project, which
     could define anything), mocks (`Mock`, `MagicMock`, `AsyncMock`,
-    `create_autospec`, and receivers named `mock_*`/`fake_*`/`stub_*`), and
-    receivers whose attribute is monkeypatched in the same scope (`x.m = ...`,
+    `create_autospec`) and their `assert_*` methods, a method name assigned onto
+    an object anywhere in the project (`notifier.send_event = send_event`,
     `setattr(x, "m", ...)`, `monkeypatch.setattr(x, "m", ...)`,
-    `patch.object(x, "m")`). Projects that define no notifier class are not
-    checked by name.
+    `patch.object(x, "m")`): the call may reach a method added to that instance.
 
     ## Why is this bad?
     A notifier call that names a method the notifier does not have raises
@@ -175,8 +192,39 @@ class UnknownNotifierMethod(LintRule):
             # No notifier class in the project: names alone say nothing.
             "def f(emitter):\n    emitter.emit('x')\n",
         ),
+        Valid(
+            # A receiver named like a notifier, of unknown class: never guessed from the name.
+            "class ToolRunner:\n"
+            "    def __init__(self, websocket_notifier):\n"
+            "        self.websocket_notifier = websocket_notifier\n"
+            "    async def run(self, run_id):\n"
+            "        await self.websocket_notifier.send_tool_event(run_id)\n",
+            files=_FILES,
+        ),
+        Valid(
+            # A method added to the instance; a mock's assertion.
+            "from unittest.mock import Mock\n"
+            "from app.notifier import WebSocketNotifier\n"
+            "async def send_event(kind, payload): ...\n"
+            "async def run(sender):\n"
+            "    notifier = WebSocketNotifier()\n"
+            "    notifier.send_event = send_event\n"
+            "    await notifier.send_event('x', {})\n"
+            "    bridge = Mock()\n"
+            "    bridge.set_notifier.assert_called_once()\n",
+            files=_FILES,
+        ),
     ]
     INVALID = [
+        Invalid(
+            "from app.engine import Notifier\n"
+            "async def run(notifier: Notifier):\n"
+            "    await notifier.agent_start('triage')\n",
+            line=3,
+            column=11,
+            files=_WIRED,
+            message=r"`agent_start` is not a method of notifier `Notifier`.*did you mean `agent_started`\?",
+        ),
         Invalid(
             "from app.emitter import UserWebSocketEmitter\n"
             "async def run(emitter: UserWebSocketEmitter, run_id):\n"
@@ -195,16 +243,6 @@ class UnknownNotifierMethod(LintRule):
             line=4,
             files=_FILES,
             message="not a method of notifier `UserWebSocketEmitter`",
-        ),
-        Invalid(
-            "class ToolRunner:\n"
-            "    def __init__(self, websocket_notifier):\n"
-            "        self.websocket_notifier = websocket_notifier\n"
-            "    async def run(self, run_id):\n"
-            "        await self.websocket_notifier.send_tool_event(run_id)\n",
-            line=5,
-            files=_FILES,
-            message=r"no notifier class .* defines `send_tool_event`",
         ),
         Invalid(
             "from app.notifier import WebSocketNotifier\n"
@@ -275,6 +313,8 @@ class UnknownNotifierMethod(LintRule):
         method = func.attr.value
         if method.startswith("__") and method.endswith("__"):
             return
+        if method.startswith("assert_") or method in self.model.patched:
+            return  # a mock's assertion, or a method added to an instance somewhere in the project
         receiver_node = func.value
         if isinstance(receiver_node, cst.Call):
             callee = cst_dotted_name(receiver_node.func)
@@ -282,14 +322,12 @@ class UnknownNotifierMethod(LintRule):
                 return
             receiver = self.typer.of_call(self.context.module, self.context.scope, callee, 0)
             shown = f"{callee}(...)"
-            name_hint = None
         else:
             dotted = cst_dotted_name(receiver_node)
             if dotted is None:
                 return
             receiver = self.typer.of_dotted(self.context.scope, dotted)
             shown = dotted
-            name_hint = dotted.rsplit(".", 1)[-1]
         if receiver.kind == "class" and receiver.cls is not None:
             if not self.model.is_notifier(receiver.cls):
                 return
@@ -310,16 +348,7 @@ class UnknownNotifierMethod(LintRule):
                 f"`{method}` is not a method of the contract's notifier `{receiver.contract.name}`"
                 f"{_suggest(method, methods)}",
             )
-        elif receiver.kind == "unknown" and name_hint is not None and has_notifier_suffix(name_hint):
-            if not self.model.has_project_notifiers or self.model.any_open:
-                return  # names alone say nothing in a project without (closed) notifier classes
-            if method in self.model.all_methods or self._is_patched(shown, method):
-                return
-            self.report(
-                node,
-                f"no notifier class in the contract or the project defines `{method}` "
-                f"(`{shown}` is taken for a notifier by its name){_suggest(method, self.model.all_methods)}",
-            )
+        # An unknown receiver is never guessed from its name (`*notifier`, `*emitter`, `*bridge`).
 
 
 def _suggest(method: str, methods: frozenset[str]) -> str:

@@ -12,7 +12,7 @@ class ExecutionEngine:
         self.ctx = ctx
 
 
-def create_engine_for_user(ctx):
+def create_engine_for_user(ctx: "UserExecutionContext"):
     return ExecutionEngine(ctx)
 """
 _FILES = {"app/__init__.py": "", "app/engine.py": _ENGINE}
@@ -24,13 +24,16 @@ class UnusedSuppression(LintRule):
     ## What it does
     Flags a suppression comment that suppressed no finding, and each code listed in
     one that suppressed nothing: line forms (`# noqa: SSOT001`,
-    `# ssot-lint: ignore[SSOT001]`, bare `# noqa`), ranges
+    `# ssot-lint: ignore[SSOT001]`, bare `# ssot-lint: ignore`), ranges
     (`# ssot-lint: disable[...]` ... `enable[...]`) and file-level
     `# ssot-lint: file-ignore[...]`. A code is judged only when its rule
     ran on the file: codes of rules that are disabled, that do not apply to the file
     (such as test code), or that failed, are left alone (and blanket suppressions too,
     when a rule failed on the file). Codes of other tools
-    (`# noqa: E501`) are never touched; `SSOT` codes that name no rule are flagged.
+    (`# noqa: E501`) are never touched, nor is a bare `# noqa` (it belongs to every
+    linter of the project: Ruff would report what removing it uncovers); the fix
+    removes only `SSOT` codes and keeps the others (`# noqa: F401, SSOT001` becomes
+    `# noqa: F401`). `SSOT` codes that name no rule are flagged.
 
     To keep a suppression on purpose, list `SSOT100` in it (`# noqa: SSOT001, SSOT100`).
 
@@ -66,8 +69,9 @@ class UnusedSuppression(LintRule):
               files=_FILES, config=_WITH_SSOT001),
         Valid("from app.engine import ExecutionEngine\nx = ExecutionEngine(1)  # noqa\n",
               files=_FILES, config=_WITH_SSOT001),
-        # Codes of other tools are not ours to judge.
+        # Codes of other tools are not ours to judge, nor is a bare `# noqa` (every linter's).
         Valid("import os  # noqa: F401\nx = 1  # noqa: E501, W291\n"),
+        Valid("import os  # noqa\nx = 1  # noqa -- generated\n", files=_FILES, config=_WITH_SSOT001),
         # The rule that would use it is not enabled: nothing to judge.
         Valid("x = 1  # noqa: SSOT001\n"),
         # A range that suppressed something.
@@ -141,7 +145,14 @@ class UnusedSuppression(LintRule):
             config={"select": ["SSOT000", "SSOT001"]},
             expected_fix="from app.engine import ExecutionEngine\nx = ExecutionEngine(1)  # ssot-lint: ignore[SSOT001]\n",
         ),
-        Invalid("x = 1  # noqa\n", message="blanket", expected_fix="x = 1\n"),
+        Invalid("x = 1  # ssot-lint: ignore\n", message="blanket", expected_fix="x = 1\n"),
+        Invalid(
+            "import os  # noqa: F401, SSOT001\n",
+            line=1,
+            files=_FILES,
+            config=_WITH_SSOT001,
+            expected_fix="import os  # noqa: F401\n",
+        ),
         Invalid(
             "x = 1  # noqa: SSOT999 -- legacy\n",
             message="unknown",
@@ -192,6 +203,8 @@ class UnusedSuppression(LintRule):
         rng = Range(Position(s.line, s.column), Position(s.line, s.end_column))
         source_line = lines[s.line - 1] if s.line <= len(lines) else ""
         if s.codes is None:
+            if s.kind == "noqa":
+                return  # a bare `# noqa` belongs to every linter of the project: never ours to judge
             if s.used or outcome.failed_codes:  # a rule that raised might have needed it
                 return
             fix = Fix(f"Remove the unused `{directive}` directive", self._removals(s, outcome, lines))

@@ -16,7 +16,7 @@ from typing import Iterator, TextIO
 
 import click
 
-from . import __version__
+from . import __version__, timings
 from .since import SinceError, new_since
 from .baseline import (
     DEFAULT_BASELINE,
@@ -182,6 +182,8 @@ def tune_gc() -> None:
               help="Lowest severity that makes the exit code 1 (default: warning, or config `fail-on`).")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed files (as pre-commit expects).")
 @click.option("--require-reason", is_flag=True, help="Report suppressions without a reason (SSOT101).")
+@click.option("--timings", "show_timings", is_flag=True,
+              help="Print each phase's wall and CPU time and count to stderr.")
 @click.option("--dependents/--no-dependents", default=True, show_default=True,
               help="When files are named, also lint the files whose findings depend on them (that import them).")
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, notes or warnings.")
@@ -210,6 +212,7 @@ class _CheckOptions:
 
 def _check_once(o: _CheckOptions) -> int:
     """One ``check`` run: report, and return the exit code."""
+    clock = timings.start() if o.show_timings else None
     paths = tuple(o.paths)
     stdin_filename = o.stdin_filename
     if "-" in paths:
@@ -303,7 +306,7 @@ def _check_once(o: _CheckOptions) -> int:
         _add_noqa(linter, result)
         return EXIT_ERROR if result.errors else EXIT_OK
     fmt = o.fmt
-    with _output(o.output_file) as out:
+    with _output(o.output_file) as out, timings.phase("report", len(result.diagnostics)):
         if stdin is not None and fix and not diff:
             # As Ruff does: with stdin and --fix, the fixed source goes to stdout.
             fixed = next((x.fixed for x in result.fixes if x.failed is None), stdin[1])
@@ -334,6 +337,8 @@ def _check_once(o: _CheckOptions) -> int:
             get_reporter(fmt)(report, out)
     if baseline_path is not None and (fmt != "text" or o.statistics or diff) and not o.quiet:
         click.echo(f"ssot-lint: {baseline_note(str(baseline_path), baselined, stale)}", err=True)
+    if clock is not None:
+        click.echo(clock.format(), err=True)
     threshold = o.fail_on or linter.config.fail_on
     code = _exit_code(result, o.exit_zero, diff, threshold, o.exit_non_zero_on_fix and fix)
     return max(code, EXIT_ERROR) if missing else code

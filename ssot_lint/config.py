@@ -23,7 +23,8 @@ class ConfigError(Exception):
     """A bad configuration: the message is one line naming the file and the key."""
 
 
-DEFAULT_TEST_PATHS = ("tests/**", "test_*.py", "*_test.py", "conftest.py")
+# Test code anywhere in the tree (`pkg/tests/helpers.py` too), not only under the root.
+DEFAULT_TEST_PATHS = ("**/tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 # The managed classes, notifier classes and notifier parameters come from the reference
 # module (``contract.module``) and from inference; these config keys only ADD to them.
 DEFAULT_MANAGED: tuple[str, ...] = ()
@@ -80,6 +81,8 @@ class Config:
     severity: dict[str, str] = field(default_factory=dict)  # code or prefix -> error|warning|info
     fail_on: str = "warning"
     require_reason: bool = False
+    # The oldest Python the project runs on ("py312"); empty: from `[project] requires-python`.
+    target_version: str = ""
     # Per-rule options: rule name -> {option: value}; validated against each rule's OPTIONS.
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -101,6 +104,7 @@ SCHEMA: dict[str, tuple[str, str]] = {
     "severity": ("dict[str,severity]", "severity"),
     "fail-on": ("severity", "fail_on"),
     "require-reason": ("bool", "require_reason"),
+    "target-version": ("str", "target_version"),
     "rules": ("rules", "rules"),
 }
 SEVERITY_NAMES = ("error", "warning", "info")
@@ -322,6 +326,8 @@ def load_config(root: Path, config_file: str | None = None) -> Config:
     if cfg.baseline is not None:
         _confine(root, cfg.baseline, f"{prefix}.baseline" if prefix else "baseline", source)
     _confine(root, cfg.cache_dir, f"{prefix}.cache-dir" if prefix else "cache-dir", source)
+    if cfg.target_version:
+        parse_target_version(cfg.target_version, f"{source}: {prefix or 'top level'}")
     return cfg
 
 
@@ -396,3 +402,41 @@ def validate_codes(cfg: Config, known_codes: list[str], extra: dict[str, list[st
         check([selector], f"{prefix}severity.{selector}")
     for key, selectors in (extra or {}).items():
         check(selectors, key)
+
+
+# --- target version -------------------------------------------------------------------------------
+_TARGET_RE = re.compile(r"^py3(\d{1,2})$")
+_REQUIRES_RE = re.compile(r"(>=|~=|==|>)\s*3\.(\d{1,2})")
+
+
+def parse_target_version(value: str, where: str) -> tuple[int, int]:
+    """``"py312"`` -> (3, 12); anything else is a one-line error naming ``where``."""
+    m = _TARGET_RE.match(value.strip())
+    if not m:
+        raise ConfigError(f"{where}: 'target-version' must look like 'py312' (got {value!r})")
+    return (3, int(m.group(1)))
+
+
+def resolve_target_version(cfg: Config) -> tuple[int, int] | None:
+    """The target Python of the project: ``target-version``, else the lowest version
+    ``[project] requires-python`` of ``<root>/pyproject.toml`` allows (``>=3.12`` -> 3.12).
+
+    Sets ``cfg.target_version`` to what was found, so that the settings (and every cache
+    key derived from them) carry it.
+    """
+    if cfg.target_version:
+        return parse_target_version(cfg.target_version, cfg.source or "command line")
+    path = cfg.root / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    project = data.get("project")
+    requires = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(requires, str):
+        return None
+    minors = [int(m.group(2)) + (1 if m.group(1) == ">" else 0) for m in _REQUIRES_RE.finditer(requires)]
+    if not minors:
+        return None
+    cfg.target_version = f"py3{min(minors)}"
+    return (3, min(minors))

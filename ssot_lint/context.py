@@ -15,7 +15,8 @@ import libcst as cst
 from .config import Config
 from .contract import Contract
 from .facts import ModuleFacts
-from .index import Definition, ProjectIndex, Target, identifier_text, mentions
+from .facts import mentions_any
+from .index import Definition, ProjectIndex, Target
 
 
 def cst_dotted_name(node: cst.CSTNode) -> str | None:
@@ -47,16 +48,12 @@ class RuleContext:
     def may_mention(self, names: frozenset[str]) -> bool:
         """Could the file use one of ``names`` as an identifier? ``False`` is certain.
 
-        A whole-word search of the source (NFKC-normalised, as identifiers are), or of
-        the names the facts pass saw when the source is not at hand.
+        The file's words (``facts.identifiers``: every whole identifier of the source,
+        NFKC-normalised as identifiers are, comments and strings included) meet ``names``.
         """
         if not names:
             return False
-        text = self.text
-        if text is not None:
-            return mentions(identifier_text(text), sorted(names))
-        facts = self.facts
-        return facts.syntax_error is not None or not names.isdisjoint(facts.names)
+        return mentions_any(self.facts.identifiers, names)
 
     def options_for(self, rule: type) -> Mapping[str, Any]:
         return self.rule_options.get(rule.name, {})

@@ -35,7 +35,8 @@ from typing import Callable, Iterable
 
 from .config import Config
 from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, CallFact, DefInfo, ModuleFacts, extract_facts
-from .index import Definition, ProjectIndex, mentions
+from .facts import mentions_any
+from .index import Definition, ProjectIndex
 
 REFERENCE = "reference"
 CONFIG = "config"
@@ -359,6 +360,13 @@ _EXCEPTION_NAMES = frozenset(
 )
 _PROTOCOL_BASES = ("Protocol", "typing.Protocol", "typing_extensions.Protocol", "t.Protocol")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+# Names in annotations that are never a context class nor a collaborator.
+_TYPING_WORDS = frozenset(
+    {"Optional", "Union", "None", "Any", "List", "Dict", "Set", "FrozenSet", "Tuple", "Sequence", "Mapping",
+     "Iterable", "Callable", "Type", "ClassVar", "Final", "Annotated", "Literal", "list", "dict", "set",
+     "tuple", "frozenset", "str", "int", "float", "bool", "bytes", "object", "type"}
+)
 
 
 def snake(name: str) -> str:
@@ -433,32 +441,86 @@ class _Analyzer:
     def set_contexts(self, names: set[str]) -> None:
         """The context classes; parameters named like them (`user_execution_context`, `context`, `ctx`) count too."""
         self.context_names = set(names)
-        self.param_names = {"ctx", "user_ctx", "user_context", "context"}
-        for n in names:
-            self.param_names |= name_variants(n)
+        self._ctx_memo: dict[tuple[str, str, str], bool] = {}
         self._memo: dict[tuple[str, str], list[_Built]] = {}
 
     # --- contexts -----------------------------------------------------------------
-    def context_param(self, info: DefInfo) -> str | None:
+    def context_param(self, info: DefInfo, module: str = "") -> str | None:
+        """The first parameter that takes the user context: annotated with a context class.
+
+        A *name* (``context``, ``ctx``) is not enough: the annotation must resolve, through
+        the project's imports, to a context class of the contract (or a project subclass of
+        one), or name one imported from outside the project or bound nowhere. ``Optional[str]``, ``Dict`` or
+        another ``*Context`` class do not count.
+        """
         for p in info.params:
             if p.kind in ("vararg", "kwarg") or p.name in ("self", "cls"):
                 continue
-            names = _annotation_names(p.annotation)
-            if names & self.context_names:
-                return p.name
-            if self.context_suffix and any(n.endswith("Context") for n in names):
-                return p.name
-            if p.name in self.param_names and not (names and names <= {"str", "int", "bytes", "float", "bool"}):
+            if self.is_context_annotation(module, info.scope, p.annotation):
                 return p.name
         return None
 
-    def context_params(self, info: DefInfo) -> set[str]:
-        out = set()
-        for p in info.params:
-            names = _annotation_names(p.annotation)
-            if names & self.context_names or p.name in self.param_names:
-                out.add(p.name)
-        return out
+    def context_params(self, info: DefInfo, module: str = "") -> set[str]:
+        return {
+            p.name
+            for p in info.params
+            if p.name not in ("self", "cls") and self.is_context_annotation(module, info.scope, p.annotation)
+        }
+
+    def is_context_annotation(self, module: str, scope: str, annotation: str | None) -> bool:
+        if not annotation:
+            return False
+        for dotted in _DOTTED.findall(annotation):
+            last = dotted.rsplit(".", 1)[-1]
+            if self.context_suffix:  # bootstrap on the reference module, which is trusted
+                if last.endswith("Context"):
+                    return True
+                continue
+            if last in _TYPING_WORDS:
+                continue
+            if self._is_context_class(module, scope, dotted):
+                return True
+        return False
+
+    def _is_context_class(self, module: str, scope: str, dotted: str) -> bool:
+        """Does ``dotted`` (seen from ``scope`` of ``module``) name a context class?"""
+        key = (module, scope, dotted)
+        hit = self._ctx_memo.get(key)
+        if hit is None:
+            hit = self._ctx_memo[key] = self._compute_is_context(module, scope, dotted)
+        return hit
+
+    def _compute_is_context(self, module: str, scope: str, dotted: str) -> bool:
+        index = self.index
+        last = dotted.rsplit(".", 1)[-1]
+        target = index.resolve(module, scope, dotted)
+        if target is None:
+            # A `TYPE_CHECKING` import (resolution skips those), or a class outside the project.
+            head, _, rest = dotted.partition(".")
+            facts = index.get_module(module)
+            binding = None
+            if facts is not None:
+                for q in index.scope_chain(module, scope):
+                    s = facts.scopes.get(q)
+                    found = s.bindings.get(head) if s is not None else None
+                    if found:
+                        binding = found[-1]
+                        break
+            if binding is None:  # named in the annotation, bound nowhere: the name is the evidence
+                return last in self.context_names
+            if binding.kind == FROM:
+                target = index.module_member(binding.target, binding.name)
+                for attr in rest.split(".") if rest else ():
+                    target = index.member(target, attr) if target is not None else None
+                if target is None:
+                    return last in self.context_names and not index.has_module(binding.target)
+            elif binding.kind == IMPORT:
+                return last in self.context_names and not index.has_module(binding.target)
+            else:
+                return False
+        if isinstance(target, Definition) and target.kind == CLASS:
+            return any(c.info.name in self.context_names for c in index.mro(target))
+        return False
 
     def context_class_of(self, fn: Definition, param: str) -> Definition | None:
         for p in fn.info.params:
@@ -469,6 +531,48 @@ class _Analyzer:
                         if d is not None and d.kind == CLASS:
                             return d
         return None
+
+    # --- value objects ----------------------------------------------------------------
+    def is_value_object(self, cls: Definition, depth: int = 0) -> bool:
+        """A dataclass or NamedTuple holding only plain values: no per-user collaborators
+        (a field typed with a context class or a project class that is not itself a value
+        object) and no container of those. Value objects are never factory-managed."""
+        info = cls.info
+        dataclass_like = any(
+            d.removesuffix("()").rsplit(".", 1)[-1] in ("dataclass", "define", "frozen", "attrs", "s")
+            for d in info.decorators
+        ) or any(b.rsplit(".", 1)[-1] == "NamedTuple" for b in info.bases)
+        if not dataclass_like or depth > 3:
+            return False
+        if any(b.rsplit(".", 1)[-1] != "NamedTuple" for b in info.bases):
+            # a base may add state: only value-object bases keep it a value object
+            for base in self.index.bases(cls):
+                if not self.is_value_object(base, depth + 1):
+                    return False
+            if len(self.index.bases(cls)) != sum(1 for b in info.bases if b.rsplit(".", 1)[-1] != "NamedTuple"):
+                return False  # a base outside the project: unknown state
+        facts = self.index.get_module(cls.module)
+        scope = facts.scopes.get(cls.qualname) if facts else None
+        annotations = [b.annotation for bs in (scope.bindings.values() if scope else ()) for b in bs if b.annotation]
+        annotations += [a[3] for a in info.init_attrs if a[3]]
+        if any(a[1] == "call" and a[2] and not a[3] for a in info.init_attrs):
+            return False  # `self.x = Collaborator(...)` in `__post_init__`
+        for ann in annotations:
+            for dotted in _DOTTED.findall(ann):
+                if dotted.rsplit(".", 1)[-1] in _TYPING_WORDS:
+                    continue
+                if self._is_context_class(cls.module, cls.qualname, dotted):
+                    return False
+                target = self.index.resolve(cls.module, info.scope, dotted)
+                if isinstance(target, Definition) and target.kind == CLASS and target.fullname != cls.fullname:
+                    if not (self.is_value_object(target, depth + 1) or self._is_enum(target)):
+                        return False
+        return True
+
+    def _is_enum(self, cls: Definition) -> bool:
+        return any(
+            b.rsplit(".", 1)[-1] in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag") for c in self.index.mro(cls) for b in c.info.bases
+        )
 
     # --- what a call builds ---------------------------------------------------------
     def is_exception(self, cls: Definition) -> bool:
@@ -583,7 +687,7 @@ class _Analyzer:
 
     def _tainted(self, fn: Definition) -> set[str]:
         """Names holding per-user data: the context parameters and what is derived from them."""
-        tainted = self.context_params(fn.info)
+        tainted = self.context_params(fn.info, fn.module)
         facts = self.index.get_module(fn.module)
         scope = facts.scopes.get(fn.qualname) if facts else None
         changed = True
@@ -622,7 +726,7 @@ class _Analyzer:
                     owner = parent.name
                 if not _is_factory_name(info, owner):
                     continue
-                if self.context_param(info) is None:
+                if self.context_param(info, facts.module) is None:
                     continue
                 yield Definition(facts.module, info.qualname, info)
 
@@ -654,7 +758,8 @@ def _derive(
     per_class: dict[str, list[_Built]] = {}
     classes: dict[str, Definition] = {}
     for fn in factories:
-        built = an.builds(fn)
+        # A value object (a dataclass of plain values) is never managed, whoever builds it.
+        built = [b for b in an.builds(fn) if not an.is_value_object(b.cls)]
         if not built:
             continue
         out.built.append((fn, built))
@@ -855,7 +960,7 @@ def _derive_reference(module: str, parsed: _Parsed) -> _Derived:
     # The context class: what the factories' context parameters are annotated with.
     contexts: dict[str, ContextClass] = {}
     for f in factories:
-        param = an.context_param(f.info)
+        param = an.context_param(f.info, f.module)
         cls = an.context_class_of(f, param) if param else None
         if cls is not None and cls.info.name not in contexts:
             contexts[cls.info.name] = ContextClass(cls.info.name, REFERENCE, an.where(cls.module, cls.info.line), cls.module)
@@ -898,26 +1003,29 @@ def _derive_reference(module: str, parsed: _Parsed) -> _Derived:
 def _notifier_modules(index: ProjectIndex, screen: Screen | None, method_names: list[str]) -> list[ModuleFacts]:
     """The modules that may define a class implementing a notifier protocol with these methods.
 
-    A class has all of a protocol's methods only if each is defined in a class of its
-    MRO, whose module then mentions the method's name. So: the modules mentioning one
-    of the names, then (to a fixpoint) the modules that may subclass a class defined
-    in one of those (they mention a name in the alias closure of its name).
+    A class has all of a protocol's methods only if some class of its MRO defines each
+    one. So the candidates are the classes that define one of the methods (in modules
+    that mention its name) and their project subclasses, transitively (the class
+    hierarchy, ``index.subclasses``). Linear in the project: the many modules that only
+    mention the names (tests asserting that events were sent) add nothing but their
+    own defining classes.
     """
     if not method_names:
         return []  # no protocol: no class can implement one
     if screen is None:
         return list(index.modules.values())
-    found = {fa.module: fa for fa in _screened(index, screen, "names:" + ",".join(method_names))}
-    frontier = list(found.values())
-    classes: set[str] = set()
-    while frontier:
-        new = {info.name for fa in frontier for info in fa.defs.values() if info.kind == CLASS} - classes
-        if not new:
-            break
-        classes |= new
-        closure = sorted(index.alias_closure(frozenset(classes)))
-        frontier = [fa for fa in _screened(index, screen, "names:" + ",".join(closure)) if fa.module not in found]
-        found.update((fa.module, fa) for fa in frontier)
+    names = frozenset(method_names)
+    found: dict[str, ModuleFacts] = {}
+    for fa in _screened(index, screen, "names:" + ",".join(method_names)):
+        for q, info in fa.defs.items():
+            if info.kind != CLASS or names.isdisjoint(info.members):
+                continue
+            found[fa.module] = fa
+            for sub in index.subclasses(Definition(fa.module, q, info)):
+                if sub.module not in found:
+                    facts = index.modules.get(sub.module)
+                    if facts is not None:
+                        found[sub.module] = facts
     return [found[name] for name in index.modules.names() if name in found]
 
 
@@ -978,17 +1086,18 @@ _FACTORY_WORDS = ("create_", "_for_user", "Factory")
 Screen = Callable[[str, str], bool]
 
 
-def screen_predicate(key: str) -> Callable[[str], bool] | None:
-    """The predicate of a screen key, on a module's identifier text (``identifier_text``).
+def screen_predicate(key: str) -> Callable[[frozenset[str]], bool] | None:
+    """The predicate of a screen key, on a module's words (``facts.identifiers``).
 
     Sound: a module for which it is False has nothing the screen's user looks for.
-    ``factory``: defines no factory candidate; ``names:A,B``: defines no class A or B.
+    ``factory``: defines no factory candidate (no word contains one of the factory
+    words); ``names:A,B``: defines no class A or B (mentions neither as a whole word).
     """
     if key == FACTORY_SCREEN:
-        return lambda text: any(w in text for w in _FACTORY_WORDS)
+        return lambda ids: any(w in word for word in ids for w in _FACTORY_WORDS)
     if key.startswith("names:"):
-        words = [w for w in key[len("names:"):].split(",") if w]
-        return lambda text: mentions(text, words)
+        words = frozenset(w for w in key[len("names:"):].split(",") if w)
+        return lambda ids: mentions_any(ids, words)
     return None
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from .config import Config, code_matches
+from .config import Config, code_matches, resolve_target_version
 from .context import RuleContext
 from .contract import Contract, build_contract
 from .diagnostics import Diagnostic, Edit, Fix, InternalError, Position, Range
@@ -33,6 +33,7 @@ from .registry import LoadedRules
 from .rule import CstFix, FileOutcome, LintRule, Report, visitor_methods
 from .source import ReadError, SourceFile, read_source, source_from_text
 from .suppress import Suppressions, parse_suppressions
+from .timings import count as count_phase, phase
 
 INVALID_SYNTAX = "SSOT000"
 INVALID_SYNTAX_NAME = "invalid-syntax"
@@ -191,6 +192,7 @@ class Linter:
             if extra is not None and extra not in self.enabled:
                 self.enabled.append(extra)
         self.syntax_enabled = any(r.code == INVALID_SYNTAX for r in self.enabled)
+        self.target = resolve_target_version(config)  # a newer target explains some parse errors
         self.exclude = compile_globs(config.exclude)
         self.test_spec = compile_globs(config.test_paths)
         self.per_file = [(compile_globs([glob]), codes) for glob, codes in config.per_file_ignores.items()]
@@ -214,7 +216,8 @@ class Linter:
 
     # --- phase 1: the project index -------------------------------------------------------
     def discover(self, paths: list[str]) -> list[DiscoveredFile]:
-        return discover(paths, self.root, self.exclude, self.config.respect_gitignore, self.force_exclude)
+        with phase("discover"):
+            return discover(paths, self.root, self.exclude, self.config.respect_gitignore, self.force_exclude)
 
     def module_of(self, relpath: str) -> tuple[str, bool]:
         named = module_for_path(relpath)
@@ -306,7 +309,8 @@ class Linter:
         # prefilter says it cannot fire has run and found nothing), and SSOT000 once parsed.
         checked = {r.code for r in rules}
         if self.prefilter:
-            rules = [r for r in rules if _could_fire(r, context)]
+            with phase("prefilter", 1):
+                rules = [r for r in rules if _could_fire(r, context)]
         # Suppressions are parsed once: a regex scan when there are none. The post pass
         # (SSOT100) needs them even where no other rule could fire.
         suppressions = parse_suppressions(source.text) if post or engine_rules else None
@@ -335,6 +339,21 @@ class Linter:
                 line, col = facts.syntax_error_at
                 result.diagnostics.append(self._syntax_diagnostic(source.path, line, col, facts.syntax_error))
             return result
+        with phase("LibCST", 1):
+            return self._lint_cst(source, context, rules, post, suppressions, checked, report_syntax, result)
+
+    def _lint_cst(
+        self,
+        source: SourceFile,
+        context: RuleContext,
+        rules: list[type[LintRule]],
+        post: list[type[LintRule]],
+        suppressions: Suppressions | None,
+        checked: set[str],
+        report_syntax: bool,
+        result: FileResult,
+    ) -> FileResult:
+        """The LibCST part of ``lint_source``: parse, one traversal for every rule, the post pass."""
         try:
             module = cst.parse_module(source.text)
         except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
@@ -365,7 +384,7 @@ class Linter:
             if reports:
                 if suppressions is None:
                     suppressions = parse_suppressions(source.text)
-                result.diagnostics.extend(self._to_diagnostics(module, source, facts, reports, result, suppressions))
+                result.diagnostics.extend(self._to_diagnostics(module, source, context.facts, reports, result, suppressions))
         if post:
             self._post_pass(post, context, source, suppressions, checked, result)
         return result
@@ -410,6 +429,18 @@ class Linter:
         Their findings are not filtered by suppressions: a suppression comment cannot
         hide the finding that says it is unused (the rule handles its own opt-outs).
         """
+        with phase("post-pass", 1):
+            self._run_post_pass(post, context, source, suppressions, checked, result)
+
+    def _run_post_pass(
+        self,
+        post: list[type[LintRule]],
+        context: RuleContext,
+        source: SourceFile,
+        suppressions: Suppressions,
+        checked: set[str],
+        result: FileResult,
+    ) -> None:
         failed = {e.rule for e in result.errors if e.rule}
         outcome = FileOutcome(
             text=source.text,
@@ -445,7 +476,7 @@ class Linter:
         if missing_reason is None:
             return out
         for s in suppressions.all():
-            if s.reason is None:
+            if s.reason is None and s.is_ours:
                 start = Position(s.line, s.column)
                 out.append(
                     Diagnostic(
@@ -468,10 +499,19 @@ class Linter:
         rule = self.all_rules.by_code(INVALID_SYNTAX)
         first = message.strip().splitlines()[0] if message.strip() else "invalid syntax"
         pos = Position(max(line, 1), max(column, 1))
+        text = f"{prefix}{first}"
+        running = sys.version_info[:2]
+        if prefix == "cannot parse: " and self.target is not None and self.target > running:
+            # Valid for the target (PEP 701 f-strings, PEP 695 generics, ...) is not valid here.
+            run = f"{running[0]}.{running[1]}"
+            text = (
+                f"cannot analyse with Python {run}; run ssot-lint on {self.target[0]}.{self.target[1]}+ "
+                f"(target-version py{self.target[0]}{self.target[1]}; the {run} parser says: {first})"
+            )
         return Diagnostic(
             code=INVALID_SYNTAX,
             rule=INVALID_SYNTAX_NAME,
-            message=f"{prefix}{first}",
+            message=text,
             path=path,
             range=Range(pos, pos),
             severity=self.severity_of(rule) if rule else "error",
@@ -626,10 +666,12 @@ class Linter:
         files = {f.relpath: f for f in self.discover([str(self.root)])}
         for f in targets:
             files.setdefault(f.relpath, f)
+        count_phase("discover", len(files))
         cache = self.make_cache()
         use_findings = cache.enabled and not fix and stdin is None
-        tool = self.tool()
-        manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
+        with phase("cache", 1 if use_findings else 0):
+            tool = self.tool()
+            manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
         project = Project(
             files,
             overrides,
@@ -651,7 +693,8 @@ class Linter:
             given = {t.relpath for t in targets}
             dependents = [rel for rel in dependents if rel not in given]
             targets = targets + [files[rel] for rel in dependents]
-        self._contract_for(project, manifest if use_findings else None)
+        with phase("contract"):
+            self._contract_for(project, manifest if use_findings else None)
         # Project tables that rules register (``register_table``) are recomputed with these.
         project.index().env.update(contract=self.contract, config=self.config)
         run_key = self.run_key() if use_findings else ""
@@ -678,7 +721,10 @@ class Linter:
             if use_findings:
                 # A cached entry exists only for a file that was readable with this content.
                 entry = manifest.entries.get(rel)
-                if entry is not None and self._entry_valid(entry, project, run_key, rel, changed):
+                with phase("cache", 1):
+                    valid = entry is not None and self._entry_valid(entry, project, run_key, rel, changed)
+                if valid:
+                    assert entry is not None
                     per_file[rel] = (list(entry.diagnostics), [])
                     reused[rel] = entry
                     continue
@@ -729,7 +775,8 @@ class Linter:
                     kept_deps = frozenset((WHOLE_PROJECT,)) if WHOLE_PROJECT in deps else frozenset(deps)
                     fresh[rel] = FindingsEntry(project.content_hash(rel), run_key, kept_deps, tuple(diags))
             if use_findings:
-                self._save_findings(cache, manifest, project, targets, reused, fresh, changed)
+                with phase("cache"):
+                    self._save_findings(cache, manifest, project, targets, reused, fresh, changed)
         self.stats = {"files": len(targets), "cached": cached, "linted": len(to_lint), "facts": project.computed_facts,
                       "contract_inferred": int(self.stats_contract_inferred)}
 
@@ -748,7 +795,8 @@ class Linter:
                     texts[rel] = fixed
                 elif isinstance(src, SourceFile):
                     texts[rel] = src.text
-        diagnostics.sort(key=lambda d: d.sort_key)
+        with phase("report"):
+            diagnostics.sort(key=lambda d: d.sort_key)
         return RunResult(self.root, [t.relpath for t in targets], diagnostics, errors, outcomes, texts, dependents)
 
     def _contract_for(self, project: Project, manifest: Manifest | None) -> None:
@@ -783,6 +831,7 @@ class Linter:
             self.contract = build_contract(self.config, index, self.is_test, screen=project.screened)
         finally:
             read = index.stop_recording()
+        count_phase("contract", len(read))
         self.stats_contract_inferred = True
         if manifest is not None:
             import dataclasses
@@ -903,6 +952,7 @@ class Linter:
                 if self.progress:
                     self.progress(done, total)
             return out
+        from .timings import PARALLEL
         from .workers import lint_in_workers
 
         def on_batch(n: int) -> None:
@@ -911,7 +961,8 @@ class Linter:
             if self.progress:
                 self.progress(done, total)
 
-        out.update(lint_in_workers(self, project, rest, jobs, on_batch))
+        with phase(PARALLEL):
+            out.update(lint_in_workers(self, project, rest, jobs, on_batch))
         return out
 
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
+import sys
+import unicodedata
 from dataclasses import dataclass, field, fields
 
 # Binding kinds.
@@ -153,6 +156,10 @@ class DefInfo:
     stub: bool = False
     # Classes: every `self.<attr> = value` in the class's methods, in source order.
     attr_assigns: tuple["AttrAssign", ...] = ()
+    # Classes: what the methods store into a container attribute, as (attr, key, value):
+    # `self.a[k] = v` -> (a, dotted k or "", leaf of v); `self.a.setdefault(k, v)` likewise;
+    # `self.a.append(v)` / `.add(v)` / `.appendleft(v)` / `.insert(i, v)` -> (a, "", leaf of v).
+    keyed_attrs: tuple[tuple[str, str, str], ...] = ()
 
 
 @_fast_pickle
@@ -210,6 +217,11 @@ class ModuleFacts:
     # "super(X)" + ".m"; scope is the one the engine's traversal is in at the call (decorators,
     # defaults and bases belong to the outer scope). The await rules' prefilters resolve them.
     call_sites: frozenset[tuple[str, str, bool]] = frozenset()
+    # Every identifier-like word of the text, comments and strings included (``identifier_words``):
+    # textual screens intersect it with the names they look for instead of scanning the text.
+    # Not compared: two facts that differ only here give the same index (an editor's body-only
+    # edit keeps the index; the screens read each module's current facts).
+    identifiers: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def module_scope(self) -> Scope:
@@ -533,6 +545,8 @@ class _FactsVisitor(ast.NodeVisitor):
                 self._bind_target(elt, None, None, node)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None, None, node)
+        elif isinstance(target, ast.Subscript):
+            self._record_keyed(target.value, target.slice, value)
         elif isinstance(target, ast.Attribute):
             self._patch(target.attr, self._patch_region(getattr(node, "lineno", 0)))
             # `self.x = ...` inside a method: record on the enclosing class.
@@ -715,6 +729,13 @@ class _FactsVisitor(ast.NodeVisitor):
     def _call_attr_op(self, node: ast.Call) -> None:
         func = node.func
         if isinstance(func, ast.Attribute):
+            args = node.args
+            if func.attr == "setdefault" and args:
+                self._record_keyed(func.value, args[0], args[1] if len(args) > 1 else None)
+            elif func.attr in ("append", "add", "appendleft") and len(args) == 1:
+                self._record_keyed(func.value, None, args[0])
+            elif func.attr == "insert" and len(args) == 2:
+                self._record_keyed(func.value, None, args[1])
             if func.attr in MUTATING_METHODS:
                 self._attr_op(func.value, "mutate", node.lineno)
             elif func.attr == "acquire":
@@ -935,6 +956,24 @@ class _FactsVisitor(ast.NodeVisitor):
             self._attr_op(node.value, "mutate", node.lineno)
         self.generic_visit(node)
 
+    def _record_keyed(self, container: ast.expr, key: ast.expr | None, value: ast.expr | None) -> None:
+        """``self.<attr>[key] = value`` (and the container methods that store): on the class."""
+        if not (
+            self.def_stack
+            and isinstance(container, ast.Attribute)
+            and isinstance(container.value, ast.Name)
+            and container.value.id == "self"
+        ):
+            return
+        cls = self._enclosing_class()
+        if cls is None:
+            return
+        k = (dotted_name(key) or "") if key is not None else ""
+        v = _leaf(value) if value is not None else "other"
+        entry = (container.attr, k, v)
+        if entry not in cls.keyed_attrs and len(cls.keyed_attrs) < 64:
+            cls.keyed_attrs = cls.keyed_attrs + (entry,)
+
     def _record_self_attr_call(self, node: ast.Call) -> None:
         """``self.x.m(...)``: remember that method ``m`` is called on attribute ``x``."""
         func = node.func
@@ -1119,9 +1158,64 @@ def parse_source(source: str, path: str) -> tuple[ast.Module | None, str | None,
         return None, "out of memory while parsing", (1, 1)
 
 
+def identifier_text(text: str) -> str:
+    """Text in which every identifier is spelled as the parser sees it.
+
+    Python NFKC-normalises identifiers (``ｘ`` is ``x``). Identifiers are delimited by
+    ASCII punctuation, whitespace or the ends of comments and strings, so normalising
+    the whole text keeps each identifier whole and spelled as the parser sees it.
+    """
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def _word_char(c: str) -> bool:
+    return c.isidentifier() or c.isdigit()
+
+
+# Runs of anything but ASCII non-word characters and whitespace; an ASCII run is a word.
+_CHUNKS = re.compile(r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f\s]+")
+_ASCII_WORDS = re.compile(r"[A-Za-z0-9_]+")
+
+
+def identifier_words(text: str) -> frozenset[str]:
+    """The maximal runs of word characters (``c.isidentifier() or c.isdigit()``) of the
+    NFKC-normalised text: a word made of word characters occurs in the text as a whole
+    identifier (what ``index.mentions`` looks for) exactly when it is in this set."""
+    text = identifier_text(text)
+    if text.isascii():
+        return frozenset(map(sys.intern, _ASCII_WORDS.findall(text)))
+    out: set[str] = set()
+    for chunk in _CHUNKS.findall(text):
+        if chunk.isascii():
+            out.add(chunk)
+            continue
+        start = None
+        for i, c in enumerate(chunk):
+            if _word_char(c):
+                if start is None:
+                    start = i
+            elif start is not None:
+                out.add(chunk[start:i])
+                start = None
+        if start is not None:
+            out.add(chunk[start:])
+    return frozenset(map(sys.intern, out))
+
+
+def mentions_any(words_of_text: frozenset[str], words: "frozenset[str] | set[str]") -> bool:
+    """Does a text whose ``identifier_words`` are ``words_of_text`` mention one of ``words``
+    as a whole identifier? Exact for words made of word characters; a word that is not (no
+    identifier is) is assumed to be there, which a screen may always assume."""
+    if not words.isdisjoint(words_of_text):
+        return True
+    return any(not all(map(_word_char, w)) for w in words if w)
+
+
 def extract_facts(source: str, module: str, path: str, is_package: bool) -> ModuleFacts:
-    """Extract the facts of one module. A module that does not parse has empty facts."""
+    """Extract the facts of one module. A module that does not parse has empty facts
+    (but its ``identifiers``)."""
     facts = ModuleFacts(module=module, path=path, is_package=is_package)
+    facts.identifiers = identifier_words(source)
     facts.scopes[""] = Scope("module", "")
     tree, error, at = parse_source(source, path)
     if tree is None:

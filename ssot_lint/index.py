@@ -9,7 +9,6 @@ time and are ignored.  It never imports anything.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from contextlib import contextmanager
@@ -27,7 +26,9 @@ from .facts import (
     Binding,
     DefInfo,
     ModuleFacts,
+    identifier_text,
 )
+from .timings import phase
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ class ProjectIndex:
         self._text = text
         self._edges = edges
         self._closures: dict[frozenset[str], frozenset[str]] = {}
+        self._reverse_edges: dict[str, set[str]] | None = None
         self._tables: dict[str, Any] = {}
         # What table summaries may need besides the index (the engine sets "contract" and
         # "config" once the contract is known).
@@ -282,7 +284,7 @@ class ProjectIndex:
         self._touch(name)
         found = self._tables.get(name, _MISSING)
         if found is _MISSING:
-            with self.unrecorded():  # what it reads is not the caller's dependency
+            with self.unrecorded(), phase("index"):  # what it reads is not the caller's dependency
                 found = compute()
             self._tables[name] = found
         return found
@@ -296,7 +298,11 @@ class ProjectIndex:
         only the first, records the modules the computation consulted (``"*"`` for a
         table built over every module), so cached findings and prefilter decisions that
         read it are invalidated when it may change."""
-        return self._memoized(("table", key), compute)
+        def timed() -> Any:
+            with phase("index"):
+                return compute()
+
+        return self._memoized(("table", key), timed)
 
     # --- derived, project-wide facts used by prefilters ------------------------------
     def alias_closure(self, seeds: frozenset[str]) -> frozenset[str]:
@@ -315,7 +321,7 @@ class ProjectIndex:
         self._touch(f"{ALIAS_CLOSURE}:{','.join(sorted(seeds))}")
         found = self._closures.get(seeds)
         if found is None:
-            with self.unrecorded():  # what the closure reads is not a file's dependency
+            with self.unrecorded(), phase("index"):  # what the closure reads is not a file's dependency
                 found = self._compute_closure(seeds)
             self._closures[seeds] = found
         return found
@@ -326,27 +332,27 @@ class ProjectIndex:
         facts = self.modules._load(mod)
         return alias_edges(facts) if facts is not None else None
 
-    def _compute_closure(self, seeds: frozenset[str]) -> frozenset[str]:
-        names = set(seeds)
-        new = set(seeds)
-        edges: dict[str, list[tuple[str, str]]] = {}  # modules that may bind one of the names
-        while new:
-            words = sorted(new)
+    def _bound_from(self) -> dict[str, set[str]]:
+        """Source name -> the names bound to it (``Y = a.X``, ``from m import X as Y``)
+        anywhere in the project: every module's ``alias_edges``, read once per index
+        (from the cache's edge rows when the project has them)."""
+        if self._reverse_edges is None:
+            table: dict[str, set[str]] = {}
             for mod in self.modules._names:
-                if mod in edges:
-                    continue
-                if mod not in self.modules._loaded:
-                    # An edge's source name is written in the module, so text that
-                    # mentions none of the new names adds no edge.
-                    text = self._text(mod) if self._text is not None else None
-                    if text is not None and not mentions(identifier_text(text), words):
-                        continue
-                found = self._module_edges(mod)
-                if found and any(src in names for _, src in found):
-                    edges[mod] = found
-            added = {bound for found in edges.values() for bound, src in found if src in names} - names
-            names |= added
-            new = added
+                for bound, src in self._module_edges(mod) or ():
+                    table.setdefault(src, set()).add(bound)
+            self._reverse_edges = table
+        return self._reverse_edges
+
+    def _compute_closure(self, seeds: frozenset[str]) -> frozenset[str]:
+        table = self._bound_from()
+        names = set(seeds)
+        stack = list(seeds)
+        while stack:
+            for bound in table.get(stack.pop(), ()):
+                if bound not in names:
+                    names.add(bound)
+                    stack.append(bound)
         return frozenset(names)
 
     def compute_class_rows(self, module: str) -> tuple[list[tuple[str, list[str]]], frozenset[str]]:
@@ -706,16 +712,6 @@ def alias_edges(facts: ModuleFacts) -> list[tuple[str, str]]:
                 elif b.kind == FROM and b.name:
                     out.append((bound, b.name))
     return out
-
-
-def identifier_text(text: str) -> str:
-    """Text in which every identifier is spelled as the parser sees it.
-
-    Python NFKC-normalises identifiers (``ｘ`` is ``x``). Identifiers are delimited by
-    ASCII punctuation, whitespace or the ends of comments and strings, so normalising
-    the whole text keeps each identifier whole and spelled as the parser sees it.
-    """
-    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 def mentions(text: str, words: Iterable[str]) -> bool:

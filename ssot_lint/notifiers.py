@@ -87,6 +87,10 @@ class NotifierModel:
     any_open: bool = False  # some notifier class has __getattr__ or bases we cannot see
     has_project_notifiers: bool = False  # the project defines a notifier class (outside tests)
     class_names: frozenset[str] = frozenset()  # bare names of every notifier class (project and contract)
+    wired: frozenset[str] = frozenset()  # fullnames of the classes found through a factory's wiring
+    # Attribute names assigned onto an object anywhere in the project (`x.m = ...`, `setattr(x, "m", ...)`):
+    # a call of such a name on a notifier may reach a method added to that instance.
+    patched: frozenset[str] = frozenset()
     _relevant: frozenset[str] | None = None
 
     # --- classes -------------------------------------------------------------------
@@ -194,6 +198,8 @@ def model_summary(model: NotifierModel) -> tuple:
         model.any_open,
         model.has_project_notifiers,
         sorted(model.class_names),
+        sorted(model.wired),
+        sorted(model.patched),
     )
 
 
@@ -237,6 +243,10 @@ def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str,
         )
         if carries or contract.managed_entry(d) is not None:
             roots.append(d)
+    # Wiring: the class of what a factory passes to a managed class's notifier parameter.
+    wired = _wired_notifiers(index, contract, model, tests)
+    roots.extend(d for d in wired if d not in roots)
+    model.wired = frozenset(d.fullname for d in wired)
     found: dict[str, Definition] = {}
     for d in roots:
         found[d.fullname] = d
@@ -275,7 +285,76 @@ def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str,
             methods |= ms
     model.all_methods = frozenset(methods)
     model.class_names = frozenset(names | {d.info.name for d in found.values()})
+    patched: set[str] = set()
+    for facts in index.modules.values():
+        patched |= facts.patched_attrs
+    model.patched = frozenset(patched)
     return model
+
+
+def _wired_notifiers(index: ProjectIndex, contract: Contract, model: NotifierModel, tests) -> list[Definition]:
+    """Classes a factory passes to a managed class's notifier parameter.
+
+    For each construction of a managed class in a contract factory (an entry point, or
+    the factory a managed class records), each argument that is a plain local or
+    parameter of the factory, named like a notifier parameter of the class's
+    ``__init__`` (the contract's notifier parameters, or one annotated with a notifier
+    class), is typed (annotation, constructor, annotated factory); a project class
+    found so is a notifier class, with its own methods.
+    """
+    from .contract import name_variants
+
+    factories: dict[str, Definition] = {}
+    for e in contract.entry_points:
+        if not e.module:
+            continue
+        fn = index.definition(e.module, f"{e.owner}.{e.method}" if e.owner else e.method)
+        if fn is not None:
+            factories.setdefault(fn.fullname, fn)
+    for m in contract.managed:
+        if m.factory and "." in m.factory:
+            mod, _, qual = m.factory.rpartition(".")
+            while mod and index.get_module(mod) is None and "." in mod:  # `pkg.mod.Factory.create`
+                mod, _, owner = mod.rpartition(".")
+                qual = f"{owner}.{qual}"
+            fn = index.definition(mod, qual)
+            if fn is not None:
+                factories.setdefault(fn.fullname, fn)
+    names = {bare(e.name) for e in contract.notifier_classes}
+    params = {p.name for p in contract.notifier_params}
+    out: dict[str, Definition] = {}
+    for fn in factories.values():
+        facts = index.get_module(fn.module)
+        if facts is None or tests.match_file(facts.path):
+            continue
+        typer = ReceiverTyper(index, model, fn.module)
+        for call in fn.info.calls:
+            target = index.resolve(fn.module, fn.qualname, call.callee)
+            if not (isinstance(target, Definition) and target.kind == CLASS):
+                continue
+            if contract.managed_entry(target) is None:
+                continue
+            init = index.member(target, "__init__")
+            if not isinstance(init, Definition) or init.kind not in (DEF, ASYNC_DEF):
+                continue
+            wanted = {
+                p.name
+                for p in init.info.params[1:]
+                if p.name in params or (p.annotation and bare(_unwrap_annotation(p.annotation) or "") in names)
+            }
+            if not wanted:
+                continue
+            for arg in call.arg_names:
+                r = typer.of_dotted(fn.qualname, arg)
+                if r.kind != "class" or r.cls is None:
+                    continue
+                cls = r.cls
+                if arg not in wanted and not (name_variants(cls.info.name) & wanted):
+                    continue
+                if contract.managed_entry(cls) is not None or cls.info.name in contract.context_classes:
+                    continue
+                out.setdefault(cls.fullname, cls)
+    return sorted(out.values(), key=lambda d: d.fullname)
 
 
 def alias_closure(index: ProjectIndex, names: Iterable[str]) -> set[str]:
@@ -284,24 +363,23 @@ def alias_closure(index: ProjectIndex, names: Iterable[str]) -> set[str]:
     An over-approximation by name (nothing is resolved), so it is safe for prefilters.
     """
     out = set(names)
-    aliases: list[tuple[str, str]] = []  # (source name, bound name)
+    bound_from: dict[str, list[str]] = {}  # source name -> names bound to it
     for facts in index.modules.values():
         for scope in facts.scopes.values():
             for bound, bindings in scope.bindings.items():
                 for b in bindings:
                     if b.kind == FROM and b.name != bound:
-                        aliases.append((b.name, bound))
+                        bound_from.setdefault(b.name, []).append(bound)
                     elif b.kind == ALIAS:
-                        aliases.append((bare(b.target), bound))
+                        bound_from.setdefault(bare(b.target), []).append(bound)
                     elif b.kind == IMPORT and bound != b.target.split(".")[0]:
-                        aliases.append((bare(b.target), bound))
-    changed = True
-    while changed:
-        changed = False
-        for src, bound in aliases:
-            if src in out and bound not in out:
+                        bound_from.setdefault(bare(b.target), []).append(bound)
+    stack = list(out)  # each name is followed once: linear in the bindings, whatever the chains' depth
+    while stack:
+        for bound in bound_from.get(stack.pop(), ()):
+            if bound not in out:
                 out.add(bound)
-                changed = True
+                stack.append(bound)
     return out
 
 
@@ -598,7 +676,7 @@ def annotation_mentions(text: str | None, names: Iterable[str]) -> bool:
     if not text:
         return False
     inner = _unwrap_annotation(text)
-    return inner is not None and bare(inner) in set(names)
+    return inner is not None and bare(inner) in (names if isinstance(names, (set, frozenset)) else set(names))
 
 
 __all__ = [

@@ -17,8 +17,9 @@ from .cache import Cache, StatRecord, content_hash, digest
 from .contract import SCREEN
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
-from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, identifier_text, module_for_path
+from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
+from .timings import count as count_phase, phase
 
 UNREADABLE = "unreadable"
 
@@ -127,7 +128,8 @@ class Project:
 
     def source(self, rel: str) -> SourceFile | ReadError:
         if rel not in self._sources:
-            self._read(rel)
+            with phase("read", 1):
+                self._read(rel)
         return self._sources[rel]
 
     def content_hash(self, rel: str) -> str:
@@ -146,7 +148,8 @@ class Project:
                     self._hashes[rel] = record[4]
                     self.new_stats[rel] = record
                     return record[4]
-        self._read(rel)
+        with phase("read", 1):
+            self._read(rel)
         return self._hashes[rel]
 
     def stat_records(self) -> dict[str, StatRecord]:
@@ -172,8 +175,8 @@ class Project:
         from .contract import screen_predicate
 
         predicate = screen_predicate(key)
-        src = self.source(rel)
-        found = True if predicate is None or isinstance(src, ReadError) else bool(predicate(identifier_text(src.text)))
+        facts = self.facts(rel) if predicate is not None else None
+        found = True if facts is None else bool(predicate(facts.identifiers))  # type: ignore[misc]
         self.screens[(key, rel)] = (chash, found)
         self.derived_changed = True
         return found
@@ -194,11 +197,14 @@ class Project:
             return None
         module, is_package = self.module_info.get(rel, ("", False))
         key = self.cache.facts_key(self.content_hash(rel), module, rel, is_package)
-        found = self.cache.get_facts(key)
+        with phase("cache", 1 if self.cache.enabled else 0):
+            found = self.cache.get_facts(key)
         if found is None:
-            found = extract_facts(src.text, module, rel, is_package)
+            with phase("facts", 1):
+                found = extract_facts(src.text, module, rel, is_package)
             self.computed_facts += 1
-            self.cache.put_facts(key, found)
+            with phase("cache", 1 if self.cache.enabled else 0):
+                self.cache.put_facts(key, found)
         self._facts[rel] = found
         return found
 
@@ -224,7 +230,8 @@ class Project:
         facts = self.facts(rel)
         if facts is None:
             return None
-        found = alias_edges(facts)
+        with phase("index"):
+            found = alias_edges(facts)
         self.edges[rel] = (chash, found)
         self.derived_changed = True
         return found
@@ -243,13 +250,15 @@ class Project:
                     return known[2]
             except Exception:
                 pass
-        rows, deps = self.index().compute_class_rows(module)
+        with phase("index"):
+            rows, deps = self.index().compute_class_rows(module)
         self.rows[rel] = (chash, {d: self.fingerprint(d) for d in sorted(deps)}, rows)
         self.derived_changed = True
         return rows
 
     def index(self) -> ProjectIndex:
         if self._index is None:
+            count_phase("index", len(self.path_of_module))
             self._index = ProjectIndex(
                 names=list(self.path_of_module),
                 loader=lambda m: self.facts(self.path_of_module[m]) if m in self.path_of_module else None,

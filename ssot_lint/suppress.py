@@ -43,6 +43,12 @@ class Suppression:
         """1-based column just past the directive."""
         return self.column + len(self.text)
 
+    @property
+    def is_ours(self) -> bool:
+        """An ``ssot-lint:`` directive, or a ``# noqa`` that names an ``SSOT`` code. A bare
+        ``# noqa`` or one listing only other tools' codes belongs to every linter of the project."""
+        return self.kind != "noqa" or any(c.startswith("SSOT") for c in self.codes or ())
+
     def covers(self, code: str) -> bool:
         return self.codes is None or any(code.startswith(c) for c in self.codes)
 

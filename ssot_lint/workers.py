@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Callable
 
+from . import timings
 from .diagnostics import Diagnostic, InternalError
 
 if TYPE_CHECKING:
@@ -28,10 +29,13 @@ Result = tuple[list[Diagnostic], list[InternalError], frozenset[str]]
 _STATE: tuple["Linter", "Project"] | None = None
 
 
-def _lint_batch(rels: list[str]) -> list[tuple[str, Result]]:
+def _lint_batch(rels: list[str]) -> tuple[list[tuple[str, Result]], dict | None]:
+    """The batch's results, and (with ``--timings``) this batch's time per phase."""
     assert _STATE is not None, "worker started without state"
     linter, project = _STATE
-    return [(rel, linter.lint_one(project, rel)) for rel in rels]
+    clock = timings.restart_in_worker()
+    results = [(rel, linter.lint_one(project, rel)) for rel in rels]
+    return results, clock.snapshot() if clock is not None else None
 
 
 def batches(rels: list[str], jobs: int) -> list[list[str]]:
@@ -45,6 +49,7 @@ def lint_in_workers(
 ) -> dict[str, Result]:
     global _STATE
     out: dict[str, Result] = {}
+    spent: list[dict] = []  # the workers' time per phase, batch by batch (``--timings``)
     pending = batches(rels, jobs)
     _STATE = (linter, project)
     try:
@@ -57,9 +62,11 @@ def lint_in_workers(
                 for fut in finished:
                     batch = futures[fut]
                     try:
-                        results = fut.result()
+                        results, clock = fut.result()
                     except Exception:  # a dead worker (BrokenProcessPool) or a failed batch
                         continue  # retried below
+                    if clock is not None:
+                        spent.append(clock)
                     for rel, res in results:
                         out[rel] = res
                     on_batch(len(batch))
@@ -67,6 +74,9 @@ def lint_in_workers(
         pass
     finally:
         _STATE = None
+        main = timings.current()
+        if main is not None:
+            main.worker_parts.extend(spent)
     # Whatever a dead worker left undone: once more, in this process.
     for rel in rels:
         if rel in out:

@@ -207,7 +207,8 @@ def test_unused_suppression_fix_through_cli(tmp_path):
                 "def f(): return ExecutionEngine(1)  # noqa: SSOT001\n"
                 "y = 2  # noqa: SSOT001\n"
                 "z = 3  # noqa: SSOT001, E501\n"
-                "w = 4  # noqa\n"
+                "w = 4  # ssot-lint: ignore\n"
+                "v = 5  # noqa\n"  # a bare `# noqa` is every linter's: never judged, never removed
             ),
             "tests/test_a.py": "x = 1  # noqa: SSOT001\n",  # SSOT001 does not run on tests: not judged
         },
@@ -228,6 +229,7 @@ def test_unused_suppression_fix_through_cli(tmp_path):
         "y = 2\n"
         "z = 3  # noqa: E501\n"
         "w = 4\n"
+        "v = 5  # noqa\n"
     )
     # Not judged when the rule it names is disabled.
     (root / "app" / "a.py").write_text("y = 2  # noqa: SSOT001\n")
@@ -331,9 +333,9 @@ def test_post_pass_sees_failed_rules_and_is_isolated():
 
     rules = LoadedRules(load_rules().rules + (Boom, BrokenPost))
     linter = Linter(config_from({}), rules, select=["TST801", "TST802", "SSOT100"])
-    result = linter.lint_texts({"a.py": "x = 1  # noqa: TST801\ny = 2  # noqa\n"}, ["a.py"])
+    result = linter.lint_texts({"a.py": "x = 1  # noqa: TST801\ny = 2  # ssot-lint: ignore\n"}, ["a.py"])
     assert sorted(e.rule for e in result.errors) == ["TST801", "TST802"]
     # TST801 raised: neither its noqa nor the blanket one (which it might have needed) is judged.
     assert result.diagnostics == []
-    ok = Linter(config_from({}), rules, select=["SSOT100"]).lint_texts({"a.py": "x = 1  # noqa: TST801\ny = 2  # noqa\n"}, ["a.py"])
+    ok = Linter(config_from({}), rules, select=["SSOT100"]).lint_texts({"a.py": "x = 1  # noqa: TST801\ny = 2  # ssot-lint: ignore\n"}, ["a.py"])
     assert [(d.code, d.range.start.line) for d in ok.diagnostics] == [("SSOT100", 2)]

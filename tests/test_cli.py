@@ -17,7 +17,7 @@ class ExecutionEngine:
         self.ctx = ctx
 
 
-def create_engine_for_user(ctx):
+def create_engine_for_user(ctx: "UserExecutionContext"):
     return ExecutionEngine(ctx)
 """
 VIOLATION = """\

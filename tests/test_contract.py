@@ -224,10 +224,10 @@ def inferred(contract: Contract) -> dict[str, object]:
     [
         # a `create_*` function returning a construction directly
         "def create_session(ctx: UserExecutionContext):\n    return Session(ctx)\n",
-        # `*_for_user`, through a local, the context recognised by its name
-        "def session_for_user(context):\n    s = Session(context)\n    return s\n",
-        # `get_*_for_user`, async, awaiting nothing in particular
-        "async def get_session_for_user(user_context):\n    return Session(user_context)\n",
+        # `*_for_user`, through a local, the context an `Optional[...]` of the context class
+        "def session_for_user(context: Optional[UserExecutionContext]):\n    s = Session(context)\n    return s\n",
+        # `get_*_for_user`, async, the context class through a module alias
+        "async def get_session_for_user(user_context: ctx_mod.UserExecutionContext):\n    return Session(user_context)\n",
         # any method of a `*Factory` class, through a factory-internal classmethod
         "class SessionFactory:\n    def make(self, ctx: 'UserExecutionContext'):\n        return Session._build(ctx)\n",
         # a public method returning through a private helper of the same class
@@ -237,7 +237,7 @@ def inferred(contract: Contract) -> dict[str, object]:
     ],
 )
 def test_inference_positive(factory):
-    code = "from app.ctx import UserExecutionContext\nfrom app.models import Session\n\n" + factory
+    code = "from typing import Optional\nimport app.ctx as ctx_mod\nfrom app.ctx import UserExecutionContext\nfrom app.models import Session\n\n" + factory
     contract = contract_for({**BASE, "app/factories.py": code})
     got = inferred(contract)
     assert list(got) == ["app.models.Session"]
@@ -275,6 +275,11 @@ def test_inference_components_are_per_user_constructions_wired_into_the_result()
         # named like a factory, but no user context parameter
         ("app/factories.py", "def create_session(name: str):\n    return Session(name)\n"),
         ("app/factories.py", "def create_session(ctx: str):\n    return Session(ctx)\n"),
+        # a parameter *named* like a context is not one: the annotation must resolve to the context class
+        ("app/factories.py", "def session_for_user(context):\n    return Session(context)\n"),
+        ("app/factories.py", "def create_session(context: Optional[str] = None):\n    return Session(context)\n"),
+        ("app/factories.py", "def create_session(context: Dict[str, int]):\n    return Session(context)\n"),
+        ("app/factories.py", "class RequestContext:\n    pass\ndef create_session(context: RequestContext):\n    return Session(context)\n"),
         # takes a context but is not named like a factory
         ("app/factories.py", "def session(ctx: UserExecutionContext):\n    return Session(ctx)\n"),
         # returns a shared object: constructs nothing per user
@@ -289,30 +294,30 @@ def test_inference_components_are_per_user_constructions_wired_into_the_result()
             "app/factories.py",
             "class SessionFactory:\n"
             "    def __init__(self):\n        self._session = Session(None)\n"
-            "    def create_for_user(self, context):\n        s = self._session\n        return s\n",
+            "    def create_for_user(self, context: UserExecutionContext):\n        s = self._session\n        return s\n",
         ),
         # exceptions and non-project classes are not managed
-        ("app/factories.py", "import collections\ndef create_for_user(ctx):\n    return collections.OrderedDict(ctx=ctx)\n"),
-        ("app/factories.py", "def create_error_for_user(ctx):\n    return LimitError(ctx.user_id)\n"),
+        ("app/factories.py", "import collections\ndef create_for_user(ctx: UserExecutionContext):\n    return collections.OrderedDict(ctx=ctx)\n"),
+        ("app/factories.py", "def create_error_for_user(ctx: UserExecutionContext):\n    return LimitError(ctx.user_id)\n"),
     ],
 )
 def test_inference_negative(path, code):
-    code = "from app.ctx import UserExecutionContext\nfrom app.models import LimitError, Session\n\n" + code
+    code = "from typing import Dict, Optional\nfrom app.ctx import UserExecutionContext\nfrom app.models import LimitError, Session\n\n" + code
     assert inferred(contract_for({**BASE, path: code})) == {}
 
 
 def test_inference_can_be_switched_off():
-    code = "from app.models import Session\ndef create_session_for_user(ctx):\n    return Session(ctx)\n"
+    code = "from app.ctx import UserExecutionContext\nfrom app.models import Session\ndef create_session_for_user(ctx: UserExecutionContext):\n    return Session(ctx)\n"
     assert inferred(contract_for({**BASE, "app/factories.py": code}, {"contract": {"infer": False}})) == {}
 
 
 def test_the_best_ranked_factory_wins_and_the_others_are_reported():
-    factory = "from app.models import Session\nclass SessionFactory:\n    def create_for_user(self, ctx):\n        return Session(ctx)\n"
-    legacy = "from app.models import Session\ndef build_session_for_user(ctx):\n    return Session(ctx)\n"
+    factory = "from app.ctx import UserExecutionContext\nfrom app.models import Session\nclass SessionFactory:\n    def create_for_user(self, ctx: UserExecutionContext):\n        return Session(ctx)\n"
+    legacy = "from app.ctx import UserExecutionContext\nfrom app.models import Session\ndef build_session_for_user(ctx: UserExecutionContext):\n    return Session(ctx)\n"
     contract = contract_for({**BASE, "app/session_factory.py": factory, "app/legacy.py": legacy})
     session = inferred(contract)["app.models.Session"]
     assert session.allowed_in == ("app.session_factory",)
-    assert session.ignored_factories == ("app.legacy.build_session_for_user (app/legacy.py:3)",)
+    assert session.ignored_factories == ("app.legacy.build_session_for_user (app/legacy.py:4)",)
     assert [(e.owner, e.method, e.origin) for e in contract.entry_points if e.origin == INFERRED] == [
         ("SessionFactory", "create_for_user", INFERRED)
     ]
@@ -322,7 +327,7 @@ def test_ssot001_flags_inferred_classes_outside_their_factory():
     from rules.direct_construction import DirectConstruction
     from ssot_lint.testing import lint_example
 
-    factory = "from app.models import Session\ndef create_session_for_user(ctx):\n    return Session(ctx)\n"
+    factory = "from app.ctx import UserExecutionContext\nfrom app.models import Session\ndef create_session_for_user(ctx: UserExecutionContext):\n    return Session(ctx)\n"
     files = {**BASE, "app/factories.py": factory}
     result = lint_example(DirectConstruction, "from app.models import Session\ns = Session(None)\n", path="app/routes.py", files=files)
     assert [(d.code, d.range.start.line, d.range.start.column) for d in result.diagnostics] == [("SSOT001", 2, 5)]

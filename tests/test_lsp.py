@@ -37,7 +37,7 @@ PROJECT = {
     "app/agents/execution_engine_factory.py": (
         "from .execution_engine import ExecutionEngine\n\n\n"
         "class ExecutionEngineFactory:\n"
-        "    async def create_for_user(self, context):\n"
+        "    async def create_for_user(self, context: 'UserExecutionContext'):\n"
         "        return ExecutionEngine(context, None, None)\n"
     ),
     "app/compat.py": "from app.agents.execution_engine import ExecutionEngine as Engine\n",

@@ -122,21 +122,19 @@ def test_mocks_patches_and_foreign_receivers_are_not_flagged(body):
     assert found(UnknownNotifierMethod, HEAD + body) == []
 
 
-def test_patch_in_another_scope_does_not_hide_the_call():
-    code = HEAD + (
-        "def g(e: UserWebSocketEmitter):\n    e.nope = print\n"
-        "def f(e: UserWebSocketEmitter):\n    e.nope()\n"
-    )
-    assert [line for line, _, _ in found(UnknownNotifierMethod, code)] == [5]
+def test_a_method_assigned_onto_an_instance_anywhere_in_the_project_is_not_flagged():
+    # `e.nope = print` in another module: `nope` may be a method added to that instance.
+    files = {**FILES, "app/wiring.py": "def g(e):\n    e.nope = print\n"}
+    code = HEAD + "def f(e: UserWebSocketEmitter):\n    e.nope()\n    e.other()\n"
+    assert [line for line, _, _ in found(UnknownNotifierMethod, code, files=files)] == [4]
+    assert [line for line, _, _ in found(UnknownNotifierMethod, code)] == [3, 4]
 
 
-def test_name_heuristic_uses_every_notifier_method():
+def test_names_alone_are_never_reported():
+    # 260 of 527 findings on a real service rested only on the receiver's name.
     code = "def f(websocket_bridge, emitter):\n    websocket_bridge.started('r')\n    emitter.tool_completed(1)\n" \
            "    emitter.publish(1)\n"
-    out = found(UnknownNotifierMethod, code)
-    assert [(line, msg.split(" (")[0]) for line, _, msg in out] == [
-        (4, "no notifier class in the contract or the project defines `publish`")
-    ]
+    assert found(UnknownNotifierMethod, code) == []
 
 
 def test_class_with_foreign_base_or_getattr_is_open():
@@ -151,20 +149,23 @@ def test_class_with_foreign_base_or_getattr_is_open():
     assert found(UnknownNotifierMethod, code, files=files) == []
 
 
-def test_getattr_double_in_tests_does_not_switch_off_name_checks():
+def test_getattr_double_in_tests_does_not_switch_off_checks_of_the_real_class():
     files = {
         **FILES,
         "tests/test_x.py": "from app.emitter import UserWebSocketEmitter\n"
         "class Recording(UserWebSocketEmitter):\n    def __getattr__(self, n):\n        return print\n",
     }
-    code = "def f(emitter):\n    emitter.publish(1)\n"
+    code = HEAD + "def f(emitter: UserWebSocketEmitter):\n    emitter.publish(1)\n"
     assert len(found(UnknownNotifierMethod, code, files=files)) == 1
 
 
 def test_contract_methods_are_used_when_the_class_is_not_in_the_project():
     # The contract names WebSocketNotifier; the project has no such class but an implementer.
     files = {"app/__init__.py": "", "app/emitter.py": EMITTER.replace("from app.notifier import WebSocketNotifier\n", "")}
-    code = "def f(websocket_notifier):\n    websocket_notifier.agent_started('a', 'r')\n    websocket_notifier.x()\n"
+    code = (
+        "def f(websocket_notifier: 'WebSocketNotifier'):\n"
+        "    websocket_notifier.agent_started('a', 'r')\n    websocket_notifier.x()\n"
+    )
     assert [line for line, _, _ in found(UnknownNotifierMethod, code, files=files)] == [3]
 
 

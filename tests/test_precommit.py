@@ -39,7 +39,7 @@ pytestmark = [
 # The factory function makes `ExecutionEngine` factory-managed (inferred by the contract).
 ENGINE = (
     "class ExecutionEngine:\n    def __init__(self, ctx):\n        self.ctx = ctx\n\n\n"
-    "def create_engine_for_user(ctx):\n    return ExecutionEngine(ctx)\n"
+    "def create_engine_for_user(ctx: 'UserExecutionContext'):\n    return ExecutionEngine(ctx)\n"
 )
 VIOLATING = "from app.engine import ExecutionEngine\n\n\ndef build(ctx):\n    return ExecutionEngine(ctx)\n"
 FIXED = "def build(ctx, factory):\n    return factory.create_for_user(ctx)\n"

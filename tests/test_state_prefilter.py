@@ -26,12 +26,12 @@ _REAL = {rule: rule.could_fire.__func__ for rule in (SSOT002, SSOT009)}
 STORE = """\
 class SessionStore:
     def __init__(self):
-        self._sessions: dict[str, dict] = {}
+        self._sessions: dict['SessionId', dict] = {}
 """
 METRICS = """\
 class Metrics:
     def __init__(self):
-        self._counters: dict[str, int] = {}
+        self._counters: dict['CounterId', int] = {}
 """
 BASE = {"app/__init__.py": "", "app/store.py": STORE, "app/metrics.py": METRICS}
 
@@ -106,7 +106,7 @@ def test_ssot002_inherited_singleton_mechanism_from_another_module(monkeypatch):
     from app.single import Singleton
     class UserHub(Singleton):
         def __init__(self):
-            self._users: dict = {}
+            self._users: dict['UserId', list] = {}
     """
     files = {"app/single.py": textwrap.dedent(base)}
     assert decide(monkeypatch, SSOT002, code, files) == (True, [(2, 7)])
@@ -163,7 +163,7 @@ def test_ssot002_options_are_read_by_the_prefilter(monkeypatch):
 # --- SSOT009 shared-class-state --------------------------------------------------------------------
 TRACKER = """\
 class UserSessionTracker:
-    _sessions: dict = {}
+    _sessions: dict['SessionId', object] = {}
     EVENTS = {"start": "agent_started"}
     def event(self, name):
         return self.EVENTS[name]
@@ -196,13 +196,13 @@ def test_ssot009_skips_shared_state_of_classes_that_are_not_per_user(monkeypatch
 def test_ssot009_passes_a_class_level_lock_of_a_per_user_class(monkeypatch):
     code = """\
     import threading
-    class ConnectionPool:
+    class UserConnections:
         _lock = threading.Lock()
         def __init__(self):
-            self._connections: list = []
+            self._connections: dict['UserId', list] = {}
         def add(self, c):
             with self._lock:
-                self._connections.append(c)
+                self._connections.clear()
     """
     assert decide(monkeypatch, SSOT009, code) == (True, [(3, 5)])
 
@@ -211,7 +211,7 @@ def test_ssot009_passes_a_class_nested_in_a_function(monkeypatch):
     code = """\
     def build():
         class RunLog:
-            runs: list = []
+            runs: list['RunId'] = []
             def add(self, r):
                 self.runs.append(r)
         return RunLog

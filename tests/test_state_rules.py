@@ -94,6 +94,9 @@ def test_facts_record_init_attrs_attr_ops_and_returns():
     assert not any(recv == "other" for _, recv, *_ in facts.attr_ops)  # lower-case receivers are not classes
     assert facts.defs["Tracker.__new__"].returns_attr_paths == ("cls._instances[]",)
     assert facts.defs["Point"].decorator_sources == ("dataclass(frozen=True)",)
+    # What is stored into container attributes, and under which key (per-user evidence).
+    assert ("_runs", "key", "literal") in tracker.keyed_attrs
+    assert ("_clients", "", "name:key") in tracker.keyed_attrs
     assert pickle.loads(pickle.dumps(facts)).attr_ops == facts.attr_ops
 
 
@@ -149,7 +152,7 @@ def test_container_kind_and_key_type():
 
 
 # --- SSOT002 ------------------------------------------------------------------------------------------
-STORE = "class Store:\n    def __init__(self):\n        self._connections: dict = {}\n"
+STORE = "class Store:\n    def __init__(self):\n        self._connections: dict['ConnectionId', list] = {}\n"
 BASE_SINGLETON = (
     "class Singleton:\n"
     "    _instance = None\n"
@@ -158,6 +161,18 @@ BASE_SINGLETON = (
     "            cls._instance = super().__new__(cls)\n"
     "        return cls._instance\n"
 )
+
+
+@pytest.mark.parametrize(
+    "text,word",
+    [("user_id", "user"), ("context.user_id", "user"), ("'UserId'", "user"), ("connection_ids", "connection"),
+     ("SessionID", "session"), ("_UpstreamSessionKey", "session"), ("connections", None), ("cache_key", None), ("session_pool", None), ("user_count", None), ("str", None),
+     ("server_name", None), ("state", None)],
+)
+def test_identity_word_needs_an_identity_not_a_word(text, word):
+    from rules._state import DEFAULT_PER_USER_WORDS, identity_word
+
+    assert identity_word(text, DEFAULT_PER_USER_WORDS) == word
 
 
 def test_ssot002_key_type_counts_and_bases_are_followed():
@@ -172,7 +187,7 @@ def test_ssot002_key_type_counts_and_bases_are_followed():
 
 
 def test_ssot002_inherited_singleton_base_reports_the_subclass_only():
-    code = BASE_SINGLETON + "class Registry(Singleton):\n    def __init__(self):\n        self.sessions = {}\n"
+    code = BASE_SINGLETON + "class Registry(Singleton):\n    def __init__(self):\n        self.sessions: dict['SessionId', int] = {}\n"
     found = _found(SSOT002, code)
     assert _positions(found) == [(7, 7)]
     assert "inherited from `Singleton`" in found[0][2]
@@ -316,7 +331,7 @@ def test_ssot009_mutation_in_a_subclass_in_another_module():
             "        self._sessions.append(s)\n"
         ),
     }
-    found = _found(SSOT009, "class Base:\n    _sessions: list = []\n", files)
+    found = _found(SSOT009, "class Base:\n    _sessions: list['SessionId'] = []\n", files)
     assert _positions(found) == [(2, 5)]
     assert "app/sub.py:4" in found[0][2]
 
@@ -328,7 +343,7 @@ def test_ssot009_lock_only_on_per_user_classes_and_only_when_used():
         "    _lock = asyncio.Lock()\n"
         "    _unused_lock = asyncio.Lock()\n"
         "    def __init__(self):\n"
-        "        self._users = {}\n"
+        "        self._users: dict['UserId', int] = {}\n"
         "    async def add(self, u):\n"
         "        async with self._lock:\n"
         "            self._users[u] = 1\n"
@@ -338,7 +353,7 @@ def test_ssot009_lock_only_on_per_user_classes_and_only_when_used():
 
 
 def test_ssot009_suppression_comment():
-    code = "class Tracker:\n    _sessions: list = []  # noqa: SSOT009\n    def add(self, s):\n        self._sessions.append(s)\n"
+    code = "class Tracker:\n    _sessions: list['SessionId'] = []  # noqa: SSOT009\n    def add(self, s):\n        self._sessions.append(s)\n"
     assert _found(SSOT009, code) == []
 
 
@@ -370,7 +385,7 @@ def test_ssot009_mutations_in_test_code_do_not_count():
         "app/__init__.py": "",
         "tests/test_tracker.py": "from app.example import Tracker\ndef test_x():\n    Tracker._sessions.append(1)\n",
     }
-    assert _found(SSOT009, "class Tracker:\n    _sessions: list = []\n", files) == []
+    assert _found(SSOT009, "class Tracker:\n    _sessions: list['SessionId'] = []\n", files) == []
 
 
 def test_ssot008_shared_object_of_a_stateless_class_is_not_reported():
@@ -381,7 +396,7 @@ def test_ssot008_shared_object_of_a_stateless_class_is_not_reported():
         "        self._tools: dict = {}\n"
         "class Sessions:\n"
         "    def __init__(self):\n"
-        "        self._sessions: dict = {}\n"
+        "        self._sessions: dict['SessionId', int] = {}\n"
         "class CatalogFactory:\n"
         "    def __init__(self):\n"
         "        self._catalog = Catalog()\n"

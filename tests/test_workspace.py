@@ -21,7 +21,7 @@ FILES = {
     # The factory makes `ExecutionEngine` factory-managed (inferred by the contract).
     "app/agents/execution_engine_factory.py": (
         "from .execution_engine import ExecutionEngine\n\n\n"
-        "def create_engine_for_user(context):\n"
+        "def create_engine_for_user(context: 'UserExecutionContext'):\n"
         "    return ExecutionEngine(context, None, None)\n"
     ),
     "app/compat.py": "from app.agents.execution_engine import ExecutionEngine as Engine\n",
