@@ -646,7 +646,8 @@ class ProjectIndex:
     def bases(self, cls: Definition) -> list[Definition]:
         out = []
         for base in cls.info.bases:
-            target = self.resolve(cls.module, cls.info.scope, base)
+            # `Registry["Agent"]`, `Base[T]`: the generic class is the base.
+            target = self.resolve(cls.module, cls.info.scope, _unsubscripted(base))
             if isinstance(target, Definition) and target.kind == CLASS:
                 out.append(target)
         return out
@@ -733,6 +734,12 @@ def mentions(text: str, words: Iterable[str]) -> bool:
                 return True
             start = text.find(word, start + 1)
     return False
+
+
+def _unsubscripted(base: str) -> str:
+    """``Registry`` for ``Registry["Agent"]`` (a base class expression as the facts keep it)."""
+    head = base.split("[", 1)[0]
+    return head if head and all(p.isidentifier() for p in head.split(".")) else base
 
 
 def _pick(bindings: list[Binding]) -> Binding:
