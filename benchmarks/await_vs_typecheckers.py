@@ -1,7 +1,7 @@
 """Benchmark: SSOT003/SSOT005 against pyright and mypy on a generated project.
 
-Builds a seeded, reproducible multi-module project (``--units`` units of 11 modules
-each; 80 units = 881 modules by default) with known planted bugs (awaited sync calls,
+Builds a seeded, reproducible multi-module project (``--units`` units of 15 modules
+each; 80 units = 1201 modules by default) with known planted bugs (awaited sync calls,
 never-awaited coroutines) reached through every resolution shape, and known decoys
 that fool a name-only checker (twins where the imported one is async, sync functions
 returning tasks or coroutines, async overrides in subclasses, mocks, third-party
@@ -13,7 +13,7 @@ line (false positive); for the type checkers only await-related diagnostics are
 counted (not-awaitable, unused coroutine, attribute/subscript/truth-test on a
 coroutine), so unrelated complaints do not lower their precision.
 
-    python benchmarks/await_vs_typecheckers.py                 # 881 modules, seed 4
+    python benchmarks/await_vs_typecheckers.py                 # 1201 modules, seed 4
     python benchmarks/await_vs_typecheckers.py --units 100 --seed 7 --keep
     python benchmarks/await_vs_typecheckers.py --tools ssot-lint --repeat 5
 
@@ -312,6 +312,103 @@ def _shape_modules(pkg: str, mod: str, sync_name: str, typed_name: str, async_na
     m.add("async def test_after(key):")
     m.add(f"    return await lib_mod.{sync_name}(key)", BUG3)
     out.append(m)
+    # 5: a test's parameter named after a pytest fixture has the fixture's class.
+    m = Module(f"{pkg}/shape_fixture.py")
+    m.add("import pytest")
+    m.add("")
+    m.add("from .lib import Store")
+    m.add("")
+    m.add("")
+    m.add("@pytest.fixture")
+    m.add("def store():")
+    m.add("    return Store()")
+    m.add("")
+    m.add("")
+    m.add("def test_forgets(store, key):")
+    m.add("    store.fetch(key)", BUG5)
+    m.add("")
+    m.add("")
+    m.add("async def test_awaits_sync(store, key):")
+    m.add("    return await store.get(key)", BUG3)
+    m.add("")
+    m.add("")
+    m.add("@pytest.mark.parametrize('store', [None])")
+    m.add("def test_parametrized(store, key):")
+    m.add("    store.fetch(key)", DECOY)  # the parametrized value, not the fixture
+    out.append(m)
+    # 7: attribute chains through a module-level instance; declared attribute types count.
+    m = Module(f"{pkg}/shape_chain.py")
+    m.add("from .lib import Store")
+    m.add("")
+    m.add("")
+    m.add("class Holder:")
+    m.add("    declared: Store")
+    m.add("")
+    m.add("    def __init__(self, given=None):")
+    m.add("        self.store = Store()")
+    m.add("        self.declared = given")
+    m.add("        self.given = given")
+    m.add("")
+    m.add("")
+    m.add("holder = Holder()")
+    m.add("")
+    m.add("")
+    m.add("async def through_chain(key):")
+    m.add("    holder.store.fetch(key)", BUG5)
+    m.add("    value = await holder.declared.get(key)", BUG3)
+    m.add("    return value, await holder.given.get(key)", DECOY)  # an untyped parameter: unknown
+    out.append(m)
+    # 4: bases outside the project that are standard-library classes have no `__await__`.
+    m = Module(f"{pkg}/shape_bases.py")
+    m.add("import asyncio")
+    m.add("from typing import Generic, TypeVar")
+    m.add("")
+    m.add("T = TypeVar('T')")
+    m.add("")
+    m.add("")
+    m.add("class Box(Generic[T]):")
+    m.add("    pass")
+    m.add("")
+    m.add("")
+    m.add("class UserBox(Box['User']):")
+    m.add("    pass")
+    m.add("")
+    m.add("")
+    m.add("class Handle(asyncio.Future):")
+    m.add("    pass")
+    m.add("")
+    m.add("")
+    m.add("def get_box() -> UserBox:")
+    m.add("    return UserBox()")
+    m.add("")
+    m.add("")
+    m.add("def get_handle() -> Handle:")
+    m.add("    return Handle()")
+    m.add("")
+    m.add("")
+    m.add("async def use_boxes():")
+    m.add("    box = await get_box()", BUG3)
+    m.add("    handle = await get_handle()", DECOY)  # a future is awaitable
+    m.add("    return box, handle")
+    out.append(m)
+    # 6: a coroutine used as a value: returned from a def declared otherwise, or kept and
+    # passed to a parameter annotated with a plain type.
+    m = Module(f"{pkg}/shape_value.py")
+    m.add(f"from .lib import {async_name}, {typed_name}")
+    m.add("")
+    m.add("")
+    m.add("def as_list(key) -> list:")
+    m.add(f"    return {async_name}(key)", BUG5)
+    m.add("")
+    m.add("")
+    m.add("def as_dict(key):")
+    m.add(f"    pending = {async_name}(key)", BUG5)
+    m.add(f"    return {typed_name}(pending)")
+    m.add("")
+    m.add("")
+    m.add("def deferred(key):")
+    m.add(f"    return {async_name}(key)", DECOY)  # undeclared: the caller may await it
+    out.append(m)
     return out
 
 
@@ -475,7 +572,7 @@ def score(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=80, help="units of 11 modules each (default 80 = 881 modules)")
+    ap.add_argument("--units", type=int, default=80, help="units of 15 modules each (default 80 = 1201 modules)")
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3, help="ssot-lint runs (the median time is reported)")
     ap.add_argument("--repeat-checkers", type=int, default=1, help="pyright and mypy runs (median)")

@@ -14,7 +14,7 @@ import libcst as cst
 from ssot_lint.context import RuleContext, cst_dotted_name
 from ssot_lint.facts import ALIAS, ASYNC_DEF, CLASS, DEF, FROM, DefInfo
 from ssot_lint.index import Definition, ProjectIndex, register_table
-from ssot_lint.inference import DEFAULT_TRANSPARENT_DECORATORS, CallResolution, Inference
+from ssot_lint.inference import BASE_PREFIX, DEFAULT_TRANSPARENT_DECORATORS, CallResolution, Inference
 from ssot_lint.rule import Option
 
 TRANSPARENT_OPTION = Option(
@@ -24,6 +24,16 @@ TRANSPARENT_OPTION = Option(
     "imported, e.g. `functools.lru_cache`, or project decorators such as `app.util.traced`). "
     "Project decorators in the `functools.wraps` style whose wrapper is a plain `def` that "
     "returns `fn(...)` are recognised without being listed.",
+)
+
+KNOWN_BASES_OPTION = Option(
+    "list[str]",
+    [],
+    "Classes outside the project and the standard library whose instances are known not to "
+    "be awaitable (dotted names as imported, e.g. `pydantic.BaseModel`): a project class "
+    "deriving from them is not awaitable unless a class in its MRO defines `__await__`. "
+    "Standard-library bases (`Generic`, `ABC`, `Protocol`, `Exception`, `Enum`, `dict`...) "
+    "are known without being listed.",
 )
 
 _EMPTY = cst.Module(body=[])
@@ -46,10 +56,14 @@ class Callee:
 
 
 def transparent(context: RuleContext, rule: type) -> frozenset[str]:
-    value = context.options_for(rule).get("transparent-decorators")
+    """What ``Inference.call_kind`` takes: the transparent decorators, and the
+    `known-non-awaitable-bases` as ``base:<name>`` entries."""
+    options = context.options_for(rule)
+    value = options.get("transparent-decorators")
     if value is None:
         value = DEFAULT_TRANSPARENT_DECORATORS
-    return frozenset(value)
+    bases = options.get("known-non-awaitable-bases") or ()
+    return frozenset(value) | frozenset(BASE_PREFIX + b for b in bases)
 
 
 def resolve_callee(context: RuleContext, call: cst.Call) -> Callee | None:
@@ -258,6 +272,7 @@ __all__ = [
     "CLASS",
     "Callee",
     "DEF",
+    "KNOWN_BASES_OPTION",
     "Patches",
     "TRANSPARENT_OPTION",
     "callable_names",

@@ -10,6 +10,7 @@ from ssot_lint.inference import Inference
 from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
 
 from ._awaits import (
+    KNOWN_BASES_OPTION,
     TRANSPARENT_OPTION,
     Patches,
     file_may_call,
@@ -67,7 +68,18 @@ class AwaitedSyncCall(LintRule):
       local (`x: Cls`, `Optional[Cls]`, `Cls | None`), an annotated attribute
       (`self.x: Cls`, class-level `x: Cls`), an attribute or local assigned from a
       constructor `Cls(...)`, from a project function with a return annotation,
-      or from `await` of an annotated `async def`.
+      or from `await` of an annotated `async def`; a parameter of a test function
+      (or fixture) named after a pytest fixture, found as pytest finds it (the
+      module's own, then `conftest.py` files up the tree; `@pytest.fixture(name=...)`
+      too): the class of its return annotation (the yielded type for a
+      generator), or of what it returns or yields (a constructor, an annotated
+      function's result, a local assigned from one); an `async` fixture gives its
+      awaited value. Tests that `parametrize` are left alone;
+    - attribute chains `name.attr.m()` through module-level instances
+      (`auth_service = AuthService()`, also imported or as `module.name`), each
+      attribute's class known from `__init__` (or other method) assignments from
+      constructors, or declared by an annotation (`self.x: Cls = ...`, or
+      class-level `x: Cls`): a declared type wins over what is assigned.
 
     The `def` counts as synchronous only when all of these hold:
     - every decorator is known not to change the return kind: `staticmethod`,
@@ -93,6 +105,15 @@ class AwaitedSyncCall(LintRule):
       that is only `...` or `raise NotImplementedError` is an interface stub:
       unknown.
     Awaiting a project class without `__await__` (`await Cls()`) is flagged too.
+    A class (or annotation) is not awaitable when no class of its MRO defines
+    `__await__` and its bases outside the project are known to have none:
+    `object`, `Generic`, `Protocol`, `ABC`, builtins (`dict`, `Exception`...),
+    standard-library classes (`enum.Enum`, `threading.Thread`...; not
+    `asyncio.Future`/`Task` or `Awaitable`/`Coroutine`, which are awaitable,
+    nor `unittest.mock` classes), and the classes listed in the option
+    `known-non-awaitable-bases` (e.g. `["pydantic.BaseModel"]`). A subscripted
+    project base (`class AgentRegistry(Registry["Agent"])`) is its class. Any
+    other outside base makes the class unknown.
 
     Not flagged:
     - anything whose callee or receiver class is unknown: third-party calls,
@@ -147,7 +168,7 @@ class AwaitedSyncCall(LintRule):
     name = "awaited-sync-call"
     summary = "`await` on a call to a synchronous project function"
     applies_to_tests = True
-    OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION}
+    OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION, "known-non-awaitable-bases": KNOWN_BASES_OPTION}
 
     VALID = [
         Valid(

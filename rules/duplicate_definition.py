@@ -47,20 +47,30 @@ class DuplicateTable:
     by_module: dict[str, list[Entry]] = field(default_factory=dict)
 
 
-_TABLES: "weakref.WeakKeyDictionary[ProjectIndex, list[tuple[Contract, tuple, DuplicateTable]]]" = (
+_TABLES: "weakref.WeakKeyDictionary[ProjectIndex, list[tuple[Contract, tuple, DuplicateTable, frozenset[str]]]]" = (
     weakref.WeakKeyDictionary()
 )
 
 
 def duplicate_table(context: RuleContext, patterns: tuple[str, ...]) -> DuplicateTable:
-    """The project's duplicate table, computed once per index, contract and settings."""
+    """The project's duplicate table, computed once per index, contract and settings.
+
+    Every caller records what the table was built from (every module), not only the
+    first: a file that gets the table from here depends on the whole project as much as
+    the file that built it (else a class added elsewhere leaves its findings stale)."""
     key = (patterns, tuple(context.config.test_paths))
-    tables = _TABLES.setdefault(context.index, [])
-    for contract, k, table in tables:
+    index = context.index
+    tables = _TABLES.setdefault(index, [])
+    for contract, k, table, deps in tables:
         if contract is context.contract and k == key:
+            index.record(deps)
             return table
-    table = _build(context.index, context.contract, patterns, context.config.test_paths)
-    tables.append((context.contract, key, table))
+    index.start_recording()
+    try:
+        table = _build(index, context.contract, patterns, context.config.test_paths)
+    finally:
+        deps = index.stop_recording()
+    tables.append((context.contract, key, table, deps))
     return table
 
 

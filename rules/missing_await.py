@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import libcst as cst
 
@@ -13,6 +14,9 @@ from ssot_lint.inference import Inference
 from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
 
 from ._awaits import (
+    call_site,
+    resolve_site,
+    KNOWN_BASES_OPTION,
     TRANSPARENT_OPTION,
     Patches,
     Callee,
@@ -126,17 +130,23 @@ class MissingAwait(LintRule):
     - the call is an argument of a project function whose parameter is annotated
       with a type that is not awaitable (`def render(items: list)`;
       `render(load_items())`);
+    - the call is returned from a function declared to return a type that is not
+      awaitable (`def context_for(u) -> Ctx: return create_context(u)`; also from
+      an `async def`, whose callers then get a coroutine instead of a `Ctx`);
     - the result is assigned to a local name (`x = f()`) that is later used only
       in such plain-value ways (attribute access other than `send`/`throw`/
-      `close`, subscript, truth test, comparison, iteration, formatting, or the
-      consumers above), and never escapes.
+      `close`, subscript, truth test, comparison, iteration, formatting, the
+      consumers above, an argument whose parameter is annotated with a type that
+      is not awaitable, or a `return` from a function declared as above), and
+      never escapes.
 
     The callee is resolved exactly as for SSOT003 (imports, twins, `self.m()`,
     `super().m()`, known receiver classes); when a project subclass the receiver
     may be overrides the method with a plain `def`, nothing is reported.
 
     Not flagged: a coroutine that is awaited (also later: `x = f(); ...;
-    await x`), returned, yielded, passed to any other call (`asyncio.create_task`,
+    await x`), returned from a function without a return annotation (or one
+    declared awaitable or unknown), yielded, passed to any other call (`asyncio.create_task`,
     `gather`, `ensure_future`, `wait_for`, `run`, `loop.run_until_complete`, a
     callback API, `list.append` of a list that is gathered, a parameter without
     an annotation or with an awaitable or unknown one), stored in a
@@ -179,7 +189,7 @@ class MissingAwait(LintRule):
     name = "missing-await"
     summary = "Coroutine of a project `async def` is never awaited"
     applies_to_tests = True
-    OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION}
+    OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION, "known-non-awaitable-bases": KNOWN_BASES_OPTION}
 
     VALID = [
         Valid(
@@ -416,26 +426,51 @@ class MissingAwait(LintRule):
                     self._report_use(arg.value, f"use as an argument of `{name}()`")
             return
         # A project function whose parameter is annotated with a type that is not awaitable.
-        outer = None
         for i, arg in enumerate(node.args):
             if arg.star:
                 break
             if not isinstance(arg.value, cst.Call):
                 continue
-            outer = outer or resolve_callee(self.context, node)
-            if outer is None:
-                return
-            keyword = arg.keyword.value if arg.keyword is not None else None
-            bound = self.inference.parameter_for(outer.resolution, None if keyword else i, keyword)
-            if bound is None or not bound[1].annotation:
-                continue
-            fn, param = bound
-            if self.inference.annotation_kind(fn.module, fn.info.scope, param.annotation) != "plain":
-                continue
-            self._report_use(
-                arg.value,
-                f"use as the argument `{param.name}: {param.annotation}` of `{outer.label}()`",
-            )
+            use = self._plain_parameter(node, i, arg, self.context.scope)
+            if use is not None:
+                self._report_use(arg.value, use)
+
+    def _plain_parameter(self, call: cst.Call, i: int, arg: cst.Arg, scope: str) -> str | None:
+        """How ``call`` uses its argument ``arg`` (the ``i``-th) when it binds to a parameter
+        of a project function annotated with a type that is not awaitable, else None."""
+        site = call_site(call)
+        outer = None if site is None else resolve_site(self.context.index, self.context.module, scope, site)
+        if outer is None:
+            return None
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        bound = self.inference.parameter_for(outer.resolution, None if keyword else i, keyword)
+        if bound is None or not bound[1].annotation:
+            return None
+        fn, param = bound
+        if self.inference.annotation_kind(fn.module, fn.info.scope, param.annotation) != "plain":
+            return None
+        return f"use as the argument `{param.name}: {param.annotation}` of `{outer.label}()`"
+
+    def _declared_plain_return(self, scope: str) -> str | None:
+        """The return annotation of the function ``scope`` when it names a type that is not
+        awaitable (a coroutine returned from there is never awaited as such), else None."""
+        facts = self.context.facts
+        info = facts.defs.get(scope) if scope else None
+        if info is None or info.kind not in (DEF, ASYNC_DEF) or not info.returns or info.has_yield:
+            return None
+        parent = facts.scopes.get(info.scope)
+        if parent is None or len(parent.bindings.get(info.name, ())) > 1:
+            return None  # `@overload` variants or a redefinition: which signature is this one?
+        if self.inference.annotation_kind(self.context.module, info.scope, info.returns) != "plain":
+            return None
+        return info.returns
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is None:
+            return
+        declared = self._declared_plain_return(self.context.scope)
+        if declared is not None:
+            self._report_use(node.value, f"return from a function declared `-> {declared}`")
 
     # --- assigned, then used as a plain value ----------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -460,7 +495,11 @@ class MissingAwait(LintRule):
         )
 
     def _judge_assignment(self, frame: _Frame, p: _Pending) -> None:
-        uses = _NameUses(p.name)
+        uses = _NameUses(
+            p.name,
+            self._declared_plain_return(p.scope),
+            lambda call, i, arg: self._plain_parameter(call, i, arg, p.scope),
+        )
         assert frame.node is not None
         frame.node.body.visit(uses)
         if uses.assignments != 1 or uses.escapes or not uses.plain:
@@ -485,9 +524,16 @@ class MissingAwait(LintRule):
 class _NameUses(cst.CSTVisitor):
     """How a function body uses one local name: plain-value uses, escapes, bindings."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        declared_return: str | None = None,
+        plain_parameter: Callable[[cst.Call, int, cst.Arg], str | None] | None = None,
+    ) -> None:
         super().__init__()
         self.name = name
+        self.declared_return = declared_return  # the function returns a type that is not awaitable
+        self.plain_parameter = plain_parameter  # how a call uses an argument (None: not plainly)
         self.plain: list[str] = []
         self.escapes = False
         self.assignments = 0
@@ -611,6 +657,18 @@ class _NameUses(cst.CSTVisitor):
         if name in PLAIN_CONSUMERS:
             for arg in node.args:
                 self._plain(arg.value, node)
+            return
+        if self.plain_parameter is None:
+            return
+        for i, arg in enumerate(node.args):
+            if arg.star:
+                break
+            if self._is(arg.value) and self.plain_parameter(node, i, arg) is not None:
+                self._plain(arg.value, node)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self.declared_return is not None and node.value is not None:
+            self._plain(node.value, node)
 
     # Anything else that reads the name lets the coroutine escape (awaited, returned,
     # passed on, stored): never flagged.

@@ -109,15 +109,33 @@ def facts_schema() -> str:
     return digest(_file_digest(facts_mod.__file__), shapes, sys.version_info[:2])
 
 
+def source_files(modules: Iterable[Any] = ()) -> list[str]:
+    """Every ``.py`` file of the installed ssot_lint package (subpackages included) and of
+    the packages the given (rule) modules belong to: a rule's helpers (``rules/_awaits.py``)
+    change its findings as much as the rule's own module. Found by globbing, so a new
+    module is covered without being listed."""
+    dirs = {Path(__file__).resolve().parent}
+    files: set[str] = set()
+    for m in modules:
+        path = getattr(m, "__file__", None)
+        if not path:
+            continue
+        files.add(str(Path(path).resolve()))
+        if getattr(m, "__package__", None):  # in a package: its helper modules too
+            dirs.add(Path(path).resolve().parent)
+    for d in dirs:
+        files.update(str(p) for p in d.rglob("*.py"))
+    return sorted(files)
+
+
 def tool_fingerprint(modules: Iterable[Any] = ()) -> str:
-    """Tool version, Python version, and the source of ssot-lint and of the given (rule) modules.
+    """Tool version, Python version, and the source of ssot-lint and of the given (rule)
+    modules' packages (``source_files``).
 
     Hashing the sources keeps a cache honest while ssot-lint or a rule pack is being
     developed from a checkout, where the version number does not change.
     """
-    package = Path(__file__).parent
-    own = [str(p) for p in package.glob("*.py")] + [str(p) for p in package.glob("reporters/*.py")]
-    files = sorted(set(own) | {m.__file__ for m in modules if getattr(m, "__file__", None)})
+    files = source_files(modules)
     return digest(__version__, sys.version_info[:3], facts_schema(), [(f, _file_digest(f)) for f in files])
 
 

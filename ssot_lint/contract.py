@@ -11,9 +11,11 @@
    ``notifier-params``, ``notifier-classes``, ``factory-internal-methods``.
 3. **Inference** from the linted project (``contract.infer``, on by default): a non-test
    function named like a factory (``create_*``, ``*_for_user``, or a method of a
-   ``*Factory`` class) that takes a user context and returns a new instance of a
-   project class makes that class managed, constructible only in the factory's module
-   and its own.
+   ``*Factory`` class) that takes the user context (a parameter annotated with a
+   context class of the contract, resolved through the project's imports; a name such
+   as ``context`` is not enough) and returns a new instance of a project class makes
+   that class managed, constructible only in the factory's module and its own. Value
+   objects (dataclasses and NamedTuples of plain values) are never managed.
 
 Every entry remembers its ``origin`` (``"reference"``, ``"config"``, ``"inferred"``)
 and the ``file:line`` it came from.  Everything is derived from facts (``ast``), so

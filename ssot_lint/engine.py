@@ -595,10 +595,13 @@ class Linter:
 
     # --- the whole run ------------------------------------------------------------------------
     def fix_source(
-        self, source: SourceFile, facts: ModuleFacts, index: ProjectIndex, unsafe: bool
+        self, source: SourceFile, facts: ModuleFacts, index: ProjectIndex, unsafe: bool, first: FileResult | None = None
     ) -> tuple[FileResult, FixOutcome | None]:
-        """Lint and fix one file in rounds until no fix applies; never produce unparsable text."""
-        res = self.lint_source(source, facts, index)
+        """Lint and fix one file in rounds until no fix applies; never produce unparsable text.
+
+        ``first`` is the file's lint result when it is known already (from the cache, or
+        from linting it in this run): the first round then parses nothing."""
+        res = first if first is not None else self.lint_source(source, facts, index)
         original = text = source.text
         applied: list[Diagnostic] = []
         for _ in range(MAX_FIX_ROUNDS):
@@ -668,7 +671,9 @@ class Linter:
             files.setdefault(f.relpath, f)
         count_phase("discover", len(files))
         cache = self.make_cache()
-        use_findings = cache.enabled and not fix and stdin is None
+        # --fix and --diff take the cached path too: cached findings say which files have
+        # fixes to apply (``select_fixes``), and only those are fixed (``_fix_many``).
+        use_findings = cache.enabled and stdin is None
         with phase("cache", 1 if use_findings else 0):
             tool = self.tool()
             manifest = cache.load_manifest(tool) if use_findings else Manifest(tool)
@@ -736,21 +741,36 @@ class Linter:
             to_lint.append(rel)
         cached = len(reused)
 
+        linted = self._lint_many(project, to_lint)
+        fresh: dict[str, FindingsEntry] = {}
+        for rel, (diags, errs, deps) in linted.items():
+            per_file[rel] = (diags, errs)
+            if use_findings and not errs:
+                # Everything a derived or module dependency says is part of ``*``.
+                kept_deps = frozenset((WHOLE_PROJECT,)) if WHOLE_PROJECT in deps else frozenset(deps)
+                fresh[rel] = FindingsEntry(project.content_hash(rel), run_key, kept_deps, tuple(diags))
+        if use_findings:
+            # The findings of the files as read (a fixed file's new content is another entry).
+            with phase("cache"):
+                self._save_findings(cache, manifest, project, targets, reused, fresh, changed)
+        fixed_count = 0
         if fix:
-            index = project.index()
-            for rel in to_lint:
-                source = project.source(rel)
-                assert isinstance(source, SourceFile)
-                if rel in dependents:  # reported, never fixed: the user did not name it
-                    res = self.lint_source(source, project.lazy_facts(rel), index)  # type: ignore[arg-type]
-                    per_file[rel] = (list(res.diagnostics), list(res.errors))
-                    continue
-                res, outcome = self.fix_source(source, project.lazy_facts(rel), index, unsafe_fixes)  # type: ignore[arg-type]
-                errs = list(res.errors)
+            # Dependents are reported, never fixed: the user did not name them.
+            not_named = set(dependents)
+            fixable = [
+                t.relpath for t in targets
+                if t.relpath in per_file and t.relpath not in not_named
+                and select_fixes(per_file[t.relpath][0], unsafe_fixes)[0]
+            ]
+            fixed_count = len(fixable)
+            results = self._fix_many(project, fixable, per_file, unsafe_fixes)
+            for rel in fixable:
+                diags, errs, outcome = results[rel]
+                errs = list(errs)
                 if outcome is not None:
                     outcomes.append(outcome)
                     if outcome.failed:
-                        rules_involved = sorted({d.code for d in res.diagnostics if d.fix is not None})
+                        rules_involved = sorted({d.code for d in diags if d.fix is not None})
                         errs.append(
                             InternalError(
                                 "fix",
@@ -759,26 +779,16 @@ class Linter:
                             )
                         )
                     if outcome.changed and write and stdin is None:
+                        source = project.source(rel)
+                        assert isinstance(source, SourceFile)
                         try:
                             write_atomic(source, outcome.fixed)
                         except OSError as exc:
                             outcome.failed = f"cannot write: {exc.strerror or exc}"
                             errs.append(InternalError("io", f"{rel}: cannot write fix: {exc}", path=rel))
-                per_file[rel] = (list(res.diagnostics), errs)
-        else:
-            linted = self._lint_many(project, to_lint)
-            fresh: dict[str, FindingsEntry] = {}
-            for rel, (diags, errs, deps) in linted.items():
-                per_file[rel] = (diags, errs)
-                if use_findings and not errs:
-                    # Everything a derived or module dependency says is part of ``*``.
-                    kept_deps = frozenset((WHOLE_PROJECT,)) if WHOLE_PROJECT in deps else frozenset(deps)
-                    fresh[rel] = FindingsEntry(project.content_hash(rel), run_key, kept_deps, tuple(diags))
-            if use_findings:
-                with phase("cache"):
-                    self._save_findings(cache, manifest, project, targets, reused, fresh, changed)
+                per_file[rel] = (list(diags), errs)
         self.stats = {"files": len(targets), "cached": cached, "linted": len(to_lint), "facts": project.computed_facts,
-                      "contract_inferred": int(self.stats_contract_inferred)}
+                      "contract_inferred": int(self.stats_contract_inferred), "fixable": fixed_count}
 
         diagnostics: list[Diagnostic] = []
         errors: list[InternalError] = []
@@ -931,6 +941,35 @@ class Linter:
         if any(getattr(r, "PROJECT_WIDE", False) for r in self.rules_for(rel)):
             deps.add(WHOLE_PROJECT)
         return res.diagnostics, res.errors, frozenset(deps)
+
+    def fix_one(
+        self, project: Project, rel: str, first: tuple[list[Diagnostic], list[InternalError]], unsafe: bool
+    ) -> tuple[list[Diagnostic], list[InternalError], FixOutcome | None]:
+        """Fix one file of ``project`` whose lint result ``first`` has fixes to apply: the
+        diagnostics left after fixing, the errors, and what was fixed (nothing is written)."""
+        source = project.source(rel)
+        assert isinstance(source, SourceFile)
+        start = FileResult(rel, list(first[0]), list(first[1]), source)
+        res, outcome = self.fix_source(source, project.lazy_facts(rel), project.index(), unsafe, first=start)  # type: ignore[arg-type]
+        return res.diagnostics, res.errors, outcome
+
+    def _fix_many(
+        self,
+        project: Project,
+        rels: list[str],
+        first: dict[str, tuple[list[Diagnostic], list[InternalError]]],
+        unsafe: bool,
+    ) -> dict[str, tuple[list[Diagnostic], list[InternalError], FixOutcome | None]]:
+        """``fix_one`` for each file: in worker processes when there are enough of them."""
+        jobs = self.jobs or os.cpu_count() or 1
+        if jobs <= 1 or len(rels) < MIN_PARALLEL_FILES or not _can_fork():
+            return {rel: self.fix_one(project, rel, first[rel], unsafe) for rel in rels}
+        from .workers import lint_in_workers
+
+        return lint_in_workers(
+            self, project, rels, jobs, lambda n: None,
+            work=lambda rel: self.fix_one(project, rel, first[rel], unsafe), failed=None,
+        )
 
     def _lint_many(self, project: Project, rels: list[str]) -> dict[str, tuple[list[Diagnostic], list[InternalError], frozenset[str]]]:
         out: dict[str, tuple[list[Diagnostic], list[InternalError], frozenset[str]]] = {}

@@ -156,6 +156,8 @@ class DefInfo:
     stub: bool = False
     # Classes: every `self.<attr> = value` in the class's methods, in source order.
     attr_assigns: tuple["AttrAssign", ...] = ()
+    # Functions: what each `yield` gives (descriptors as in ``return_leaves``; "other" for `yield from`).
+    yield_leaves: tuple[str, ...] = ()
     # Classes: what the methods store into a container attribute, as (attr, key, value):
     # `self.a[k] = v` -> (a, dotted k or "", leaf of v); `self.a.setdefault(k, v)` likewise;
     # `self.a.append(v)` / `.add(v)` / `.appendleft(v)` / `.insert(i, v)` -> (a, "", leaf of v).
@@ -217,6 +219,9 @@ class ModuleFacts:
     # "super(X)" + ".m"; scope is the one the engine's traversal is in at the call (decorators,
     # defaults and bases belong to the outer scope). The await rules' prefilters resolve them.
     call_sites: frozenset[tuple[str, str, bool]] = frozenset()
+    # pytest fixtures defined at module level: (fixture name, function qualname); the name is
+    # the function's or the literal `name=` of `@pytest.fixture(name=...)`.
+    fixtures: tuple[tuple[str, str], ...] = ()
     # Every identifier-like word of the text, comments and strings included (``identifier_words``):
     # textual screens intersect it with the names they look for instead of scanning the text.
     # Not compared: two facts that differ only here give the same index (an editor's body-only
@@ -451,6 +456,7 @@ class _FactsVisitor(ast.NodeVisitor):
         self.names: set[str] = set()
         self.patched: set[str] = set()
         self.patched_regions: set[tuple[str, int, int]] = set()
+        self.fixtures: list[tuple[str, str]] = []
         self.patch_ctx: list[tuple[int, int] | None] = []  # the region of a `with` item or decorator being visited
         self.node_stack: list[ast.AST] = []  # the def/class nodes of ``def_stack``
         self.attr_ops: list[tuple[str, str, str, str, int]] = []
@@ -619,6 +625,10 @@ class _FactsVisitor(ast.NodeVisitor):
             stub=_is_stub(node.body),
         )
         qual = info.qualname
+        if not self.def_stack:
+            name = _fixture_name(node)
+            if name is not None:
+                self.fixtures.append((name, qual))
         scope = Scope("function", qual)
         self.facts.scopes.setdefault(qual, scope)
         scope = self.facts.scopes[qual]
@@ -907,6 +917,11 @@ class _FactsVisitor(ast.NodeVisitor):
         fn = self._current_function()
         if fn is not None:
             fn.has_yield = True
+            if isinstance(node, ast.YieldFrom):
+                leaves = ["other"]
+            else:
+                leaves = _return_leaves(node.value) if node.value is not None else ["none"]
+            fn.yield_leaves = fn.yield_leaves + tuple(leaves)
         self.generic_visit(node)
 
     visit_YieldFrom = visit_Yield
@@ -1093,6 +1108,22 @@ def _none_checked(fn: ast.FunctionDef | ast.AsyncFunctionDef, params: set[str]) 
     return tuple(sorted(checked))
 
 
+def _fixture_name(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The pytest fixture name of a function decorated with `fixture` (`pytest.fixture`,
+    `pytest_asyncio.fixture`, with or without arguments), else None."""
+    for dec in node.decorator_list:
+        call = dec if isinstance(dec, ast.Call) else None
+        name = dotted_name(call.func if call is not None else dec) or ""
+        if name.rsplit(".", 1)[-1] != "fixture":
+            continue
+        for kw in call.keywords if call is not None else ():
+            if kw.arg == "name":
+                value = kw.value
+                return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+        return node.name
+    return None
+
+
 def _string_tail(node: ast.expr) -> str | None:
     """The literal end of a string argument: `"a.b.m"`, `f"{MODULE}.m"`, `MODULE + ".m"`."""
     if isinstance(node, ast.Constant):
@@ -1231,6 +1262,7 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
         facts.syntax_error = "too deeply nested to analyse (exceeds Python's recursion limit)"
     facts.names = frozenset(visitor.names)
     facts.patched_attrs = frozenset(visitor.patched)
+    facts.fixtures = tuple(visitor.fixtures)
     facts.patched_regions = tuple(sorted(r for r in visitor.patched_regions if r[0] not in visitor.patched))
     facts.attr_ops = tuple(visitor.attr_ops)
     facts.call_sites = frozenset(visitor.call_sites)

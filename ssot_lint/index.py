@@ -229,14 +229,21 @@ class ProjectIndex:
             self._deps[-1].update(deps)
         return frozenset(deps)
 
+    def recording_tainted(self) -> bool:
+        """Did the innermost recording run into a cycle (see ``_memoized``)? Its result
+        then depends on the query order and must not be memoised."""
+        return bool(self._tainted) and self._tainted[-1]
+
     @contextmanager
     def unrecorded(self) -> Iterator[None]:
         """What is consulted inside is not a dependency of the file being linted (a
         project-wide table whose value, not whose reads, the caller depends on)."""
         self._deps.append(set())
+        self._tainted.append(False)  # one per frame of ``_deps``: ``_memoized`` taints by depth
         try:
             yield
         finally:
+            self._tainted.pop()
             self._deps.pop()
 
     def record(self, names: Iterable[str]) -> None:
@@ -639,7 +646,8 @@ class ProjectIndex:
     def bases(self, cls: Definition) -> list[Definition]:
         out = []
         for base in cls.info.bases:
-            target = self.resolve(cls.module, cls.info.scope, base)
+            # `Registry["Agent"]`, `Base[T]`: the generic class is the base.
+            target = self.resolve(cls.module, cls.info.scope, _unsubscripted(base))
             if isinstance(target, Definition) and target.kind == CLASS:
                 out.append(target)
         return out
@@ -726,6 +734,12 @@ def mentions(text: str, words: Iterable[str]) -> bool:
                 return True
             start = text.find(word, start + 1)
     return False
+
+
+def _unsubscripted(base: str) -> str:
+    """``Registry`` for ``Registry["Agent"]`` (a base class expression as the facts keep it)."""
+    head = base.split("[", 1)[0]
+    return head if head and all(p.isidentifier() for p in head.split(".")) else base
 
 
 def _pick(bindings: list[Binding]) -> Binding:

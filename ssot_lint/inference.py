@@ -213,6 +213,9 @@ class CallResolution:
 Types = tuple[ClassType, ...]
 
 
+_NO = object()  # not in a memo
+
+
 def _last(dotted: str) -> str:
     return dotted.rsplit(".", 1)[-1]
 
@@ -222,39 +225,69 @@ class Inference:
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self._mro: dict[str, list[Definition]] = {}
-        self._unresolved: dict[str, bool] = {}
-        self._kinds: dict[tuple[str, frozenset[str]], str | None] = {}
-        self._values: dict[tuple[str, str, str], Types | None] = {}
+        # Every memo maps a key to (answer, the dependencies recorded while computing it).
+        self._mro: dict[str, tuple[list[Definition], frozenset[str]]] = {}
+        self._unresolved: dict[str, tuple[bool, frozenset[str]]] = {}
+        self._kinds: dict[tuple[str, frozenset[str]], tuple[str | None, frozenset[str]]] = {}
+        self._values: dict[tuple[str, str, str], tuple[Types | None, frozenset[str]]] = {}
         self._active: set[tuple] = set()
-        self._partial: dict[tuple, object] = {}
+        self._partial: dict[tuple, tuple[object, frozenset[str]]] = {}
         self._cuts = 0
 
     def _memoised(self, memo: dict, key: tuple, compute):  # type: ignore[no-untyped-def]
         """Memoise ``compute()``; a cycle or the depth limit gives None (unknown).
 
-        A result that depended on such a cut is kept only until the outermost query
-        ends, so the memo never holds an answer that a deeper look could change.
+        Every answer, fresh or from the memo, records in the caller's frame the
+        dependencies (modules, derived project facts) it was computed from: the
+        instance is shared by every file linted in the process, and a file that gets a
+        memoised answer depends on what that answer read as much as the file that asked
+        first (else an edit there leaves the second file's cached findings stale).
+
+        A result that depended on such a cut (or on a cycle the index cut) is kept only
+        until the outermost query ends, so the memo never holds an answer that a deeper
+        look, or another query order, could change.
         """
-        if key in memo:
-            return memo[key]
-        if key in self._partial:
-            return self._partial[key]
+        hit = memo.get(key, _NO)
+        if hit is _NO:
+            hit = self._partial.get(key, _NO)
+        if hit is not _NO:
+            self.index.record(hit[1])
+            return hit[0]
         if key in self._active or len(self._active) > _MAX_ACTIVE:
             self._cuts += 1
             return None
         self._active.add(key)
         before = self._cuts
+        self.index.start_recording()
         try:
             result = compute()
         finally:
             self._active.discard(key)
-        if self._cuts == before:
-            memo[key] = result
+            tainted = self.index.recording_tainted()
+            deps = self.index.stop_recording()
+        if self._cuts == before and not tainted:
+            memo[key] = (result, deps)
         else:
-            self._partial[key] = result
+            self._partial[key] = (result, deps)
         if not self._active:
             self._partial.clear()
+        return result
+
+    def _remembered(self, memo: dict, key: str, compute):  # type: ignore[no-untyped-def]
+        """Memoise ``compute()`` (no cycle of its own possible) with its dependencies, as
+        ``_memoised`` does."""
+        hit = memo.get(key, _NO)
+        if hit is not _NO:
+            self.index.record(hit[1])
+            return hit[0]
+        self.index.start_recording()
+        try:
+            result = compute()
+        finally:
+            tainted = self.index.recording_tainted()
+            deps = self.index.stop_recording()
+        if not tainted:
+            memo[key] = (result, deps)
         return result
 
     @classmethod
@@ -326,31 +359,23 @@ class Inference:
 
     # --- classes ------------------------------------------------------------------------
     def mro(self, cls: Definition) -> list[Definition]:
-        key = cls.fullname
-        if key not in self._mro:
-            self._mro[key] = self.index.mro(cls)
-        return self._mro[key]
+        return self._remembered(self._mro, cls.fullname, lambda: self.index.mro(cls))
 
     def has_unresolved_bases(self, cls: Definition) -> bool:
         """Does the class derive from a base outside the project (other than ``object``/``Generic``...)?"""
-        key = cls.fullname
-        if key in self._unresolved:
-            return self._unresolved[key]
-        out = False
+        return self._remembered(self._unresolved, cls.fullname, lambda: self._has_unresolved_bases(cls))
+
+    def _has_unresolved_bases(self, cls: Definition) -> bool:
         for base in cls.info.bases:
-            target = self.index.resolve(cls.module, cls.info.scope, base)
+            target = self.index.resolve(cls.module, cls.info.scope, base.split("[", 1)[0])
             if isinstance(target, Definition) and target.kind == CLASS:
                 continue
             name = base.split("[", 1)[0]
             canonical = self.external_name(cls.module, cls.info.scope, name) or name
             if name in HARMLESS_BASES or canonical in HARMLESS_BASES:
                 continue
-            out = True
-            break
-        if any(k == "metaclass" for k, _ in cls.info.keywords):
-            out = True
-        self._unresolved[key] = out
-        return out
+            return True
+        return any(k == "metaclass" for k, _ in cls.info.keywords)
 
     def lookup_member(
         self, runtime: Definition, attr: str, start_after: Definition | None = None
@@ -525,8 +550,9 @@ class Inference:
 
     def _call_kind(self, defn: Definition, transparent: frozenset[str]) -> str | None:
         info = defn.info
+        known = frozenset(t[len(BASE_PREFIX) :] for t in transparent if t.startswith(BASE_PREFIX))
         if info.kind == CLASS:
-            return self._class_instance_kind(defn)
+            return self._class_instance_kind(defn, known)
         for dec in info.decorators:
             if not self.decorator_is_transparent(defn, dec, transparent):
                 return None
@@ -537,10 +563,24 @@ class Inference:
         if info.stub:
             return None  # an interface stub: the implementation that runs is elsewhere
         if info.returns is not None:
-            return self.annotation_kind(defn.module, info.scope, info.returns)
+            return self._return_annotation_kind(defn.module, info.scope, info.returns, known)
         return _combine([self._leaf_kind(defn, leaf, transparent) for leaf in info.return_leaves])
 
-    def _class_instance_kind(self, cls: Definition) -> str | None:
+    def _return_annotation_kind(
+        self, module: str, scope: str, annotation: str, known: frozenset[str] = frozenset()
+    ) -> str | None:
+        """What a call gives by its return annotation. A union of awaitable and other members
+        (`Union[R, Coroutine[Any, Any, R]]`) may give either: unknown, not an awaitable (an
+        `await` of it may be right, and so may discarding it)."""
+        leaves = _annotation_leaves(annotation)
+        if leaves is None:
+            return None
+        kinds = {self._leaf_annotation_kind(module, scope, kind, node, known) for kind, node in leaves}
+        if kinds & {"coroutine", "awaitable"} and (len(kinds) > 1 or _may_be_none(annotation)):
+            return None
+        return _combine(kinds)
+
+    def _class_instance_kind(self, cls: Definition, known: frozenset[str] = frozenset()) -> str | None:
         """Calling a class gives an instance: awaitable when it defines ``__await__``."""
         if cls.info.decorators and not all(d.split("(")[0].endswith("dataclass") for d in cls.info.decorators):
             return None
@@ -550,9 +590,41 @@ class Inference:
                 return "awaitable"
             if "__new__" in members or "__class_getitem__" in members:
                 return None
-            if self.has_unresolved_bases(c):
-                return None
+            outside = self.outside_bases_kind(c, known)
+            if outside != "plain":
+                return outside
         return "plain"
+
+    def outside_bases_kind(self, cls: Definition, known: frozenset[str] = frozenset()) -> str | None:
+        """What the bases of ``cls`` outside the project add to its instances' awaitability:
+        "plain" when each is known to have no ``__await__`` (``object``, ``Generic``,
+        ``Protocol``, ``ABC``, builtins such as ``dict`` or ``Exception``, standard-library
+        classes other than futures and tasks, and the ``known-non-awaitable-bases`` option),
+        "awaitable" for ``asyncio.Future``/``Task`` and ``Awaitable``/``Coroutine``, else
+        None (a third-party class, a base computed at run time, a mock)."""
+        if not self.has_unresolved_bases(cls):
+            return "plain"
+        out = "plain"
+        outside = [("base", b) for b in cls.info.bases] + [("meta", v) for k, v in cls.info.keywords if k == "metaclass"]
+        if any(k not in ("metaclass",) for k, _ in cls.info.keywords if k == "**"):
+            return None
+        for role, base in outside:
+            name = base.split("[", 1)[0]
+            if role == "base":
+                target = self.index.resolve(cls.module, cls.info.scope, name)
+                if isinstance(target, Definition) and target.kind == CLASS:
+                    continue
+            if not name or not all(p.isidentifier() for p in name.split(".")):
+                return None
+            canonical = self.external_name(cls.module, cls.info.scope, name)
+            if canonical is None:
+                return None  # a variable or a project name that is not a class
+            kind = _outside_class_kind(canonical, known, self.index.has_module)
+            if kind is None:
+                return None
+            if kind == "awaitable" and role == "base":
+                out = "awaitable"
+        return out
 
     def _leaf_kind(self, defn: Definition, leaf: str, transparent: frozenset[str]) -> str | None:
         kind, _, rest = leaf.partition(":")
@@ -761,14 +833,18 @@ class Inference:
         return True
 
     # --- annotations ----------------------------------------------------------------------
-    def annotation_kind(self, module: str, scope: str, annotation: str) -> str | None:
+    def annotation_kind(
+        self, module: str, scope: str, annotation: str, known: frozenset[str] = frozenset()
+    ) -> str | None:
         """Is a value of this annotated type awaitable? "coroutine"/"awaitable"/"plain"/None."""
         leaves = _annotation_leaves(annotation)
         if leaves is None:
             return None
-        return _combine([self._leaf_annotation_kind(module, scope, kind, node) for kind, node in leaves])
+        return _combine([self._leaf_annotation_kind(module, scope, kind, node, known) for kind, node in leaves])
 
-    def _leaf_annotation_kind(self, module: str, scope: str, kind: str, node: ast.expr | None) -> str | None:
+    def _leaf_annotation_kind(
+        self, module: str, scope: str, kind: str, node: ast.expr | None, known: frozenset[str] = frozenset()
+    ) -> str | None:
         if kind == "none":
             return "plain"
         if kind == "type" or node is None:
@@ -785,7 +861,7 @@ class Inference:
             return "awaitable"
         target = self._resolve_type_name(module, scope, dotted)
         if isinstance(target, Definition):
-            return self._class_instance_kind_for_annotation(target) if target.kind == CLASS else None
+            return self._class_instance_kind_for_annotation(target, known) if target.kind == CLASS else None
         if target is not None:
             return None  # a TypeVar or other variable
         external = self.external_name(module, scope, dotted, type_checking=True)
@@ -796,12 +872,13 @@ class Inference:
             return "plain"
         return None
 
-    def _class_instance_kind_for_annotation(self, cls: Definition) -> str | None:
+    def _class_instance_kind_for_annotation(self, cls: Definition, known: frozenset[str] = frozenset()) -> str | None:
         for c in self.mro(cls):
             if "__await__" in c.info.members:
                 return "awaitable"
-            if self.has_unresolved_bases(c):
-                return None
+            outside = self.outside_bases_kind(c, known)
+            if outside != "plain":
+                return outside
         return "plain"
 
     def annotation_types(self, module: str, scope: str, annotation: str) -> Types | None:
@@ -913,7 +990,7 @@ class Inference:
         if b.kind == PARAM:
             implicit = self._implicit_first_param(module, scope, name)
             if implicit is None:
-                return None
+                return self._fixture_param_types(module, scope, name)
             facts = self.index.get_module(module)
             info = facts.defs[scope] if facts else None
             cls = self.index.definition(module, info.scope) if info else None
@@ -935,6 +1012,79 @@ class Inference:
         if b.kind in (FROM, IMPORT, CLASS):
             return self._target_types(self.index.resolve(module, scope, name))
         return None
+
+    # --- pytest fixtures ---------------------------------------------------------------------
+    def _fixture_param_types(self, module: str, scope: str, name: str) -> Types | None:
+        """The class of parameter ``name`` of a test function (or fixture) ``scope`` that
+        pytest fills with the fixture of that name: the fixture's value class, or None."""
+        facts = self.index.get_module(module)
+        info = facts.defs.get(scope) if facts else None
+        if info is None or info.kind not in (DEF, ASYNC_DEF) or any("parametrize" in d for d in info.decorators):
+            return None
+        own = {q: n for n, q in facts.fixtures}
+        if not (info.name.startswith("test") or scope in own):
+            return None
+        if info.scope:  # a method: the class may define or parametrize the fixture itself
+            cls = facts.defs.get(info.scope)
+            if cls is None or cls.kind != CLASS or name in cls.members:
+                return None
+            if any("parametrize" in d or "usefixtures" in d for d in cls.decorators) or info.scope.count("."):
+                return None
+        fixture = self.find_fixture(module, name, skip=f"{module}.{scope}" if own.get(scope) == name else "")
+        if fixture is None:
+            return None
+        return self.fixture_value_types(fixture)
+
+    def find_fixture(self, module: str, name: str, skip: str = "") -> Definition | None:
+        """The fixture ``name`` as pytest finds it for a test in ``module``: the module's own,
+        then the ``conftest.py`` files from the module's folder up to the root (``skip``: a
+        fixture that requests the one it overrides). Reads those modules' facts."""
+        facts = self.index.get_module(module)
+        if facts is None:
+            return None
+        parts = module.split(".") if module else []
+        if not facts.is_package:
+            parts = parts[:-1]
+        candidates = [module] + [".".join(parts[:i] + ["conftest"]) for i in range(len(parts), -1, -1)]
+        for mod in dict.fromkeys(candidates):
+            found = self.index.get_module(mod)
+            if found is None:
+                continue
+            for fname, qual in found.fixtures:
+                if fname == name and f"{mod}.{qual}" != skip:
+                    info = found.defs.get(qual)
+                    return Definition(mod, qual, info) if info is not None else None
+        return None
+
+    def fixture_value_types(self, fixture: Definition) -> Types | None:
+        """The classes of the value a fixture gives the tests: from its return annotation
+        (the yielded type of a generator's), else from what every `return` (or `yield`)
+        gives: a constructor, an annotated function's result, or a local assigned from one.
+        An `async def` fixture gives its awaited value."""
+        info = fixture.info
+        if info.returns:
+            annotation = info.returns
+            if info.has_yield:
+                annotation = _yielded_type(annotation)
+                if annotation is None:
+                    return None
+            return self.annotation_types(fixture.module, info.scope, annotation)
+        leaves = info.yield_leaves if info.has_yield else info.return_leaves
+        if not leaves:
+            return None
+        out: list[ClassType] = []
+        for leaf in leaves:
+            kind, _, rest = leaf.partition(":")
+            if kind == "call" and rest != "?":
+                got = self.call_result_types(fixture.module, fixture.qualname, rest)
+            elif kind == "name":
+                got = self.value_types(fixture.module, fixture.qualname, rest)
+            else:
+                return None
+            if not got:
+                return None
+            out.extend(t for t in got if t not in out)
+        return tuple(out) or None
 
     def call_result_types(self, module: str, scope: str, callee: str, awaited: bool = False) -> Types | None:
         """The classes of ``callee(...)``'s result (constructors and annotated returns), or of
@@ -984,9 +1134,13 @@ class Inference:
                     return self.annotation_types(member.module, member.info.scope, member.info.returns)
                 return None
             return None
+        classes = self._runtime_classes(t)
+        if not t.is_type:
+            declared = self._declared_attr_types(classes, attr)
+            if declared is not False:
+                return declared  # type: ignore[return-value]
         # Class-level annotations and values (also dataclass fields), then `self.x = ...`.
         found: list[ClassType] = []
-        classes = self._runtime_classes(t)
         seen_any = False
         for runtime in classes:
             for c in self.mro(runtime):
@@ -1018,6 +1172,34 @@ class Inference:
             return None
         return tuple(found) or None
 
+    def _declared_attr_types(self, classes: list[Definition], attr: str) -> Types | None | bool:
+        """The classes an instance attribute is declared with, as a type checker reads them:
+        a class-level annotation (`sessions: SessionStore`) or an annotated `self.x: T = ...`
+        in the MRO of every runtime class; what is assigned must conform, so it is not
+        consulted. False when nothing declares it; None when a declaration is unknown."""
+        found: list[ClassType] = []
+        for runtime in classes:
+            declared = False
+            for c in self.mro(runtime):
+                facts = self.index.get_module(c.module)
+                scope = facts.scopes.get(c.qualname) if facts else None
+                annotated = [
+                    b for b in (scope.bindings.get(attr, ()) if scope else ()) if b.annotation and not b.type_checking
+                ]
+                annotations = [(c.qualname, b.annotation) for b in annotated]
+                annotations += [(a.scope, a.annotation) for a in c.info.attr_assigns if a.attr == attr and a.annotation]
+                for where, annotation in annotations:
+                    got = self.annotation_types(c.module, where, annotation or "")
+                    if not got:
+                        return None
+                    found.extend(x for x in got if x not in found)
+                if annotations:
+                    declared = True
+                    break  # the nearest class that declares it
+            if not declared:
+                return False
+        return tuple(found) or None
+
     def _attr_assign_types(self, cls: Definition, a) -> Types | None:
         if a.annotation:
             return self.annotation_types(cls.module, a.scope, a.annotation)
@@ -1031,6 +1213,91 @@ class Inference:
         if kind in ("name", "attr"):
             return self.value_types(cls.module, a.scope, rest)
         return None
+
+
+def _may_be_none(annotation: str) -> bool:
+    """Does the annotation allow None at its top level (`Optional[X]`, `X | None`, `Union[X, None]`)?"""
+    stack = [(_parse_annotation(annotation), 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node is None or depth > _MAX_DEPTH:
+            continue
+        if isinstance(node, ast.Constant):
+            if node.value is None:
+                return True
+            if isinstance(node.value, str):
+                stack.append((_parse_annotation(node.value), depth + 1))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            stack += [(node.left, depth + 1), (node.right, depth + 1)]
+        elif isinstance(node, ast.Subscript):
+            last = _last(dotted_name(node.value) or "")
+            args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if last == "Optional":
+                return True
+            if last == "Union":
+                stack += [(a, depth + 1) for a in args]
+            elif last in _UNWRAP:
+                stack.append((args[0], depth + 1))
+    return False
+
+
+# ``transparent`` sets (``call_kind``) carry the `known-non-awaitable-bases` option as
+# entries with this prefix (no decorator is named so).
+BASE_PREFIX = "base:"
+# Standard-library classes whose instances are awaitable, and modules whose classes make any
+# attribute exist (so nothing can be known about them).
+_AWAITABLE_STDLIB = frozenset(
+    {
+        "asyncio.Future",
+        "asyncio.Task",
+        "asyncio.futures.Future",
+        "asyncio.tasks.Task",
+        "_asyncio.Future",
+        "_asyncio.Task",
+        "collections.abc.Awaitable",
+        "collections.abc.Coroutine",
+        "typing.Awaitable",
+        "typing.Coroutine",
+        "typing_extensions.Awaitable",
+        "typing_extensions.Coroutine",
+    }
+)
+_DYNAMIC_STDLIB = ("unittest.mock", "typing.Any", "typing_extensions.Any")
+
+
+def _outside_class_kind(canonical: str, known: frozenset[str], project_has) -> str | None:  # type: ignore[no-untyped-def]
+    """Are instances of the class outside the project named ``canonical`` (its canonical
+    dotted name) awaitable? "plain", "awaitable", or None (unknown)."""
+    import builtins
+    import sys
+
+    if canonical in known or canonical in HARMLESS_BASES:
+        return "plain"
+    if canonical in _AWAITABLE_STDLIB:
+        return "awaitable"
+    if canonical.startswith(_DYNAMIC_STDLIB):
+        return None
+    if "." not in canonical:  # an unbound name: a builtin class
+        return "plain" if isinstance(getattr(builtins, canonical, None), type) else None
+    top = canonical.split(".", 1)[0]
+    if project_has(top):
+        return None  # a project module that shadows a standard-library name
+    if top == "builtins":
+        return "plain" if isinstance(getattr(builtins, canonical.split(".", 1)[1], None), type) else None
+    if top in getattr(sys, "stdlib_module_names", ()) or top == "typing_extensions":
+        return "plain"
+    return None
+
+
+def _yielded_type(annotation: str) -> str | None:
+    """``X`` of ``Iterator[X]``, ``Generator[X, ...]``, ``AsyncIterator[X]``, ``AsyncGenerator[X, ...]``."""
+    node = _parse_annotation(annotation)
+    if not isinstance(node, ast.Subscript):
+        return None
+    if _last(dotted_name(node.value) or "") not in ("Iterator", "Iterable", "Generator", "AsyncIterator", "AsyncIterable", "AsyncGenerator"):
+        return None
+    first = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
+    return ast.unparse(first)
 
 
 def _combine(kinds: Iterable[str | None]) -> str | None:

@@ -26,15 +26,17 @@ if TYPE_CHECKING:
 
 Result = tuple[list[Diagnostic], list[InternalError], frozenset[str]]
 
-_STATE: tuple["Linter", "Project"] | None = None
+# What a worker does with each file (``Linter.lint_one`` by default, ``Linter.fix_one``
+# for --fix); set before the fork, so it reaches the workers without being pickled.
+_STATE: Callable[[str], tuple] | None = None
 
 
-def _lint_batch(rels: list[str]) -> tuple[list[tuple[str, Result]], dict | None]:
+def _lint_batch(rels: list[str]) -> tuple[list[tuple[str, tuple]], dict | None]:
     """The batch's results, and (with ``--timings``) this batch's time per phase."""
     assert _STATE is not None, "worker started without state"
-    linter, project = _STATE
+    work = _STATE
     clock = timings.restart_in_worker()
-    results = [(rel, linter.lint_one(project, rel)) for rel in rels]
+    results = [(rel, work(rel)) for rel in rels]
     return results, clock.snapshot() if clock is not None else None
 
 
@@ -45,13 +47,24 @@ def batches(rels: list[str], jobs: int) -> list[list[str]]:
 
 
 def lint_in_workers(
-    linter: "Linter", project: "Project", rels: list[str], jobs: int, on_batch: Callable[[int], None]
-) -> dict[str, Result]:
+    linter: "Linter",
+    project: "Project",
+    rels: list[str],
+    jobs: int,
+    on_batch: Callable[[int], None],
+    work: Callable[[str], tuple] | None = None,
+    failed: object = frozenset(),
+) -> dict[str, tuple]:
+    """``work(rel)`` (default: ``linter.lint_one(project, rel)``) for each file, in workers.
+
+    A file whose work fails twice gets ``([], [the error], failed)``."""
     global _STATE
-    out: dict[str, Result] = {}
+    out: dict[str, tuple] = {}
     spent: list[dict] = []  # the workers' time per phase, batch by batch (``--timings``)
     pending = batches(rels, jobs)
-    _STATE = (linter, project)
+    if work is None:
+        work = lambda rel: linter.lint_one(project, rel)  # noqa: E731
+    _STATE = work
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx) as pool:
@@ -82,7 +95,7 @@ def lint_in_workers(
         if rel in out:
             continue
         try:
-            out[rel] = linter.lint_one(project, rel)
+            out[rel] = work(rel)
         except Exception as exc:
             err = InternalError(
                 "worker",
@@ -91,6 +104,6 @@ def lint_in_workers(
                 path=rel,
                 traceback=traceback.format_exc(limit=-6),
             )
-            out[rel] = ([], [err], frozenset())
+            out[rel] = ([], [err], failed)
         on_batch(1)
     return out

@@ -25,7 +25,8 @@ SSOT005 = RULES.by_code("SSOT005")
 LEGACY = FIXTURES / "legacy_service"
 SHAPES = "netra_backend/app/await_shapes/"
 PATCHES = "tests/test_patch_scopes.py"
-SHAPE_FILES = (SHAPES, PATCHES)
+FIXTURE_PARAMS = "tests/test_fixture_params.py"
+SHAPE_FILES = (SHAPES, PATCHES, FIXTURE_PARAMS, "tests/conftest.py")
 FILES = {
     "app/__init__.py": "",
     "app/ws_auth.py": "def make_user_context(uid):\n    return {'uid': uid}\n",
@@ -46,6 +47,28 @@ EXPECTED = {
     ("SSOT003", PATCHES, 61, 12),
     ("SSOT003", PATCHES, 66, 5),
     ("SSOT003", PATCHES, 84, 12),
+    # 5: pytest fixtures give parameters their class (and `setUp`/`asyncSetUp` attributes).
+    ("SSOT005", FIXTURE_PARAMS, 31, 14),
+    ("SSOT003", FIXTURE_PARAMS, 36, 12),
+    ("SSOT005", FIXTURE_PARAMS, 40, 5),
+    ("SSOT005", FIXTURE_PARAMS, 44, 12),
+    ("SSOT003", FIXTURE_PARAMS, 48, 5),
+    ("SSOT005", FIXTURE_PARAMS, 69, 9),
+    ("SSOT003", FIXTURE_PARAMS, 77, 9),
+    # 7: attribute chains through module-level instances (declared attribute types count).
+    ("SSOT005", SHAPES + "chains.py", 10, 12),
+    ("SSOT003", SHAPES + "chains.py", 15, 12),
+    ("SSOT003", SHAPES + "chains.py", 19, 12),
+    # 4: standard-library bases have no `__await__`.
+    ("SSOT003", SHAPES + "bases.py", 62, 16),
+    ("SSOT003", SHAPES + "bases.py", 63, 13),
+    ("SSOT003", SHAPES + "bases.py", 64, 16),
+    # 6: a coroutine used as a value (returned from a def declared otherwise, passed to a
+    # parameter annotated with a plain type).
+    ("SSOT005", SHAPES + "values.py", 26, 11),
+    ("SSOT005", SHAPES + "values.py", 31, 11),
+    ("SSOT005", SHAPES + "values.py", 36, 12),
+    ("SSOT005", SHAPES + "values.py", 40, 15),
 }
 
 
@@ -191,10 +214,164 @@ def test_a_patch_in_one_test_does_not_hide_another():
     assert [d.range.start.line for d in lint_example(SSOT003, code, path="tests/test_x.py", files=files).diagnostics] == [4]
 
 
+# --- 5: pytest fixtures -------------------------------------------------------------------------------------
+SVC = {"app/__init__.py": "", "app/svc.py": "class Svc:\n    async def go(self):\n        return 1\n"}
+
+
+@pytest.mark.parametrize(
+    "files,code,flagged",
+    [
+        # In a conftest.py up the tree; the module's own fixture of that name wins.
+        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
+         "def test_a(svc):\n    svc.go()\n", True),
+        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
+         "import pytest\n@pytest.fixture\ndef svc():\n    return object()\ndef test_a(svc):\n    svc.go()\n", False),
+        # A conftest in another folder is out of reach.
+        ({"other/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
+         "def test_a(svc):\n    svc.go()\n", False),
+        # Not a test function: a plain parameter.
+        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
+         "def helper(svc):\n    svc.go()\n", False),
+        # A fixture that requests the fixture it overrides gets the outer one.
+        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
+         "import pytest\n@pytest.fixture\ndef svc(svc):\n    svc.go()\n    return svc\n", True),
+    ],
+)
+def test_fixture_parameters(files, code, flagged):
+    result = lint_example(SSOT005, code, path="tests/test_x.py", files={**SVC, **files})
+    lines = [d.range.start.line for d in result.diagnostics]
+    assert lines == ([code.count("\n") - (1 if "return svc" in code else 0)] if flagged else [])
+
+
+# --- 7: attribute chains -------------------------------------------------------------------------------------
+def test_a_declared_attribute_type_wins_over_what_is_assigned():
+    from ssot_lint.inference import Inference
+    from ssot_lint.index import ProjectIndex
+
+    src = {
+        "app/__init__.py": "",
+        "app/m.py": (
+            "class Store:\n    def get(self):\n        return 1\n"
+            "class Svc:\n    store: Store\n    def __init__(self, s):\n        self.store = s\n        self.other = s\n"
+            "class Sub(Svc):\n    def __init__(self, s):\n        self.store: 'Store | None' = s\n"
+            "svc = Svc(None)\nsub = Sub(None)\n"
+        ),
+    }
+    facts = [extract_facts(text, rel[:-3].replace("/", ".").replace(".__init__", ""), rel, rel.endswith("__init__.py"))
+             for rel, text in src.items()]
+    inf = Inference(ProjectIndex(facts))
+    assert [t.cls.qualname for t in inf.value_types("app.m", "", "svc.store")] == ["Store"]
+    assert [t.cls.qualname for t in inf.value_types("app.m", "", "sub.store")] == ["Store"]
+    assert inf.value_types("app.m", "", "svc.other") is None  # an untyped parameter
+
+
+# --- 4: bases outside the project -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "bases,flagged",
+    [
+        ("Generic[T]", True),
+        ("Exception", True),
+        ("enum.Enum", True),
+        ("dict, ABC", True),
+        ("Protocol", True),
+        ("object", True),
+        ("threading.Thread", True),
+        ("asyncio.Future", False),  # awaitable
+        ("collections.abc.Awaitable", False),
+        ("pydantic.BaseModel", False),  # third-party: unknown
+        ("mock.MagicMock", False),  # any attribute exists
+        ("make_base()", False),  # computed at run time
+    ],
+)
+def test_outside_bases(bases, flagged):
+    code = (
+        "import asyncio, collections.abc, enum, threading, pydantic\nfrom unittest import mock\n"
+        "from abc import ABC\nfrom typing import Generic, Protocol, TypeVar\nT = TypeVar('T')\n"
+        f"class C({bases}):\n    pass\n"
+        "def make() -> C:\n    return C()\n"
+        "async def f():\n    return await make()\n"
+    )
+    assert bool(lint_example(SSOT003, code).diagnostics) is flagged
+
+
+def test_known_non_awaitable_bases_option(tmp_path: Path):
+    code = "import pydantic\nclass M(pydantic.BaseModel):\n    pass\nasync def f():\n    return await M()\n"
+    option = {"rules": {"awaited-sync-call": {"known-non-awaitable-bases": ["pydantic.BaseModel"]}}}
+    assert lint_example(SSOT003, code).diagnostics == []
+    assert [d.range.start.line for d in lint_example(SSOT003, code, config=option).diagnostics] == [5]
+    # From pyproject.toml, through the CLI.
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "m.py").write_text(code)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "0"\n'
+        '[tool.ssot-lint.rules.awaited-sync-call]\nknown-non-awaitable-bases = ["pydantic.BaseModel"]\n'
+    )
+    proc = run_cli("check", str(tmp_path), "--select", "SSOT003", "--format", "json", "--no-cache")
+    assert [d["range"]["start"]["line"] for d in json.loads(proc.stdout)["diagnostics"]] == [5]
+
+
+# --- 6: coroutines used as values ----------------------------------------------------------------------
+CTX = {
+    "app/__init__.py": "",
+    "app/ctx.py": "class Ctx:\n    user_id = ''\nasync def make(u):\n    return Ctx()\n"
+    "def render(ctx: Ctx) -> str:\n    return ''\ndef keep(c):\n    return c\nasync def wrap(c):\n    return await c\n",
+}
+
+
+@pytest.mark.parametrize(
+    "body,flagged",
+    [
+        ("def f() -> Ctx:\n    return make(1)\n", True),
+        ("def f() -> None:\n    return make(1)\n", True),
+        ("async def f() -> Ctx:\n    return make(1)\n", True),
+        ("def f() -> Ctx:\n    c = make(1)\n    return c\n", True),
+        ("def f():\n    c = make(1)\n    return render(c)\n", True),
+        ("def f():\n    return make(1)\n", False),  # undeclared: the caller may await it
+        ("def f() -> Awaitable[Ctx]:\n    return make(1)\n", False),
+        ("def f() -> Any:\n    return make(1)\n", False),
+        ("def f():\n    c = make(1)\n    return keep(c)\n", False),  # unannotated parameter
+        ("def f():\n    c = make(1)\n    asyncio.run(wrap(c))\n", False),
+        ("def f() -> Iterator[Ctx]:\n    yield 1\n    return make(1)\n", False),
+        # `@overload` variants (langchain, prefect): the facts keep the first signature.
+        ("@overload\ndef f() -> None: ...\n@overload\ndef f(x: int) -> int: ...\n"
+         "def f(x=None):\n    return make(1)\n", False),
+    ],
+)
+def test_coroutine_used_as_a_value(body, flagged):
+    code = "import asyncio\nfrom typing import Any, Awaitable, Iterator, overload\nfrom app.ctx import Ctx, make, render, keep, wrap\n" + body
+    assert bool(lint_example(SSOT005, code, files=CTX).diagnostics) is flagged
+
+
+# --- precision: what real code showed ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "annotation,flagged",
+    [
+        ("Coroutine[Any, Any, None]", True),
+        ("Union[int, Coroutine[Any, Any, int]]", False),  # prefect: a value or a coroutine
+        ("Optional[Coroutine[Any, Any, int]]", False),
+        ("Coroutine[Any, Any, int] | None", False),
+    ],
+)
+def test_a_def_that_may_return_a_coroutine_is_not_one(annotation, flagged):
+    code = (
+        "from typing import Any, Coroutine, Optional, Union\n"
+        "async def g():\n    return 1\n"
+        f"def f() -> {annotation}:\n    return g()\n"
+        "def run():\n    f()\n"
+    )
+    assert bool(lint_example(SSOT005, code).diagnostics) is flagged
+    assert lint_example(SSOT003, code + "async def arun():\n    await f()\n").diagnostics == []
+
+
 def test_explain_documents_the_shapes():
     out3 = " ".join(run_cli("explain", "SSOT003").stdout.decode().split())
-    for phrase in ("the last binding", "`except ImportError` fallback", "where the patch is active"):
+    for phrase in ("the last binding", "`except ImportError` fallback", "where the patch is active", "fixture",
+                   "known-non-awaitable-bases", "standard-library"):
         assert phrase in out3, phrase
+    out5 = " ".join(run_cli("explain", "SSOT005").stdout.decode().split())
+    for phrase in ("declared to return", "annotated with a type that is not awaitable"):
+        assert phrase in out5, phrase
 
 
 # --- soundness: prefilter and cache -------------------------------------------------------------------------
@@ -230,6 +407,12 @@ def test_warm_run_sees_edits_of_the_modules_the_resolution_read(shapes_copy: Pat
     ws.write_text(ws.read_text().replace("def get_manager(", "def get_other_manager("))
     after = _shape_findings(shapes_copy)
     assert ("SSOT003", SHAPES + "import_fallback.py", 24, 15) not in after
+    assert after == _shape_findings(shapes_copy, "--no-cache")
+    # The conftest fixture now gives something else: its tests' parameters are unknown.
+    conftest = shapes_copy / "tests" / "conftest.py"
+    conftest.write_text(conftest.read_text().replace("return CatalogService()\n\n\n@", "return object()\n\n\n@", 1))
+    after = _shape_findings(shapes_copy)
+    assert ("SSOT005", FIXTURE_PARAMS, 40, 5) not in after and ("SSOT005", FIXTURE_PARAMS, 31, 14) in after
     assert after == _shape_findings(shapes_copy, "--no-cache")
     # `make_user_context` made async: the rebinding now gives a coroutine.
     ws.write_text(ws.read_text().replace("def make_user_context(", "async def make_user_context("))

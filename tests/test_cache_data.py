@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pickle
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ from conftest import FIXTURES, run_cli
 from test_cli import ENGINE, VIOLATION, make_project
 from test_speed import lint
 
+import ssot_lint
+import ssot_lint.cache
 from ssot_lint import codec
-from ssot_lint.cache import FORMAT, Cache, Manifest
+from ssot_lint.cache import FORMAT, Cache, Manifest, source_files, tool_fingerprint
 from ssot_lint.config import load_config
 from ssot_lint.contract import Contract, build_contract
 from ssot_lint.engine import Linter
@@ -161,3 +164,22 @@ def test_the_shapes_above_are_what_they_claim():
     good = ["m", "m.py", False, {"": ["module", "", {"x": [["import", "os"]]}, []]}, {}, None, None, [1, 1], ["os"], False]
     facts = codec.loads(json.dumps(good).encode(), ModuleFacts)
     assert facts.scopes[""].bindings["x"][0].target == "os" and facts.names == frozenset({"os"})
+
+
+def test_the_tool_fingerprint_covers_every_module_of_ssot_lint_and_the_rule_pack(monkeypatch):
+    """An edit of any module (a rule's helper such as rules/_awaits.py included) changes the
+    fingerprint, so no finding cached by the old code survives it."""
+    modules = [sys.modules[r.__module__] for r in load_rules().rules]
+    package = Path(ssot_lint.__file__).resolve().parent
+    pack = Path(sys.modules["ssot_lint.rules"].__file__).resolve().parent
+    expected = {str(p.resolve()) for d in (package, pack) for p in d.rglob("*.py")}
+    assert {"_awaits.py", "_state.py", "codec.py", "reporters", "probe"} <= {
+        Path(f).name for f in expected} | {Path(f).parent.name for f in expected}
+    assert expected <= set(source_files(modules))
+    real = ssot_lint.cache._file_digest
+    base = tool_fingerprint(modules)
+    for edited in sorted(expected):
+        monkeypatch.setattr(ssot_lint.cache, "_file_digest", lambda p, e=edited: real(p) + ("!" if p == e else ""))
+        assert tool_fingerprint(modules) != base, f"an edit of {edited} leaves the fingerprint unchanged"
+    monkeypatch.setattr(ssot_lint.cache, "_file_digest", real)
+    assert tool_fingerprint(modules) == base
