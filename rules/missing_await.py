@@ -454,9 +454,13 @@ class MissingAwait(LintRule):
     def _declared_plain_return(self, scope: str) -> str | None:
         """The return annotation of the function ``scope`` when it names a type that is not
         awaitable (a coroutine returned from there is never awaited as such), else None."""
-        info = self.context.facts.defs.get(scope) if scope else None
+        facts = self.context.facts
+        info = facts.defs.get(scope) if scope else None
         if info is None or info.kind not in (DEF, ASYNC_DEF) or not info.returns or info.has_yield:
             return None
+        parent = facts.scopes.get(info.scope)
+        if parent is None or len(parent.bindings.get(info.name, ())) > 1:
+            return None  # `@overload` variants or a redefinition: which signature is this one?
         if self.inference.annotation_kind(self.context.module, info.scope, info.returns) != "plain":
             return None
         return info.returns

@@ -333,10 +333,13 @@ CTX = {
         ("def f():\n    c = make(1)\n    return keep(c)\n", False),  # unannotated parameter
         ("def f():\n    c = make(1)\n    asyncio.run(wrap(c))\n", False),
         ("def f() -> Iterator[Ctx]:\n    yield 1\n    return make(1)\n", False),
+        # `@overload` variants (langchain, prefect): the facts keep the first signature.
+        ("@overload\ndef f() -> None: ...\n@overload\ndef f(x: int) -> int: ...\n"
+         "def f(x=None):\n    return make(1)\n", False),
     ],
 )
 def test_coroutine_used_as_a_value(body, flagged):
-    code = "import asyncio\nfrom typing import Any, Awaitable, Iterator\nfrom app.ctx import Ctx, make, render, keep, wrap\n" + body
+    code = "import asyncio\nfrom typing import Any, Awaitable, Iterator, overload\nfrom app.ctx import Ctx, make, render, keep, wrap\n" + body
     assert bool(lint_example(SSOT005, code, files=CTX).diagnostics) is flagged
 
 

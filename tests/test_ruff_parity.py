@@ -223,11 +223,21 @@ def test_dependents_unit(tmp_path):
         "pkg/deep.py": "import pkg.sub\n",  # `import a.b` binds `a`: counts as importing under it
         "pkg/lone.py": "x = 1\n",
         "pkg/star.py": "from pkg.base import *\n",
+        "pkg/alias.py": "from pkg.base import Base\nLegacy = Base\n",
+        "pkg/uses_alias.py": "from pkg.alias import Legacy\n",  # through the alias
+        "pkg/subcls.py": "from pkg.base import Base\n\n\nclass Child(Base): ...\n",
+        "pkg/uses_child.py": "from pkg.subcls import Child\n",  # through the subclass
+        "pkg/user.py": "from pkg.base import Base\n\n\ndef make():\n    return Base()\n\n\nclass Own: ...\n",
+        "pkg/uses_own.py": "from pkg.user import Own\n",  # Own has nothing of base: not a dependent
     })
     files = {f.relpath: f for f in discover([str(root)], root)}
     project = Project(files, None, Cache(root / ".c", enabled=False))
-    assert find_dependents(project, {}, ["pkg/base.py"]) == ["pkg/__init__.py", "pkg/deep.py", "pkg/star.py", "pkg/sub.py"]
-    assert find_dependents(project, {}, ["pkg/lone.py"]) == ["pkg/deep.py"]
+    assert find_dependents(project, {}, ["pkg/base.py"]) == [
+        "pkg/__init__.py", "pkg/alias.py", "pkg/deep.py", "pkg/star.py", "pkg/sub.py", "pkg/subcls.py",
+        "pkg/user.py", "pkg/uses_alias.py", "pkg/uses_child.py",
+    ]
+    # deep.py's `import pkg.sub` could reach pkg.lone as an attribute, but its text never names it.
+    assert find_dependents(project, {}, ["pkg/lone.py"]) == []
 
     class Entry:
         deps = frozenset({"pkg.lone"})

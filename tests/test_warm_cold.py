@@ -60,11 +60,12 @@ def test_the_same_edits_in_process(tmp_path):
     assert findings(root, cache=True) == findings(root, cache=False) == []
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+# Seeds whose sequences have findings to compare and, between them, every kind of edit.
+@pytest.mark.parametrize("seed", [5, 7, 8, 13])
 def test_random_edit_sequences_warm_equals_cold(tmp_path, seed):
     outcome = check_sequence(seed, steps=8, workdir=tmp_path)
     assert outcome.failure is None, outcome.failure
-    assert outcome.steps == 8
+    assert outcome.steps == 8 and outcome.findings > 0
 
 
 def test_a_shared_duplicate_table_records_its_dependencies_for_every_file(tmp_path):
