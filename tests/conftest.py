@@ -78,3 +78,24 @@ def prefilter_soundness(rules, rule, root: Path, monkeypatch) -> tuple[set[str],
         res = linter.lint_source(sources[rel], facts[rel], index)
         flagged |= {d.path for d in res.diagnostics if d.code == rule.code}
     return passed, flagged, len(facts)
+
+
+def contract_both_ways(root):
+    """The contract inferred through the textual screens, and by reading every module."""
+    from ssot_lint.cache import Cache
+    from ssot_lint.config import load_config
+    from ssot_lint.contract import build_contract
+    from ssot_lint.engine import Linter
+    from ssot_lint.project import Project
+    from ssot_lint.registry import load_rules
+
+    linter = Linter(load_config(root), load_rules())
+    files = {f.relpath: f for f in linter.discover([str(root)])}
+
+    def fresh() -> Project:
+        return Project(files, {}, Cache(root / ".none", enabled=False))
+
+    screened = fresh()
+    with_screen = build_contract(linter.config, screened.index(), linter.is_test, screen=screened.screened)
+    without = build_contract(linter.config, fresh().index(), linter.is_test)
+    return with_screen, without

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO
+from conftest import REPO, contract_both_ways
 from ssot_lint.cache import Cache
 from ssot_lint.config import load_config
-from ssot_lint.contract import _notifier_modules, build_contract
+from ssot_lint.contract import _notifier_modules
 from ssot_lint.engine import Linter
 from ssot_lint.facts import identifier_text, identifier_words, mentions_any
 from ssot_lint.index import mentions
@@ -100,15 +100,7 @@ def test_notifier_screen_is_bounded_to_definers_and_their_subclasses(mono):
 
 def test_screened_inference_equals_reading_every_module_on_the_monorepo_shape(mono):
     root, _info = mono
-    linter = Linter(load_config(root), load_rules())
-    files = {f.relpath: f for f in linter.discover([str(root)])}
-
-    def fresh() -> Project:
-        return Project(files, {}, Cache(root / ".none", enabled=False))
-
-    screened = fresh()
-    with_screen = build_contract(linter.config, screened.index(), linter.is_test, screen=screened.screened)
-    without = build_contract(linter.config, fresh().index(), linter.is_test)
+    with_screen, without = contract_both_ways(root)
     assert with_screen.to_dict() == without.to_dict()
     inferred = [n.name for n in with_screen.notifier_classes if n.origin == "inferred"]
     # The emitters and their subclasses in other packages (through 5-deep re-export chains).

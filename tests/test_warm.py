@@ -13,6 +13,7 @@ import pytest
 
 import ssot_lint.cache
 import ssot_lint.project
+from conftest import contract_both_ways
 from test_cli import ENGINE
 from test_speed import lint, write
 
@@ -174,32 +175,11 @@ def lint_paths(root, rels):
     return [(d.code, d.path, d.range.start.line) for d in result.diagnostics], linter.stats, result
 
 
-def _contract_both_ways(root):
-    """The contract inferred through the textual screens, and by reading every module."""
-    from ssot_lint.cache import Cache
-    from ssot_lint.config import load_config
-    from ssot_lint.contract import build_contract
-    from ssot_lint.engine import Linter
-    from ssot_lint.project import Project
-    from ssot_lint.registry import load_rules
-
-    linter = Linter(load_config(root), load_rules())
-    files = {f.relpath: f for f in linter.discover([str(root)])}
-
-    def fresh() -> Project:
-        return Project(files, {}, Cache(root / ".none", enabled=False))
-
-    screened = fresh()
-    with_screen = build_contract(linter.config, screened.index(), linter.is_test, screen=screened.screened)
-    without = build_contract(linter.config, fresh().index(), linter.is_test)
-    return with_screen, without
-
-
 @pytest.mark.parametrize("name", ["legacy_service", "clean_service", "probe_factories"])
 def test_screened_inference_equals_reading_every_module(name):
     from conftest import FIXTURES
 
-    with_screen, without = _contract_both_ways(FIXTURES / name)
+    with_screen, without = contract_both_ways(FIXTURES / name)
     assert with_screen.to_dict() == without.to_dict()
     # probe_factories' factories take a `RequestContext`, not the contract's context class.
     assert any(m.origin == "inferred" for m in without.managed) or name in ("clean_service", "probe_factories")
@@ -217,7 +197,7 @@ def test_notifier_inherited_from_a_module_that_names_no_method_is_found(tmp_path
         "app/alias.py": "from app import middle\n\nParent = middle.Middle\n",
         "app/impl.py": "from app.alias import Parent\n\n\nclass SlackEmitter(Parent):\n    pass\n",
     })
-    with_screen, without = _contract_both_ways(root)
+    with_screen, without = contract_both_ways(root)
     names = {n.name for n in without.notifier_classes if n.origin == "inferred"}
     assert "app.impl.SlackEmitter" in names and "app.middle.Middle" in names
     assert with_screen.to_dict() == without.to_dict()
