@@ -18,13 +18,11 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Callable
 
 from . import timings
-from .diagnostics import Diagnostic, InternalError
+from .diagnostics import InternalError
 
 if TYPE_CHECKING:
     from .engine import Linter
     from .project import Project
-
-Result = tuple[list[Diagnostic], list[InternalError], frozenset[str]]
 
 # What a worker does with each file (``Linter.lint_one`` by default, ``Linter.fix_one``
 # for --fix); set before the fork, so it reaches the workers without being pickled.
