@@ -108,11 +108,17 @@ def main() -> int:
         t_match, m = median_time(lambda: match(res_with.diagnostics, baseline, linted.__contains__))
     lines = modules * MODULE.count("\n")
     print(f"project: {modules} modules, {lines} lines; median of {RUNS} runs each")
-    print(f"check (default rules):            {t_with * 1000:8.1f} ms  ({len(res_with.diagnostics)} findings, {n_unused} SSOT100)")
+    print(
+        f"check (default rules):            {t_with * 1000:8.1f} ms  ({len(res_with.diagnostics)} findings, {n_unused} SSOT100)"
+    )
     print(f"check --ignore SSOT100:           {t_without * 1000:8.1f} ms  ({len(res_without.diagnostics)} findings)")
     print(f"ratio with/without SSOT100:       {t_with / t_without:8.3f}")
-    print(f"write baseline:                   {t_write * 1000:8.1f} ms  ({baseline.total} findings, {len(baseline.entries)} entries)")
-    print(f"match findings against baseline:  {t_match * 1000:8.1f} ms  ({m.baselined} baselined, {len(m.new)} new, {m.stale} stale)")
+    print(
+        f"write baseline:                   {t_write * 1000:8.1f} ms  ({baseline.total} findings, {len(baseline.entries)} entries)"
+    )
+    print(
+        f"match findings against baseline:  {t_match * 1000:8.1f} ms  ({m.baselined} baselined, {len(m.new)} new, {m.stale} stale)"
+    )
     return 0
 
 

@@ -232,7 +232,9 @@ def _unit(k: int, rng: random.Random) -> list[Module]:
     c.add("")
     c.add("def sync_forgets(key):")
     c.add(f"    {async_name}(key)", BUG5)
-    return [init, lib, twin_sync, twin_async, a, b, c] + _shape_modules(pkg, mod, sync_name, typed_name, async_name, twin)
+    return [init, lib, twin_sync, twin_async, a, b, c] + _shape_modules(
+        pkg, mod, sync_name, typed_name, async_name, twin
+    )
 
 
 def _shape_modules(pkg: str, mod: str, sync_name: str, typed_name: str, async_name: str, twin: str) -> list[Module]:
@@ -448,7 +450,7 @@ def _children_cpu() -> float:
 class Timer:
     """Wall time and the CPU time (user + system) of the child processes run meanwhile."""
 
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Timer:
         self.cpu0 = _children_cpu()
         self.t0 = time.perf_counter()
         return self

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import marshal
-import os
 import pickle
 import shutil
 import sqlite3

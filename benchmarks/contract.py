@@ -28,7 +28,7 @@ from ssot_lint.index import ProjectIndex
 
 REPEATS = 7
 
-PLAIN = '''\
+PLAIN = """\
 from app.ctx import UserExecutionContext
 
 
@@ -43,8 +43,8 @@ class Thing{n}:
 def helper_{n}(a, b):
     c = Thing{n}(a)
     return c.method(b)
-'''
-FACTORY = '''\
+"""
+FACTORY = """\
 from app.ctx import UserExecutionContext
 from app.m{n} import Thing{n}
 
@@ -66,7 +66,7 @@ class Session{n}Factory:
 
     def create_thing(self, value):
         return Thing{n}(value)
-'''
+"""
 
 
 def project(modules: int) -> dict[str, str]:
@@ -93,8 +93,10 @@ def main() -> None:
     config = Config(root=Path("/nonexistent-root"))
 
     def facts_and_index() -> ProjectIndex:
-        facts = [extract_facts(text, rel[:-3].replace("/", ".").removesuffix(".__init__"), rel, rel.endswith("__init__.py"))
-                 for rel, text in files.items()]
+        facts = [
+            extract_facts(text, rel[:-3].replace("/", ".").removesuffix(".__init__"), rel, rel.endswith("__init__.py"))
+            for rel, text in files.items()
+        ]
         return ProjectIndex(facts)
 
     index = facts_and_index()

@@ -21,8 +21,22 @@ import time
 
 def main() -> int:
     path = sys.argv[1] if len(sys.argv) > 1 else sysconfig.get_paths()["stdlib"]
-    cmd = [sys.executable, "-P", "-m", "ssot_lint", "check", path, "--root", path, "--no-cache", "--format", "json",
-           "--select", "ALL", "--exit-zero"]
+    cmd = [
+        sys.executable,
+        "-P",
+        "-m",
+        "ssot_lint",
+        "check",
+        path,
+        "--root",
+        path,
+        "--no-cache",
+        "--format",
+        "json",
+        "--select",
+        "ALL",
+        "--exit-zero",
+    ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, env={**os.environ, "NO_COLOR": "1"})
     seconds = time.perf_counter() - start

@@ -29,9 +29,8 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-
 import fuzzing  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 
 def run(name, strategy, check, examples: int) -> tuple[int, float, str | None]:
@@ -65,8 +64,12 @@ def with_fix_calls(files):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--examples", type=int, default=1000)
-    ap.add_argument("--only", choices=["crash", "grammar", "fix", "warm-cold"], action="append",
-                    help="run only these properties (repeatable; default: all four)")
+    ap.add_argument(
+        "--only",
+        choices=["crash", "grammar", "fix", "warm-cold"],
+        action="append",
+        help="run only these properties (repeatable; default: all four)",
+    )
     ap.add_argument("--steps", type=int, default=20, help="warm-cold: edits per example")
     ap.add_argument("--seed", type=int, default=1000, help="warm-cold: the first seed")
     ap.add_argument("--jobs", type=int, default=1, help="warm-cold: --jobs of the warm runs")

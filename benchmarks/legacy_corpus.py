@@ -227,7 +227,9 @@ class _Module:
         return lines
 
 
-def generate(out: Path, lines: int = 1_000_000, seed: int = 6, module_lines: int = 420, legacy_share: float = 0.03) -> dict:
+def generate(
+    out: Path, lines: int = 1_000_000, seed: int = 6, module_lines: int = 420, legacy_share: float = 0.03
+) -> dict:
     """Write the corpus to ``out`` (replacing it); return its size."""
     rng = random.Random(seed)
     if out.exists():
@@ -274,22 +276,33 @@ MONO_TEST_CLASSES = 4_000
 CHAIN_DEPTH = 5  # `pkg/__init__` -> `pkg/l1/__init__` -> ... -> the defining module
 PER_PACKAGE = 100  # regular modules per package
 CORE = "svccore"  # the fixture service every package builds on
-NOTIFIER_METHODS = ("agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed", "agent_error")
+NOTIFIER_METHODS = (
+    "agent_started",
+    "agent_thinking",
+    "tool_executing",
+    "tool_completed",
+    "agent_completed",
+    "agent_error",
+)
 
 
 def _emitter_methods(indent: str = "    ") -> list[str]:
     out = []
     for m in NOTIFIER_METHODS:
-        out += [f"{indent}async def {m}(self, user_id: str, run_id: str, *args: Any) -> None:",
-                f"{indent}    await self._send(user_id, {m!r}, run_id, args)", ""]
+        out += [
+            f"{indent}async def {m}(self, user_id: str, run_id: str, *args: Any) -> None:",
+            f"{indent}    await self._send(user_id, {m!r}, run_id, args)",
+            "",
+        ]
     return out
 
 
 class _MonoModule:
     """One regular module of a monorepo package: classes, handlers, helpers."""
 
-    def __init__(self, rng: random.Random, pkg: str, name: str, classes: int, peers: list[str],
-                 others: list[str], bug: bool) -> None:
+    def __init__(
+        self, rng: random.Random, pkg: str, name: str, classes: int, peers: list[str], others: list[str], bug: bool
+    ) -> None:
         self.rng, self.pkg, self.name, self.classes = rng, pkg, name, classes
         self.peers, self.others, self.bug = peers, others, bug
 
@@ -324,66 +337,95 @@ class _MonoModule:
             names.append(cls)
             if kind < 0.04:
                 # A notifier subclass (through the re-export chain): the notifier fixpoint's candidates.
-                out += ["", "", f"class {cls}({other.title()}Emitter):",
-                        f'    """Adds {word} auditing to the events."""', "",
-                        "    async def agent_started(self, user_id: str, run_id: str, *args: Any) -> None:",
-                        f"        audit_event({word!r}, user_id)",
-                        "        await super().agent_started(user_id, run_id, *args)"]
+                out += [
+                    "",
+                    "",
+                    f"class {cls}({other.title()}Emitter):",
+                    f'    """Adds {word} auditing to the events."""',
+                    "",
+                    "    async def agent_started(self, user_id: str, run_id: str, *args: Any) -> None:",
+                    f"        audit_event({word!r}, user_id)",
+                    "        await super().agent_started(user_id, run_id, *args)",
+                ]
             elif kind < 0.55:
-                out += ["", "", f"class {cls}(HubRecord):",
-                        f'    """A {word} record."""', "",
-                        "    def __init__(self, owner_id: str, amount: float = 0.0) -> None:",
-                        "        super().__init__(owner_id)",
-                        "        self.amount = amount",
-                        "        self.tags: list[str] = []", "",
-                        "    def to_dict(self) -> dict[str, Any]:",
-                        "        return {'owner_id': self.owner_id, 'amount': self.amount, 'tags': list(self.tags)}", "",
-                        "    def is_large(self, limit: float = 1000.0) -> bool:",
-                        "        return self.amount > limit"]
+                out += [
+                    "",
+                    "",
+                    f"class {cls}(HubRecord):",
+                    f'    """A {word} record."""',
+                    "",
+                    "    def __init__(self, owner_id: str, amount: float = 0.0) -> None:",
+                    "        super().__init__(owner_id)",
+                    "        self.amount = amount",
+                    "        self.tags: list[str] = []",
+                    "",
+                    "    def to_dict(self) -> dict[str, Any]:",
+                    "        return {'owner_id': self.owner_id, 'amount': self.amount, 'tags': list(self.tags)}",
+                    "",
+                    "    def is_large(self, limit: float = 1000.0) -> bool:",
+                    "        return self.amount > limit",
+                ]
             else:
-                out += ["", "", f"class {cls}:",
-                        f'    """Stores {word} rows for one request."""', "",
-                        "    def __init__(self, ctx: UserExecutionContext) -> None:",
-                        "        self.ctx = ctx",
-                        "        self._rows: dict[str, dict[str, Any]] = {}", "",
-                        "    async def get(self, key: str) -> Optional[dict[str, Any]]:",
-                        "        await asyncio.sleep(0)",
-                        "        return self._rows.get(key)", "",
-                        "    async def put(self, key: str, row: dict[str, Any]) -> None:",
-                        "        from " + pkg + ".io_async import load_record  # function-local import of a twin",
-                        "        previous = await load_record(key)",
-                        "        self._rows[key] = dict(row, owner=self.ctx.user_id, previous=previous)"]
+                out += [
+                    "",
+                    "",
+                    f"class {cls}:",
+                    f'    """Stores {word} rows for one request."""',
+                    "",
+                    "    def __init__(self, ctx: UserExecutionContext) -> None:",
+                    "        self.ctx = ctx",
+                    "        self._rows: dict[str, dict[str, Any]] = {}",
+                    "",
+                    "    async def get(self, key: str) -> Optional[dict[str, Any]]:",
+                    "        await asyncio.sleep(0)",
+                    "        return self._rows.get(key)",
+                    "",
+                    "    async def put(self, key: str, row: dict[str, Any]) -> None:",
+                    "        from " + pkg + ".io_async import load_record  # function-local import of a twin",
+                    "        previous = await load_record(key)",
+                    "        self._rows[key] = dict(row, owner=self.ctx.user_id, previous=previous)",
+                ]
         i = 0
         while len(out) < target_lines:
             i += 1
             if rng.random() < 0.6:
                 peer = rng.choice(self.peers) if self.peers else None
                 chain = f"await {peer}.process_{rng.randint(1, 2)}(factory, ctx, payload)" if peer else "None"
-                out += ["", "",
-                        f"async def process_{i}(factory: ExecutionEngineFactory, ctx: UserExecutionContext, payload: dict[str, Any]) -> dict[str, Any]:",
-                        f'    """Handle one {word} request for the user in ``ctx``."""',
-                        "    if not payload:",
-                        "        raise ValueError('empty payload')",
-                        "    engine = await factory.create_for_user(ctx)",
-                        f"    result = await engine.execute_agent('{word}', str(payload.get('message', '')))",
-                        f"    extra = {chain} if payload.get('chain') else None",
-                        "    return {'status': 'ok', 'result': result, 'extra': extra}"]
+                out += [
+                    "",
+                    "",
+                    f"async def process_{i}(factory: ExecutionEngineFactory, ctx: UserExecutionContext, payload: dict[str, Any]) -> dict[str, Any]:",
+                    f'    """Handle one {word} request for the user in ``ctx``."""',
+                    "    if not payload:",
+                    "        raise ValueError('empty payload')",
+                    "    engine = await factory.create_for_user(ctx)",
+                    f"    result = await engine.execute_agent('{word}', str(payload.get('message', '')))",
+                    f"    extra = {chain} if payload.get('chain') else None",
+                    "    return {'status': 'ok', 'result': result, 'extra': extra}",
+                ]
             else:
-                out += ["", "",
-                        f"def normalise_{word}_{i}(values: list[Any], *, limit: int = 100) -> list[str]:",
-                        f"    from {pkg}.io_sync import load_record  # the sync twin, called without await",
-                        "    out: list[str] = []",
-                        "    for value in values[:limit]:",
-                        "        if value is None:",
-                        "            continue",
-                        "        text = str(load_record(str(value)) or value).strip().lower()",
-                        "        if text and text not in out:",
-                        "            out.append(text)",
-                        "    return out"]
+                out += [
+                    "",
+                    "",
+                    f"def normalise_{word}_{i}(values: list[Any], *, limit: int = 100) -> list[str]:",
+                    f"    from {pkg}.io_sync import load_record  # the sync twin, called without await",
+                    "    out: list[str] = []",
+                    "    for value in values[:limit]:",
+                    "        if value is None:",
+                    "            continue",
+                    "        text = str(load_record(str(value)) or value).strip().lower()",
+                    "        if text and text not in out:",
+                    "            out.append(text)",
+                    "    return out",
+                ]
         if self.bug:
-            out += ["", "", "async def refresh(key: str) -> Any:",
-                    f"    from {pkg}.io_sync import load_record",
-                    "    return await load_record(key)  # expect: SSOT003"]
+            out += [
+                "",
+                "",
+                "async def refresh(key: str) -> Any:",
+                f"    from {pkg}.io_sync import load_record",
+                "    return await load_record(key)  # expect: SSOT003",
+            ]
         return "\n".join(out) + "\n", names
 
 
@@ -400,22 +442,33 @@ def _mono_test(rng: random.Random, pkg: str, module: str, classes: int, fake: bo
         "",
     ]
     if fake:
-        out += ["", "class FakeNotifier:", '    """Records events instead of sending them."""', "",
-                "    def __init__(self) -> None:", "        self.sent: list[Any] = []", "",
-                "    async def _send(self, user_id: str, event: str, run_id: str, args: Any) -> None:",
-                "        self.sent.append((user_id, event, run_id, args))", ""]
+        out += [
+            "",
+            "class FakeNotifier:",
+            '    """Records events instead of sending them."""',
+            "",
+            "    def __init__(self) -> None:",
+            "        self.sent: list[Any] = []",
+            "",
+            "    async def _send(self, user_id: str, event: str, run_id: str, args: Any) -> None:",
+            "        self.sent.append((user_id, event, run_id, args))",
+            "",
+        ]
         out += _emitter_methods()
         classes -= 1
     for k in range(classes):
         out += ["", f"class Test{module.title().replace('_', '')}{k}:", ""]
         for j in range(rng.randint(3, 6)):
             first, last = rng.sample(NOTIFIER_METHODS, 2)
-            out += [f"    async def test_events_{j}(self) -> None:",
-                    "        notifier = AsyncMock()",
-                    f"        await notifier.{first}('u1', 'r1')",
-                    f"        notifier.{first}.assert_awaited_once()",
-                    f"        notifier.{last}.assert_not_awaited()",
-                    f"        assert {module}.logger is not None", ""]
+            out += [
+                f"    async def test_events_{j}(self) -> None:",
+                "        notifier = AsyncMock()",
+                f"        await notifier.{first}('u1', 'r1')",
+                f"        notifier.{first}.assert_awaited_once()",
+                f"        notifier.{last}.assert_not_awaited()",
+                f"        assert {module}.logger is not None",
+                "",
+            ]
     return "\n".join(out) + "\n"
 
 
@@ -434,9 +487,11 @@ def generate_monorepo(out: Path, lines: int = MONO_LINES, seed: int = 6) -> dict
     common = out / "mono_common"
     common.mkdir()
     (common / "__init__.py").write_text("", encoding="utf-8")
-    hub = ('"""Imported by every module of the monorepo."""\nfrom __future__ import annotations\n\n\n'
-           "class HubRecord:\n    def __init__(self, owner_id: str) -> None:\n        self.owner_id = owner_id\n\n\n"
-           "def audit_event(kind: str, user_id: str) -> None:\n    return None\n")
+    hub = (
+        '"""Imported by every module of the monorepo."""\nfrom __future__ import annotations\n\n\n'
+        "class HubRecord:\n    def __init__(self, owner_id: str) -> None:\n        self.owner_id = owner_id\n\n\n"
+        "def audit_event(kind: str, user_id: str) -> None:\n    return None\n"
+    )
     (common / "hub.py").write_text(hub, encoding="utf-8")
     modules += 2
     n_tests = max(1, round(MONO_TESTS * scale))
@@ -466,11 +521,22 @@ def generate_monorepo(out: Path, lines: int = MONO_LINES, seed: int = 6) -> dict
                 text = f'from .emitter import {emitter}\n\n__all__ = ["{emitter}"]\n'
             (folder / "__init__.py").write_text(text, encoding="utf-8")
             total += text.count("\n")
-        body = ["from __future__ import annotations", "", "from typing import Any", "", "",
-                f"class {emitter}:", f'    """Sends {pkg}\'s agent events to the user\'s connections."""', "",
-                "    def __init__(self, transport: Any) -> None:", "        self._transport = transport", "",
-                "    async def _send(self, user_id: str, event: str, run_id: str, args: Any) -> None:",
-                "        await self._transport.send(user_id, {'type': event, 'run_id': run_id, 'args': args})", ""]
+        body = [
+            "from __future__ import annotations",
+            "",
+            "from typing import Any",
+            "",
+            "",
+            f"class {emitter}:",
+            f'    """Sends {pkg}\'s agent events to the user\'s connections."""',
+            "",
+            "    def __init__(self, transport: Any) -> None:",
+            "        self._transport = transport",
+            "",
+            "    async def _send(self, user_id: str, event: str, run_id: str, args: Any) -> None:",
+            "        await self._transport.send(user_id, {'type': event, 'run_id': run_id, 'args': args})",
+            "",
+        ]
         body += _emitter_methods()
         text = "\n".join(body) + "\n"
         (chain[-1] / "emitter.py").write_text(text, encoding="utf-8")

@@ -63,7 +63,11 @@ from legacy_corpus import generate, generate_monorepo  # noqa: E402
 
 # Without PYTHONDONTWRITEBYTECODE: an installed ssot-lint has its modules compiled (pip does
 # that); a sandbox that forbids bytecode would add recompiling every module to every run.
-ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "NO_COLOR": "1", "SSOT_LINT_NO_PROGRESS": "1"}
+ENV = {
+    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    "NO_COLOR": "1",
+    "SSOT_LINT_NO_PROGRESS": "1",
+}
 # -P: the tree being linted must not shadow modules on sys.path (a stdlib copy has a
 # `threading.py` in the working directory; `python -m` would otherwise import it).
 SSOT = [sys.executable, "-P", "-m", "ssot_lint", "check"]
@@ -164,8 +168,11 @@ def victims(root: Path) -> tuple[Path, Path, int]:
                 if t != name:
                     importers.setdefault(t, set()).add(name)
     hub = max((n for n in modules if importers.get(n)), key=lambda n: (len(importers[n]), n))
-    leaves = sorted(n for n, p in modules.items() if not importers.get(n) and not p.name == "__init__.py"
-                    and p.stat().st_size > 2000 and "test" not in n)
+    leaves = sorted(
+        n
+        for n, p in modules.items()
+        if not importers.get(n) and not p.name == "__init__.py" and p.stat().st_size > 2000 and "test" not in n
+    )
     leaves = leaves or sorted(n for n in modules if not importers.get(n))
     return modules[leaves[len(leaves) // 2]], modules[hub], len(importers[hub])
 
@@ -193,8 +200,11 @@ def parse_timings(stderr: str) -> dict[str, tuple[float, float, int]]:
 
 def median_phases(runs: list[dict[str, tuple[float, float, int]]]) -> dict[str, tuple[float, float, int]]:
     names = [n for n in runs[0]] if runs else []
-    return {n: (statistics.median(r[n][0] for r in runs), statistics.median(r[n][1] for r in runs), runs[-1][n][2])
-            for n in names if all(n in r for r in runs)}
+    return {
+        n: (statistics.median(r[n][0] for r in runs), statistics.median(r[n][1] for r in runs), runs[-1][n][2])
+        for n in names
+        if all(n in r for r in runs)
+    }
 
 
 def print_phases(phases: dict[str, tuple[float, float, int]], lines: int) -> None:
@@ -235,7 +245,9 @@ def _tree_rss(pid: int) -> tuple[int, int]:
     return total, pss
 
 
-def timed(cmd: list[str], cwd: Path, sample_rss: bool = False) -> tuple[float, tuple[int, int], subprocess.CompletedProcess]:
+def timed(
+    cmd: list[str], cwd: Path, sample_rss: bool = False
+) -> tuple[float, tuple[int, int], subprocess.CompletedProcess]:
     """Wall time, peak (RSS sum, PSS sum) of the process tree, and the completed process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -277,8 +289,15 @@ def _restore(files: dict[Path, bytes]) -> None:
         path.write_bytes(data)
 
 
-def bench_tree(name: str, root: Path, runs: int, fixit_files: int, cold_runs: int | None = None,
-               prefilter_check: bool = True, identity_checks: bool = False) -> dict:
+def bench_tree(
+    name: str,
+    root: Path,
+    runs: int,
+    fixit_files: int,
+    cold_runs: int | None = None,
+    prefilter_check: bool = True,
+    identity_checks: bool = False,
+) -> dict:
     cache = root / ".ssot_lint_cache"
     files, lines = tree_size(root)
     print(f"\n== {name}: {files} files, {lines} lines ==", flush=True)
@@ -296,8 +315,11 @@ def bench_tree(name: str, root: Path, runs: int, fixit_files: int, cold_runs: in
     row["phases"] = median_phases(phases)
     row["peak_rss_mb"] = rss / 2**20
     row["peak_pss_mb"] = pss / 2**20
-    print(f"  cold        {fmt(row['cold'])}  peak PSS {row['peak_pss_mb']:.0f} MiB "
-          f"(sum of RSS {row['peak_rss_mb']:.0f} MiB)", flush=True)
+    print(
+        f"  cold        {fmt(row['cold'])}  peak PSS {row['peak_pss_mb']:.0f} MiB "
+        f"(sum of RSS {row['peak_rss_mb']:.0f} MiB)",
+        flush=True,
+    )
     print_phases(row["phases"], lines)
 
     warm, warm_rss = [], 0
@@ -311,7 +333,11 @@ def bench_tree(name: str, root: Path, runs: int, fixit_files: int, cold_runs: in
     print(f"  warm        {fmt(row['warm'])}  ({row['findings']})", flush=True)
 
     leaf, hub, hub_importers = victims(root)
-    row["leaf"], row["hub"], row["hub_importers"] = leaf.relative_to(root).as_posix(), hub.relative_to(root).as_posix(), hub_importers
+    row["leaf"], row["hub"], row["hub_importers"] = (
+        leaf.relative_to(root).as_posix(),
+        hub.relative_to(root).as_posix(),
+        hub_importers,
+    )
     modules = sorted(p for p in root.rglob("*.py") if ".ssot_lint_cache" not in p.parts and p.stat().st_size > 2000)
     for kind, victim in (("leaf", leaf), ("hub", hub)):
         original = victim.read_bytes()
@@ -339,18 +365,26 @@ def bench_tree(name: str, root: Path, runs: int, fixit_files: int, cold_runs: in
             try:
                 for i in range(runs):
                     victim.write_bytes(saved[victim] + f"\n_hook_edit_{i} = {i}\n".encode())
-                    t, _, _ = timed(SSOT + [str(p.relative_to(root)) for p in hook_files] + ["--exit-zero", *flags], root)
+                    t, _, _ = timed(
+                        SSOT + [str(p.relative_to(root)) for p in hook_files] + ["--exit-zero", *flags], root
+                    )
                     hook.append(t)
                     _restore(saved)
             finally:
                 _restore(saved)
             timed(check, root)
             row[f"pre_commit_{kind}_{mode}"] = summary(hook)
-            print(f"  pre-commit  {fmt(hook and summary(hook))}  (5 files, the {kind} changed, {'check --fix' if flags else 'check'})", flush=True)
+            print(
+                f"  pre-commit  {fmt(hook and summary(hook))}  (5 files, the {kind} changed, {'check --fix' if flags else 'check'})",
+                flush=True,
+            )
     row["pre_commit"] = row["pre_commit_hub_check"]
 
     if shutil.which("ruff"):
-        ruff = [timed(["ruff", "check", "--no-cache", "--select", "E,F,W", "--exit-zero", "-q", "."], root)[0] for _ in range(runs)]
+        ruff = [
+            timed(["ruff", "check", "--no-cache", "--select", "E,F,W", "--exit-zero", "-q", "."], root)[0]
+            for _ in range(runs)
+        ]
         row["ruff"] = summary(ruff)
         print(f"  ruff        {fmt(row['ruff'])}", flush=True)
 
@@ -364,7 +398,10 @@ def bench_tree(name: str, root: Path, runs: int, fixit_files: int, cold_runs: in
         t, _, _ = timed(["fixit", "lint", *[str(p.relative_to(root)) for p in chosen]], root)
         row["fixit_slice"] = {"files": len(chosen), "lines": slice_lines, "seconds": t}
         row["fixit_projected"] = t * lines / max(slice_lines, 1)
-        print(f"  fixit       {t:.2f} s on {len(chosen)} files / {slice_lines} lines -> ~{row['fixit_projected']:.0f} s for the tree", flush=True)
+        print(
+            f"  fixit       {t:.2f} s on {len(chosen)} files / {slice_lines} lines -> ~{row['fixit_projected']:.0f} s for the tree",
+            flush=True,
+        )
 
     if identity_checks:
         # Warm against cold: the warm run's JSON must equal a --no-cache run's.
@@ -374,8 +411,11 @@ def bench_tree(name: str, root: Path, runs: int, fixit_files: int, cold_runs: in
         jobs2 = timed(json_check + ["--no-cache", "--jobs", "2"], root)[2].stdout
         row["warm_equals_cold"] = json.loads(warm_out) == json.loads(jobs2)
         row["jobs_identical"] = json.loads(jobs1) == json.loads(jobs2)
-        print(f"  identical   warm vs cold: {'yes' if row['warm_equals_cold'] else 'NO'}; "
-              f"--jobs 1 vs 2: {'yes' if row['jobs_identical'] else 'NO'}", flush=True)
+        print(
+            f"  identical   warm vs cold: {'yes' if row['warm_equals_cold'] else 'NO'}; "
+            f"--jobs 1 vs 2: {'yes' if row['jobs_identical'] else 'NO'}",
+            flush=True,
+        )
     if not prefilter_check:
         return row
     a = timed(SSOT + [".", "--exit-zero", "--format", "json", "--no-cache"], root)[2].stdout
@@ -384,8 +424,11 @@ def bench_tree(name: str, root: Path, runs: int, fixit_files: int, cold_runs: in
     row["prefilter_identical"] = da == db
     row["no_prefilter_seconds"] = b_time
     row["diagnostics"] = len(da["diagnostics"])
-    print(f"  prefilter   identical: {'yes' if da == db else 'NO'} ({len(da['diagnostics'])} findings; "
-          f"--no-prefilter took {b_time:.1f} s)", flush=True)
+    print(
+        f"  prefilter   identical: {'yes' if da == db else 'NO'} ({len(da['diagnostics'])} findings; "
+        f"--no-prefilter took {b_time:.1f} s)",
+        flush=True,
+    )
     return row
 
 
@@ -410,7 +453,9 @@ def scaling(sizes: list[int], seed: int, runs: int) -> bool:
         per_line[size]["@abs"] = {n: cpu for n, (_, cpu, _) in phases.items()}  # type: ignore[assignment]
     small, large = sizes[0], sizes[-1]
     ok = True
-    print(f"\nscaling: CPU time per line at {large:,} lines against {small:,} (limit 1.25x; phases under 0.5 s not judged)")
+    print(
+        f"\nscaling: CPU time per line at {large:,} lines against {small:,} (limit 1.25x; phases under 0.5 s not judged)"
+    )
     for name in per_line[large]["@abs"]:  # type: ignore[union-attr]
         if name in ("total",) or name.startswith("@"):
             continue
@@ -421,20 +466,31 @@ def scaling(sizes: list[int], seed: int, runs: int) -> bool:
         verdict = "ok" if not judged or ratio <= 1.25 else "MISSED"
         if judged and ratio > 1.25:
             ok = False
-        print(f"  {name:<10} {a * 1e6:>8.2f} -> {b * 1e6:>8.2f} us/line  {ratio:>6.2f}x  {verdict if judged else '(not judged)'}")
+        print(
+            f"  {name:<10} {a * 1e6:>8.2f} -> {b * 1e6:>8.2f} us/line  {ratio:>6.2f}x  {verdict if judged else '(not judged)'}"
+        )
     return ok
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| tree | files | lines | ssot-lint cold | warm | one changed: leaf | one changed: hub | pre-commit leaf / hub "
-            "(check) | pre-commit leaf / hub (--fix) | ruff cold | ast.parse floor | peak PSS (RSS sum) | identical |")
+    head = (
+        "| tree | files | lines | ssot-lint cold | warm | one changed: leaf | one changed: hub | pre-commit leaf / hub "
+        "(check) | pre-commit leaf / hub (--fix) | ruff cold | ast.parse floor | peak PSS (RSS sum) | identical |"
+    )
     out = [head, "|---|---:|---:|---|---|---|---|---|---|---|---|---:|---|"]
     for r in rows:
         same = []
-        for key, label in (("prefilter_identical", "prefilter"), ("jobs_identical", "jobs"), ("warm_equals_cold", "warm")):
+        for key, label in (
+            ("prefilter_identical", "prefilter"),
+            ("jobs_identical", "jobs"),
+            ("warm_equals_cold", "warm"),
+        ):
             if key in r:
                 same.append(f"{label} {'yes' if r[key] else 'NO'}")
-        pc = lambda k: f"{r[k]['median']:.2f} s" if r.get(k) else "n/a"  # noqa: E731
+
+        def pc(k: str, r: dict = r) -> str:
+            return f"{r[k]['median']:.2f} s" if r.get(k) else "n/a"
+
         out.append(
             f"| {r['tree']} | {r['files']:,} | {r['lines']:,} | {fmt(r['cold'])} | {fmt(r['warm'])} | "
             f"{fmt(r.get('one_changed_leaf'))} | {fmt(r.get('one_changed_hub'))} (hub imported by {r.get('hub_importers', '?')}) | "
@@ -443,15 +499,17 @@ def table(rows: list[dict]) -> str:
             f"{', '.join(same) or 'n/a'} |"
         )
     out.append("")
-    out.append("| tree | cold / ast floor (<= 2) | warm / ruff (<= 1) | one changed / ruff, leaf and hub (<= 1.5) | "
-               "pre-commit, worst of 4 (<= 1 s) | PSS (<= 1024 MiB) |")
+    out.append(
+        "| tree | cold / ast floor (<= 2) | warm / ruff (<= 1) | one changed / ruff, leaf and hub (<= 1.5) | "
+        "pre-commit, worst of 4 (<= 1 s) | PSS (<= 1024 MiB) |"
+    )
     out.append("|---|---|---|---|---|---|")
     for r in rows:
         if "ruff" not in r:
             continue
         ruff = r["ruff"]["median"]
 
-        def ratio(key: str, limit: float, peer: float = ruff) -> str:
+        def ratio(key: str, limit: float, peer: float = ruff, r: dict = r) -> str:
             v = r[key]["median"] / peer
             return f"{v:.2f}x {'ok' if v <= limit else 'MISSED'}"
 
@@ -485,18 +543,29 @@ def real_root(spec: str, corpus: Path | None) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description="ssot-lint speed benchmark")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--trees", default="stdlib,legacy", help="stdlib, legacy, mono, real, real:<package> (comma-separated)")
+    ap.add_argument(
+        "--trees", default="stdlib,legacy", help="stdlib, legacy, mono, real, real:<package> (comma-separated)"
+    )
     ap.add_argument("--lines", type=int, default=1_000_000, help="size of the generated legacy corpus")
-    ap.add_argument("--mono-sizes", default="400000,1000000,4000000",
-                    help="sizes of the monorepo shape for --scaling (the tree `mono` uses the largest)")
-    ap.add_argument("--scaling", action="store_true", help="run the scaling check on the monorepo shape (exit 1 when it fails)")
+    ap.add_argument(
+        "--mono-sizes",
+        default="400000,1000000,4000000",
+        help="sizes of the monorepo shape for --scaling (the tree `mono` uses the largest)",
+    )
+    ap.add_argument(
+        "--scaling", action="store_true", help="run the scaling check on the monorepo shape (exit 1 when it fails)"
+    )
     ap.add_argument("--real-corpus", type=Path, help="an unpacked real corpus (default: real_corpus.ensure())")
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--fixit-files", type=int, default=40, help="files in Fixit's slice (0: skip Fixit)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--cold-runs", type=int, help="cold runs (default: --runs); cold runs are the slow ones")
-    ap.add_argument("--no-prefilter-check", action="store_true", help="skip the two --no-cache runs comparing prefilter output")
-    ap.add_argument("--identity-checks", action="store_true", help="also compare --jobs 1 with --jobs 2, and warm with cold")
+    ap.add_argument(
+        "--no-prefilter-check", action="store_true", help="skip the two --no-cache runs comparing prefilter output"
+    )
+    ap.add_argument(
+        "--identity-checks", action="store_true", help="also compare --jobs 1 with --jobs 2, and warm with cold"
+    )
     args = ap.parse_args()
     GENERATED.mkdir(exist_ok=True)
     rows = []
@@ -519,8 +588,17 @@ def main() -> None:
             root = real_root(name, args.real_corpus)
         else:
             raise SystemExit(f"unknown tree {name!r}")
-        rows.append(bench_tree(name, root, args.runs, args.fixit_files, args.cold_runs, not args.no_prefilter_check,
-                               args.identity_checks))
+        rows.append(
+            bench_tree(
+                name,
+                root,
+                args.runs,
+                args.fixit_files,
+                args.cold_runs,
+                not args.no_prefilter_check,
+                args.identity_checks,
+            )
+        )
     if rows:
         print()
         print(table(rows))

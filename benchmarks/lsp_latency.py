@@ -54,7 +54,9 @@ def pct(values: list[float], q: float) -> float:
 
 def report(name: str, values: list[float]) -> None:
     ms = [v * 1000 for v in values]
-    print(f"{name:<8} n={len(ms):<5} median {statistics.median(ms):8.2f} ms   p95 {pct(ms, 0.95):8.2f} ms   max {max(ms):8.2f} ms")
+    print(
+        f"{name:<8} n={len(ms):<5} median {statistics.median(ms):8.2f} ms   p95 {pct(ms, 0.95):8.2f} ms   max {max(ms):8.2f} ms"
+    )
 
 
 def prepare(project: Path, copies: int, tmp: Path) -> Path:
@@ -159,7 +161,9 @@ def main() -> None:
         if not args.no_server:
             times = asyncio.run(server_bench(root, files))
             report("server", times)
-            print("server = didChange sent -> publishDiagnostics received, real `ssot-lint server` over stdio, no debounce")
+            print(
+                "server = didChange sent -> publishDiagnostics received, real `ssot-lint server` over stdio, no debounce"
+            )
 
 
 if __name__ == "__main__":

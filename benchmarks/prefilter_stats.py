@@ -44,9 +44,17 @@ def main() -> None:
         src = project.source(rel)
         if isinstance(src, ReadError):
             continue
-        context = RuleContext(path=rel, module=linter.module_of(rel)[0], facts=project.lazy_facts(rel), index=index,
-                              config=cfg, contract=linter.contract, is_test=linter.is_test(rel),
-                              rule_options=linter.rule_options, text=src.text)
+        context = RuleContext(
+            path=rel,
+            module=linter.module_of(rel)[0],
+            facts=project.lazy_facts(rel),
+            index=index,
+            config=cfg,
+            contract=linter.contract,
+            is_test=linter.is_test(rel),
+            rule_options=linter.rule_options,
+            text=src.text,
+        )
         fired = False
         for rule in linter.rules_for(rel):
             if rule.POST_PASS or rule.ENGINE_RULE:

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ssot_lint.probe import ProbeOptions, run_probe
+from ssot_lint.probe import ProbeOptions, run_probe  # noqa: E402  (after the sys.path line)
 
 TARGET = "ssot_lint.reference:ExecutionEngineFactory"
 GOAL_SECONDS = 10.0

@@ -50,8 +50,19 @@ def root_name(dist: str) -> str:
 
 def download(dist: str, version: str, extra: list[str], into: Path) -> Path:
     """The wheel of ``dist==version``, fetched with pip into ``into``."""
-    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-           "--dest", str(into), *extra, f"{dist}=={version}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--dest",
+        str(into),
+        *extra,
+        f"{dist}=={version}",
+    ]
     subprocess.run(cmd, check=True)
     wheels = sorted(into.glob("*.whl"))
     if not wheels:

@@ -13,11 +13,6 @@ import collections
 import sys
 from pathlib import Path
 
-from ssot_lint.config import load_config
-from ssot_lint.context import RuleContext
-from ssot_lint.engine import Linter
-from ssot_lint.facts import ASSIGN, CLASS
-from ssot_lint.registry import load_rules
 from ssot_lint.rules._state import (
     DEFAULT_PER_USER_WORDS,
     class_ops,
@@ -28,6 +23,12 @@ from ssot_lint.rules._state import (
 from ssot_lint.rules.module_singleton import ModuleSingleton
 from ssot_lint.rules.shared_factory_product import factory_reason
 
+from ssot_lint.config import load_config
+from ssot_lint.context import RuleContext
+from ssot_lint.engine import Linter
+from ssot_lint.facts import ASSIGN, CLASS
+from ssot_lint.registry import load_rules
+
 
 def main(root: Path) -> None:
     linter = Linter(load_config(root), load_rules())
@@ -36,10 +37,9 @@ def main(root: Path) -> None:
     for path, facts in sorted(facts_by_path.items()):
         if not facts.module or linter.is_test(path):
             continue
-        ctx = RuleContext(path, facts.module, facts, index, linter.config, linter.contract, False,
-                          linter.rule_options)
+        ctx = RuleContext(path, facts.module, facts, index, linter.config, linter.contract, False, linter.rule_options)
         rule = ModuleSingleton(ctx)
-        for name, bindings in facts.module_scope.bindings.items():
+        for bindings in facts.module_scope.bindings.values():
             for b in bindings:
                 if b.kind != ASSIGN or b.value_kind != "call" or not b.value:
                     continue
@@ -58,7 +58,7 @@ def main(root: Path) -> None:
                     if rule._verdict(cls) is not None:
                         count["SSOT002   ...that are managed or per-user (reported)"] += 1
                 scope = facts.scopes.get(info.qualname)
-                for attr, bindings in (scope.bindings.items() if scope else ()):
+                for attr, bindings in scope.bindings.items() if scope else ():
                     b = next((x for x in bindings if x.kind == ASSIGN), None)
                     if b is None:
                         continue

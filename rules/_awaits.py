@@ -6,8 +6,8 @@ inference of ``ssot_lint.inference``; the ``transparent-decorators`` option; and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import libcst as cst
 
@@ -104,7 +104,9 @@ def resolve_site(index: ProjectIndex, module: str, scope: str, site: str) -> Cal
     return None if res is None else Callee(res, site, site.rsplit(".", 1)[-1])
 
 
-def file_may_call(context: RuleContext, rule: type, wanted: Callable[[DefInfo], bool], kind: str, awaited: bool) -> bool:
+def file_may_call(
+    context: RuleContext, rule: type, wanted: Callable[[DefInfo], bool], kind: str, awaited: bool
+) -> bool:
     """The await rules' sound prefilter: does some call site of the file (an awaited one
     when ``awaited``, else one that is not the operand of an `await`) resolve to project
     definitions whose calls all give ``kind``?
@@ -118,7 +120,9 @@ def file_may_call(context: RuleContext, rule: type, wanted: Callable[[DefInfo], 
         return False
     modes = transparent(context, rule)
     # A call reaches a definition of that kind through its own name or an alias name.
-    names = kind_names(context.index, wanted, kind, modes) if kind == "coroutine" else callable_names(context.index, wanted)
+    names = (
+        kind_names(context.index, wanted, kind, modes) if kind == "coroutine" else callable_names(context.index, wanted)
+    )
     if not facts.names & names:
         return False
     inference = Inference.for_index(context.index)
@@ -210,7 +214,9 @@ def _callable_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool]) -> f
     return frozenset(names) | _alias_names(index)
 
 
-def _kind_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool], kind: str, modes: frozenset[str]) -> frozenset[str]:
+def _kind_names(
+    index: ProjectIndex, wanted: Callable[[DefInfo], bool], kind: str, modes: frozenset[str]
+) -> frozenset[str]:
     inference = Inference.for_index(index)
     names = set(_alias_names(index))
     for facts in index.modules.values():
@@ -235,7 +241,9 @@ def callable_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool]) -> fr
     return index.table("await-callable-names", wanted.__name__, lambda: _callable_names(index, wanted))
 
 
-def kind_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool], kind: str, modes: frozenset[str]) -> frozenset[str]:
+def kind_names(
+    index: ProjectIndex, wanted: Callable[[DefInfo], bool], kind: str, modes: frozenset[str]
+) -> frozenset[str]:
     """Like ``callable_names``, but only definitions whose calls give ``kind``
     (``Inference.call_kind``); ``wanted`` is a cheap necessary condition for that kind."""
     arg = f"{wanted.__name__}:{kind}:{','.join(sorted(modes))}"

@@ -14,8 +14,8 @@ from __future__ import annotations
 import fnmatch
 import re
 import weakref
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from ssot_lint.config import DEFAULT_TEST_PATHS
 from ssot_lint.contract import Contract
@@ -112,8 +112,30 @@ _VALUE_BASES = (
 )
 _EXCEPTION_NAMES = ("Exception", "Error", "Warning")
 _AUXILIARIES = frozenset(
-    {"has", "have", "had", "is", "was", "were", "be", "been", "to", "should", "can", "could", "will",
-     "would", "did", "do", "does", "must", "may", "might", "not", "no"}
+    {
+        "has",
+        "have",
+        "had",
+        "is",
+        "was",
+        "were",
+        "be",
+        "been",
+        "to",
+        "should",
+        "can",
+        "could",
+        "will",
+        "would",
+        "did",
+        "do",
+        "does",
+        "must",
+        "may",
+        "might",
+        "not",
+        "no",
+    }
 )
 
 
@@ -183,7 +205,7 @@ def parse_annotation(annotation: str) -> tuple[str, list[str]]:
 
 
 def container_kind(value_kind: str | None, callee: str | None, annotation: str | None) -> str | None:
-    """"dict", "list", "set", "defaultdict" or "deque" when the value is a fresh mutable container."""
+    """ "dict", "list", "set", "defaultdict" or "deque" when the value is a fresh mutable container."""
     if value_kind in ("dict", "list", "set"):
         return value_kind
     if value_kind == "call" and callee:
@@ -269,7 +291,7 @@ class StateAttr:
         where = "set in `__init__`" if self.where == "__init__" else "at class level"
         why = self.word
         if why.startswith("keyed by") and self.kind not in ("dict", "defaultdict"):
-            why = "of " + why[len("keyed by "):]
+            why = "of " + why[len("keyed by ") :]
         return f"`{self.name}` (a {self.kind} {why}, {where})"
 
 
@@ -303,7 +325,9 @@ def identity_word(text: str | None, words: Iterable[str]) -> str | None:
     return None
 
 
-def _per_user_object(index: ProjectIndex, contract: Contract | None, module: str, scope: str, dotted: str) -> str | None:
+def _per_user_object(
+    index: ProjectIndex, contract: Contract | None, module: str, scope: str, dotted: str
+) -> str | None:
     """The per-user class (managed, the user context, a notifier) ``dotted`` names, if any."""
     if contract is None:
         return None
@@ -496,7 +520,7 @@ def class_defined_at(index: ProjectIndex, module: str, scope: str, name: str) ->
 
 
 # --- attribute operations across the project ---------------------------------------------------------
-_OPS_CACHE: "weakref.WeakKeyDictionary[ProjectIndex, dict[tuple[str, ...], dict[str, list]]]" = (
+_OPS_CACHE: weakref.WeakKeyDictionary[ProjectIndex, dict[tuple[str, ...], dict[str, list]]] = (
     weakref.WeakKeyDictionary()
 )
 

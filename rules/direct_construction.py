@@ -27,9 +27,13 @@ class ExecutionEngineFactory:
         return ExecutionEngine(context, registry=None, notifier=None)
 """
 # The factory makes `ExecutionEngine` managed: the contract infers it (see `ssot-lint contract`).
-_FILES = {_ENGINE_MODULE: _ENGINE, "app/agents/__init__.py": "from .execution_engine import ExecutionEngine\n",
-          "app/agents/execution_engine_factory.py": _FACTORY, "app/__init__.py": "",
-          "app/context.py": "class UserExecutionContext:\n    user_id: str\n"}
+_FILES = {
+    _ENGINE_MODULE: _ENGINE,
+    "app/agents/__init__.py": "from .execution_engine import ExecutionEngine\n",
+    "app/agents/execution_engine_factory.py": _FACTORY,
+    "app/__init__.py": "",
+    "app/context.py": "class UserExecutionContext:\n    user_id: str\n",
+}
 
 
 class DirectConstruction(LintRule):
@@ -116,9 +120,7 @@ class DirectConstruction(LintRule):
             files=_FILES,
         ),
         Valid(
-            "from app.agents import ExecutionEngine\n"
-            "def build(ExecutionEngine):\n"
-            "    return ExecutionEngine()\n",
+            "from app.agents import ExecutionEngine\ndef build(ExecutionEngine):\n    return ExecutionEngine()\n",
             files=_FILES,
         ),
         Valid(
@@ -129,16 +131,19 @@ class DirectConstruction(LintRule):
         # a parameter *named* `context` does not make a per-user factory, nor is a value object managed
         Valid(
             "from app.summaries import RunSummary\nsummary = RunSummary(3)\n",
-            files={**_FILES, "app/summaries.py": (
-                "from dataclasses import dataclass\nfrom typing import Optional\n"
-                "from app.context import UserExecutionContext\n"
-                "@dataclass\nclass RunSummary:\n    total: int\n"
-                "class SummaryHelpers:\n"
-                "    def create_summary(self, total: int, context: Optional[str] = None) -> RunSummary:\n"
-                "        return RunSummary(total)\n"
-                "def create_summary_for_user(context: UserExecutionContext) -> RunSummary:\n"
-                "    return RunSummary(0)\n"
-            )},
+            files={
+                **_FILES,
+                "app/summaries.py": (
+                    "from dataclasses import dataclass\nfrom typing import Optional\n"
+                    "from app.context import UserExecutionContext\n"
+                    "@dataclass\nclass RunSummary:\n    total: int\n"
+                    "class SummaryHelpers:\n"
+                    "    def create_summary(self, total: int, context: Optional[str] = None) -> RunSummary:\n"
+                    "        return RunSummary(total)\n"
+                    "def create_summary_for_user(context: UserExecutionContext) -> RunSummary:\n"
+                    "    return RunSummary(0)\n"
+                ),
+            },
         ),
     ]
     INVALID = [

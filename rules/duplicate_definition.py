@@ -47,7 +47,7 @@ class DuplicateTable:
     by_module: dict[str, list[Entry]] = field(default_factory=dict)
 
 
-_TABLES: "weakref.WeakKeyDictionary[ProjectIndex, list[tuple[Contract, tuple, DuplicateTable, frozenset[str]]]]" = (
+_TABLES: weakref.WeakKeyDictionary[ProjectIndex, list[tuple[Contract, tuple, DuplicateTable, frozenset[str]]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -303,11 +303,7 @@ class DuplicateDefinition(LintRule):
             path="tests/test_engine.py",
         ),
         Valid(
-            "try:\n"
-            "    from fastjson import JsonRegistry\n"
-            "except ImportError:\n"
-            "    class JsonRegistry:\n"
-            "        pass\n",
+            "try:\n    from fastjson import JsonRegistry\nexcept ImportError:\n    class JsonRegistry:\n        pass\n",
             files=_FILES,
         ),
         Valid(
@@ -383,8 +379,11 @@ class DuplicateDefinition(LintRule):
         Invalid(
             "class WebSocketNotifier:\n    pass\n",
             line=1,
-            files={**_FILES, "app/ws.py": "class WebSocketNotifier:\n    pass\n",
-                   "app/x.py": "from app.ws import WebSocketNotifier\n"},
+            files={
+                **_FILES,
+                "app/ws.py": "class WebSocketNotifier:\n    pass\n",
+                "app/x.py": "from app.ws import WebSocketNotifier\n",
+            },
             path="app/notify.py",
             message="`app.ws.WebSocketNotifier`",
         ),

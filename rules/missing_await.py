@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import libcst as cst
 
@@ -14,17 +14,17 @@ from ssot_lint.inference import Inference
 from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
 
 from ._awaits import (
-    call_site,
-    resolve_site,
     KNOWN_BASES_OPTION,
     TRANSPARENT_OPTION,
-    Patches,
     Callee,
-    file_may_call,
-    may_give_coroutine,
+    Patches,
+    call_site,
     definition_site,
     enclosing_function,
+    file_may_call,
+    may_give_coroutine,
     resolve_callee,
+    resolve_site,
     short,
     transparent,
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import libcst as cst
 
@@ -170,9 +171,7 @@ class ModuleSingleton(LintRule):
             files=_FILES,
         ),
         Valid("from somelib import Client\nclient = Client()\n", files=_FILES),
-        Valid(
-            "from app.store import SessionStore\nstore = SessionStore()\n", files=_FILES, path="tests/test_store.py"
-        ),
+        Valid("from app.store import SessionStore\nstore = SessionStore()\n", files=_FILES, path="tests/test_store.py"),
     ]
     INVALID = [
         Invalid(

@@ -68,7 +68,9 @@ def _stored_as(index: ProjectIndex, init: Definition, param: str) -> list[str]:
 class _Targets:
     """Project-wide names a file must use for SSOT004 to find anything (sound prefilter)."""
 
-    def __init__(self, index: ProjectIndex, contract: Contract, params: frozenset[str], classes: frozenset[str]) -> None:
+    def __init__(
+        self, index: ProjectIndex, contract: Contract, params: frozenset[str], classes: frozenset[str]
+    ) -> None:
         seeds: set[str] = set(classes)
         for facts in index.modules.values():
             for info in facts.defs.values():
@@ -89,7 +91,7 @@ class _Targets:
         self.names = frozenset(alias_closure(index, seeds))
 
 
-_TARGETS: "weakref.WeakKeyDictionary[ProjectIndex, tuple[Contract, _Targets]]" = weakref.WeakKeyDictionary()
+_TARGETS: weakref.WeakKeyDictionary[ProjectIndex, tuple[Contract, _Targets]] = weakref.WeakKeyDictionary()
 TARGETS_TABLE = "null-notifier-targets"
 
 
@@ -185,8 +187,10 @@ class NullNotifier(LintRule):
     }
 
     VALID = [
-        Valid("from app.tools import UnifiedToolExecutionEngine\nx = UnifiedToolExecutionEngine(websocket_notifier=em)\n",
-              files=_FILES),
+        Valid(
+            "from app.tools import UnifiedToolExecutionEngine\nx = UnifiedToolExecutionEngine(websocket_notifier=em)\n",
+            files=_FILES,
+        ),
         Valid("from app.strict import StrictToolExecutor\nx = StrictToolExecutor(reg)\n", files=_FILES),
         Valid(
             "class ExecutionEngine:\n"
@@ -409,7 +413,9 @@ class NullNotifier(LintRule):
             self._check_self_none(node.target)
 
     def _check_self_none(self, target: cst.BaseExpression) -> None:
-        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self"):
+        if not (
+            isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self"
+        ):
             return
         cls = self.context.index.enclosing_class(self.context.module, self.context.scope)
         if cls is None:
@@ -466,8 +472,8 @@ class NullNotifier(LintRule):
         if init_node is None:
             return
         by_name = {p.name: p for p in init_info.params}
-        cst_params = list(init_node.params.posonly_params) + list(init_node.params.params) + list(
-            init_node.params.kwonly_params
+        cst_params = (
+            list(init_node.params.posonly_params) + list(init_node.params.params) + list(init_node.params.kwonly_params)
         )
         for cp in cst_params:
             p = by_name.get(cp.name.value)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import libcst as cst
 
@@ -204,7 +205,9 @@ class SharedClassState(LintRule):
                 self.report(target, message)
 
 
-def class_state_findings(context: RuleContext, options: Mapping[str, Any], cls: Definition) -> Iterator[tuple[str, str]]:
+def class_state_findings(
+    context: RuleContext, options: Mapping[str, Any], cls: Definition
+) -> Iterator[tuple[str, str]]:
     """(attribute, message) for each class attribute of ``cls`` that SSOT009 reports.
 
     The visitor reports them at the attribute's assignment in the class body; the
@@ -238,24 +241,30 @@ def class_state_findings(context: RuleContext, options: Mapping[str, Any], cls: 
         why = verdict.describe()
     if why is None:
         return
-    for name, kind, b in candidates:
+    for name, kind, _b in candidates:
         if kind is not None:
             ops = class_ops(index, cls, name, "mutate", tests)
             if ops:
                 reason = why
                 if verdict is not None and verdict.state is not None and verdict.state.name == name:
                     reason = f"it holds per-user data ({verdict.state.word})"
-                yield name, (
-                    f"class-level {kind} `{name}` of `{cls.qualname}` is shared by every instance, so by "
-                    f"every user, and it is changed in place ({_where(context, ops)}); {reason}; create it in "
-                    f"`__init__` instead"
+                yield (
+                    name,
+                    (
+                        f"class-level {kind} `{name}` of `{cls.qualname}` is shared by every instance, so by "
+                        f"every user, and it is changed in place ({_where(context, ops)}); {reason}; create it in "
+                        f"`__init__` instead"
+                    ),
                 )
         elif lock_ok:
             ops = class_ops(index, cls, name, "lock", tests)
             if ops:
-                yield name, (
-                    f"class-level lock `{name}` of `{cls.qualname}` is one lock for every instance "
-                    f"({_where(context, ops)}), so it serializes all users; {why}; create it in `__init__` instead"
+                yield (
+                    name,
+                    (
+                        f"class-level lock `{name}` of `{cls.qualname}` is one lock for every instance "
+                        f"({_where(context, ops)}), so it serializes all users; {why}; create it in `__init__` instead"
+                    ),
                 )
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import libcst as cst
 
@@ -19,10 +19,10 @@ from ._state import (
     FACTORY_CLASSES_OPTION,
     PER_USER_WORDS_OPTION,
     container_kind,
-    parse_annotation,
-    per_user_verdict,
     def_qualname,
     matches_any,
+    parse_annotation,
+    per_user_verdict,
     words_of,
 )
 
@@ -392,7 +392,9 @@ class _Function:
         if isinstance(value, cst.BooleanOperation):
             return self.shared_source(value.left, order, depth + 1) or self.shared_source(value.right, order, depth + 1)
         if isinstance(value, cst.IfExp):
-            return self.shared_source(value.body, order, depth + 1) or self.shared_source(value.orelse, order, depth + 1)
+            return self.shared_source(value.body, order, depth + 1) or self.shared_source(
+                value.orelse, order, depth + 1
+            )
         read = self.read(value)
         if read is not None:
             if self._shared(read, value, order):
@@ -424,9 +426,17 @@ class _Function:
             base = self._store(expr.value)
             if base is None or self._container(expr.value) not in _DICTS:
                 return None
-            key = expr.slice[0].slice.value if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index) else None
+            key = (
+                expr.slice[0].slice.value
+                if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index)
+                else None
+            )
             return _Read(base.where, base.text, key, True, base.attr, base.owner)
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _KEYED_METHODS:
+        if (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value in _KEYED_METHODS
+        ):
             method = expr.func.attr.value
             base = self._store(expr.func.value)
             kind = self._container(expr.func.value) if base is not None else None
@@ -449,8 +459,10 @@ class _Function:
                 first_is_cls = "classmethod" in {d.removesuffix("()").rsplit(".", 1)[-1] for d in self.info.decorators}
                 return _Read("on the class" if first_is_cls else "on the factory", text, attr=attr, owner=self.owner)
             if _is_type_of_self(recv, self.self_name) or (
-                isinstance(recv, cst.Attribute) and recv.attr.value == "__class__"
-                and isinstance(recv.value, cst.Name) and recv.value.value == self.self_name
+                isinstance(recv, cst.Attribute)
+                and recv.attr.value == "__class__"
+                and isinstance(recv.value, cst.Name)
+                and recv.value.value == self.self_name
             ):
                 return _Read("on the class", f"{self.self_name}.__class__.{attr}", attr=attr, owner=self.owner)
             dotted = cst_dotted_name(recv)
@@ -522,7 +534,9 @@ class _Function:
         contract = self.rule.context.contract
         return all(per_user_verdict(self.index, contract, c, words, tests) is None for c in classes)
 
-    def _annotated_classes(self, annotation: str | None, scope: str, keyed: bool, module: str | None = None) -> list[Definition]:
+    def _annotated_classes(
+        self, annotation: str | None, scope: str, keyed: bool, module: str | None = None
+    ) -> list[Definition]:
         if not annotation:
             return []
         head, args = parse_annotation(annotation)

@@ -65,10 +65,16 @@ class UnusedSuppression(LintRule):
 
     VALID = [
         # Used: it suppresses the finding on its line.
-        Valid("from app.engine import ExecutionEngine\nx = ExecutionEngine(1)  # noqa: SSOT001\n",
-              files=_FILES, config=_WITH_SSOT001),
-        Valid("from app.engine import ExecutionEngine\nx = ExecutionEngine(1)  # noqa\n",
-              files=_FILES, config=_WITH_SSOT001),
+        Valid(
+            "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)  # noqa: SSOT001\n",
+            files=_FILES,
+            config=_WITH_SSOT001,
+        ),
+        Valid(
+            "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)  # noqa\n",
+            files=_FILES,
+            config=_WITH_SSOT001,
+        ),
         # Codes of other tools are not ours to judge, nor is a bare `# noqa` (every linter's).
         Valid("import os  # noqa: F401\nx = 1  # noqa: E501, W291\n"),
         Valid("import os  # noqa\nx = 1  # noqa -- generated\n", files=_FILES, config=_WITH_SSOT001),
@@ -87,10 +93,7 @@ class UnusedSuppression(LintRule):
         Valid("x = 1  # noqa: SSOT001, SSOT100\n", files=_FILES, config=_WITH_SSOT001),
         # A multi-line statement is suppressed from its first line.
         Valid(
-            "from app.engine import ExecutionEngine\n"
-            "x = [  # ssot-lint: ignore[SSOT001]\n"
-            "    ExecutionEngine(1),\n"
-            "]\n",
+            "from app.engine import ExecutionEngine\nx = [  # ssot-lint: ignore[SSOT001]\n    ExecutionEngine(1),\n]\n",
             files=_FILES,
             config=_WITH_SSOT001,
         ),
@@ -137,8 +140,7 @@ class UnusedSuppression(LintRule):
             expected_fix="x = 1  # noqa: E501\n",
         ),
         Invalid(
-            "from app.engine import ExecutionEngine\n"
-            "x = ExecutionEngine(1)  # ssot-lint: ignore[SSOT001, SSOT000]\n",
+            "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)  # ssot-lint: ignore[SSOT001, SSOT000]\n",
             line=2,
             message="SSOT000",
             files=_FILES,

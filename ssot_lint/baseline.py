@@ -12,9 +12,9 @@ import hashlib
 import json
 import os
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .diagnostics import Diagnostic
 
@@ -76,7 +76,7 @@ class Baseline:
     entries: dict[str, Entry] = field(default_factory=dict)  # by fingerprint
 
     @classmethod
-    def from_diagnostics(cls, diagnostics: Iterable[Diagnostic]) -> "Baseline":
+    def from_diagnostics(cls, diagnostics: Iterable[Diagnostic]) -> Baseline:
         out = cls()
         for d in diagnostics:
             if d.code in NOT_BASELINED:
@@ -114,7 +114,9 @@ def load_baseline(path: Path) -> Baseline:
     if not isinstance(data, dict) or data.get("tool") != "ssot-lint" or not isinstance(data.get("findings"), list):
         raise BaselineError(f"{path}: not a ssot-lint baseline (expected an object with 'tool' and 'findings')")
     if data.get("version") != BASELINE_VERSION:
-        raise BaselineError(f"{path}: unsupported baseline version {data.get('version')!r} (expected {BASELINE_VERSION})")
+        raise BaselineError(
+            f"{path}: unsupported baseline version {data.get('version')!r} (expected {BASELINE_VERSION})"
+        )
     out = Baseline()
     for i, item in enumerate(data["findings"]):
         try:
@@ -210,9 +212,7 @@ def match(diagnostics: list[Diagnostic], baseline: Baseline, in_scope) -> Match:
     return Match(new, baselined, used, stale, stale_fps)
 
 
-def updated(
-    old: Baseline | None, diagnostics: list[Diagnostic], in_scope, *, prune: bool
-) -> Baseline:
+def updated(old: Baseline | None, diagnostics: list[Diagnostic], in_scope, *, prune: bool) -> Baseline:
     """The baseline to write.
 
     Without ``prune``: every current finding of the linted files, plus the old

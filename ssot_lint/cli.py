@@ -10,14 +10,14 @@ import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TextIO
 
 import click
 
 from . import __version__, timings
-from .since import SinceError, new_since
 from .baseline import (
     DEFAULT_BASELINE,
     NOT_BASELINED,
@@ -33,7 +33,9 @@ from .config import ConfigError
 from .discovery import OutsideRootError, find_root
 from .engine import Linter, RunResult
 from .registry import LoadedRules, RuleLoadError, load_rules
-from .reporters import Report, RuleDoc, formats, get as get_reporter
+from .reporters import Report, RuleDoc, formats
+from .reporters import get as get_reporter
+from .since import SinceError, new_since
 from .workspace import load_linter
 
 EXIT_OK = 0
@@ -143,53 +145,115 @@ def tune_gc() -> None:
 
 @main.command(epilog=EXIT_CODES_HELP, short_help="Lint PATHS (default: the project root).")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(formats()), default="text", show_default=True,
-              help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(formats()), default="text", show_default=True, help="Output format.")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the report to this file.")
-@click.option("--select", multiple=True, help="Rule codes or prefixes to enable, instead of the configured ones (comma-separated).")
-@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selected ones (comma-separated).")
+@click.option(
+    "--select",
+    multiple=True,
+    help="Rule codes or prefixes to enable, instead of the configured ones (comma-separated).",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    help="Rule codes or prefixes to enable on top of the selected ones (comma-separated).",
+)
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable (comma-separated).")
-@click.option("--extend-ignore", multiple=True, help="Same as --ignore (Ruff's name): codes disabled on top of the configured ones.")
-@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
-              help="Globs of paths not to lint, instead of the configured `exclude` (comma-separated; .gitignore syntax).")
-@click.option("--extend-exclude", multiple=True, metavar="GLOB",
-              help="Globs of paths not to lint, on top of `exclude` (comma-separated).")
-@click.option("--force-exclude/--no-force-exclude", default=False,
-              help="Apply the excludes to files named on the command line too (as pre-commit names every file).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Config file (pyproject.toml, or ssot-lint.toml with keys at top level).")
-@click.option("--root", type=click.Path(file_okay=False),
-              help="Project root (default: nearest pyproject.toml/ssot-lint.toml/.ssot-lint.toml/setup.cfg/.git).")
+@click.option(
+    "--extend-ignore",
+    multiple=True,
+    help="Same as --ignore (Ruff's name): codes disabled on top of the configured ones.",
+)
+@click.option(
+    "--exclude",
+    "exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Globs of paths not to lint, instead of the configured `exclude` (comma-separated; .gitignore syntax).",
+)
+@click.option(
+    "--extend-exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Globs of paths not to lint, on top of `exclude` (comma-separated).",
+)
+@click.option(
+    "--force-exclude/--no-force-exclude",
+    default=False,
+    help="Apply the excludes to files named on the command line too (as pre-commit names every file).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Config file (pyproject.toml, or ssot-lint.toml with keys at top level).",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False),
+    help="Project root (default: nearest pyproject.toml/ssot-lint.toml/.ssot-lint.toml/setup.cfg/.git).",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--stdin-filename", help="Lint source read from stdin, as if it were this file (also: the path `-`).")
 @click.option("--statistics", is_flag=True, help="Show counts by rule instead of each finding.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache (.ssot_lint_cache/, see `cache-dir`).")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
-              help="Worker processes (default: one per core; 1: lint in this process).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Worker processes (default: one per core; 1: lint in this process).",
+)
 @click.option("--no-prefilter", is_flag=True, help="Run every rule on every file (slow; for checking the prefilter).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
-@click.option("--show-fixes", is_flag=True,
-              help="List the fixes applied (text and concise: after the findings; json: a `fixes` array; other formats: on stderr).")
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
-              help="Report only findings that are not in this baseline file (see `ssot-lint baseline`).")
+@click.option(
+    "--show-fixes",
+    is_flag=True,
+    help="List the fixes applied (text and concise: after the findings; json: a `fixes` array; other formats: on stderr).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    help="Report only findings that are not in this baseline file (see `ssot-lint baseline`).",
+)
 @click.option("--no-baseline", is_flag=True, help="Ignore the baseline set in the configuration.")
-@click.option("--since", "since_ref", metavar="REF",
-              help="Report only findings that are new relative to the git revision REF, such as origin/main.")
+@click.option(
+    "--since",
+    "since_ref",
+    metavar="REF",
+    help="Report only findings that are new relative to the git revision REF, such as origin/main.",
+)
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding, then exit.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
-              help="Lowest severity that makes the exit code 1 (default: warning, or config `fail-on`).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default=None,
+    help="Lowest severity that makes the exit code 1 (default: warning, or config `fail-on`).",
+)
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed files (as pre-commit expects).")
 @click.option("--require-reason", is_flag=True, help="Report suppressions without a reason (SSOT101).")
-@click.option("--timings", "show_timings", is_flag=True,
-              help="Print each phase's wall and CPU time and count to stderr.")
-@click.option("--dependents/--no-dependents", default=True, show_default=True,
-              help="When files are named, also lint the files whose findings depend on them (that import them).")
+@click.option(
+    "--timings", "show_timings", is_flag=True, help="Print each phase's wall and CPU time and count to stderr."
+)
+@click.option(
+    "--dependents/--no-dependents",
+    default=True,
+    show_default=True,
+    help="When files are named, also lint the files whose findings depend on them (that import them).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, notes or warnings.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
-@click.option("--watch", "-w", is_flag=True, help="Lint again whenever a Python or config file changes (uses the cache).")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).",
+)
+@click.option(
+    "--watch", "-w", is_flag=True, help="Lint again whenever a Python or config file changes (uses the cache)."
+)
 def check(**options) -> None:
     """Lint PATHS (default: the project root; `-`: source read from stdin)."""
     opts = _CheckOptions(**options)
@@ -238,7 +302,13 @@ def _check_once(o: _CheckOptions) -> int:
         raise UsageFailure("--baseline and --no-baseline cannot be combined")
     ignore = (_split_codes(o.ignore) or []) + (_split_codes(o.extend_ignore) or [])
     linter, rules = make_linter(
-        paths, o.root, o.config_file, _split_codes(o.select), ignore or None, stdin_filename, o.require_reason,
+        paths,
+        o.root,
+        o.config_file,
+        _split_codes(o.select),
+        ignore or None,
+        stdin_filename,
+        o.require_reason,
         extend_select=_split_codes(o.extend_select),
     )
     if o.exclude or o.extend_exclude:
@@ -279,7 +349,9 @@ def _check_once(o: _CheckOptions) -> int:
     try:
         with _progress_bar() as progress:
             linter.progress = progress
-            result = linter.run(list(paths), stdin, fix=fix or diff, unsafe_fixes=o.unsafe_fixes, write=fix and not diff)
+            result = linter.run(
+                list(paths), stdin, fix=fix or diff, unsafe_fixes=o.unsafe_fixes, write=fix and not diff
+            )
     except OutsideRootError as exc:
         raise UsageFailure(str(exc)) from None
     if stdin is not None and stdin[0] == STDIN_MODULE_PATH:
@@ -383,8 +455,12 @@ def _progress_bar(delay: float = 1.0) -> Iterator:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             bar = Progress(
-                TextColumn("linting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                console=Console(stderr=True), transient=True,
+                TextColumn("linting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
             )
             bar.start()
             state["bar"] = bar
@@ -431,17 +507,25 @@ def _add_noqa(linter: Linter, result: RunResult) -> None:
                 continue
             added += res.added
             files += 1
-    click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''} to {files} file{'s' if files != 1 else ''}.", err=True)
+    click.echo(
+        f"Added {added} noqa directive{'s' if added != 1 else ''} to {files} file{'s' if files != 1 else ''}.", err=True
+    )
     if skipped:
-        click.echo(f"ssot-lint: {skipped} finding(s) are on lines that cannot hold a comment; not suppressed.", err=True)
+        click.echo(
+            f"ssot-lint: {skipped} finding(s) are on lines that cannot hold a comment; not suppressed.", err=True
+        )
     for e in result.errors:
         click.echo(f"ssot-lint: error: {e.message}", err=True)
 
 
 @main.command("baseline", epilog="Exit codes: 0 written; 2 usage, configuration or internal error (nothing written).")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
-              help=f"The baseline file (default: `baseline` from the config, else {DEFAULT_BASELINE} in the root).")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    help=f"The baseline file (default: `baseline` from the config, else {DEFAULT_BASELINE} in the root).",
+)
 @click.option("--prune", is_flag=True, help="Only remove the stale entries (findings fixed or gone); add nothing.")
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable (comma-separated).")
@@ -548,8 +632,13 @@ def _exit_code(result: RunResult, exit_zero: bool, diff: bool, fail_on: str, fix
 
 
 @main.command(short_help="Run the language server over stdio (needs ssot-lint[lsp]).")
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning",
-              show_default=True, help="Log level of the server log (written to stderr).")
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="warning",
+    show_default=True,
+    help="Log level of the server log (written to stderr).",
+)
 def server(log_level: str) -> None:
     """Run the language server over stdio (install with `pip install 'ssot-lint[lsp]'`)."""
     try:
@@ -595,8 +684,12 @@ def rules_cmd(fmt: str) -> None:
 
 
 @main.command("contract", short_help="Print the contract the rules check against, with origins.")
-@click.option("--root", type=click.Path(file_okay=False), help="Project root (default: nearest pyproject.toml/setup.cfg/.git).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or ssot-lint.toml).")
+@click.option(
+    "--root", type=click.Path(file_okay=False), help="Project root (default: nearest pyproject.toml/setup.cfg/.git)."
+)
+@click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or ssot-lint.toml)."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def contract_cmd(root: str | None, config_file: str | None, fmt: str) -> None:
     """Print the merged contract: reference module, config and inferred entries, with origins.
@@ -648,7 +741,9 @@ def format_contract(contract, root: str) -> str:
         lines.append(row(n.name, n.origin, n.source, detail))
     lines.append("\nnotifier parameters:")
     for p in contract.notifier_params:
-        detail = " ".join(x for x in (f"in {p.owner}" if p.owner else "", f": {p.annotation}" if p.annotation else "") if x)
+        detail = " ".join(
+            x for x in (f"in {p.owner}" if p.owner else "", f": {p.annotation}" if p.annotation else "") if x
+        )
         lines.append(row(p.name, p.origin, p.source, detail))
     lines.append("\nfactory-internal methods: " + (", ".join(contract.factory_internal_methods) or "(none)"))
     return "\n".join(lines)
@@ -683,8 +778,9 @@ def explain(code: str) -> None:
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds each phase (create, run, cleanup) may take.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file ([tool.ssot-lint.probe]).")
 @click.option("--root", type=click.Path(file_okay=False), help="Project root whose pyproject.toml is read.")
-def probe(target: str, users: int, agents: int, fmt: str, timeout: float, config_file: str | None,
-          root: str | None) -> None:
+def probe(
+    target: str, users: int, agents: int, fmt: str, timeout: float, config_file: str | None, root: str | None
+) -> None:
     """Run a factory for many users and check that nothing leaks between them.
 
     MODULE:CALLABLE builds the factory (no argument, or a transport). Unlike the
@@ -703,7 +799,7 @@ def probe(target: str, users: int, agents: int, fmt: str, timeout: float, config
             result = run_probe(target, ProbeOptions(users, agents, timeout, config.probe))
     except ProbeUsageError as exc:
         raise UsageFailure(str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - the code under probe can fail in ways no check expects
+    except Exception as exc:
         first_line = (str(exc).splitlines() or [""])[0]
         raise UsageFailure(f"probe of {target} stopped: {type(exc).__name__}: {first_line}") from None
     (write_json if fmt == "json" else write_text)(result, sys.stdout)

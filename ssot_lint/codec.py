@@ -30,7 +30,8 @@ import operator
 import sys
 import types
 import typing
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Decoder = Callable[[Any], Any]
 _PRIMS = (str, int, bool)
@@ -145,7 +146,11 @@ def _class_encoder(cls: type) -> Callable[[Any], Any]:
         for i, conv in convs:
             values[i] = conv(values[i])
         end = n
-        while end > keep and values[end - 1] == tail[end - 1 - keep] and type(values[end - 1]) is type(tail[end - 1 - keep]):
+        while (
+            end > keep
+            and values[end - 1] == tail[end - 1 - keep]
+            and type(values[end - 1]) is type(tail[end - 1 - keep])
+        ):
             end -= 1
         if end < n:
             del values[end:]
@@ -293,7 +298,7 @@ def _fixed_tuple(args: tuple) -> Decoder:
     for var, tp in zip(names, args):
         lines.extend(_field_check(var, tp, ns, f"tuple item of type {tp!r}", "    "))
     lines.append(f"    return ({', '.join(names)}{',' if n == 1 else ''})")
-    exec("\n".join(lines), ns)  # noqa: S102
+    exec("\n".join(lines), ns)
     return ns["dec"]
 
 
@@ -371,5 +376,5 @@ def _dataclass(cls: type) -> Decoder:
             lines.append(f"{indent}x[{i}] = {var}")
     lines.append("    return cls(*x)")
     # The source is made from our own field names and types, never from the data.
-    exec("\n".join(lines), ns)  # noqa: S102
+    exec("\n".join(lines), ns)
     return ns["dec"]

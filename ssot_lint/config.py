@@ -152,8 +152,7 @@ def _check_type(value: Any, kind: str) -> bool:
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if kind == "dict[str,list[str]]":
         return isinstance(value, dict) and all(
-            isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
-            for k, v in value.items()
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v) for k, v in value.items()
         )
     if kind in ("attr", "attr?"):
         return isinstance(value, str) and (
@@ -176,7 +175,7 @@ def _is_spec(value: str) -> bool:
 
 _TYPE_WORDS = {
     "attr": "a Python name or dotted attribute path",
-    "attr?": "a Python name, a dotted attribute path or \"\"",
+    "attr?": 'a Python name, a dotted attribute path or ""',
     "spec": "a 'module:name' string",
     "spec?": "a 'module:name' string or \"\"",
     "list[spec]": "a list of 'module:name' strings",
@@ -195,9 +194,7 @@ def _type_word(kind: str) -> str:
     return _TYPE_WORDS.get(kind, "a table")
 
 
-def _apply(
-    obj: Any, data: dict, schema: dict[str, tuple[str, str]], prefix: str, source: str
-) -> None:
+def _apply(obj: Any, data: dict, schema: dict[str, tuple[str, str]], prefix: str, source: str) -> None:
     for key, value in data.items():
         full = f"{prefix}.{key}" if prefix else key
         if key not in schema:
@@ -233,7 +230,9 @@ def at(source: str | None, key: str) -> str:
 
 
 _HEADER = re.compile(r"^\s*\[\[?\s*(?P<name>[^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^(?P<indent>\s*)(?P<key>(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+_KEY = re.compile(
+    r"^(?P<indent>\s*)(?P<key>(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*="
+)
 _PART = re.compile(r"[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'")
 
 

@@ -7,15 +7,15 @@ project index through ``resolve``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import libcst as cst
 
 from .config import Config
 from .contract import Contract
-from .facts import ModuleFacts
-from .facts import mentions_any
+from .facts import ModuleFacts, mentions_any
 from .index import Definition, ProjectIndex, Target
 
 

@@ -31,13 +31,25 @@ import importlib.util
 import os
 import re
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .config import Config
-from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, CallFact, DefInfo, ModuleFacts, extract_facts
-from .facts import mentions_any
+from .facts import (
+    ALIAS,
+    ASSIGN,
+    ASYNC_DEF,
+    CLASS,
+    DEF,
+    FROM,
+    IMPORT,
+    CallFact,
+    DefInfo,
+    ModuleFacts,
+    extract_facts,
+    mentions_any,
+)
 from .index import Definition, ProjectIndex
 
 REFERENCE = "reference"
@@ -293,7 +305,7 @@ class _Parsed:
     stamp: tuple
 
 
-_REFERENCE_CACHE: dict[tuple[str, str, str], tuple[_Parsed, "_Derived"]] = {}
+_REFERENCE_CACHE: dict[tuple[str, str, str], tuple[_Parsed, _Derived]] = {}
 
 
 def _parse_package(module: str, path: Path, root: Path) -> _Parsed:
@@ -365,9 +377,38 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 # Names in annotations that are never a context class nor a collaborator.
 _TYPING_WORDS = frozenset(
-    {"Optional", "Union", "None", "Any", "List", "Dict", "Set", "FrozenSet", "Tuple", "Sequence", "Mapping",
-     "Iterable", "Callable", "Type", "ClassVar", "Final", "Annotated", "Literal", "list", "dict", "set",
-     "tuple", "frozenset", "str", "int", "float", "bool", "bytes", "object", "type"}
+    {
+        "Optional",
+        "Union",
+        "None",
+        "Any",
+        "List",
+        "Dict",
+        "Set",
+        "FrozenSet",
+        "Tuple",
+        "Sequence",
+        "Mapping",
+        "Iterable",
+        "Callable",
+        "Type",
+        "ClassVar",
+        "Final",
+        "Annotated",
+        "Literal",
+        "list",
+        "dict",
+        "set",
+        "tuple",
+        "frozenset",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "bytes",
+        "object",
+        "type",
+    }
 )
 
 
@@ -573,7 +614,9 @@ class _Analyzer:
 
     def _is_enum(self, cls: Definition) -> bool:
         return any(
-            b.rsplit(".", 1)[-1] in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag") for c in self.index.mro(cls) for b in c.info.bases
+            b.rsplit(".", 1)[-1] in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag")
+            for c in self.index.mro(cls)
+            for b in c.info.bases
         )
 
     # --- what a call builds ---------------------------------------------------------
@@ -711,7 +754,9 @@ class _Analyzer:
         return tainted
 
     # --- factories ------------------------------------------------------------------
-    def factory_candidates(self, modules: Iterable[ModuleFacts], is_test: Callable[[str], bool]) -> Iterable[Definition]:
+    def factory_candidates(
+        self, modules: Iterable[ModuleFacts], is_test: Callable[[str], bool]
+    ) -> Iterable[Definition]:
         for facts in modules:
             if is_test(facts.path):
                 continue
@@ -780,7 +825,9 @@ def _derive(
         if skip(cls):  # already managed by an earlier source
             continue
         ignored = tuple(
-            dict.fromkeys(f"{b.factory.fullname} ({an.where(b.factory.module, b.call.line)})" for b in builds if b not in chosen)
+            dict.fromkeys(
+                f"{b.factory.fullname} ({an.where(b.factory.module, b.call.line)})" for b in builds if b not in chosen
+            )
         )
         first = min(
             chosen,
@@ -865,7 +912,9 @@ def _notifiers(
         methods = {n: i for n, i in _methods(index, proto).items() if not n.startswith("_")}
         if not methods:
             continue
-        impls = [c for c in managed_classes if c.fullname != proto.fullname and _implements(index, c, proto, set(methods))]
+        impls = [
+            c for c in managed_classes if c.fullname != proto.fullname and _implements(index, c, proto, set(methods))
+        ]
         if not impls:
             continue
         pname = proto.info.name if bare_names else proto.fullname
@@ -965,7 +1014,9 @@ def _derive_reference(module: str, parsed: _Parsed) -> _Derived:
         param = an.context_param(f.info, f.module)
         cls = an.context_class_of(f, param) if param else None
         if cls is not None and cls.info.name not in contexts:
-            contexts[cls.info.name] = ContextClass(cls.info.name, REFERENCE, an.where(cls.module, cls.info.line), cls.module)
+            contexts[cls.info.name] = ContextClass(
+                cls.info.name, REFERENCE, an.where(cls.module, cls.info.line), cls.module
+            )
     an.context_suffix = False
     an.set_contexts(set(contexts) or {"UserExecutionContext"})
 
@@ -987,7 +1038,15 @@ def _derive_reference(module: str, parsed: _Parsed) -> _Derived:
         hands_out = tuple(sorted(_annotation_names(f.info.returns) & managed_names))
         if hands_out:
             derived.entry_points.append(
-                EntryPoint(oname, f.info.name, f.module, REFERENCE, an.where(f.module, f.info.line), f.info.kind == ASYNC_DEF, hands_out)
+                EntryPoint(
+                    oname,
+                    f.info.name,
+                    f.module,
+                    REFERENCE,
+                    an.where(f.module, f.info.line),
+                    f.info.kind == ASYNC_DEF,
+                    hands_out,
+                )
             )
     managed_defs = _managed_defs(index, derived.managed)
     protocols = [
@@ -1098,7 +1157,7 @@ def screen_predicate(key: str) -> Callable[[frozenset[str]], bool] | None:
     if key == FACTORY_SCREEN:
         return lambda ids: any(w in word for word in ids for w in _FACTORY_WORDS)
     if key.startswith("names:"):
-        words = frozenset(w for w in key[len("names:"):].split(",") if w)
+        words = frozenset(w for w in key[len("names:") :].split(",") if w)
         return lambda ids: mentions_any(ids, words)
     return None
 
@@ -1142,7 +1201,9 @@ def build_contract(
     parsed_top = parsed.index.get_module(c.module) if parsed is not None else None
     if parsed_top is not None and parsed_top.syntax_error:
         line = parsed_top.syntax_error_at[0]
-        contract.warnings.append(f"{contract.module_path}:{line}: contract module cannot be parsed: {parsed_top.syntax_error}")
+        contract.warnings.append(
+            f"{contract.module_path}:{line}: contract module cannot be parsed: {parsed_top.syntax_error}"
+        )
     contract.contexts = list(ref.contexts)
     contract.managed = list(ref.managed)
     contract.entry_points = list(ref.entry_points)
@@ -1158,9 +1219,7 @@ def build_contract(
         contract.managed.append(ManagedClass(name, factory_globs, CONFIG, where("managed", name)))
     if globs:
         # `allow-construction-in` also widens where reference and inferred classes may be built.
-        contract.managed = [
-            m if m.origin == CONFIG else _with_globs(m, globs) for m in contract.managed
-        ]
+        contract.managed = [m if m.origin == CONFIG else _with_globs(m, globs) for m in contract.managed]
     for name in c.notifier_classes:
         contract.notifier_classes.append(NotifierClass(name, (), CONFIG, where("notifier-classes", name)))
     for name in c.notifier_params:
@@ -1183,7 +1242,11 @@ def _with_globs(m: ManagedClass, globs: tuple[str, ...]) -> ManagedClass:
 
 
 def _infer(
-    contract: Contract, index: ProjectIndex, is_test: Callable[[str], bool], globs: tuple[str, ...], screen: Screen | None = None
+    contract: Contract,
+    index: ProjectIndex,
+    is_test: Callable[[str], bool],
+    globs: tuple[str, ...],
+    screen: Screen | None = None,
 ) -> None:
     """Add the project's own per-user factories and what they build (origin "inferred")."""
 

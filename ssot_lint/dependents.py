@@ -24,14 +24,14 @@ project, not through its dependents.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from .facts import ALIAS, CLASS, FROM, IMPORT
 from .index import identifier_text
-from .source import ReadError
 from .project import Project
+from .source import ReadError
 
 
 def find_dependents(project: Project, entries: Mapping[str, Any], given: list[str]) -> list[str]:
@@ -80,7 +80,9 @@ def importers(project: Project, modules: set[str]) -> set[str]:
         src = project.source(rel)
         if not isinstance(src, ReadError):
             text = identifier_text(src.text)
-            idents[rel] = frozenset(_IDENT.findall(text)) | ({ALL} if "import *" in text or "import*" in text else set())
+            idents[rel] = frozenset(_IDENT.findall(text)) | (
+                {ALL} if "import *" in text or "import*" in text else set()
+            )
     out: set[str] = set()
     changed = True
     while changed:
@@ -137,15 +139,18 @@ def _uses(facts, reached: dict[str, set[str]], prefixes: set[str]) -> tuple[bool
         grew = True
         while grew:
             grew = False
-            for local, bindings in (module_scope.bindings.items() if module_scope else ()):
+            for local, bindings in module_scope.bindings.items() if module_scope else ():
                 if local in names:
                     continue
                 if any(b.kind == ALIAS and b.target.split(".")[0] in names for b in bindings):
                     names.add(local)
                     grew = True
             for d in facts.defs.values():
-                if d.kind == CLASS and d.scope == "" and d.name not in names and any(
-                    base.split(".")[0] in names for base in d.bases
+                if (
+                    d.kind == CLASS
+                    and d.scope == ""
+                    and d.name not in names
+                    and any(base.split(".")[0] in names for base in d.bases)
                 ):
                     names.add(d.name)
                     grew = True

@@ -12,10 +12,31 @@ import pathspec
 # virtualenv (``pyvenv.cfg``).
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
-        ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".mypy_cache", ".nox",
-        ".pants.d", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", "__pypackages__",
-        "_build", "buck-out", "dist", "node_modules", "site-packages", "venv", "__pycache__",
-        ".ssot_lint_cache", ".pytest_cache", ".hypothesis",
+        ".bzr",
+        ".direnv",
+        ".eggs",
+        ".git",
+        ".git-rewrite",
+        ".hg",
+        ".mypy_cache",
+        ".nox",
+        ".pants.d",
+        ".pytype",
+        ".ruff_cache",
+        ".svn",
+        ".tox",
+        ".venv",
+        "__pypackages__",
+        "_build",
+        "buck-out",
+        "dist",
+        "node_modules",
+        "site-packages",
+        "venv",
+        "__pycache__",
+        ".ssot_lint_cache",
+        ".pytest_cache",
+        ".hypothesis",
     }
 )
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -129,9 +150,7 @@ def _force_excluded(rel: str, exclude: pathspec.PathSpec | None) -> bool:
     if exclude is None:
         return False
     # The path itself, or any directory above it (a directory pattern such as `build/`).
-    return exclude.match_file(rel) or any(
-        exclude.match_file("/".join(parts[:i]) + "/") for i in range(1, len(parts))
-    )
+    return exclude.match_file(rel) or any(exclude.match_file("/".join(parts[:i]) + "/") for i in range(1, len(parts)))
 
 
 def _walk(

@@ -108,7 +108,9 @@ def _bisect(starts: list[int], offset: int) -> int:
     return lo
 
 
-def apply_change(text: str, start: tuple[int, int] | None, end: tuple[int, int] | None, new: str, encoding: str = UTF16) -> str:
+def apply_change(
+    text: str, start: tuple[int, int] | None, end: tuple[int, int] | None, new: str, encoding: str = UTF16
+) -> str:
     """Apply one protocol content change (``start``/``end`` None: the whole text)."""
     if start is None or end is None:
         return new

@@ -12,13 +12,15 @@ import re
 import sys
 import traceback
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from .cache import Cache, FindingsEntry, Manifest, digest, tool_fingerprint
 from .config import Config, code_matches, resolve_target_version
 from .context import RuleContext
 from .contract import Contract, build_contract
@@ -26,14 +28,14 @@ from .diagnostics import Diagnostic, Edit, Fix, InternalError, Position, Range
 from .discovery import DiscoveredFile, compile_globs, discover
 from .facts import ModuleFacts, extract_facts, parse_source
 from .fixes import FixOutcome, apply_edits, line_starts, offset_of, parses, select_fixes, write_atomic
-from .cache import Cache, FindingsEntry, Manifest, digest, tool_fingerprint
 from .index import WHOLE_PROJECT, ProjectIndex, module_for_path
 from .project import LazyFacts, Project
 from .registry import LoadedRules
 from .rule import CstFix, FileOutcome, LintRule, Report, visitor_methods
 from .source import ReadError, SourceFile, read_source, source_from_text
 from .suppress import Suppressions, parse_suppressions
-from .timings import count as count_phase, phase
+from .timings import count as count_phase
+from .timings import phase
 
 INVALID_SYNTAX = "SSOT000"
 INVALID_SYNTAX_NAME = "invalid-syntax"
@@ -59,6 +61,7 @@ class RunResult:
     sources: dict[str, str] = field(default_factory=dict)
     # Files linted because their findings depend on the files given (``Linter.dependents``).
     dependents: list[str] = field(default_factory=list)
+
 
 MAX_FIX_ROUNDS = 10
 
@@ -100,7 +103,9 @@ def _normalize_snippet(code: str) -> str:
 class _Dispatcher(cst.CSTVisitor):
     """Calls every rule's ``visit_X``/``leave_X`` during one traversal, and keeps scope."""
 
-    def __init__(self, rules: list[LintRule], context: RuleContext, on_error: Callable[[LintRule, BaseException], None]) -> None:
+    def __init__(
+        self, rules: list[LintRule], context: RuleContext, on_error: Callable[[LintRule, BaseException], None]
+    ) -> None:
         super().__init__()
         self.context = context
         self.on_error = on_error
@@ -274,8 +279,7 @@ class Linter:
         return [
             r
             for r in self.enabled
-            if not any(code_matches(r.code, c) for c in ignored)
-            and (r.applies_to_tests or not test)
+            if not any(code_matches(r.code, c) for c in ignored) and (r.applies_to_tests or not test)
         ]
 
     def severity_of(self, rule: type[LintRule]) -> str:
@@ -363,7 +367,9 @@ class Linter:
             else:
                 line, column = 1, 1
                 why = "too deeply nested to parse" if isinstance(exc, RecursionError) else "out of memory while parsing"
-            self._cannot_analyse(source, context, rules, post, suppressions, checked, report_syntax, result, (line, column, why))
+            self._cannot_analyse(
+                source, context, rules, post, suppressions, checked, report_syntax, result, (line, column, why)
+            )
             return result
         if report_syntax:
             checked.add(INVALID_SYNTAX)
@@ -384,7 +390,9 @@ class Linter:
             if reports:
                 if suppressions is None:
                     suppressions = parse_suppressions(source.text)
-                result.diagnostics.extend(self._to_diagnostics(module, source, context.facts, reports, result, suppressions))
+                result.diagnostics.extend(
+                    self._to_diagnostics(module, source, context.facts, reports, result, suppressions)
+                )
         if post:
             self._post_pass(post, context, source, suppressions, checked, result)
         return result
@@ -579,9 +587,7 @@ class Linter:
 
     def lint_texts(self, files: dict[str, str], targets: list[str]) -> RunResult:
         """Lint in-memory sources (path -> text) as one project; nothing is read from disk."""
-        sources = {
-            rel: source_from_text(text, str(self.root / rel), rel) for rel, text in files.items()
-        }
+        sources = {rel: source_from_text(text, str(self.root / rel), rel) for rel, text in files.items()}
         facts = {rel: self.facts_for(src) for rel, src in sources.items()}
         index = self.make_index(facts.values())
         diagnostics: list[Diagnostic] = []
@@ -714,7 +720,9 @@ class Linter:
                 if snapshot.get(WHOLE_PROJECT) == project.fingerprint(WHOLE_PROJECT):
                     changed_memo.append(frozenset())
                 else:
-                    changed_memo.append(frozenset(d for d, fp in snapshot.items() if not _same_fingerprint(project, d, fp)))
+                    changed_memo.append(
+                        frozenset(d for d, fp in snapshot.items() if not _same_fingerprint(project, d, fp))
+                    )
             return changed_memo[0]
 
         per_file: dict[str, tuple[list[Diagnostic], list[InternalError]]] = {}
@@ -758,8 +766,10 @@ class Linter:
             # Dependents are reported, never fixed: the user did not name them.
             not_named = set(dependents)
             fixable = [
-                t.relpath for t in targets
-                if t.relpath in per_file and t.relpath not in not_named
+                t.relpath
+                for t in targets
+                if t.relpath in per_file
+                and t.relpath not in not_named
                 and select_fixes(per_file[t.relpath][0], unsafe_fixes)[0]
             ]
             fixed_count = len(fixable)
@@ -787,8 +797,14 @@ class Linter:
                             outcome.failed = f"cannot write: {exc.strerror or exc}"
                             errs.append(InternalError("io", f"{rel}: cannot write fix: {exc}", path=rel))
                 per_file[rel] = (list(diags), errs)
-        self.stats = {"files": len(targets), "cached": cached, "linted": len(to_lint), "facts": project.computed_facts,
-                      "contract_inferred": int(self.stats_contract_inferred), "fixable": fixed_count}
+        self.stats = {
+            "files": len(targets),
+            "cached": cached,
+            "linted": len(to_lint),
+            "facts": project.computed_facts,
+            "contract_inferred": int(self.stats_contract_inferred),
+            "fixable": fixed_count,
+        }
 
         diagnostics: list[Diagnostic] = []
         errors: list[InternalError] = []
@@ -827,9 +843,13 @@ class Linter:
             try:
                 old_key, deps, contract, whole = manifest.contract
                 # Nothing changed at all, or nothing of what inference read.
-                if old_key == key and isinstance(contract, Contract) and (
-                    whole == project.fingerprint(WHOLE_PROJECT)
-                    or all(_same_fingerprint(project, d, fp) for d, fp in deps.items())
+                if (
+                    old_key == key
+                    and isinstance(contract, Contract)
+                    and (
+                        whole == project.fingerprint(WHOLE_PROJECT)
+                        or all(_same_fingerprint(project, d, fp) for d, fp in deps.items())
+                    )
                 ):
                     self.contract = contract
                     return
@@ -934,8 +954,12 @@ class Linter:
             res = self.lint_source(source, project.lazy_facts(rel), index)
         except Exception as exc:  # an engine failure on one file must not stop the run
             index.stop_recording()
-            err = InternalError("internal", f"{rel}: internal error: {type(exc).__name__}: {exc}", path=rel,
-                                traceback=traceback.format_exc(limit=-6))
+            err = InternalError(
+                "internal",
+                f"{rel}: internal error: {type(exc).__name__}: {exc}",
+                path=rel,
+                traceback=traceback.format_exc(limit=-6),
+            )
             return [], [err], frozenset()
         deps = set(index.stop_recording())
         if any(getattr(r, "PROJECT_WIDE", False) for r in self.rules_for(rel)):
@@ -967,11 +991,18 @@ class Linter:
         from .workers import lint_in_workers
 
         return lint_in_workers(
-            self, project, rels, jobs, lambda n: None,
-            work=lambda rel: self.fix_one(project, rel, first[rel], unsafe), failed=None,
+            self,
+            project,
+            rels,
+            jobs,
+            lambda n: None,
+            work=lambda rel: self.fix_one(project, rel, first[rel], unsafe),
+            failed=None,
         )
 
-    def _lint_many(self, project: Project, rels: list[str]) -> dict[str, tuple[list[Diagnostic], list[InternalError], frozenset[str]]]:
+    def _lint_many(
+        self, project: Project, rels: list[str]
+    ) -> dict[str, tuple[list[Diagnostic], list[InternalError], frozenset[str]]]:
         out: dict[str, tuple[list[Diagnostic], list[InternalError], frozenset[str]]] = {}
         total = len(rels)
         if not rels:
@@ -1056,8 +1087,14 @@ def _contract_key(contract: Contract) -> Any:
 
     def strip(value: Any) -> Any:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return (type(value).__name__, tuple((f.name, strip(getattr(value, f.name)))
-                    for f in dataclasses.fields(value) if f.name not in _PROVENANCE))
+            return (
+                type(value).__name__,
+                tuple(
+                    (f.name, strip(getattr(value, f.name)))
+                    for f in dataclasses.fields(value)
+                    if f.name not in _PROVENANCE
+                ),
+            )
         if isinstance(value, (list, tuple)):
             return tuple(strip(v) for v in value)
         return value

@@ -34,9 +34,26 @@ _INIT_METHODS = ("__init__", "__post_init__")
 # Methods that change a dict, list, set or deque in place.
 MUTATING_METHODS = frozenset(
     {
-        "append", "appendleft", "extend", "extendleft", "insert", "add", "update", "setdefault",
-        "pop", "popitem", "popleft", "clear", "remove", "discard", "difference_update",
-        "intersection_update", "symmetric_difference_update", "sort", "reverse", "__setitem__",
+        "append",
+        "appendleft",
+        "extend",
+        "extendleft",
+        "insert",
+        "add",
+        "update",
+        "setdefault",
+        "pop",
+        "popitem",
+        "popleft",
+        "clear",
+        "remove",
+        "discard",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "sort",
+        "reverse",
+        "__setitem__",
         "__delitem__",
     }
 )
@@ -155,7 +172,7 @@ class DefInfo:
     # `NotImplementedError`: an interface stub whose real implementation is elsewhere.
     stub: bool = False
     # Classes: every `self.<attr> = value` in the class's methods, in source order.
-    attr_assigns: tuple["AttrAssign", ...] = ()
+    attr_assigns: tuple[AttrAssign, ...] = ()
     # Functions: what each `yield` gives (descriptors as in ``return_leaves``; "other" for `yield from`).
     yield_leaves: tuple[str, ...] = ()
     # Classes: what the methods store into a container attribute, as (attr, key, value):
@@ -293,8 +310,11 @@ def _call_target(node: ast.expr | None) -> str | None:
 
 def _is_stub(body: list[ast.stmt]) -> bool:
     stmts = body
-    if stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant) and isinstance(
-        stmts[0].value.value, str
+    if (
+        stmts
+        and isinstance(stmts[0], ast.Expr)
+        and isinstance(stmts[0].value, ast.Constant)
+        and isinstance(stmts[0].value.value, str)
     ):
         stmts = stmts[1:]
     if len(stmts) != 1:
@@ -332,8 +352,23 @@ def _leaf(node: ast.expr) -> str:
         return "none"
     if isinstance(node, ast.Subscript):
         return "subscript"
-    if isinstance(node, (ast.Constant, ast.JoinedStr, ast.Tuple, ast.List, ast.Dict, ast.Set, ast.ListComp,
-                         ast.DictComp, ast.SetComp, ast.Compare, ast.BinOp, ast.UnaryOp)):
+    if isinstance(
+        node,
+        (
+            ast.Constant,
+            ast.JoinedStr,
+            ast.Tuple,
+            ast.List,
+            ast.Dict,
+            ast.Set,
+            ast.ListComp,
+            ast.DictComp,
+            ast.SetComp,
+            ast.Compare,
+            ast.BinOp,
+            ast.UnaryOp,
+        ),
+    ):
         return "literal"
     return "other"
 
@@ -354,6 +389,8 @@ def _return_leaves(node: ast.expr) -> list[str]:
         else:
             out.append(_leaf(cur))
     return out
+
+
 def _attr_receiver(node: ast.expr) -> tuple[str, str] | None:
     """(receiver, attr) for ``<receiver>.attr`` when the receiver is class-like or ``self``."""
     if not isinstance(node, ast.Attribute):
@@ -388,7 +425,7 @@ def _attr_path(node: ast.expr) -> str | None:
     return name + suffix if name else None
 
 
-def _try_imports(body: list[ast.stmt], facts: "ModuleFacts") -> str:
+def _try_imports(body: list[ast.stmt], facts: ModuleFacts) -> str:
     """What a `try` body can fail on (see ``Binding.cond``): "mod|name;mod|..." for its
     imports when nothing else in it can raise, else "?"."""
     out: list[str] = []
@@ -479,7 +516,9 @@ class _FactsVisitor(ast.NodeVisitor):
     def visit(self, node: ast.AST) -> None:
         method = _DISPATCH.get(type(node))
         if method is None:
-            method = _DISPATCH[type(node)] = getattr(type(self), "visit_" + type(node).__name__, _FactsVisitor.generic_visit)
+            method = _DISPATCH[type(node)] = getattr(
+                type(self), "visit_" + type(node).__name__, _FactsVisitor.generic_visit
+            )
         method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
@@ -661,9 +700,12 @@ class _FactsVisitor(ast.NodeVisitor):
     def _visit_arguments_defaults(self, args: ast.arguments) -> None:
         for d in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
             self.visit(d)
-        for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs) + [
-            x for x in (args.vararg, args.kwarg) if x is not None
-        ]:
+        for a in (
+            list(args.posonlyargs)
+            + list(args.args)
+            + list(args.kwonlyargs)
+            + [x for x in (args.vararg, args.kwarg) if x is not None]
+        ):
             if a.annotation is not None:
                 self.visit(a.annotation)
 
@@ -1003,6 +1045,7 @@ class _FactsVisitor(ast.NodeVisitor):
                 calls = cls.self_attr_calls.get(func.value.attr, ())
                 if func.attr not in calls:
                     cls.self_attr_calls[func.value.attr] = calls + (func.attr,)
+
     def _record_patch(self, node: ast.Call, name: str) -> None:
         """`setattr(x, "m", ...)`, `patch.object(X, "m")`, `patch("a.X.m")`, `patch.multiple(X, m=...)`."""
         last = name.rsplit(".", 1)[-1]
@@ -1233,7 +1276,7 @@ def identifier_words(text: str) -> frozenset[str]:
     return frozenset(map(sys.intern, out))
 
 
-def mentions_any(words_of_text: frozenset[str], words: "frozenset[str] | set[str]") -> bool:
+def mentions_any(words_of_text: frozenset[str], words: frozenset[str] | set[str]) -> bool:
     """Does a text whose ``identifier_words`` are ``words_of_text`` mention one of ``words``
     as a whole identifier? Exact for words made of word characters; a word that is not (no
     identifier is) is assumed to be there, which a screen may always assume."""

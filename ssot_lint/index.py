@@ -9,10 +9,11 @@ time and are ignored.  It never imports anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator, Mapping, Union
+from typing import Any
 
 from .facts import (
     ALIAS,
@@ -61,7 +62,7 @@ class Value:
     binding: Binding
 
 
-Target = Union[Definition, ModuleRef, Value]
+Target = Definition | ModuleRef | Value
 
 
 def module_name_for(relpath: str) -> tuple[str, bool] | None:
@@ -108,7 +109,7 @@ class _ModuleTable(Mapping[str, ModuleFacts]):
 
     def __init__(
         self,
-        index: "ProjectIndex",
+        index: ProjectIndex,
         names: Iterable[str],
         loaded: dict[str, ModuleFacts],
         loader: Callable[[str], ModuleFacts | None] | None,
@@ -305,6 +306,7 @@ class ProjectIndex:
         only the first, records the modules the computation consulted (``"*"`` for a
         table built over every module), so cached findings and prefilter decisions that
         read it are invalidated when it may change."""
+
         def timed() -> Any:
             with phase("index"):
                 return compute()
@@ -391,7 +393,9 @@ class ProjectIndex:
             with self.unrecorded():
                 table: dict[str, list[tuple[str, str]]] = {}
                 for module in self.modules.names():
-                    rows = self._class_rows(module) if self._class_rows is not None else self.compute_class_rows(module)[0]
+                    rows = (
+                        self._class_rows(module) if self._class_rows is not None else self.compute_class_rows(module)[0]
+                    )
                     for qualname, bases in rows:
                         for base in bases:
                             table.setdefault(base, []).append((module, qualname))
@@ -699,13 +703,15 @@ TABLE = "@table"
 _MISSING = object()
 # kind -> summary(index, arg): the canonical value (sorted, hashable-order free) of a table
 # registered by the rule that reads it; rules register at import time.
-_TABLES: dict[str, Callable[["ProjectIndex", str], Any]] = {}
+_TABLES: dict[str, Callable[[ProjectIndex, str], Any]] = {}
 
 
-def register_table(kind: str, summary: Callable[["ProjectIndex", str], Any]) -> None:
+def register_table(kind: str, summary: Callable[[ProjectIndex, str], Any]) -> None:
     """Declare how to recompute the value of ``@table:<kind>:<arg>`` dependencies.
     ``summary`` must return the same canonical value in every process (sort sets)."""
     _TABLES[kind] = summary
+
+
 SUBCLASSES = "@subclasses"
 
 

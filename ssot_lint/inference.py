@@ -29,8 +29,8 @@ that returns its argument).
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, Binding, DefInfo, dotted_name
 from .index import Definition, ModuleRef, ProjectIndex, Value
@@ -291,7 +291,7 @@ class Inference:
         return result
 
     @classmethod
-    def for_index(cls, index: ProjectIndex) -> "Inference":
+    def for_index(cls, index: ProjectIndex) -> Inference:
         """One shared instance per index (kept on the index itself)."""
         inf = getattr(index, "_inference", None)
         if inf is None:
@@ -605,7 +605,9 @@ class Inference:
         if not self.has_unresolved_bases(cls):
             return "plain"
         out = "plain"
-        outside = [("base", b) for b in cls.info.bases] + [("meta", v) for k, v in cls.info.keywords if k == "metaclass"]
+        outside = [("base", b) for b in cls.info.bases] + [
+            ("meta", v) for k, v in cls.info.keywords if k == "metaclass"
+        ]
         if any(k not in ("metaclass",) for k, _ in cls.info.keywords if k == "**"):
             return None
         for role, base in outside:
@@ -1294,7 +1296,14 @@ def _yielded_type(annotation: str) -> str | None:
     node = _parse_annotation(annotation)
     if not isinstance(node, ast.Subscript):
         return None
-    if _last(dotted_name(node.value) or "") not in ("Iterator", "Iterable", "Generator", "AsyncIterator", "AsyncIterable", "AsyncGenerator"):
+    if _last(dotted_name(node.value) or "") not in (
+        "Iterator",
+        "Iterable",
+        "Generator",
+        "AsyncIterator",
+        "AsyncIterable",
+        "AsyncGenerator",
+    ):
         return None
     first = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
     return ast.unparse(first)

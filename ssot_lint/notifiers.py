@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import ast
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from .contract import Contract, NotifierClass
 from .discovery import compile_globs
@@ -33,8 +33,14 @@ TEST_DOUBLE_PREFIXES = ("mock", "fake", "stub", "dummy", "spy")
 # Bases that add no methods a notifier call could rely on.
 NEUTRAL_BASES = frozenset(
     {
-        "object", "Protocol", "typing.Protocol", "typing_extensions.Protocol", "ABC", "abc.ABC",
-        "Generic", "typing.Generic",
+        "object",
+        "Protocol",
+        "typing.Protocol",
+        "typing_extensions.Protocol",
+        "ABC",
+        "abc.ABC",
+        "Generic",
+        "typing.Generic",
     }
 )
 _WRAPPERS = frozenset({"Optional", "Final", "ClassVar", "Annotated", "Required", "NotRequired", "ReadOnly"})
@@ -155,7 +161,9 @@ class NotifierModel:
                         attrs |= {n for n, bs in scope.bindings.items() if any(b.annotation for b in bs)}
                     for attr in attrs:
                         r = typer.attribute(d, attr, 0)
-                        if r.kind == "contract" or (r.kind == "class" and r.cls is not None and self.is_notifier(r.cls)):
+                        if r.kind == "contract" or (
+                            r.kind == "class" and r.cls is not None and self.is_notifier(r.cls)
+                        ):
                             seeds.add(attr)
                 elif info.returns or info.return_calls:
                     r = typer.of_function_result(d, 0)
@@ -169,7 +177,7 @@ class NotifierModel:
         return bool(self.all_methods)
 
 
-_MODELS: "weakref.WeakKeyDictionary[ProjectIndex, tuple[Contract, NotifierModel]]" = weakref.WeakKeyDictionary()
+_MODELS: weakref.WeakKeyDictionary[ProjectIndex, tuple[Contract, NotifierModel]] = weakref.WeakKeyDictionary()
 
 
 def notifier_model(index: ProjectIndex, contract: Contract, test_paths: Iterable[str] = ()) -> NotifierModel:
@@ -525,7 +533,9 @@ class ReceiverTyper:
             facts = self.index.modules[c.module]
             member = facts.defs.get(f"{c.qualname}.{attr}")
             if member is not None:
-                if member.kind in (DEF, ASYNC_DEF) and any(bare(d) in ("property", "cached_property") for d in member.decorators):
+                if member.kind in (DEF, ASYNC_DEF) and any(
+                    bare(d) in ("property", "cached_property") for d in member.decorators
+                ):
                     return self.of_function_result(Definition(c.module, member.qualname, member), depth + 1)
                 return OTHER
             scope = facts.scopes.get(c.qualname)
@@ -537,10 +547,10 @@ class ReceiverTyper:
             if summary is None:
                 continue
             if summary.startswith("annotated:"):
-                return self.of_annotation(c.module, c.info.scope, summary[len("annotated:"):])
+                return self.of_annotation(c.module, c.info.scope, summary[len("annotated:") :])
             if summary.startswith("call:"):
                 method = c.info.self_attr_names.get(attr, (c.qualname, ""))[0]
-                return self.of_call(c.module, method, summary[len("call:"):], depth + 1)
+                return self.of_call(c.module, method, summary[len("call:") :], depth + 1)
             if summary == "name" and attr in c.info.self_attr_names:
                 method, name = c.info.self_attr_names[attr]
                 if name.startswith("self."):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat as stat_mod
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from . import cache as cache_mod
 from .cache import Cache, StatRecord, content_hash, digest
@@ -19,7 +19,8 @@ from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
 from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
-from .timings import count as count_phase, phase
+from .timings import count as count_phase
+from .timings import phase
 
 UNREADABLE = "unreadable"
 

@@ -43,7 +43,7 @@ def _rules_from(obj: object, origin: str) -> list[type[LintRule]]:
             return list(obj)
         raise RuleLoadError(f"entry point {origin!r}: every item must be a LintRule subclass")
     if hasattr(obj, "RULES"):
-        return _rules_from(list(getattr(obj, "RULES")), origin)
+        return _rules_from(list(obj.RULES), origin)
     if callable(obj):
         return list(obj())
     raise RuleLoadError(f"entry point {origin!r} names no rule, RULES list or callable")
@@ -56,7 +56,9 @@ def load_rules() -> LoadedRules:
         try:
             obj = ep.load()
         except Exception as exc:  # a broken third-party pack must not take the tool down
-            raise RuleLoadError(f"cannot load rule pack {ep.name!r} ({ep.value}): {type(exc).__name__}: {exc}") from None
+            raise RuleLoadError(
+                f"cannot load rule pack {ep.name!r} ({ep.value}): {type(exc).__name__}: {exc}"
+            ) from None
         for rule in _rules_from(obj, ep.value):
             problems = rule.check_declaration()
             if problems:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
@@ -83,7 +84,7 @@ class Report:
     fix: CstFix | Fix | None
     scope: str
     statement: cst.CSTNode | None
-    rule: type["LintRule"]
+    rule: type[LintRule]
     range: Range | None = None
     snippet: str = ""
 
@@ -99,7 +100,7 @@ class FileOutcome:
     """
 
     text: str
-    suppressions: "Suppressions"
+    suppressions: Suppressions
     checked_codes: frozenset[str]
     known_codes: frozenset[str]
     failed_codes: frozenset[str] = frozenset()
@@ -134,7 +135,7 @@ class LintRule:
     VALID: ClassVar[list[Valid | str]] = []
     INVALID: ClassVar[list[Invalid]] = []
 
-    def __init__(self, context: "RuleContext") -> None:
+    def __init__(self, context: RuleContext) -> None:
         self.context = context
         self.reports: list[Report] = []
         self._metadata: Mapping[type, Mapping[cst.CSTNode, Any]] = {}
@@ -148,9 +149,7 @@ class LintRule:
         fix: CstFix | Fix | None = None,
     ) -> None:
         """Report a finding at ``node`` with an optional fix."""
-        self.reports.append(
-            Report(node, message, fix, self.context.scope, self.context.current_statement, type(self))
-        )
+        self.reports.append(Report(node, message, fix, self.context.scope, self.context.current_statement, type(self)))
 
     def report_range(self, range: Range, message: str, *, fix: Fix | None = None, snippet: str = "") -> None:
         """Report a finding at a text range (for findings that are not nodes, such as comments)."""
@@ -168,7 +167,7 @@ class LintRule:
 
     # --- what the engine asks -------------------------------------------------------
     @classmethod
-    def could_fire(cls, context: "RuleContext") -> bool:
+    def could_fire(cls, context: RuleContext) -> bool:
         """Could the rule report anything in this file? ``False`` must be sound.
 
         The engine skips parsing files where no enabled rule could fire. The default

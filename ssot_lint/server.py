@@ -20,10 +20,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -316,7 +317,9 @@ class SsotLanguageServer(LanguageServer):
         return rule is None or not getattr(rule, "ENGINE_RULE", False)
 
     def workspace_edit(self, doc: Document, lines: TextLines, edits: list[TextEdit]) -> types.WorkspaceEdit:
-        text_edits = [types.TextEdit(range=self.offsets_range(lines, e.start, e.end), new_text=e.content) for e in edits]
+        text_edits = [
+            types.TextEdit(range=self.offsets_range(lines, e.start, e.end), new_text=e.content) for e in edits
+        ]
         caps = self.client_capabilities
         document_changes = bool(
             caps.workspace and caps.workspace.workspace_edit and caps.workspace.workspace_edit.document_changes
@@ -346,7 +349,9 @@ class SsotLanguageServer(LanguageServer):
                     continue
                 # As Ruff does, unsafe fixes are offered only with the `unsafeFixes` option.
                 if d.fix is not None and d.fix.edits and (d.fix.safe or self.unsafe_fixes):
-                    edits = [TextEdit(lines.offset(e.range.start), lines.offset(e.range.end), e.content) for e in d.fix.edits]
+                    edits = [
+                        TextEdit(lines.offset(e.range.start), lines.offset(e.range.end), e.content) for e in d.fix.edits
+                    ]
                     title = f"{d.fix.message} ({d.code})" + ("" if d.fix.safe else " [unsafe]")
                     actions.append(
                         types.CodeAction(
@@ -434,7 +439,10 @@ def create_server() -> SsotLanguageServer:
         watched = caps.workspace.did_change_watched_files if caps.workspace else None
         if not (watched and watched.dynamic_registration):
             return
-        watchers = [types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/*.pyi", "**/pyproject.toml", "**/ssot-lint.toml", "**/.ssot-lint.toml")]
+        watchers = [
+            types.FileSystemWatcher(glob_pattern=g)
+            for g in ("**/*.py", "**/*.pyi", "**/pyproject.toml", "**/ssot-lint.toml", "**/.ssot-lint.toml")
+        ]
         registration = types.Registration(
             id="ssot-lint-watched-files",
             method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
@@ -509,7 +517,9 @@ def create_server() -> SsotLanguageServer:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=False),
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=False
+        ),
     )
     async def code_action(ls: SsotLanguageServer, params: types.CodeActionParams):
         return await ls.code_actions(params)

@@ -17,9 +17,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
-_NOQA_RE = re.compile(
-    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?(?![:\w])", re.I
-)
+_NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?(?![:\w])", re.I)
 _DIRECTIVE_RE = re.compile(r"#\s*ssot-lint:\s*(?P<kind>ignore|disable|enable|file-ignore)(?:\[(?P<codes>[^\]]*)\])?")
 _REASON_RE = re.compile(r"\s+--\s*(?P<reason>\S.*?)\s*$")
 _QUICK = re.compile(r"noqa|ssot-lint:", re.I)
@@ -126,7 +124,12 @@ def parse_suppressions(text: str) -> Suppressions:
         for m in _DIRECTIVE_RE.finditer(comment):
             kind = m.group("kind")
             s = Suppression(
-                line, col + m.start(), _split_codes(m.group("codes")), kind, m.group(0), _reason(comment, m.end()),
+                line,
+                col + m.start(),
+                _split_codes(m.group("codes")),
+                kind,
+                m.group(0),
+                _reason(comment, m.end()),
                 comment_column=col,
             )
             if kind == "ignore":
@@ -138,15 +141,21 @@ def parse_suppressions(text: str) -> Suppressions:
             elif kind == "enable":
                 result.enables.append(s)
                 for r in open_ranges:
-                    if r.end_line == END_OF_FILE and (s.codes is None or r.codes == s.codes or (
-                        r.codes is not None and set(r.codes) <= set(s.codes))):
+                    if r.end_line == END_OF_FILE and (
+                        s.codes is None or r.codes == s.codes or (r.codes is not None and set(r.codes) <= set(s.codes))
+                    ):
                         r.end_line = line
                 open_ranges = [r for r in open_ranges if r.end_line == END_OF_FILE]
             elif kind == "file-ignore" and in_header:
                 result.file_level.append(s)
         for m in _NOQA_RE.finditer(comment):
             s = Suppression(
-                line, col + m.start(), _split_codes(m.group("codes")), "noqa", m.group(0), _reason(comment, m.end()),
+                line,
+                col + m.start(),
+                _split_codes(m.group("codes")),
+                "noqa",
+                m.group(0),
+                _reason(comment, m.end()),
                 comment_column=col,
             )
             result.by_line.setdefault(line, []).append(s)

@@ -7,8 +7,9 @@ engine (facts, index, one traversal, suppressions) on an in-memory project.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .config import SCHEMA, Config, _apply
 from .diagnostics import Diagnostic

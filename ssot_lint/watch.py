@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .config import CONFIG_FILES
 from .discovery import DEFAULT_EXCLUDED_DIRS, PYTHON_SUFFIXES

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import multiprocessing
 import traceback
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from . import timings
 from .diagnostics import InternalError
@@ -45,8 +46,8 @@ def batches(rels: list[str], jobs: int) -> list[list[str]]:
 
 
 def lint_in_workers(
-    linter: "Linter",
-    project: "Project",
+    linter: Linter,
+    project: Project,
     rels: list[str],
     jobs: int,
     on_batch: Callable[[int], None],

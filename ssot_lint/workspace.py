@@ -15,8 +15,8 @@ code being linted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .config import ConfigError, load_config, validate_codes
 from .diagnostics import Diagnostic
@@ -61,7 +61,9 @@ def load_linter(
     config = load_config(root, config_file)
     config.require_reason = config.require_reason or require_reason
     validate_codes(
-        config, rules.codes, {"--select": select or [], "--ignore": ignore or [], "--extend-select": extend_select or []}
+        config,
+        rules.codes,
+        {"--select": select or [], "--ignore": ignore or [], "--extend-select": extend_select or []},
     )
     validate_rule_options(config, rules)
     return Linter(config, rules, select=select, ignore=ignore, extend_select=extend_select)

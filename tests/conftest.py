@@ -67,10 +67,12 @@ def prefilter_soundness(rules, rule, root: Path, monkeypatch) -> tuple[set[str],
     linter = Linter(cfg, rules, select=[rule.code])
     index, sources, facts, _ = linter.build_index(linter.discover([str(root)]))
     passed = {
-        rel for rel, fa in facts.items()
+        rel
+        for rel, fa in facts.items()
         if rule in linter.rules_for(rel)
-        and rule.could_fire(RuleContext(rel, fa.module, fa, index, cfg, linter.contract, linter.is_test(rel),
-                                        linter.rule_options))
+        and rule.could_fire(
+            RuleContext(rel, fa.module, fa, index, cfg, linter.contract, linter.is_test(rel), linter.rule_options)
+        )
     }
     monkeypatch.setattr(rule, "could_fire", classmethod(lambda cls, ctx: True))
     flagged = set()

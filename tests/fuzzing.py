@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from ssot_lint.config import Config
 from ssot_lint.engine import Linter
-from ssot_lint.fixes import apply_edits, offset_of, _line_starts, select_fixes
+from ssot_lint.fixes import _line_starts, apply_edits, offset_of, select_fixes
 from ssot_lint.registry import LoadedRules, load_rules
 
 
@@ -148,7 +148,7 @@ def check_fix_properties(files: dict[str, str]) -> None:
         for _, segment in _untouched_segments(original, edits):
             idx = rebuilt.find(segment)
             assert idx != -1, f"{path}: text outside the fix ranges changed"
-            rebuilt = rebuilt[idx + len(segment):]
+            rebuilt = rebuilt[idx + len(segment) :]
         try:
             cst.parse_module(fixed_once)
         except cst.ParserSyntaxError:

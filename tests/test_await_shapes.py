@@ -13,8 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, expected_markers, prefilter_soundness, run_cli
+
 from ssot_lint.facts import extract_facts
 from ssot_lint.registry import load_rules
 from ssot_lint.testing import lint_example
@@ -125,7 +125,10 @@ def test_binding_conditions_are_recorded():
         ("from app.testing_auth import make_user_context\nfrom app.ws_auth import make_user_context\n", True),
         ("from app.ws_auth import make_user_context\nfrom app.testing_auth import make_user_context\n", False),
         # Under a condition: either may be the one at run time.
-        ("from app.ws_auth import make_user_context\nif X:\n    from app.testing_auth import make_user_context\n", False),
+        (
+            "from app.ws_auth import make_user_context\nif X:\n    from app.testing_auth import make_user_context\n",
+            False,
+        ),
         ("import app.testing_auth as m\nimport app.ws_auth as m\n", True),
     ],
 )
@@ -155,16 +158,28 @@ def test_rebinding_no_longer_reports_the_first_import_as_a_coroutine():
 @pytest.mark.parametrize(
     "block,flagged",
     [
-        ("try:\n    from app.ws_auth import make_user_context\nexcept ImportError:\n    make_user_context = None\n", True),
+        (
+            "try:\n    from app.ws_auth import make_user_context\nexcept ImportError:\n    make_user_context = None\n",
+            True,
+        ),
         # A module the project does not have: the fallback may run.
-        ("try:\n    from vendor import make_user_context\nexcept ImportError:\n"
-         "    from app.ws_auth import make_user_context\n", False),
+        (
+            "try:\n    from vendor import make_user_context\nexcept ImportError:\n"
+            "    from app.ws_auth import make_user_context\n",
+            False,
+        ),
         # The project module does not define the name: the import fails.
-        ("try:\n    from app.ws_auth import other\nexcept ImportError:\n"
-         "    from app.ws_auth import make_user_context\n", True),
+        (
+            "try:\n    from app.ws_auth import other\nexcept ImportError:\n"
+            "    from app.ws_auth import make_user_context\n",
+            True,
+        ),
         # Something else in the body may raise.
-        ("try:\n    from app.ws_auth import make_user_context\n    setup()\nexcept ImportError:\n"
-         "    async def make_user_context(u):\n        return u\n", False),
+        (
+            "try:\n    from app.ws_auth import make_user_context\n    setup()\nexcept ImportError:\n"
+            "    async def make_user_context(u):\n        return u\n",
+            False,
+        ),
     ],
 )
 def test_except_import_error_fallback(block, flagged):
@@ -176,27 +191,27 @@ def test_except_import_error_fallback(block, flagged):
 # --- 1: patch scopes ------------------------------------------------------------------------------------
 def test_patch_regions_are_recorded():
     src = (
-        "from unittest.mock import patch\n"                      # 1
-        "def test_a(m):\n"                                        # 2
-        "    with patch('a.b.f'):\n"                              # 3
-        "        pass\n"                                          # 4
-        "    m.setattr(x, 'g', 1)\n"                              # 5
-        "    obj.h = 1\n"                                         # 6
-        "    return 2\n"                                          # 7
-        "@patch.object(A, 'k')\n"                                 # 8
-        "def test_b(k):\n"                                        # 9
-        "    pass\n"                                              # 10
-        "class T:\n"                                              # 11
-        "    def setUp(self):\n"                                  # 12
-        "        patch(f'{M}.s').start()\n"                       # 13
-        "    def test_c(self):\n"                                 # 14
-        "        pass\n"                                          # 15
-        "def helper():\n"                                         # 16
-        "    patch('a.helped').start()\n"                         # 17
-        "def fixture_like():\n"                                   # 18
-        "    with patch('a.' + 'yielded'):\n"                     # 19
-        "        yield\n"                                         # 20
-        "patch('a.module_level').start()\n"                       # 21
+        "from unittest.mock import patch\n"  # 1
+        "def test_a(m):\n"  # 2
+        "    with patch('a.b.f'):\n"  # 3
+        "        pass\n"  # 4
+        "    m.setattr(x, 'g', 1)\n"  # 5
+        "    obj.h = 1\n"  # 6
+        "    return 2\n"  # 7
+        "@patch.object(A, 'k')\n"  # 8
+        "def test_b(k):\n"  # 9
+        "    pass\n"  # 10
+        "class T:\n"  # 11
+        "    def setUp(self):\n"  # 12
+        "        patch(f'{M}.s').start()\n"  # 13
+        "    def test_c(self):\n"  # 14
+        "        pass\n"  # 15
+        "def helper():\n"  # 16
+        "    patch('a.helped').start()\n"  # 17
+        "def fixture_like():\n"  # 18
+        "    with patch('a.' + 'yielded'):\n"  # 19
+        "        yield\n"  # 20
+        "patch('a.module_level').start()\n"  # 21
     )
     facts = extract_facts(src, "tests.t", "tests/t.py", False)
     assert set(facts.patched_regions) == {("f", 3, 4), ("g", 2, 7), ("h", 6, 7), ("k", 9, 10), ("s", 11, 15)}
@@ -211,7 +226,9 @@ def test_a_patch_in_one_test_does_not_hide_another():
         "async def test_a(ctx):\n    return await get_manager(ctx)\n"
         "async def test_b():\n    with patch('app.ws.get_manager') as fake:\n        await get_manager(1)\n"
     )
-    assert [d.range.start.line for d in lint_example(SSOT003, code, path="tests/test_x.py", files=files).diagnostics] == [4]
+    assert [
+        d.range.start.line for d in lint_example(SSOT003, code, path="tests/test_x.py", files=files).diagnostics
+    ] == [4]
 
 
 # --- 5: pytest fixtures -------------------------------------------------------------------------------------
@@ -222,19 +239,44 @@ SVC = {"app/__init__.py": "", "app/svc.py": "class Svc:\n    async def go(self):
     "files,code,flagged",
     [
         # In a conftest.py up the tree; the module's own fixture of that name wins.
-        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
-         "def test_a(svc):\n    svc.go()\n", True),
-        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
-         "import pytest\n@pytest.fixture\ndef svc():\n    return object()\ndef test_a(svc):\n    svc.go()\n", False),
+        (
+            {
+                "tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"
+            },
+            "def test_a(svc):\n    svc.go()\n",
+            True,
+        ),
+        (
+            {
+                "tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"
+            },
+            "import pytest\n@pytest.fixture\ndef svc():\n    return object()\ndef test_a(svc):\n    svc.go()\n",
+            False,
+        ),
         # A conftest in another folder is out of reach.
-        ({"other/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
-         "def test_a(svc):\n    svc.go()\n", False),
+        (
+            {
+                "other/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"
+            },
+            "def test_a(svc):\n    svc.go()\n",
+            False,
+        ),
         # Not a test function: a plain parameter.
-        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
-         "def helper(svc):\n    svc.go()\n", False),
+        (
+            {
+                "tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"
+            },
+            "def helper(svc):\n    svc.go()\n",
+            False,
+        ),
         # A fixture that requests the fixture it overrides gets the outer one.
-        ({"tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"},
-         "import pytest\n@pytest.fixture\ndef svc(svc):\n    svc.go()\n    return svc\n", True),
+        (
+            {
+                "tests/conftest.py": "import pytest\nfrom app.svc import Svc\n@pytest.fixture\ndef svc():\n    return Svc()\n"
+            },
+            "import pytest\n@pytest.fixture\ndef svc(svc):\n    svc.go()\n    return svc\n",
+            True,
+        ),
     ],
 )
 def test_fixture_parameters(files, code, flagged):
@@ -245,8 +287,8 @@ def test_fixture_parameters(files, code, flagged):
 
 # --- 7: attribute chains -------------------------------------------------------------------------------------
 def test_a_declared_attribute_type_wins_over_what_is_assigned():
-    from ssot_lint.inference import Inference
     from ssot_lint.index import ProjectIndex
+    from ssot_lint.inference import Inference
 
     src = {
         "app/__init__.py": "",
@@ -257,8 +299,10 @@ def test_a_declared_attribute_type_wins_over_what_is_assigned():
             "svc = Svc(None)\nsub = Sub(None)\n"
         ),
     }
-    facts = [extract_facts(text, rel[:-3].replace("/", ".").replace(".__init__", ""), rel, rel.endswith("__init__.py"))
-             for rel, text in src.items()]
+    facts = [
+        extract_facts(text, rel[:-3].replace("/", ".").replace(".__init__", ""), rel, rel.endswith("__init__.py"))
+        for rel, text in src.items()
+    ]
     inf = Inference(ProjectIndex(facts))
     assert [t.cls.qualname for t in inf.value_types("app.m", "", "svc.store")] == ["Store"]
     assert [t.cls.qualname for t in inf.value_types("app.m", "", "sub.store")] == ["Store"]
@@ -334,12 +378,18 @@ CTX = {
         ("def f():\n    c = make(1)\n    asyncio.run(wrap(c))\n", False),
         ("def f() -> Iterator[Ctx]:\n    yield 1\n    return make(1)\n", False),
         # `@overload` variants (langchain, prefect): the facts keep the first signature.
-        ("@overload\ndef f() -> None: ...\n@overload\ndef f(x: int) -> int: ...\n"
-         "def f(x=None):\n    return make(1)\n", False),
+        (
+            "@overload\ndef f() -> None: ...\n@overload\ndef f(x: int) -> int: ...\n"
+            "def f(x=None):\n    return make(1)\n",
+            False,
+        ),
     ],
 )
 def test_coroutine_used_as_a_value(body, flagged):
-    code = "import asyncio\nfrom typing import Any, Awaitable, Iterator, overload\nfrom app.ctx import Ctx, make, render, keep, wrap\n" + body
+    code = (
+        "import asyncio\nfrom typing import Any, Awaitable, Iterator, overload\nfrom app.ctx import Ctx, make, render, keep, wrap\n"
+        + body
+    )
     assert bool(lint_example(SSOT005, code, files=CTX).diagnostics) is flagged
 
 
@@ -366,8 +416,14 @@ def test_a_def_that_may_return_a_coroutine_is_not_one(annotation, flagged):
 
 def test_explain_documents_the_shapes():
     out3 = " ".join(run_cli("explain", "SSOT003").stdout.decode().split())
-    for phrase in ("the last binding", "`except ImportError` fallback", "where the patch is active", "fixture",
-                   "known-non-awaitable-bases", "standard-library"):
+    for phrase in (
+        "the last binding",
+        "`except ImportError` fallback",
+        "where the patch is active",
+        "fixture",
+        "known-non-awaitable-bases",
+        "standard-library",
+    ):
         assert phrase in out3, phrase
     out5 = " ".join(run_cli("explain", "SSOT005").stdout.decode().split())
     for phrase in ("declared to return", "annotated with a type that is not awaitable"):

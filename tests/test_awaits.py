@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, run_cli
 from ssot_lint.facts import extract_facts
 from ssot_lint.fixes import apply_edits
 from ssot_lint.index import ProjectIndex, module_for_path
@@ -570,10 +570,18 @@ def test_call_sites_shapes():
     )
     sites = extract_facts(src, "m", "m.py", False).call_sites
     assert sites == {
-        ("", "lib.deco", False), ("", "lib.make", False), ("", "lib.default", False),
-        ("f", "lib.inner", False), ("f", "lib.comp", False), ("", "lib.base", False),
-        ("C", "lib.in_class", False), ("C.m", "super().m", True), ("C.m", "super(C).n", True),
-        ("C.m", "self.p", False), ("C.m", "super", False), ("C.m", "type", False),
+        ("", "lib.deco", False),
+        ("", "lib.make", False),
+        ("", "lib.default", False),
+        ("f", "lib.inner", False),
+        ("f", "lib.comp", False),
+        ("", "lib.base", False),
+        ("C", "lib.in_class", False),
+        ("C.m", "super().m", True),
+        ("C.m", "super(C).n", True),
+        ("C.m", "self.p", False),
+        ("C.m", "super", False),
+        ("C.m", "type", False),
     }
 
 

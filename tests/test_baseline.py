@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import run_cli
 from test_cli import ENGINE, make_project
 
@@ -27,6 +26,8 @@ class Handler:
 def engine_project(path, files: dict[str, str]):
     """A project with the managed ``ExecutionEngine`` class and ``files``."""
     return make_project(path, {"app/__init__.py": "", "app/engine.py": ENGINE, **files})
+
+
 # A module with one finding, at 5:12 (constructions stay in functions: module-level
 # ones are SSOT002's business too).
 NEW_MODULE = "from app.engine import ExecutionEngine\n\n\ndef new(ctx):\n    return ExecutionEngine(ctx)\n"
@@ -66,7 +67,9 @@ def test_baseline_then_check_reports_nothing(project):
 def test_lines_inserted_above_stay_suppressed(project):
     run_cli("baseline", cwd=project)
     routes = project / "app" / "routes.py"
-    routes.write_text('"""Routes."""\nimport os\nimport sys\n\n\n' + routes.read_text().replace("\n\nclass", "\n\nX = 1\n\n\nclass"))
+    routes.write_text(
+        '"""Routes."""\nimport os\nimport sys\n\n\n' + routes.read_text().replace("\n\nclass", "\n\nX = 1\n\n\nclass")
+    )
     proc, findings = concise(project, "--baseline", ".ssot-lint-baseline.json")
     assert proc.returncode == 0 and findings == []
     assert b"stale" not in proc.stderr
@@ -295,10 +298,10 @@ def test_post_pass_sees_failed_rules_and_is_isolated():
     """A rule that raised is not judged by SSOT100; a post-pass rule that raises is an error, not a crash."""
     import libcst as cst
 
-    from ssot_lint.registry import load_rules, LoadedRules
+    from ssot_lint.engine import Linter
+    from ssot_lint.registry import LoadedRules, load_rules
     from ssot_lint.rule import Invalid, LintRule, Valid
     from ssot_lint.testing import config_from
-    from ssot_lint.engine import Linter
 
     class Boom(LintRule):
         """
@@ -337,5 +340,7 @@ def test_post_pass_sees_failed_rules_and_is_isolated():
     assert sorted(e.rule for e in result.errors) == ["TST801", "TST802"]
     # TST801 raised: neither its noqa nor the blanket one (which it might have needed) is judged.
     assert result.diagnostics == []
-    ok = Linter(config_from({}), rules, select=["SSOT100"]).lint_texts({"a.py": "x = 1  # noqa: TST801\ny = 2  # ssot-lint: ignore\n"}, ["a.py"])
+    ok = Linter(config_from({}), rules, select=["SSOT100"]).lint_texts(
+        {"a.py": "x = 1  # noqa: TST801\ny = 2  # ssot-lint: ignore\n"}, ["a.py"]
+    )
     assert [(d.code, d.range.start.line) for d in ok.diagnostics] == [("SSOT100", 2)]

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_cli
 from test_cli import ENGINE, VIOLATION, make_project
 from test_speed import lint
@@ -73,7 +72,11 @@ def test_a_planted_pickle_runs_nothing_and_the_cache_is_rebuilt(tmp_path):
     assert not (cache / "findings.pickle").exists() and not list(cache.glob("facts/*/*.pickle"))
     manifest = json.loads((cache / "findings.json").read_bytes())
     assert manifest[:2] == ["ssot-lint-cache", FORMAT]
-    assert sorted(Cache(cache).load_manifest(manifest[2]).entries) == ["app/__init__.py", "app/engine.py", "app/routes.py"]
+    assert sorted(Cache(cache).load_manifest(manifest[2]).entries) == [
+        "app/__init__.py",
+        "app/engine.py",
+        "app/routes.py",
+    ]
     for f in facts:
         assert json.loads(f.read_bytes())[:3] == ["ssot-lint-cache", FORMAT, f.stem]
 
@@ -89,7 +92,10 @@ def test_hostile_json_of_the_right_frame_is_a_miss(tmp_path):
     entries = good[3][1]
     routes = entries["app/routes.py"]
     bad_values = [
-        {**entries, "app/routes.py": [*routes[:3], [["SSOT001", "x", "y", "app/routes.py", {"__class__": "os.system"}]]]},
+        {
+            **entries,
+            "app/routes.py": [*routes[:3], [["SSOT001", "x", "y", "app/routes.py", {"__class__": "os.system"}]]],
+        },
         {**entries, "app/routes.py": [*routes[:2], "not a list of deps", routes[3]]},
         {**entries, "app/routes.py": routes + ["extra"]},
         [[1, 2]],
@@ -101,7 +107,7 @@ def test_hostile_json_of_the_right_frame_is_a_miss(tmp_path):
         again, stats, _ = lint(root)
         assert again == found and stats["cached"] == 0
     deep = "[" * 100_000 + "]" * 100_000
-    for text in (deep, '["ssot-lint-cache", %d, %s, %s]' % (FORMAT, json.dumps(tool), deep), "\xff\xfe", ""):
+    for text in (deep, f'["ssot-lint-cache", {FORMAT}, {json.dumps(tool)}, {deep}]', "\xff\xfe", ""):
         (cache / "findings.json").write_bytes(text.encode("latin-1"))
         for f in cache.glob("facts/*/*.json"):
             f.write_bytes(text.encode("latin-1"))
@@ -144,7 +150,10 @@ def test_manifest_and_contract_round_trip(tmp_path):
 @pytest.mark.parametrize(
     "tp, value",
     [
-        (ModuleFacts, ["m", "m.py", False, {"": ["module", "", {"x": "import"}, []]}, {}, None, None, [1, 1], ["os"], False]),
+        (
+            ModuleFacts,
+            ["m", "m.py", False, {"": ["module", "", {"x": "import"}, []]}, {}, None, None, [1, 1], ["os"], False],
+        ),
         (ModuleFacts, ["m", "m.py", 0]),  # a bool field given an int
         (ModuleFacts, ["m", "m.py"]),  # a required field missing
         (ModuleFacts, ["m", "m.py", False] + [None] * 20),  # too many fields
@@ -161,7 +170,18 @@ def test_values_of_another_shape_are_rejected(tp, value):
 def test_the_shapes_above_are_what_they_claim():
     """The first rejected value differs from a valid one in one place only (a str where a
     list of Binding fields is due)."""
-    good = ["m", "m.py", False, {"": ["module", "", {"x": [["import", "os"]]}, []]}, {}, None, None, [1, 1], ["os"], False]
+    good = [
+        "m",
+        "m.py",
+        False,
+        {"": ["module", "", {"x": [["import", "os"]]}, []]},
+        {},
+        None,
+        None,
+        [1, 1],
+        ["os"],
+        False,
+    ]
     facts = codec.loads(json.dumps(good).encode(), ModuleFacts)
     assert facts.scopes[""].bindings["x"][0].target == "os" and facts.names == frozenset({"os"})
 
@@ -173,8 +193,9 @@ def test_the_tool_fingerprint_covers_every_module_of_ssot_lint_and_the_rule_pack
     package = Path(ssot_lint.__file__).resolve().parent
     pack = Path(sys.modules["ssot_lint.rules"].__file__).resolve().parent
     expected = {str(p.resolve()) for d in (package, pack) for p in d.rglob("*.py")}
-    assert {"_awaits.py", "_state.py", "codec.py", "reporters", "probe"} <= {
-        Path(f).name for f in expected} | {Path(f).parent.name for f in expected}
+    assert {"_awaits.py", "_state.py", "codec.py", "reporters", "probe"} <= {Path(f).name for f in expected} | {
+        Path(f).parent.name for f in expected
+    }
     assert expected <= set(source_files(modules))
     real = ssot_lint.cache._file_digest
     base = tool_fingerprint(modules)

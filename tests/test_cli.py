@@ -7,7 +7,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_cli, validate_json
 
 # `create_engine_for_user` makes `ExecutionEngine` factory-managed (inferred by the contract).
@@ -119,9 +118,7 @@ def test_syntax_error_among_good_files(tmp_path, json_schema):
 
 def test_stdin_filename_lints_buffer_against_project(tmp_path, json_schema):
     root = make_project(tmp_path, {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": "x = 1\n"})
-    proc = run_cli(
-        "check", "--stdin-filename", str(root / "app" / "routes.py"), "--format", "json", input=VIOLATION
-    )
+    proc = run_cli("check", "--stdin-filename", str(root / "app" / "routes.py"), "--format", "json", input=VIOLATION)
     doc = json.loads(proc.stdout)
     validate_json(doc, json_schema)
     assert proc.returncode == 1

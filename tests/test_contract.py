@@ -10,8 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO, run_cli
+
 from ssot_lint.config import load_config
 from ssot_lint.contract import CONFIG, INFERRED, REFERENCE, Contract, build_contract, find_module_file
 from ssot_lint.engine import Linter
@@ -72,13 +72,21 @@ def test_reference_managed_classes(reference):
     factory = REFERENCE_DIR / "execution_engine_factory.py"
     engine = managed["UserExecutionEngine"]
     assert engine.origin == REFERENCE and engine.role == "returned"
-    assert engine.source == f"{ref_source('execution_engine_factory.py')}:{line_of(factory, 'engine = UserExecutionEngine(')}"
-    assert engine.defined_at == f"{ref_source('engine.py')}:{line_of(REFERENCE_DIR / 'engine.py', 'class UserExecutionEngine')}"
+    assert (
+        engine.source
+        == f"{ref_source('execution_engine_factory.py')}:{line_of(factory, 'engine = UserExecutionEngine(')}"
+    )
+    assert (
+        engine.defined_at
+        == f"{ref_source('engine.py')}:{line_of(REFERENCE_DIR / 'engine.py', 'class UserExecutionEngine')}"
+    )
     assert engine.factory == "ssot_lint.reference.execution_engine_factory.ExecutionEngineFactory.create_for_user"
     emitter = managed["UserWebSocketEmitter"]
     assert emitter.role == "component"
     assert emitter.source.endswith(f":{line_of(factory, 'UserWebSocketEmitter(context, self._transport)')}")
-    assert managed["AgentExecutionRegistry"].source.endswith(f":{line_of(factory, 'AgentExecutionRegistry(context.user_id')}")
+    assert managed["AgentExecutionRegistry"].source.endswith(
+        f":{line_of(factory, 'AgentExecutionRegistry(context.user_id')}"
+    )
     for m in managed.values():
         assert m.allowed_in[0] == "ssot_lint.reference.execution_engine_factory"
         assert "*.execution_engine_factory" in m.allowed_in
@@ -112,7 +120,12 @@ def test_reference_notifier_protocol_matches_the_real_one(reference):
     ]
     assert [(m.name, m.is_async, m.params) for m in proto.methods] == expected
     assert [m.name for m in proto.methods] == [
-        "agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed", "agent_error",
+        "agent_started",
+        "agent_thinking",
+        "tool_executing",
+        "tool_completed",
+        "agent_completed",
+        "agent_error",
     ]
     assert all(m.is_async for m in proto.methods)
     impl = by_name(reference.notifier_classes, "UserWebSocketEmitter")
@@ -131,7 +144,9 @@ def test_reference_in_project_root_is_preferred(tmp_path):
     # Inside our own repository the reference is found under the root, with relative paths.
     contract = build_contract(load_config(REPO))
     assert contract.module_path == "ssot_lint/reference/__init__.py"
-    assert by_name(contract.managed, "UserExecutionEngine").source.startswith("ssot_lint/reference/execution_engine_factory.py:")
+    assert by_name(contract.managed, "UserExecutionEngine").source.startswith(
+        "ssot_lint/reference/execution_engine_factory.py:"
+    )
 
 
 # --- config -----------------------------------------------------------------------------------
@@ -237,7 +252,10 @@ def inferred(contract: Contract) -> dict[str, object]:
     ],
 )
 def test_inference_positive(factory):
-    code = "from typing import Optional\nimport app.ctx as ctx_mod\nfrom app.ctx import UserExecutionContext\nfrom app.models import Session\n\n" + factory
+    code = (
+        "from typing import Optional\nimport app.ctx as ctx_mod\nfrom app.ctx import UserExecutionContext\nfrom app.models import Session\n\n"
+        + factory
+    )
     contract = contract_for({**BASE, "app/factories.py": code})
     got = inferred(contract)
     assert list(got) == ["app.models.Session"]
@@ -271,7 +289,10 @@ def test_inference_components_are_per_user_constructions_wired_into_the_result()
     "path,code",
     [
         # test code is never a source of inference
-        ("tests/test_factories.py", "def create_session_for_user(ctx: UserExecutionContext):\n    return Session(ctx)\n"),
+        (
+            "tests/test_factories.py",
+            "def create_session_for_user(ctx: UserExecutionContext):\n    return Session(ctx)\n",
+        ),
         # named like a factory, but no user context parameter
         ("app/factories.py", "def create_session(name: str):\n    return Session(name)\n"),
         ("app/factories.py", "def create_session(ctx: str):\n    return Session(ctx)\n"),
@@ -279,7 +300,10 @@ def test_inference_components_are_per_user_constructions_wired_into_the_result()
         ("app/factories.py", "def session_for_user(context):\n    return Session(context)\n"),
         ("app/factories.py", "def create_session(context: Optional[str] = None):\n    return Session(context)\n"),
         ("app/factories.py", "def create_session(context: Dict[str, int]):\n    return Session(context)\n"),
-        ("app/factories.py", "class RequestContext:\n    pass\ndef create_session(context: RequestContext):\n    return Session(context)\n"),
+        (
+            "app/factories.py",
+            "class RequestContext:\n    pass\ndef create_session(context: RequestContext):\n    return Session(context)\n",
+        ),
         # takes a context but is not named like a factory
         ("app/factories.py", "def session(ctx: UserExecutionContext):\n    return Session(ctx)\n"),
         # returns a shared object: constructs nothing per user
@@ -297,12 +321,21 @@ def test_inference_components_are_per_user_constructions_wired_into_the_result()
             "    def create_for_user(self, context: UserExecutionContext):\n        s = self._session\n        return s\n",
         ),
         # exceptions and non-project classes are not managed
-        ("app/factories.py", "import collections\ndef create_for_user(ctx: UserExecutionContext):\n    return collections.OrderedDict(ctx=ctx)\n"),
-        ("app/factories.py", "def create_error_for_user(ctx: UserExecutionContext):\n    return LimitError(ctx.user_id)\n"),
+        (
+            "app/factories.py",
+            "import collections\ndef create_for_user(ctx: UserExecutionContext):\n    return collections.OrderedDict(ctx=ctx)\n",
+        ),
+        (
+            "app/factories.py",
+            "def create_error_for_user(ctx: UserExecutionContext):\n    return LimitError(ctx.user_id)\n",
+        ),
     ],
 )
 def test_inference_negative(path, code):
-    code = "from typing import Dict, Optional\nfrom app.ctx import UserExecutionContext\nfrom app.models import LimitError, Session\n\n" + code
+    code = (
+        "from typing import Dict, Optional\nfrom app.ctx import UserExecutionContext\nfrom app.models import LimitError, Session\n\n"
+        + code
+    )
     assert inferred(contract_for({**BASE, path: code})) == {}
 
 
@@ -329,7 +362,9 @@ def test_ssot001_flags_inferred_classes_outside_their_factory():
 
     factory = "from app.ctx import UserExecutionContext\nfrom app.models import Session\ndef create_session_for_user(ctx: UserExecutionContext):\n    return Session(ctx)\n"
     files = {**BASE, "app/factories.py": factory}
-    result = lint_example(DirectConstruction, "from app.models import Session\ns = Session(None)\n", path="app/routes.py", files=files)
+    result = lint_example(
+        DirectConstruction, "from app.models import Session\ns = Session(None)\n", path="app/routes.py", files=files
+    )
     assert [(d.code, d.range.start.line, d.range.start.column) for d in result.diagnostics] == [("SSOT001", 2, 5)]
     assert "`app.factories`" in result.diagnostics[0].message
     ok = lint_example(DirectConstruction, factory, path="app/factories.py", files=files)
@@ -359,7 +394,10 @@ def test_contract_command_json_on_legacy_service():
     engine_factory = "netra_backend/app/agents/supervisor/execution_engine_factory.py"
     engine = managed["netra_backend.app.agents.supervisor.execution_engine.ExecutionEngine"]
     assert engine["origin"] == INFERRED
-    assert engine["source"] == f"{engine_factory}:{line_of(LEGACY / engine_factory, 'ExecutionEngine._init_from_factory(')}"
+    assert (
+        engine["source"]
+        == f"{engine_factory}:{line_of(LEGACY / engine_factory, 'ExecutionEngine._init_from_factory(')}"
+    )
     assert engine["ignored_factories"] == [
         "netra_backend.app.legacy.engine_access.build_engine_for_user (netra_backend/app/legacy/engine_access.py:48)"
     ]
@@ -368,7 +406,9 @@ def test_contract_command_json_on_legacy_service():
     # Never managed: the catalog (shared, or built without a context) and the retry policy (a value).
     assert not any(n.endswith(("ToolCatalog", "RetryPolicy")) for n in managed)
     assert {m["name"] for m in doc["managed"] if m["origin"] == REFERENCE} == {
-        "UserExecutionEngine", "UserWebSocketEmitter", "AgentExecutionRegistry",
+        "UserExecutionEngine",
+        "UserWebSocketEmitter",
+        "AgentExecutionRegistry",
     }
     eps = {(e["owner"], e["method"], e["origin"]) for e in doc["entry_points"]}
     assert ("", "create_tool_dispatcher_for_user", INFERRED) in eps
@@ -383,8 +423,11 @@ def test_contract_command_text_on_legacy_service():
     proc = run_cli("contract", "--root", str(LEGACY))
     out = proc.stdout.decode()
     assert proc.returncode == 0
-    assert re.search(r"netra_backend\.app\.tools\.tool_dispatcher\.ToolDispatcher\s+inferred\s+"
-                     r"netra_backend/app/tools/tool_dispatcher_factory\.py:\d+", out)
+    assert re.search(
+        r"netra_backend\.app\.tools\.tool_dispatcher\.ToolDispatcher\s+inferred\s+"
+        r"netra_backend/app/tools/tool_dispatcher_factory\.py:\d+",
+        out,
+    )
     assert re.search(r"UserExecutionEngine\s+reference\s+\S+execution_engine_factory\.py:\d+", out)
 
 
@@ -392,7 +435,9 @@ def test_legacy_tool_findings_exist_only_through_inference(tmp_path):
     def tool_findings(*extra: str) -> set[int]:
         proc = run_cli("check", str(LEGACY), "--format", "json", "--select", "SSOT001", *extra, cwd=LEGACY)
         doc = json.loads(proc.stdout)
-        return {d["range"]["start"]["line"] for d in doc["diagnostics"] if d["path"] == "netra_backend/app/routes/tools.py"}
+        return {
+            d["range"]["start"]["line"] for d in doc["diagnostics"] if d["path"] == "netra_backend/app/routes/tools.py"
+        }
 
     assert tool_findings() == {16, 17, 23, 31}
     off = tmp_path / "ssot-lint.toml"
@@ -464,10 +509,13 @@ def test_team_factory_module_via_config(tmp_path):
         ("UserEventSink", REFERENCE, "component", f"{factory}:8"),
     ]
     assert [(c["name"], c["source"]) for c in doc["context_classes"]] == [("RequestContext", "myapp/context.py:1")]
-    assert [(e["owner"], e["method"], e["is_async"]) for e in doc["entry_points"]] == [("WorkerFactory", "create_for_user", True)]
+    assert [(e["owner"], e["method"], e["is_async"]) for e in doc["entry_points"]] == [
+        ("WorkerFactory", "create_for_user", True)
+    ]
     proto = next(n for n in doc["notifier_classes"] if n["name"] == "EventSink")
     assert proto["protocol"] and [(m["name"], m["is_async"]) for m in proto["methods"]] == [
-        ("job_started", True), ("job_progress", False),
+        ("job_started", True),
+        ("job_progress", False),
     ]
     assert [(p["name"], p["owner"]) for p in doc["notifier_params"]] == [("sink", "Worker.__init__")]
     check = run_cli("check", str(root), "--format", "concise")
@@ -490,7 +538,11 @@ def test_contract_module_is_parsed_not_imported(tmp_path, where):
         "trapped/agents/__init__.py": BOOBY_TRAP.format(marker=str(marker)),
         "trapped/agents/execution_engine_factory.py": BOOBY_TRAP.format(marker=str(marker))
         + textwrap.dedent(TEAM["myapp/agents/execution_engine_factory.py"]).replace("myapp", "trapped"),
-        **{k.replace("myapp", "trapped"): v.replace("myapp", "trapped") for k, v in TEAM.items() if "agents" not in k and k != "myapp/__init__.py"},
+        **{
+            k.replace("myapp", "trapped"): v.replace("myapp", "trapped")
+            for k, v in TEAM.items()
+            if "agents" not in k and k != "myapp/__init__.py"
+        },
     }
     config = "[tool.ssot-lint.contract]\nmodule = 'trapped.agents.execution_engine_factory'\ninfer = false\n"
     env = None

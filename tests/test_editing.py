@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
+
 from ssot_lint.diagnostics import Diagnostic, Position, Range
 from ssot_lint.editing import TextLines, apply_change, code_units, minimal_edit, suppression_edit
 
@@ -17,9 +17,7 @@ def test_code_units_per_encoding():
     assert (code_units(s, "utf-8"), code_units(s, "utf-16"), code_units(s, "utf-32")) == (1 + 2 + 4, 1 + 1 + 2, 3)
 
 
-@pytest.mark.parametrize(
-    "encoding, character", [("utf-16", 8), ("utf-8", 10), ("utf-32", 7)]
-)
+@pytest.mark.parametrize("encoding, character", [("utf-16", 8), ("utf-8", 10), ("utf-32", 7)])
 def test_to_and_from_client_after_astral_character(encoding, character):
     text = 'x = "😀"; y\n'
     lines = TextLines(text)
@@ -67,7 +65,9 @@ def test_minimal_edit_keeps_crlf_pairs_whole():
 
 
 def _diag(line, col=1, statement_line=None, code="SSOT001"):
-    return Diagnostic(code, "r", "m", "a.py", Range(Position(line, col), Position(line, col + 1)), statement_line=statement_line)
+    return Diagnostic(
+        code, "r", "m", "a.py", Range(Position(line, col), Position(line, col + 1)), statement_line=statement_line
+    )
 
 
 def _apply(text, edit):
@@ -82,7 +82,10 @@ def test_suppression_appends_noqa_before_trailing_space_and_line_break():
 def test_suppression_merges_into_existing_codes():
     text = "x = f()  # noqa: SSOT003\ny = g()  # ssot-lint: ignore[SSOT002]\n"
     assert _apply(text, suppression_edit(text, _diag(1))).splitlines()[0] == "x = f()  # noqa: SSOT003, SSOT001"
-    assert _apply(text, suppression_edit(text, _diag(2))).splitlines()[1] == "y = g()  # ssot-lint: ignore[SSOT002, SSOT001]"
+    assert (
+        _apply(text, suppression_edit(text, _diag(2))).splitlines()[1]
+        == "y = g()  # ssot-lint: ignore[SSOT002, SSOT001]"
+    )
 
 
 def test_suppression_after_an_ordinary_comment():

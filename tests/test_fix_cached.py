@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_cli
 from test_cli import ENGINE, VIOLATION
 
@@ -86,7 +85,9 @@ def test_a_warm_fix_parses_only_the_files_with_fixes(tmp_path, monkeypatch):
     assert check[3]["linted"] > 0  # the fixed files, read again
     parsed: list[str] = []
     real = ssot_lint.engine.cst.parse_module
-    monkeypatch.setattr(ssot_lint.engine.cst, "parse_module", lambda text, *a, **k: parsed.append(text) or real(text, *a, **k))
+    monkeypatch.setattr(
+        ssot_lint.engine.cst, "parse_module", lambda text, *a, **k: parsed.append(text) or real(text, *a, **k)
+    )
     diags, fixes, errors, stats = _run(root, fix=True)
     assert parsed == [] and fixes == [] and stats["linted"] == 0 and stats["fixable"] == 0
     assert (diags, errors) == check[:3:2] and any(d[0] == "SSOT001" for d in diags)

@@ -78,8 +78,14 @@ def test_diff_writes_nothing_and_exit_non_zero_on_fix(tmp_path):
 def test_stdin_fix_prints_fixed_source(tmp_path):
     root = make_project(tmp_path, {"app/x.py": "pass\n"})
     proc = run_cli(
-        "check", "--fix", "--select", "FIX001", "--stdin-filename", str(root / "app" / "x.py"),
-        input="legacy_call()\n", env=ENV,
+        "check",
+        "--fix",
+        "--select",
+        "FIX001",
+        "--stdin-filename",
+        str(root / "app" / "x.py"),
+        input="legacy_call()\n",
+        env=ENV,
     )
     assert proc.stdout.decode() == "modern_call()\n"
     assert (root / "app" / "x.py").read_text() == "pass\n"

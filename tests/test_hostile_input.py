@@ -8,7 +8,6 @@ import os
 import sys
 
 import pytest
-
 from conftest import run_cli
 from test_cli import ENGINE, VIOLATION, make_project
 
@@ -93,7 +92,9 @@ def test_deep_nesting_never_crashes(tmp_path, source, fragment):
 def test_extremely_long_line_that_parses(tmp_path):
     root = make_project(tmp_path, GOOD)
     items = ", ".join(f"'item{i}'" for i in range(20_000))  # a 250 kB line
-    write_bytes(root, "app/long.py", f"from app.engine import ExecutionEngine\nX = [{items}]\ne = ExecutionEngine(X)\n".encode())
+    write_bytes(
+        root, "app/long.py", f"from app.engine import ExecutionEngine\nX = [{items}]\ne = ExecutionEngine(X)\n".encode()
+    )
     found = check_json(root)
     assert_rest_unaffected(found)
     assert found[("SSOT001", "app/long.py")]["range"]["start"]["line"] == 3
@@ -187,7 +188,13 @@ def test_stdin_with_a_coding_cookie_is_decoded_once(tmp_path):
     root = make_project(tmp_path, GOOD)
     data = "# -*- coding: latin-1 -*-\nfrom app.engine import ExecutionEngine\nn = 'café'; e = ExecutionEngine(1)\n"
     proc = run_cli(
-        "check", "--stdin-filename", str(root / "app" / "buffer.py"), "--format", "json", "--select", "SSOT001",
+        "check",
+        "--stdin-filename",
+        str(root / "app" / "buffer.py"),
+        "--format",
+        "json",
+        "--select",
+        "SSOT001",
         input=data.encode("latin-1"),
     )
     [d] = json.loads(proc.stdout)["diagnostics"]

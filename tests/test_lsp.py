@@ -11,10 +11,9 @@ import pytest
 pytest.importorskip("pygls.lsp.server", reason="the language server needs pygls 2 (the `lsp` extra)")
 pytest_lsp = pytest.importorskip("pytest_lsp", reason="end-to-end server tests need pytest-lsp")
 
+from conftest import FIXTURES, expected_markers  # noqa: E402
 from lsprotocol import types  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  # noqa: E402
-
-from conftest import FIXTURES, expected_markers  # noqa: E402
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -138,7 +137,9 @@ async def wait_for(client: LanguageClient, uri: str, predicate, timeout: float =
         if diags is not None and predicate(list(diags)):
             return list(diags)
         if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for diagnostics of {uri}; last: {diags}; log: {client.log_messages}")
+            raise AssertionError(
+                f"timed out waiting for diagnostics of {uri}; last: {diags}; log: {client.log_messages}"
+            )
         await asyncio.sleep(0.02)
 
 
@@ -191,7 +192,9 @@ async def actions_at(client: LanguageClient, uri: str, rng: types.Range, diags, 
 
 
 def close_doc(client: LanguageClient, uri: str) -> None:
-    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
 
 
 # --- tests -----------------------------------------------------------------------------------------
@@ -298,7 +301,9 @@ async def test_utf16_columns_and_warm_cross_module_edits(client: LanguageClient,
 async def test_utf8_positions_when_the_client_prefers_them(neovim: LanguageClient, tmp_path: Path):
     root = make_project(tmp_path, PROJECT)
     handler = root / "app/handler.py"
-    handler.write_text('from app.agents import ExecutionEngine\nx = "é😀"; e = ExecutionEngine(1, 2, 3)\n', encoding="utf-8")
+    handler.write_text(
+        'from app.agents import ExecutionEngine\nx = "é😀"; e = ExecutionEngine(1, 2, 3)\n', encoding="utf-8"
+    )
     uri, text = open_doc(neovim, handler)
     (diag,) = await wait_for(neovim, uri, lambda d: len(d) == 1)
     line = text.split("\n")[1]
@@ -417,7 +422,7 @@ async def test_a_crashing_rule_is_logged_and_the_others_still_report(fixer: Lang
     assert log.message.startswith("ssot-lint: rule TST903 (crashes) raised RuntimeError: boom")
 
 
-SERVICES = "async def save_user(user):\n    return {\"user\": user}\n"
+SERVICES = 'async def save_user(user):\n    return {"user": user}\n'
 ROUTES = (
     "from app.services import save_user\n"
     "\n"
@@ -435,8 +440,12 @@ async def test_whole_editor_cycle_with_the_real_server(client: LanguageClient, t
     codeAction -> an edit that, applied, clears the finding."""
     root = make_project(
         tmp_path,
-        {"pyproject.toml": "[project]\nname = 'svc'\n", "app/__init__.py": "", "app/services.py": SERVICES,
-         "app/routes.py": ROUTES},
+        {
+            "pyproject.toml": "[project]\nname = 'svc'\n",
+            "app/__init__.py": "",
+            "app/services.py": SERVICES,
+            "app/routes.py": ROUTES,
+        },
     )
     # didOpen -> diagnostics: the awaited `save_user` is async, only the unused suppression is reported,
     # tagged Unnecessary so editors fade it.
@@ -456,8 +465,11 @@ async def test_whole_editor_cycle_with_the_real_server(client: LanguageClient, t
 
     # codeAction -> the rule's fix; applied by the client with didChange -> diagnostics cleared.
     actions = await actions_at(client, routes_uri, awaited.range, [awaited])
-    fix = next(a for a in actions if a.kind == types.CodeActionKind.QuickFix and "SSOT003" in a.title
-               and not a.title.startswith("Suppress"))
+    fix = next(
+        a
+        for a in actions
+        if a.kind == types.CodeActionKind.QuickFix and "SSOT003" in a.title and not a.title.startswith("Suppress")
+    )
     edits = edits_of(fix, routes_uri)
     fixed = apply_edits(routes_text, edits)
     assert fixed.split("\n")[5] == "    save_user(user)  # keep this comment"

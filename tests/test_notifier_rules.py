@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from conftest import prefilter_soundness
-
 import ssot_lint.rules.duplicate_definition as dupmod
+from conftest import prefilter_soundness
 from ssot_lint.rules.duplicate_definition import DuplicateDefinition
 from ssot_lint.rules.null_notifier import NullNotifier
 from ssot_lint.rules.unknown_notifier_method import UnknownNotifierMethod
+
 from ssot_lint.engine import Linter
 from ssot_lint.registry import load_rules
 from ssot_lint.testing import config_from, lint_example
@@ -66,21 +65,39 @@ def found(rule, code, files=FILES, path="app/example.py", config=None):
         ("async def f(e: UserWebSocketEmitter):\n    await e.agent_stared('a', 'r')\n", "UserWebSocketEmitter"),
         ("async def f(e: 'UserWebSocketEmitter'):\n    await e.agent_stared('a', 'r')\n", "UserWebSocketEmitter"),
         ("async def f(e: UserWebSocketEmitter | None):\n    await e.agent_stared('a', 'r')\n", "UserWebSocketEmitter"),
-        ("async def f(c, n):\n    e = UserWebSocketEmitter(c, n)\n    await e.agent_stared('a', 'r')\n",
-         "UserWebSocketEmitter"),
-        ("async def f(c, n):\n    e = make_emitter(c, n)\n    await e.agent_stared('a', 'r')\n", "UserWebSocketEmitter"),
-        ("async def f(c, n):\n    e = make_emitter_untyped(c, n)\n    await e.agent_stared('a', 'r')\n",
-         "UserWebSocketEmitter"),
-        ("async def f(e: UserWebSocketEmitter):\n    b = e.bridge_for('x')\n    await b.agent_stared('r')\n",
-         "AgentWebSocketBridge"),
+        (
+            "async def f(c, n):\n    e = UserWebSocketEmitter(c, n)\n    await e.agent_stared('a', 'r')\n",
+            "UserWebSocketEmitter",
+        ),
+        (
+            "async def f(c, n):\n    e = make_emitter(c, n)\n    await e.agent_stared('a', 'r')\n",
+            "UserWebSocketEmitter",
+        ),
+        (
+            "async def f(c, n):\n    e = make_emitter_untyped(c, n)\n    await e.agent_stared('a', 'r')\n",
+            "UserWebSocketEmitter",
+        ),
+        (
+            "async def f(e: UserWebSocketEmitter):\n    b = e.bridge_for('x')\n    await b.agent_stared('r')\n",
+            "AgentWebSocketBridge",
+        ),
         ("async def f(e: UserWebSocketEmitter):\n    await e.upstream.agent_stared('a', 'r')\n", "WebSocketNotifier"),
         ("async def f(c, n):\n    await make_emitter(c, n).agent_stared('a', 'r')\n", "UserWebSocketEmitter"),
-        ("class H:\n    def __init__(self, e: UserWebSocketEmitter):\n        self.e = e\n"
-         "    async def go(self):\n        await self.e.agent_stared('a', 'r')\n", "UserWebSocketEmitter"),
-        ("class H:\n    sink: UserWebSocketEmitter\n"
-         "    async def go(self):\n        await self.sink.agent_stared('a', 'r')\n", "UserWebSocketEmitter"),
-        ("class H:\n    def __init__(self, c, n):\n        self.e = UserWebSocketEmitter(c, n)\n"
-         "    async def go(self):\n        await self.e.agent_stared('a', 'r')\n", "UserWebSocketEmitter"),
+        (
+            "class H:\n    def __init__(self, e: UserWebSocketEmitter):\n        self.e = e\n"
+            "    async def go(self):\n        await self.e.agent_stared('a', 'r')\n",
+            "UserWebSocketEmitter",
+        ),
+        (
+            "class H:\n    sink: UserWebSocketEmitter\n"
+            "    async def go(self):\n        await self.sink.agent_stared('a', 'r')\n",
+            "UserWebSocketEmitter",
+        ),
+        (
+            "class H:\n    def __init__(self, c, n):\n        self.e = UserWebSocketEmitter(c, n)\n"
+            "    async def go(self):\n        await self.e.agent_stared('a', 'r')\n",
+            "UserWebSocketEmitter",
+        ),
     ],
 )
 def test_receiver_class_is_inferred(body, cls):
@@ -132,19 +149,20 @@ def test_a_method_assigned_onto_an_instance_anywhere_in_the_project_is_not_flagg
 
 def test_names_alone_are_never_reported():
     # 260 of 527 findings on a real service rested only on the receiver's name.
-    code = "def f(websocket_bridge, emitter):\n    websocket_bridge.started('r')\n    emitter.tool_completed(1)\n" \
-           "    emitter.publish(1)\n"
+    code = (
+        "def f(websocket_bridge, emitter):\n    websocket_bridge.started('r')\n    emitter.tool_completed(1)\n"
+        "    emitter.publish(1)\n"
+    )
     assert found(UnknownNotifierMethod, code) == []
 
 
 def test_class_with_foreign_base_or_getattr_is_open():
-    emitter = EMITTER + (
-        "import logging\n"
-        "class LoggingEmitter(UserWebSocketEmitter, logging.Handler):\n    pass\n"
-    )
+    emitter = EMITTER + ("import logging\nclass LoggingEmitter(UserWebSocketEmitter, logging.Handler):\n    pass\n")
     files = {**FILES, "app/emitter.py": emitter}
-    code = "from app.emitter import LoggingEmitter\ndef f(e: LoggingEmitter, other_emitter):\n" \
-           "    e.flush()\n    other_emitter.flush()\n"
+    code = (
+        "from app.emitter import LoggingEmitter\ndef f(e: LoggingEmitter, other_emitter):\n"
+        "    e.flush()\n    other_emitter.flush()\n"
+    )
     # The open class may define anything; name-only receivers could be one of it.
     assert found(UnknownNotifierMethod, code, files=files) == []
 
@@ -161,7 +179,10 @@ def test_getattr_double_in_tests_does_not_switch_off_checks_of_the_real_class():
 
 def test_contract_methods_are_used_when_the_class_is_not_in_the_project():
     # The contract names WebSocketNotifier; the project has no such class but an implementer.
-    files = {"app/__init__.py": "", "app/emitter.py": EMITTER.replace("from app.notifier import WebSocketNotifier\n", "")}
+    files = {
+        "app/__init__.py": "",
+        "app/emitter.py": EMITTER.replace("from app.notifier import WebSocketNotifier\n", ""),
+    }
     code = (
         "def f(websocket_notifier: 'WebSocketNotifier'):\n"
         "    websocket_notifier.agent_started('a', 'r')\n    websocket_notifier.x()\n"
@@ -216,8 +237,12 @@ def test_arguments_are_bound_to_parameters(call, expected):
 def test_positional_none_maps_through_positional_parameters_only():
     tools = "class ToolExecutor:\n    def __init__(self, a, websocket_notifier, b=None):\n        self.n = websocket_notifier\n"
     files = {"app/__init__.py": "", "app/tools.py": tools}
-    out = found(NullNotifier, "from app.tools import ToolExecutor\nx = ToolExecutor(None, None, None)\n", files=files,
-                config=PARAMS)
+    out = found(
+        NullNotifier,
+        "from app.tools import ToolExecutor\nx = ToolExecutor(None, None, None)\n",
+        files=files,
+        config=PARAMS,
+    )
     assert [(line, col) for line, col, _ in out] == [(2, 24)]
 
 
@@ -227,8 +252,9 @@ def test_subclass_of_managed_class_is_watched():
         "app/engine.py": "class ExecutionEngine:\n    def __init__(self, ctx, notifier):\n        self.n = notifier\n",
         "app/debug.py": "from app.engine import ExecutionEngine\nclass DebugEngine(ExecutionEngine):\n    pass\n",
     }
-    out = found(NullNotifier, "from app.debug import DebugEngine\nx = DebugEngine(ctx, None)\n", files=files,
-                config=PARAMS)
+    out = found(
+        NullNotifier, "from app.debug import DebugEngine\nx = DebugEngine(ctx, None)\n", files=files, config=PARAMS
+    )
     assert len(out) == 1 and "`DebugEngine`" in out[0][2]
 
 
@@ -300,8 +326,10 @@ def test_every_non_canonical_definition_is_reported_once_and_table_is_built_once
     assert len(calls) == 1
     got = sorted((d.path, d.range.start.line) for d in result.diagnostics)
     assert got == [("app/a.py", 1), ("app/agent_registry.py", 1), ("app/c.py", 1)]
-    assert all("canonical `app.b.AgentRegistry` (the most used definition, imported or referenced 2 times)" in d.message
-               for d in result.diagnostics)
+    assert all(
+        "canonical `app.b.AgentRegistry` (the most used definition, imported or referenced 2 times)" in d.message
+        for d in result.diagnostics
+    )
 
 
 def test_canonical_tie_break_prefers_the_module_named_after_the_class():
@@ -324,8 +352,9 @@ def test_patterns_option_and_skipped_kinds():
     }
     linter = Linter(config_from({}), RULES, select=["SSOT007"])
     assert linter.lint_texts(files, sorted(files)).diagnostics == []
-    linter = Linter(config_from({"rules": {"duplicate-definition": {"patterns": ["Widget"]}}}), RULES,
-                    select=["SSOT007"])
+    linter = Linter(
+        config_from({"rules": {"duplicate-definition": {"patterns": ["Widget"]}}}), RULES, select=["SSOT007"]
+    )
     assert [(d.path, d.range.start.line) for d in linter.lint_texts(files, sorted(files)).diagnostics] == [
         ("app/b.py", 2)
     ]
@@ -369,8 +398,11 @@ def test_platform_dependent_names_are_not_typed():
 
 
 def test_instance_attributes_count_as_methods():
-    files = {"app/__init__.py": "", "app/c.py": "class Condition:\n    def __init__(self, lock):\n"
-             "        self.acquire = lock.acquire\n    def wait(self): ...\n"}
+    files = {
+        "app/__init__.py": "",
+        "app/c.py": "class Condition:\n    def __init__(self, lock):\n"
+        "        self.acquire = lock.acquire\n    def wait(self): ...\n",
+    }
     code = "from app.c import Condition\ndef f(c: Condition):\n    c.acquire()\n    c.wait()\n    c.notify()\n"
     out = found(UnknownNotifierMethod, code, files=files, config={"contract": {"notifier-classes": ["Condition"]}})
     assert [line for line, _, _ in out] == [5]
@@ -387,7 +419,9 @@ def test_references_through_the_module_count_for_the_canonical_choice():
     linter = Linter(config_from({}), RULES, select=["SSOT007"])
     diags = linter.lint_texts(files, sorted(files)).diagnostics
     assert [d.path for d in diags] == ["codecs2/a.py"]
-    assert "`codecs2.base.StreamRegistry` (the most used definition, imported or referenced 2 times)" in diags[0].message
+    assert (
+        "`codecs2.base.StreamRegistry` (the most used definition, imported or referenced 2 times)" in diags[0].message
+    )
 
 
 def test_name_heuristic_needs_a_notifier_class_in_the_project():

@@ -7,12 +7,12 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-
 from conftest import FIXTURES, REPO, run_cli, validate_json
+from test_cli import ENGINE, VIOLATION, make_project
+
 from ssot_lint.diagnostics import Diagnostic, Position, Range
 from ssot_lint.reporters import Report
 from ssot_lint.reporters.github import command, escape_data, escape_property, write_github
-from test_cli import ENGINE, VIOLATION, make_project
 
 # Vendored in the repository (source and licence: tests/data/README.md).
 SARIF_SCHEMA = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
@@ -72,12 +72,17 @@ def test_sarif_validates_and_has_what_code_scanning_needs(project, sarif_schema)
         assert len(r["fullDescription"]["text"]) > len(r["shortDescription"]["text"])
         assert r["helpUri"].startswith("https://")
         assert r["defaultConfiguration"]["level"] in ("error", "warning", "note")
-    results = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]): r for r in run["results"]}
+    results = {
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]): r for r in run["results"]
+    }
     direct = results[("SSOT001", "app/routes.py")]
     assert ids[direct["ruleIndex"]] == "SSOT001"
     assert direct["level"] == "error"
     assert direct["locations"][0]["physicalLocation"]["region"] == {
-        "startLine": 5, "startColumn": 12, "endLine": 5, "endColumn": 32,
+        "startLine": 5,
+        "startColumn": 12,
+        "endLine": 5,
+        "endColumn": 32,
     }
     assert direct["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
     assert "ExecutionEngine" in direct["message"]["text"]
@@ -150,7 +155,9 @@ def test_sarif_internal_errors_are_notifications(sarif_schema):
     from ssot_lint.diagnostics import InternalError
     from ssot_lint.reporters.sarif import to_sarif
 
-    report = Report("0.1.0", "/r", ["a.py"], [], [InternalError("rule", "rule SSOT001 raised KeyError", "a.py", "SSOT001")])
+    report = Report(
+        "0.1.0", "/r", ["a.py"], [], [InternalError("rule", "rule SSOT001 raised KeyError", "a.py", "SSOT001")]
+    )
     doc = to_sarif(report)
     validate_sarif(doc, sarif_schema)
     inv = doc["runs"][0]["invocations"][0]
@@ -193,8 +200,12 @@ def test_github_command_by_severity(severity, cmd, tmp_path):
     import io
 
     d = Diagnostic(
-        "SSOT001", "direct-construction", "line one\nline: two, 50%", "a,b.py",
-        Range(Position(3, 4), Position(3, 9)), severity=severity,
+        "SSOT001",
+        "direct-construction",
+        "line one\nline: two, 50%",
+        "a,b.py",
+        Range(Position(3, 4), Position(3, 9)),
+        severity=severity,
     )
     out = io.StringIO()
     write_github(Report("0.1.0", str(tmp_path), ["a,b.py"], [d], []), out)
@@ -262,7 +273,8 @@ PATH_OF = {
     "json": lambda out: json.loads(out)["diagnostics"][0]["path"],
     "jsonl": lambda out: json.loads(out.splitlines()[0])["path"],
     "sarif": lambda out: json.loads(out)["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
-        "artifactLocation"]["uri"],
+        "artifactLocation"
+    ]["uri"],
     "github": lambda out: out.splitlines()[0].split("file=")[1].split(",")[0],
     "junit": lambda out: ET.fromstring(out).find("testsuite/testcase/failure").text.split(":")[0],
 }

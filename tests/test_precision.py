@@ -8,8 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
+
 from ssot_lint.config import Config, ConfigError, parse_target_version, resolve_target_version
 
 PEP701 = 'row = {"name": 1}\nprint(f"{row["name"]}")\n'

@@ -22,7 +22,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 GIT = shutil.which("git")
@@ -50,7 +49,17 @@ ROUTES = (
     "async def create(user):\n    user = dict(user)\n    user['ok'] = True\n    await save_user(user)\n"
 )
 # Files the copy of the working tree leaves out (never part of a clean clone).
-SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ssot_lint_cache", "build", "dist"}
+SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".ssot_lint_cache",
+    "build",
+    "dist",
+}
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -76,7 +85,11 @@ def _pre_commit(cwd: Path, home: Path, *args: str, timeout: float = RUN_TIMEOUT)
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "PRE_COMMIT_COLOR": "never", "PATH": path}
     try:
         return subprocess.run(
-            [sys.executable, "-m", "pre_commit", *args], cwd=cwd, env=env, capture_output=True, text=True,
+            [sys.executable, "-m", "pre_commit", *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
             timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
@@ -87,8 +100,21 @@ def _pre_commit(cwd: Path, home: Path, *args: str, timeout: float = RUN_TIMEOUT)
 def index_reachable(tmp_path_factory) -> None:
     """Skip when pip cannot reach a package index (pre-commit installs the hook with pip)."""
     dest = tmp_path_factory.mktemp("pip-probe")
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", str(dest),
-           "--timeout", "5", "--retries", "0", "libcst"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--quiet",
+        "--dest",
+        str(dest),
+        "--timeout",
+        "5",
+        "--retries",
+        "0",
+        "libcst",
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
@@ -102,13 +128,17 @@ def index_reachable(tmp_path_factory) -> None:
 def hook_repo(tmp_path_factory) -> tuple[Path, str]:
     """A git repository holding this working tree as one commit: (path, SHA)."""
     dest = tmp_path_factory.mktemp("hook-repo") / "ssot-lint"
-    proc = subprocess.run([GIT, "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                          capture_output=True)
+    proc = subprocess.run(
+        [GIT, "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"], capture_output=True
+    )
     if proc.returncode == 0:
         files = [f for f in proc.stdout.decode().split("\0") if f and (REPO / f).is_file()]
     else:  # not a git checkout (a copy of one): every file outside caches and virtualenvs
-        files = [p.relative_to(REPO).as_posix() for p in REPO.rglob("*")
-                 if p.is_file() and not SKIP_DIRS & set(p.relative_to(REPO).parts)]
+        files = [
+            p.relative_to(REPO).as_posix()
+            for p in REPO.rglob("*")
+            if p.is_file() and not SKIP_DIRS & set(p.relative_to(REPO).parts)
+        ]
     for rel in files:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -181,7 +211,9 @@ def test_hook_reports_the_unchanged_caller_of_a_changed_file(service, pre_commit
 
 def test_hook_respects_exclude_for_named_files(service, pre_commit_home, hook_repo, index_reachable):
     """pre-commit names every file: the hooks pass --force-exclude, so `exclude` still holds."""
-    (service / "pyproject.toml").write_text("[project]\nname = 'service'\n[tool.ssot-lint]\nexclude = ['app/routes.py']\n")
+    (service / "pyproject.toml").write_text(
+        "[project]\nname = 'service'\n[tool.ssot-lint]\nexclude = ['app/routes.py']\n"
+    )
     _use(service, hook_repo, "ssot-lint")
     proc = _pre_commit(service, pre_commit_home, "run", "--all-files", timeout=BUILD_TIMEOUT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -234,7 +266,9 @@ def test_readme_pinned_snippet_works(service, pre_commit_home, hook_repo, index_
     (remote,) = [c for c in readme_pre_commit_configs() if "repo: local" not in c]
     assert "v0.1.0" not in remote and README_URL in remote and README_REV in remote, remote
     repo, sha = hook_repo
-    (service / ".pre-commit-config.yaml").write_text(remote.replace(README_URL, repo.as_posix()).replace(README_REV, sha))
+    (service / ".pre-commit-config.yaml").write_text(
+        remote.replace(README_URL, repo.as_posix()).replace(README_REV, sha)
+    )
     _git(service, "add", "-A")
     proc = _pre_commit(service, pre_commit_home, "run", "--all-files", timeout=BUILD_TIMEOUT)
     out = proc.stdout + proc.stderr

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, given, settings
-
 from fuzzing import check_fix_properties, check_never_crashes, grammar_project, pattern_project
+from hypothesis import HealthCheck, given, settings
 
 EXAMPLES = int(os.environ.get("SSOT_FUZZ_EXAMPLES", "40"))
 SETTINGS = settings(

@@ -13,7 +13,6 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-
 from conftest import REPO, run_cli, validate_json
 from test_cli import ENGINE, VIOLATION, make_project
 
@@ -68,10 +67,12 @@ def test_folder_without_python_files_warns(project):
 
 # --- selection and exclusion -------------------------------------------------------------------
 def test_extend_select_and_extend_ignore(tmp_path):
-    files = {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION,
-             "app/noreason.py": UNUSED}
+    files = {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION, "app/noreason.py": UNUSED}
     root = make_project(tmp_path, files, "[tool.ssot-lint]\nselect = ['SSOT001']\n")
-    codes = lambda *a: sorted(line.split(" ")[1] for line in concise(run_cli("check", *a, "--format", "concise", cwd=root)))  # noqa: E731
+
+    def codes(*a):
+        return sorted(line.split(" ")[1] for line in concise(run_cli("check", *a, "--format", "concise", cwd=root)))
+
     assert codes() == ["SSOT001"]
     # --select replaces the configured selection; --extend-select adds to it.
     assert codes("--select", "SSOT100") == ["SSOT100"]
@@ -80,17 +81,22 @@ def test_extend_select_and_extend_ignore(tmp_path):
     assert codes("--extend-select", "SSOT100", "--ignore", "SSOT001") == ["SSOT100"]
     # Without a configured selection, --extend-select adds to the default rules (SSOT101 is off by default).
     plain = make_project(tmp_path / "plain", files)
-    got = sorted(line.split(" ")[1] for line in concise(run_cli("check", "--extend-select", "SSOT101", "--format", "concise", cwd=plain)))
+    got = sorted(
+        line.split(" ")[1]
+        for line in concise(run_cli("check", "--extend-select", "SSOT101", "--format", "concise", cwd=plain))
+    )
     assert got == ["SSOT001", "SSOT100", "SSOT101"]
     bad = run_cli("check", "--extend-select", "NOPE9", cwd=root)
     assert bad.returncode == 2 and b"NOPE9" in bad.stderr
 
 
 def test_exclude_extend_exclude_and_force_exclude(tmp_path):
-    files = {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION,
-             "legacy/old.py": VIOLATION}
+    files = {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION, "legacy/old.py": VIOLATION}
     root = make_project(tmp_path, files, "[tool.ssot-lint]\nexclude = ['legacy/**']\n")
-    paths = lambda *a: sorted(line.split(":")[0] for line in concise(run_cli("check", *a, "--format", "concise", cwd=root)))  # noqa: E731
+
+    def paths(*a):
+        return sorted(line.split(":")[0] for line in concise(run_cli("check", *a, "--format", "concise", cwd=root)))
+
     assert paths() == ["app/routes.py"]
     # --exclude replaces the configured excludes; --extend-exclude adds to them.
     assert paths("--exclude", "app/routes.py") == ["legacy/old.py"]
@@ -159,8 +165,12 @@ def test_show_fixes_in_every_format(tmp_path, fmt, json_schema):
 
 # --- dependents --------------------------------------------------------------------------------
 def _service(tmp_path: Path) -> Path:
-    files = {"app/__init__.py": "", "app/services.py": ASYNC_SERVICES, "app/routes.py": AWAITED,
-             "app/other.py": "import os\n"}
+    files = {
+        "app/__init__.py": "",
+        "app/services.py": ASYNC_SERVICES,
+        "app/routes.py": AWAITED,
+        "app/other.py": "import os\n",
+    }
     return make_project(tmp_path, files)
 
 
@@ -203,8 +213,15 @@ def test_dependents_are_reported_but_never_fixed(tmp_path):
 
 def test_dependents_only_for_files_named(tmp_path):
     """A folder given is linted as it is; files named bring their dependents."""
-    root = make_project(tmp_path, {"core/__init__.py": "", "core/services.py": SYNC_SERVICES, "app/__init__.py": "",
-                                   "app/routes.py": AWAITED.replace("app.services", "core.services")})
+    root = make_project(
+        tmp_path,
+        {
+            "core/__init__.py": "",
+            "core/services.py": SYNC_SERVICES,
+            "app/__init__.py": "",
+            "app/routes.py": AWAITED.replace("app.services", "core.services"),
+        },
+    )
     assert run_cli("check", "core", cwd=root).returncode == 0
     proc = run_cli("check", "core/services.py", "--format", "concise", cwd=root)
     assert [line.split(" [*]")[0] for line in concise(proc)] == ["app/routes.py:5:5: SSOT003"]
@@ -216,25 +233,35 @@ def test_dependents_unit(tmp_path):
     from ssot_lint.discovery import discover
     from ssot_lint.project import Project
 
-    root = make_project(tmp_path, {
-        "pkg/__init__.py": "from .base import Base\n",
-        "pkg/base.py": "class Base: ...\n",
-        "pkg/sub.py": "from pkg import Base\n",  # through the re-export
-        "pkg/deep.py": "import pkg.sub\n",  # `import a.b` binds `a`: counts as importing under it
-        "pkg/lone.py": "x = 1\n",
-        "pkg/star.py": "from pkg.base import *\n",
-        "pkg/alias.py": "from pkg.base import Base\nLegacy = Base\n",
-        "pkg/uses_alias.py": "from pkg.alias import Legacy\n",  # through the alias
-        "pkg/subcls.py": "from pkg.base import Base\n\n\nclass Child(Base): ...\n",
-        "pkg/uses_child.py": "from pkg.subcls import Child\n",  # through the subclass
-        "pkg/user.py": "from pkg.base import Base\n\n\ndef make():\n    return Base()\n\n\nclass Own: ...\n",
-        "pkg/uses_own.py": "from pkg.user import Own\n",  # Own has nothing of base: not a dependent
-    })
+    root = make_project(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from .base import Base\n",
+            "pkg/base.py": "class Base: ...\n",
+            "pkg/sub.py": "from pkg import Base\n",  # through the re-export
+            "pkg/deep.py": "import pkg.sub\n",  # `import a.b` binds `a`: counts as importing under it
+            "pkg/lone.py": "x = 1\n",
+            "pkg/star.py": "from pkg.base import *\n",
+            "pkg/alias.py": "from pkg.base import Base\nLegacy = Base\n",
+            "pkg/uses_alias.py": "from pkg.alias import Legacy\n",  # through the alias
+            "pkg/subcls.py": "from pkg.base import Base\n\n\nclass Child(Base): ...\n",
+            "pkg/uses_child.py": "from pkg.subcls import Child\n",  # through the subclass
+            "pkg/user.py": "from pkg.base import Base\n\n\ndef make():\n    return Base()\n\n\nclass Own: ...\n",
+            "pkg/uses_own.py": "from pkg.user import Own\n",  # Own has nothing of base: not a dependent
+        },
+    )
     files = {f.relpath: f for f in discover([str(root)], root)}
     project = Project(files, None, Cache(root / ".c", enabled=False))
     assert find_dependents(project, {}, ["pkg/base.py"]) == [
-        "pkg/__init__.py", "pkg/alias.py", "pkg/deep.py", "pkg/star.py", "pkg/sub.py", "pkg/subcls.py",
-        "pkg/user.py", "pkg/uses_alias.py", "pkg/uses_child.py",
+        "pkg/__init__.py",
+        "pkg/alias.py",
+        "pkg/deep.py",
+        "pkg/star.py",
+        "pkg/sub.py",
+        "pkg/subcls.py",
+        "pkg/user.py",
+        "pkg/uses_alias.py",
+        "pkg/uses_child.py",
     ]
     # deep.py's `import pkg.sub` could reach pkg.lone as an attribute, but its text never names it.
     assert find_dependents(project, {}, ["pkg/lone.py"]) == []
@@ -265,8 +292,7 @@ def test_ssot_lint_toml_discovery_and_precedence(tmp_path):
 
 
 def test_config_extend(tmp_path):
-    files = {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION,
-             "app/unused.py": UNUSED}
+    files = {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION, "app/unused.py": UNUSED}
     root = make_project(tmp_path / "proj", files, "[tool.ssot-lint]\nextend = '../base.toml'\nfail-on = 'error'\n")
     (tmp_path / "base.toml").write_text("ignore = ['SSOT001']\nfail-on = 'info'\n")
     proc = run_cli("check", "--format", "concise", cwd=root)
@@ -285,9 +311,15 @@ def test_config_extend(tmp_path):
     "config,where",
     [
         ("[tool.ssot-lint]\nselect = ['SSOT001']\nselec = ['SSOT001']\n", ":5:1: unknown key 'tool.ssot-lint.selec'"),
-        ("[tool.ssot-lint.contract]\nmanaged = ['A']\n  bogus = true\n", ":5:3: unknown key 'tool.ssot-lint.contract.bogus'"),
+        (
+            "[tool.ssot-lint.contract]\nmanaged = ['A']\n  bogus = true\n",
+            ":5:3: unknown key 'tool.ssot-lint.contract.bogus'",
+        ),
         ("[tool.ssot-lint]\n\nselect = ['NOPE1']\n", ":5:1: unknown rule code 'NOPE1' in 'tool.ssot-lint.select'"),
-        ("[tool.ssot-lint.rules.direct-construction]\nbogus = 1\n", ":4:1: unknown key 'tool.ssot-lint.rules.direct-construction.bogus'"),
+        (
+            "[tool.ssot-lint.rules.direct-construction]\nbogus = 1\n",
+            ":4:1: unknown key 'tool.ssot-lint.rules.direct-construction.bogus'",
+        ),
         ("[tool.ssot-lint]\nfail-on = 'loud'\n", ":4:1: 'tool.ssot-lint.fail-on' must be one of error, warning, info"),
     ],
 )
@@ -312,8 +344,13 @@ def test_every_check_option_is_in_the_readme_table():
     from ssot_lint.cli import check
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    names = [opt for p in check.params if isinstance(p, click.Option) for opt in p.opts + p.secondary_opts
-             if opt.startswith("--") and opt != "--help"]
+    names = [
+        opt
+        for p in check.params
+        if isinstance(p, click.Option)
+        for opt in p.opts + p.secondary_opts
+        if opt.startswith("--") and opt != "--help"
+    ]
     missing = [n for n in names if f"`{n}" not in readme]
     assert not missing, f"options missing from the README: {missing}"
 
@@ -323,8 +360,13 @@ def test_watch_runs_again_after_a_change(project):
     """A bounded watch (SSOT_LINT_WATCH_RUNS=2): the first run finds the violation, the file is
     fixed, the second run (seen by polling) passes."""
     env = {**os.environ, "NO_COLOR": "1", "SSOT_LINT_WATCH_RUNS": "2", "SSOT_LINT_WATCH_INTERVAL": "0.05"}
-    proc = subprocess.Popen([sys.executable, "-m", "ssot_lint", "check", "--watch", "--format", "concise"],
-                            cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ssot_lint", "check", "--watch", "--format", "concise"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         first = proc.stdout.readline().decode()
         assert first.startswith("app/routes.py:5:12: SSOT001"), first

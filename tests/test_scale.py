@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 
 import pytest
+from conftest import REPO, contract_both_ways
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, contract_both_ways
 from ssot_lint.cache import Cache
 from ssot_lint.config import load_config
 from ssot_lint.contract import _notifier_modules
@@ -19,7 +19,7 @@ from ssot_lint.project import Project
 from ssot_lint.registry import load_rules
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from legacy_corpus import NOTIFIER_METHODS, generate_monorepo  # noqa: E402
+from legacy_corpus import NOTIFIER_METHODS, generate_monorepo
 
 
 @pytest.mark.parametrize(

@@ -34,11 +34,31 @@ def test_python_m_in_the_project_never_imports_its_modules(tmp_path):
     shadow them."""
     marker = tmp_path / "IMPORTED"
     trap = TRAP.format(marker=str(marker))
-    names = ["threading", "multiprocessing", "concurrent", "json", "hashlib", "pickle", "tomllib",
-             "tomli", "pathspec", "libcst", "rich", "difflib", "queue", "tempfile", "glob"]
+    names = [
+        "threading",
+        "multiprocessing",
+        "concurrent",
+        "json",
+        "hashlib",
+        "pickle",
+        "tomllib",
+        "tomli",
+        "pathspec",
+        "libcst",
+        "rich",
+        "difflib",
+        "queue",
+        "tempfile",
+        "glob",
+    ]
     root = make_project(
         tmp_path / "proj",
-        {**{f"{n}.py": trap for n in names}, "app/__init__.py": "", "app/routes.py": VIOLATION, "app/engine.py": ENGINE},
+        {
+            **{f"{n}.py": trap for n in names},
+            "app/__init__.py": "",
+            "app/routes.py": VIOLATION,
+            "app/engine.py": ENGINE,
+        },
     )
     for args in (["check", ".", "--jobs", "2"], ["check", ".", "--format", "json"], ["contract"]):
         proc = run_cli(*args, cwd=root)
@@ -58,7 +78,9 @@ def test_paths_outside_the_root_are_refused(tmp_path):
 
 
 def test_symlinks_never_make_a_path_escape_the_root(tmp_path):
-    outside = make_project(tmp_path / "outside", {"lib/evil.py": "from app.engine import ExecutionEngine\nExecutionEngine(1)\n"})
+    outside = make_project(
+        tmp_path / "outside", {"lib/evil.py": "from app.engine import ExecutionEngine\nExecutionEngine(1)\n"}
+    )
     root = make_project(tmp_path / "proj", {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION})
     os.symlink(outside / "lib", root / "app" / "linked_dir")  # a directory link: not followed
     os.symlink(outside / "lib" / "evil.py", root / "app" / "linked.py")  # a file link: linted as app/linked.py

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import run_cli
 from test_cli import ENGINE, VIOLATION, make_project
 
@@ -59,8 +58,11 @@ def test_new_finding_is_reported(tmp_path):
 
 def test_a_copied_line_is_new(tmp_path):
     root = repo(tmp_path, {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION})
-    (root / "app" / "routes.py").write_text(VIOLATION.replace("    return ExecutionEngine(ctx)\n",
-                                                              "    ExecutionEngine(ctx)\n    return ExecutionEngine(ctx)\n"))
+    (root / "app" / "routes.py").write_text(
+        VIOLATION.replace(
+            "    return ExecutionEngine(ctx)\n", "    ExecutionEngine(ctx)\n    return ExecutionEngine(ctx)\n"
+        )
+    )
     _, found = since(root)
     assert len(found) == 1
 

@@ -13,7 +13,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO, run_cli
 from test_cli import ENGINE  # a managed class and the factory that makes it managed
 
@@ -24,7 +23,7 @@ from ssot_lint.registry import LoadedRules, load_rules
 from ssot_lint.rule import LintRule
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from legacy_corpus import generate  # noqa: E402
+from legacy_corpus import generate
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -38,8 +37,15 @@ def write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def lint(root: Path, *, jobs: int = 1, prefilter: bool = True, cache: bool = True, rules: LoadedRules | None = None,
-         select: list[str] | None = ["SSOT000", "SSOT001"]):  # noqa: B006
+def lint(
+    root: Path,
+    *,
+    jobs: int = 1,
+    prefilter: bool = True,
+    cache: bool = True,
+    rules: LoadedRules | None = None,
+    select: list[str] | None = ["SSOT000", "SSOT001"],  # noqa: B006  (never mutated)
+):
     linter = Linter(load_config(root), rules or load_rules(), select=select)
     linter.jobs = jobs
     linter.prefilter = prefilter
@@ -63,8 +69,14 @@ def base_project(tmp_path: Path) -> Path:
 
 
 def test_warm_run_reuses_every_finding(tmp_path):
-    root = write(tmp_path / "p", {"app/__init__.py": "", "app/engine.py": ENGINE,
-                                  "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n"})
+    root = write(
+        tmp_path / "p",
+        {
+            "app/__init__.py": "",
+            "app/engine.py": ENGINE,
+            "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n",
+        },
+    )
     cold, stats, _ = lint(root)
     assert stats["linted"] == 3 and stats["cached"] == 0
     warm, stats, _ = lint(root)
@@ -76,8 +88,14 @@ def test_warm_run_reuses_every_finding(tmp_path):
 
 
 def test_changed_file_is_relinted(tmp_path):
-    root = write(tmp_path / "p", {"app/__init__.py": "", "app/engine.py": ENGINE,
-                                  "app/routes.py": "from app.engine import ExecutionEngine\nx = 1\n"})
+    root = write(
+        tmp_path / "p",
+        {
+            "app/__init__.py": "",
+            "app/engine.py": ENGINE,
+            "app/routes.py": "from app.engine import ExecutionEngine\nx = 1\n",
+        },
+    )
     assert lint(root)[0] == []
     write(root, {"app/routes.py": "from app.engine import ExecutionEngine\n\nx = ExecutionEngine(1)\n"})
     found, stats, _ = lint(root)
@@ -120,16 +138,28 @@ def test_dependency_whose_kind_changes_through_a_reexport(tmp_path):
 
 
 def test_new_module_changes_resolution(tmp_path):
-    root = write(tmp_path / "p", {"app/__init__.py": "", "app/engine.py": ENGINE,
-                                  "app/routes.py": "from app.extra import ExecutionEngine\nx = ExecutionEngine(1)\n"})
+    root = write(
+        tmp_path / "p",
+        {
+            "app/__init__.py": "",
+            "app/engine.py": ENGINE,
+            "app/routes.py": "from app.extra import ExecutionEngine\nx = ExecutionEngine(1)\n",
+        },
+    )
     assert lint(root)[0] == []  # app.extra does not exist: nothing to resolve
     write(root, {"app/extra.py": "from app.engine import ExecutionEngine\n"})
     assert [f[:3] for f in lint(root)[0]] == [("SSOT001", "app/routes.py", 2)]
 
 
 def test_changed_config_invalidates(tmp_path):
-    root = write(tmp_path / "p", {"app/__init__.py": "", "app/engine.py": ENGINE,
-                                  "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n"})
+    root = write(
+        tmp_path / "p",
+        {
+            "app/__init__.py": "",
+            "app/engine.py": ENGINE,
+            "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n",
+        },
+    )
     assert len(lint(root)[0]) == 1
     (root / "pyproject.toml").write_text(
         '[project]\nname = "demo"\n[tool.ssot-lint.contract]\ninfer = false\n', encoding="utf-8"
@@ -153,8 +183,14 @@ def test_changed_tool_version_invalidates(tmp_path, monkeypatch):
 
 
 def test_corrupt_and_foreign_cache_files_are_ignored_and_rebuilt(tmp_path):
-    root = write(tmp_path / "p", {"app/__init__.py": "", "app/engine.py": ENGINE,
-                                  "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n"})
+    root = write(
+        tmp_path / "p",
+        {
+            "app/__init__.py": "",
+            "app/engine.py": ENGINE,
+            "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n",
+        },
+    )
     expected = lint(root)[0]
     cache = root / ".ssot_lint_cache"
     facts_files = sorted((cache / "facts").rglob("*.json"))
@@ -344,8 +380,14 @@ def test_index_records_dependencies_also_through_memoised_lookups():
 
 def test_class_becomes_managed_or_unmanaged_through_its_factory(tmp_path):
     """Only the factory module changes; the contract (inferred) and so routes.py's finding follow."""
-    root = write(tmp_path / "p", {"app/__init__.py": "", "app/engine.py": ENGINE,
-                                  "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n"})
+    root = write(
+        tmp_path / "p",
+        {
+            "app/__init__.py": "",
+            "app/engine.py": ENGINE,
+            "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n",
+        },
+    )
     assert [f[:3] for f in lint(root)[0]] == [("SSOT001", "app/routes.py", 2)]
     write(root, {"app/engine.py": "class ExecutionEngine:\n    def __init__(self, ctx):\n        self.ctx = ctx\n"})
     assert lint(root)[0] == []

@@ -11,8 +11,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, prefilter_soundness
+
 from ssot_lint.config import load_config
 from ssot_lint.engine import Linter
 from ssot_lint.registry import load_rules
@@ -36,8 +36,14 @@ class Metrics:
 BASE = {"app/__init__.py": "", "app/store.py": STORE, "app/metrics.py": METRICS}
 
 
-def decide(monkeypatch, rule, code: str, files: dict[str, str] | None = None, path: str = "app/example.py",
-           config: dict | None = None) -> tuple[bool, list[tuple[int, int]]]:
+def decide(
+    monkeypatch,
+    rule,
+    code: str,
+    files: dict[str, str] | None = None,
+    path: str = "app/example.py",
+    config: dict | None = None,
+) -> tuple[bool, list[tuple[int, int]]]:
     """(``could_fire`` on ``path``, the (line, column) of the rule's findings there without the prefilter)."""
     decisions: dict[str, bool] = {}
 
@@ -47,8 +53,9 @@ def decide(monkeypatch, rule, code: str, files: dict[str, str] | None = None, pa
 
     with monkeypatch.context() as m:
         m.setattr(rule, "could_fire", classmethod(spy))
-        result = lint_example(rule, textwrap.dedent(code), path=path, files={**BASE, **(files or {})},
-                              config=config, rules=RULES)
+        result = lint_example(
+            rule, textwrap.dedent(code), path=path, files={**BASE, **(files or {})}, config=config, rules=RULES
+        )
     assert result.errors == []
     found = [(d.range.start.line, d.range.start.column) for d in result.diagnostics if d.code == rule.code]
     return decisions[path], found
@@ -85,7 +92,7 @@ def test_ssot002_sentinel_depends_on_what_the_getter_stores(monkeypatch, cls, ex
     def get():
         global _x
         if _x is None:
-            _x = {'store' if cls == 'SessionStore' else 'metrics'}.{cls}()
+            _x = {"store" if cls == "SessionStore" else "metrics"}.{cls}()
         return _x
     """
     assert decide(monkeypatch, SSOT002, code) == expected
@@ -112,7 +119,8 @@ def test_ssot002_inherited_singleton_mechanism_from_another_module(monkeypatch):
     assert decide(monkeypatch, SSOT002, code, files) == (True, [(2, 7)])
     # The singleton base alone holds no per-user state (`names` is no per-user word): its file cannot fire.
     assert decide(monkeypatch, SSOT002, base, {"app/hub.py": textwrap.dedent(code)}, path="app/single.py") == (
-        False, []
+        False,
+        [],
     )
 
 
@@ -244,19 +252,37 @@ def _warm_findings(root: Path, code: str) -> list[tuple[str, int]]:
 
 def test_cached_skip_is_invalidated_when_another_module_starts_mutating(tmp_path):
     root = tmp_path / "p"
-    _write(root, {"pyproject.toml": '[project]\nname = "demo"\n', "app/__init__.py": "", "app/example.py": TRACKER,
-                  "app/use.py": "def track(k, s):\n    return k\n"})
+    _write(
+        root,
+        {
+            "pyproject.toml": '[project]\nname = "demo"\n',
+            "app/__init__.py": "",
+            "app/example.py": TRACKER,
+            "app/use.py": "def track(k, s):\n    return k\n",
+        },
+    )
     assert _warm_findings(root, "SSOT009") == []
-    _write(root, {"app/use.py": "from app.example import UserSessionTracker\ndef track(k, s):\n"
-                                "    UserSessionTracker._sessions[k] = s\n"})
+    _write(
+        root,
+        {
+            "app/use.py": "from app.example import UserSessionTracker\ndef track(k, s):\n"
+            "    UserSessionTracker._sessions[k] = s\n"
+        },
+    )
     assert _warm_findings(root, "SSOT009") == [("app/example.py", 2)]
 
 
 def test_cached_skip_is_invalidated_when_the_class_gains_per_user_state(tmp_path):
     root = tmp_path / "p"
-    _write(root, {"pyproject.toml": '[project]\nname = "demo"\n', "app/__init__.py": "",
-                  "app/store.py": "class SessionStore:\n    def __init__(self):\n        self.n = 0\n",
-                  "app/example.py": "from app.store import SessionStore\nstore = SessionStore()\n"})
+    _write(
+        root,
+        {
+            "pyproject.toml": '[project]\nname = "demo"\n',
+            "app/__init__.py": "",
+            "app/store.py": "class SessionStore:\n    def __init__(self):\n        self.n = 0\n",
+            "app/example.py": "from app.store import SessionStore\nstore = SessionStore()\n",
+        },
+    )
     assert _warm_findings(root, "SSOT002") == []
     _write(root, {"app/store.py": STORE})
     assert _warm_findings(root, "SSOT002") == [("app/example.py", 2)]
@@ -283,6 +309,5 @@ def test_examples_agree_with_and_without_prefilter(rule, example):
         linter.prefilter = prefilter
         files = {**example.files, example.path: example.code}
         result = linter.lint_texts(files, [example.path])
-        out.append([(d.code, d.path, d.range.start.line, d.range.start.column, d.message)
-                    for d in result.diagnostics])
+        out.append([(d.code, d.path, d.range.start.line, d.range.start.column, d.message) for d in result.diagnostics])
     assert out[0] == out[1]

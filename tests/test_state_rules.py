@@ -5,10 +5,7 @@ from __future__ import annotations
 import pickle
 
 import pytest
-
 from conftest import run_cli
-from ssot_lint.facts import extract_facts
-from ssot_lint.registry import load_rules
 from ssot_lint.rules._state import (
     container_kind,
     key_type,
@@ -16,6 +13,9 @@ from ssot_lint.rules._state import (
     parse_annotation,
     words_of,
 )
+
+from ssot_lint.facts import extract_facts
+from ssot_lint.registry import load_rules
 from ssot_lint.testing import lint_example
 
 RULES = load_rules()
@@ -165,9 +165,21 @@ BASE_SINGLETON = (
 
 @pytest.mark.parametrize(
     "text,word",
-    [("user_id", "user"), ("context.user_id", "user"), ("'UserId'", "user"), ("connection_ids", "connection"),
-     ("SessionID", "session"), ("_UpstreamSessionKey", "session"), ("connections", None), ("cache_key", None), ("session_pool", None), ("user_count", None), ("str", None),
-     ("server_name", None), ("state", None)],
+    [
+        ("user_id", "user"),
+        ("context.user_id", "user"),
+        ("'UserId'", "user"),
+        ("connection_ids", "connection"),
+        ("SessionID", "session"),
+        ("_UpstreamSessionKey", "session"),
+        ("connections", None),
+        ("cache_key", None),
+        ("session_pool", None),
+        ("user_count", None),
+        ("str", None),
+        ("server_name", None),
+        ("state", None),
+    ],
 )
 def test_identity_word_needs_an_identity_not_a_word(text, word):
     from rules._state import DEFAULT_PER_USER_WORDS, identity_word
@@ -187,7 +199,10 @@ def test_ssot002_key_type_counts_and_bases_are_followed():
 
 
 def test_ssot002_inherited_singleton_base_reports_the_subclass_only():
-    code = BASE_SINGLETON + "class Registry(Singleton):\n    def __init__(self):\n        self.sessions: dict['SessionId', int] = {}\n"
+    code = (
+        BASE_SINGLETON
+        + "class Registry(Singleton):\n    def __init__(self):\n        self.sessions: dict['SessionId', int] = {}\n"
+    )
     found = _found(SSOT002, code)
     assert _positions(found) == [(7, 7)]
     assert "inherited from `Singleton`" in found[0][2]
@@ -206,7 +221,9 @@ def test_ssot002_ignore_classes_option_and_factories():
 def test_ssot002_managed_class_at_module_level():
     files = {"app/__init__.py": "", "app/engine.py": "class ExecutionEngine:\n    pass\n"}
     config = {"contract": {"managed": ["ExecutionEngine"]}}
-    found = _found(SSOT002, "from app.engine import ExecutionEngine\nENGINE = ExecutionEngine()\n", files, config=config)
+    found = _found(
+        SSOT002, "from app.engine import ExecutionEngine\nENGINE = ExecutionEngine()\n", files, config=config
+    )
     assert _positions(found) == [(2, 1)]
     assert "factory-managed" in found[0][2]
 
@@ -227,8 +244,8 @@ def test_ssot002_cached_method_with_self_is_not_process_wide():
 
 
 def test_ssot002_could_fire_is_false_without_candidates():
-    from ssot_lint.testing import config_from
     from ssot_lint.engine import Linter
+    from ssot_lint.testing import config_from
 
     linter = Linter(config_from({}), RULES, select=["SSOT002", "SSOT008", "SSOT009"])
     src = "def f(x):\n    return x + 1\n"
@@ -325,10 +342,7 @@ def test_ssot009_mutation_in_a_subclass_in_another_module():
     files = {
         "app/__init__.py": "",
         "app/sub.py": (
-            "from app.example import Base\n"
-            "class Sub(Base):\n"
-            "    def add(self, s):\n"
-            "        self._sessions.append(s)\n"
+            "from app.example import Base\nclass Sub(Base):\n    def add(self, s):\n        self._sessions.append(s)\n"
         ),
     }
     found = _found(SSOT009, "class Base:\n    _sessions: list['SessionId'] = []\n", files)

@@ -7,7 +7,6 @@ import re
 import time
 
 import pytest
-
 from conftest import run_cli
 from test_cli import ENGINE, VIOLATION, make_project
 

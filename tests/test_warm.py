@@ -10,12 +10,12 @@ import json
 import os
 
 import pytest
-
-import ssot_lint.cache
-import ssot_lint.project
 from conftest import contract_both_ways
 from test_cli import ENGINE
 from test_speed import lint, write
+
+import ssot_lint.cache
+import ssot_lint.project
 
 WIDGET = "class Widget:\n    def __init__(self, ctx):\n        self.ctx = ctx\n"
 USES_WIDGET = "from app.widget import Widget\n\n\ndef build(ctx):\n    return Widget(ctx)\n"
@@ -38,12 +38,15 @@ def reads(monkeypatch):
 
 
 def project(tmp_path):
-    return write(tmp_path / "p", {
-        "app/__init__.py": "",
-        "app/engine.py": ENGINE,
-        "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n",
-        "app/other.py": "def helper():\n    return 1\n",
-    })
+    return write(
+        tmp_path / "p",
+        {
+            "app/__init__.py": "",
+            "app/engine.py": ENGINE,
+            "app/routes.py": "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)\n",
+            "app/other.py": "def helper():\n    return 1\n",
+        },
+    )
 
 
 def manifest(root):
@@ -190,13 +193,16 @@ def test_notifier_inherited_from_a_module_that_names_no_method_is_found(tmp_path
     them through an alias from a base two modules away. The screen must still find it."""
     methods = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed", "agent_error"]
     body = "".join(f"    async def {m}(self, *args):\n        pass\n\n" for m in methods)
-    root = write(tmp_path / "p", {
-        "app/__init__.py": "",
-        "app/base.py": "class EmitterBase:\n" + body,
-        "app/middle.py": "from app.base import EmitterBase as Base\n\n\nclass Middle(Base):\n    pass\n",
-        "app/alias.py": "from app import middle\n\nParent = middle.Middle\n",
-        "app/impl.py": "from app.alias import Parent\n\n\nclass SlackEmitter(Parent):\n    pass\n",
-    })
+    root = write(
+        tmp_path / "p",
+        {
+            "app/__init__.py": "",
+            "app/base.py": "class EmitterBase:\n" + body,
+            "app/middle.py": "from app.base import EmitterBase as Base\n\n\nclass Middle(Base):\n    pass\n",
+            "app/alias.py": "from app import middle\n\nParent = middle.Middle\n",
+            "app/impl.py": "from app.alias import Parent\n\n\nclass SlackEmitter(Parent):\n    pass\n",
+        },
+    )
     with_screen, without = contract_both_ways(root)
     names = {n.name for n in without.notifier_classes if n.origin == "inferred"}
     assert "app.impl.SlackEmitter" in names and "app.middle.Middle" in names
@@ -214,8 +220,13 @@ def test_a_new_subclass_elsewhere_invalidates_findings_that_used_the_hierarchy(t
     real = Linter.lint_one
     monkeypatch.setattr(Linter, "lint_one", lambda self, project, rel: linted.append(rel) or real(self, project, rel))
     root = project(tmp_path)
-    write(root, {"app/base.py": "class Runner:\n    async def run(self):\n        pass\n",
-                 "app/calls.py": "from app.base import Runner\n\n\nasync def go(r: Runner):\n    r.run()\n"})
+    write(
+        root,
+        {
+            "app/base.py": "class Runner:\n    async def run(self):\n        pass\n",
+            "app/calls.py": "from app.base import Runner\n\n\nasync def go(r: Runner):\n    r.run()\n",
+        },
+    )
     found = lint(root, select=["SSOT005"], prefilter=False)[0]
     assert [f[:3] for f in found] == [("SSOT005", "app/calls.py", 5)]
     assert SUBCLASSES in manifest(root).entries["app/calls.py"].deps

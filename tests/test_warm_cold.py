@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import run_cli
 from test_cli import make_project
 from warm_cold import check_sequence, findings, write_tree
@@ -37,8 +36,13 @@ def test_a_memoised_call_kind_records_its_dependencies(tmp_path):
     The first run computes `call_kind(lib.load)` while building the await rules' table and
     answers `use.py`'s question from the memo; the answer's dependency on `app.inner_mod`
     must be recorded for `use.py` too, or its cached SSOT005 outlives the change."""
-    files = {"app/__init__.py": "", "app/inner_mod.py": INNER_ASYNC, "app/lib.py": LIB, "app/other.py": OTHER,
-             "app/use.py": USE}
+    files = {
+        "app/__init__.py": "",
+        "app/inner_mod.py": INNER_ASYNC,
+        "app/lib.py": LIB,
+        "app/other.py": OTHER,
+        "app/use.py": USE,
+    }
     root = make_project(tmp_path / "p", files)
     for jobs in ("1", "2"):
         assert _codes(run_cli("check", str(root), "--format", "json", "--jobs", jobs)) == [("SSOT005", "app/use.py", 5)]
@@ -52,8 +56,13 @@ def test_a_memoised_call_kind_records_its_dependencies(tmp_path):
 def test_the_same_edits_in_process(tmp_path):
     """The property test's runner sees the bug above (so it can find such bugs)."""
     root = tmp_path / "p"
-    files = {"app/__init__.py": "", "app/inner_mod.py": INNER_ASYNC, "app/lib.py": LIB, "app/other.py": OTHER,
-             "app/use.py": USE}
+    files = {
+        "app/__init__.py": "",
+        "app/inner_mod.py": INNER_ASYNC,
+        "app/lib.py": LIB,
+        "app/other.py": OTHER,
+        "app/use.py": USE,
+    }
     write_tree(root, files)
     assert [f[:3] for f in findings(root, cache=True)] == [("SSOT005", "app/use.py", 5)]
     write_tree(root, {**files, "app/inner_mod.py": INNER_SYNC})

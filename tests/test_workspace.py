@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
+
 from ssot_lint.config import ConfigError
 from ssot_lint.registry import load_rules
 from ssot_lint.workspace import Workspace, load_linter
 
-ENGINE = "class ExecutionEngine:\n    def __init__(self, context, registry, notifier):\n        self.context = context\n"
+ENGINE = (
+    "class ExecutionEngine:\n    def __init__(self, context, registry, notifier):\n        self.context = context\n"
+)
 FILES = {
     # Buffers below build engines at module level, which SSOT002 also reports; these tests follow SSOT001.
     "pyproject.toml": "[project]\nname = 'x'\n[tool.ssot-lint]\nignore = ['SSOT002']\n",
@@ -111,7 +113,10 @@ def test_buffer_text_is_not_decoded_again(tmp_path, rules):
     # A coding cookie in a buffer is only a comment: the text is already decoded.
     root = _project(tmp_path)
     ws = Workspace(load_linter(root, rules))
-    ws.update_buffer("app/latin.py", "# -*- coding: latin-1 -*-\nfrom app.agents import ExecutionEngine\ns = 'é'; ExecutionEngine(1, 2, 3)\n")
+    ws.update_buffer(
+        "app/latin.py",
+        "# -*- coding: latin-1 -*-\nfrom app.agents import ExecutionEngine\ns = 'é'; ExecutionEngine(1, 2, 3)\n",
+    )
     assert _lines(ws.lint("app/latin.py")) == [("SSOT001", 3, 10)]  # "é" is one character
 
 

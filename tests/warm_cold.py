@@ -111,8 +111,21 @@ def edit(rng: random.Random, files: dict[str, str]) -> tuple[str, dict[str, str]
     modules = sorted(p for p in files if p.endswith(".py"))
     for _ in range(50):
         kind = rng.choice(
-            ["toggle-async", "toggle-async", "rename-def", "add-import", "remove-line", "re-export", "change-base",
-             "comment", "delete-file", "add-file", "add-block", "config", "toggle-async-all"]
+            [
+                "toggle-async",
+                "toggle-async",
+                "rename-def",
+                "add-import",
+                "remove-line",
+                "re-export",
+                "change-base",
+                "comment",
+                "delete-file",
+                "add-file",
+                "add-block",
+                "config",
+                "toggle-async-all",
+            ]
         )
         rel = rng.choice(modules)
         text = files.get(rel, "")
@@ -124,7 +137,11 @@ def edit(rng: random.Random, files: dict[str, str]) -> tuple[str, dict[str, str]
             i = rng.choice(defs)
             line = lines[i]
             if kind == "toggle-async":
-                lines[i] = line.replace("async def ", "def ", 1) if "async def " in line else line.replace("def ", "async def ", 1)
+                lines[i] = (
+                    line.replace("async def ", "def ", 1)
+                    if "async def " in line
+                    else line.replace("def ", "async def ", 1)
+                )
             else:
                 name = line.split("def ", 1)[1].split("(", 1)[0]
                 lines[i] = line.replace(f"def {name}(", f"def {g.f()}(", 1)
@@ -134,13 +151,19 @@ def edit(rng: random.Random, files: dict[str, str]) -> tuple[str, dict[str, str]
             return f"{kind} {rel}:{i + 1}", out
         if kind == "toggle-async-all":
             name = g.f()
-            new = text.replace(f"async def {name}(", f"def {name}(") if f"async def {name}(" in text else text.replace(f"def {name}(", f"async def {name}(")
+            new = (
+                text.replace(f"async def {name}(", f"def {name}(")
+                if f"async def {name}(" in text
+                else text.replace(f"def {name}(", f"async def {name}(")
+            )
             if new == text:
                 continue
             out[rel] = new
             return f"{kind} {name} in {rel}", out
         if kind == "add-import":
-            block = rng.choice([f"from {g.m()} import {g.f()}\n", f"from {g.m()} import {g.c()}\n", f"import {g.m()}\n"])
+            block = rng.choice(
+                [f"from {g.m()} import {g.f()}\n", f"from {g.m()} import {g.c()}\n", f"import {g.m()}\n"]
+            )
             out[rel] = block + text
             return f"{kind} {rel}: {block.strip()}", out
         if kind == "remove-line":
@@ -161,7 +184,9 @@ def edit(rng: random.Random, files: dict[str, str]) -> tuple[str, dict[str, str]
                 continue
             i = rng.choice(classes)
             name = lines[i][6:].split("(", 1)[0].split(":", 1)[0]
-            lines[i] = rng.choice([f"class {name}({g.c()}):\n", f"class {name}:\n", f"class {name}({g.m()}.{g.c()}):\n"])
+            lines[i] = rng.choice(
+                [f"class {name}({g.c()}):\n", f"class {name}:\n", f"class {name}({g.m()}.{g.c()}):\n"]
+            )
             if lines[i] == files[rel].splitlines(keepends=True)[i]:
                 continue
             out[rel] = "".join(lines)
@@ -191,9 +216,9 @@ def edit(rng: random.Random, files: dict[str, str]) -> tuple[str, dict[str, str]
             current = files.get("pyproject.toml", "")
             options = [
                 "",
-                "[tool.ssot-lint]\nignore = [\"SSOT005\"]\n",
+                '[tool.ssot-lint]\nignore = ["SSOT005"]\n',
                 "[tool.ssot-lint.contract]\ninfer = false\n",
-                "[tool.ssot-lint.contract]\nmanaged = [\"app.m0.Widget\"]\n",
+                '[tool.ssot-lint.contract]\nmanaged = ["app.m0.Widget"]\n',
             ]
             choice = rng.choice([o for o in options if o != current])
             out["pyproject.toml"] = choice

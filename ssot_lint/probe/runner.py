@@ -152,7 +152,7 @@ async def _probe(spec: str, options: ProbeOptions) -> ProbeResult:
                 context = make_context(user, f"probe-ws-{i:0{width}d}")
                 if inspect.isawaitable(context):
                     context = await context
-            except Exception as exc:  # noqa: BLE001 - the team's context factory
+            except Exception as exc:
                 raise ProbeUsageError(f"context factory '{context_desc}' raised {describe_error(exc)}") from None
             pool.append(context)
             for key in (user, getattr(context, "user_id", None), getattr(context, "websocket_client_id", None)):

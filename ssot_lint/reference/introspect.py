@@ -227,7 +227,7 @@ def describe_path(root_name: str, target: int, parents: dict[int, int | None], o
     for i in range(1, len(objs)):
         try:
             text += _step(objs[i - 2] if i >= 2 else None, objs[i - 1], objs[i])
-        except Exception:  # noqa: BLE001 - a live object's __getattr__ or __eq__ may raise anything
+        except Exception:
             text += f".<{type(objs[i]).__name__}>"
     return text
 

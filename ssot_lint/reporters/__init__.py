@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from ..diagnostics import Diagnostic, InternalError
 

@@ -37,9 +37,7 @@ def write_junit(report: Report, out: TextIO) -> None:
         shown = path if path == "<ssot-lint>" else report.display_path(path)
         case = ET.SubElement(suite, "testcase", classname="ssot-lint", name=shown, file=shown)
         for d in by_path.get(path, ()):
-            failure = ET.SubElement(
-                case, "failure", type=d.code, message=f"{d.code} {d.rule}: {d.message}"
-            )
+            failure = ET.SubElement(case, "failure", type=d.code, message=f"{d.code} {d.rule}: {d.message}")
             failure.text = f"{shown}:{d.range.start.line}:{d.range.start.column}: {d.code} {d.message}"
         for e in errors_by_path.get(path, ()):
             ET.SubElement(case, "error", type=e.kind, message=e.message).text = e.traceback or e.message

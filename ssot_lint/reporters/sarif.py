@@ -109,9 +109,7 @@ def to_sarif(report: Report) -> dict:
             "message": {"text": e.message},
             "descriptor": {"id": f"internal-{e.kind}"},
             **(
-                {"locations": [{"physicalLocation": {"artifactLocation": _artifact(report, e.path)}}]}
-                if e.path
-                else {}
+                {"locations": [{"physicalLocation": {"artifactLocation": _artifact(report, e.path)}}]} if e.path else {}
             ),
         }
         for e in report.errors

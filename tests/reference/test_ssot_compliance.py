@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 from conftest import REPO, run_cli
+
 from ssot_lint.config import load_config
 from ssot_lint.contract import build_contract
 from ssot_lint.facts import extract_facts
@@ -82,8 +83,9 @@ def test_a_construction_added_outside_the_factory_is_reported(tmp_path: Path) ->
     root = _copy_of_reference(tmp_path)
     assert run_cli("check", str(root / "ssot_lint" / "reference"), "--root", str(root)).returncode == 0
     (root / "ssot_lint" / "reference" / "shortcut.py").write_text(SHORTCUT, encoding="utf-8")
-    proc = run_cli("check", str(root / "ssot_lint" / "reference"), "--root", str(root), "--format", "json",
-                   "--select", "SSOT001")
+    proc = run_cli(
+        "check", str(root / "ssot_lint" / "reference"), "--root", str(root), "--format", "json", "--select", "SSOT001"
+    )
     doc = json.loads(proc.stdout)
     assert proc.returncode == 1
     found = [(d["path"], d["range"]["start"]["line"], d["range"]["start"]["column"]) for d in doc["diagnostics"]]
@@ -110,6 +112,8 @@ def test_moving_the_factory_code_elsewhere_is_reported(tmp_path: Path) -> None:
     )
     (root / "ssot_lint" / "reference" / "registries.py").write_text(extra, encoding="utf-8")
     proc = run_cli("check", str(root), "--format", "concise", "--select", "SSOT001")
-    assert proc.stdout.decode().splitlines()[0].startswith(
-        "ssot_lint/reference/registries.py:6:12: SSOT001 `AgentExecutionRegistry` is constructed directly"
+    assert (
+        proc.stdout.decode()
+        .splitlines()[0]
+        .startswith("ssot_lint/reference/registries.py:6:12: SSOT001 `AgentExecutionRegistry` is constructed directly")
     )
