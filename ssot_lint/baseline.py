@@ -202,7 +202,7 @@ def match(diagnostics: list[Diagnostic], baseline: Baseline, in_scope) -> Match:
     for d in sorted(diagnostics, key=lambda d: d.sort_key):
         fp = fingerprint(d) if d.code not in NOT_BASELINED else None
         entry = baseline.entries.get(fp) if fp else None
-        if entry is not None and used[fp] < entry.count:
+        if fp is not None and entry is not None and used[fp] < entry.count:
             used[fp] += 1
             baselined += 1
         else:

@@ -12,8 +12,9 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any, TextIO
 
 import click
 
@@ -53,7 +54,7 @@ class UsageFailure(click.ClickException):
 
     exit_code = EXIT_ERROR
 
-    def show(self, file: TextIO | None = None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"ssot-lint: error: {self.format_message()}", err=True)
 
 
@@ -267,11 +268,48 @@ def check(**options) -> None:
     sys.exit(_check_once(opts))
 
 
+@dataclass(frozen=True)
 class _CheckOptions:
-    """The options of one ``check`` (kept as given, so ``--watch`` can run it again)."""
+    """The options of one ``check`` (kept as given, so ``--watch`` can run it again).
 
-    def __init__(self, **options) -> None:
-        self.__dict__.update(options)
+    One field per ``check`` option, named as click passes it: an option added to ``check``
+    without a field here fails at the first call (``TypeError``), so the two cannot drift.
+    """
+
+    paths: tuple[str, ...]
+    fmt: str
+    output_file: str | None
+    select: tuple[str, ...]
+    extend_select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    extend_ignore: tuple[str, ...]
+    exclude: tuple[str, ...]
+    extend_exclude: tuple[str, ...]
+    force_exclude: bool
+    config_file: str | None
+    root: str | None
+    exit_zero: bool
+    stdin_filename: str | None
+    statistics: bool
+    no_cache: bool
+    jobs: int | None
+    no_prefilter: bool
+    fix: bool
+    unsafe_fixes: bool
+    diff: bool
+    show_fixes: bool
+    baseline_file: str | None
+    no_baseline: bool
+    since_ref: str | None
+    add_noqa: bool
+    fail_on: str | None
+    exit_non_zero_on_fix: bool
+    require_reason: bool
+    show_timings: bool
+    dependents: bool
+    quiet: bool
+    color: str
+    watch: bool
 
 
 def _check_once(o: _CheckOptions) -> int:

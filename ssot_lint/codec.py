@@ -125,7 +125,7 @@ def _class_encoder(cls: type) -> Callable[[Any], Any]:
     (most facts leave most fields at their default: about half the size, and less to check
     when reading)."""
     fields = _hints(cls)
-    get = operator.attrgetter(*[name for name, _ in fields])
+    get: Callable[[Any], tuple[Any, ...]] = operator.attrgetter(*[name for name, _ in fields])
     if len(fields) == 1:
         one = get
         get = lambda obj: (one(obj),)  # noqa: E731

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -17,6 +17,9 @@ from .config import Config
 from .contract import Contract
 from .facts import ModuleFacts, mentions_any
 from .index import Definition, ProjectIndex, Target
+
+if TYPE_CHECKING:
+    from .rule import LintRule
 
 
 def cst_dotted_name(node: cst.CSTNode) -> str | None:
@@ -55,7 +58,7 @@ class RuleContext:
             return False
         return mentions_any(self.facts.identifiers, names)
 
-    def options_for(self, rule: type) -> Mapping[str, Any]:
+    def options_for(self, rule: type[LintRule]) -> Mapping[str, Any]:
         return self.rule_options.get(rule.name, {})
 
     def resolve(self, node: cst.CSTNode) -> Target | None:

@@ -405,7 +405,7 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
 
 
 def _config_stamp(root: Path) -> tuple:
-    out = []
+    out: list[tuple[str, int | None, int | None]] = []
     for name in CONFIG_FILES:
         try:
             st = os.stat(root / name)

@@ -88,18 +88,18 @@ class Timings:
         total: dict[str, list[float]] = {}
         for part in parts:
             for name, (wall, cpu, count) in part.items():
-                acc = total.setdefault(name, [0.0, 0.0, 0])
+                acc = total.setdefault(name, [0.0, 0.0, 0.0])
                 acc[0] += wall
                 acc[1] += cpu
                 acc[2] += count
         worker_wall = sum(acc[0] for acc in total.values())
-        for name, (wall, cpu, count) in total.items():
-            share = parallel_wall * wall / worker_wall if worker_wall > 0 else 0.0
+        for name, (sum_wall, sum_cpu, sum_count) in total.items():
+            share = parallel_wall * sum_wall / worker_wall if worker_wall > 0 else 0.0
             self.wall[name] = self.wall.get(name, 0.0) + share
-            self.cpu[name] = self.cpu.get(name, 0.0) + cpu
-            self.worker_cpu += cpu
-            if count:
-                self.count[name] = self.count.get(name, 0) + int(count)
+            self.cpu[name] = self.cpu.get(name, 0.0) + sum_cpu
+            self.worker_cpu += sum_cpu
+            if sum_count:
+                self.count[name] = self.count.get(name, 0) + int(sum_count)
 
     def rows(self) -> list[tuple[str, float, float, int]]:
         """(phase, wall s, CPU s, count) for every phase, then "other" and "total"."""

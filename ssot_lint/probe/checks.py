@@ -179,14 +179,14 @@ def check_events(
     failures += [
         _received(users, r, named, "stamped with another user's user_id", []) for r, named in sorted(stamped.items())
     ]
-    for connection, owners in sorted(unknown.items()):
-        total = sum(owners.values())
+    for connection, by_owner in sorted(unknown.items()):
+        total = sum(by_owner.values())
         failures.append(
             Failure(
                 "events",
-                f"{total} events carrying the secrets of {len(owners)} users went to connection "
+                f"{total} events carrying the secrets of {len(by_owner)} users went to connection "
                 f"{connection!r}, which belongs to no probe user",
-                users=capped(users[s] for s in sorted(owners)),
+                users=capped(users[s] for s in sorted(by_owner)),
                 count=total,
             )
         )
@@ -241,7 +241,7 @@ def check_shared(
     users: list[str], engines: list[Any], notifiers: list[Any], stop: list[object], stop_types: tuple[type, ...]
 ) -> CheckResult:
     walk = SharedObjects(stop, stop_types, class_attributes=True)
-    roots = {}
+    roots: dict[int, str] = {}
     for i, engine in enumerate(engines):
         if engine is not None:
             roots.setdefault(id(engine), "engine")
@@ -289,8 +289,8 @@ def check_shared(
 
 def _path_from_root(key: int, walk: SharedObjects, roots: dict[int, str]) -> str:
     chain = [key]
-    while walk.parents.get(chain[-1]) is not None:
-        chain.append(walk.parents[chain[-1]])  # type: ignore[arg-type]
+    while (parent := walk.parents.get(chain[-1])) is not None:
+        chain.append(parent)
     return describe_path(roots.get(chain[-1], "engine"), key, walk.parents, walk.objects)
 
 

@@ -100,7 +100,7 @@ def type_name(obj: object) -> str:
 
 
 def capped(items: Iterable[Any]) -> list[Any]:
-    out = []
+    out: list[Any] = []
     for item in items:
         if len(out) >= MAX_LISTED:
             break

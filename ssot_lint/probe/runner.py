@@ -144,7 +144,8 @@ async def _probe(spec: str, options: ProbeOptions) -> ProbeResult:
     width = len(str(n - 1))
     users = [f"probe-user-{i:0{width}d}" for i in range(n)]
     secrets = [f"probe-secret-{_secrets.token_hex(8)}" for _ in range(n)]
-    contexts, again = [], []
+    contexts: list[Any] = []
+    again: list[Any] = []
     connection_of: dict[str, int] = {}
     for i, user in enumerate(users):
         for pool in (contexts, again):

@@ -11,20 +11,21 @@ JSON_VERSION = 1
 
 
 def to_document(report: Report) -> dict:
-    doc = {
+    summary: dict[str, int] = {
+        "files": len(report.files),
+        "diagnostics": len(report.diagnostics),
+        "fixable": sum(1 for d in report.diagnostics if d.fix is not None),
+    }
+    doc: dict[str, object] = {
         "version": JSON_VERSION,
         "tool": {"name": "ssot-lint", "version": report.tool_version},
         "root": report.root,
-        "summary": {
-            "files": len(report.files),
-            "diagnostics": len(report.diagnostics),
-            "fixable": sum(1 for d in report.diagnostics if d.fix is not None),
-        },
+        "summary": summary,
         "diagnostics": [report.diagnostic_json(d) for d in report.diagnostics],
         "errors": [report.error_json(e) for e in report.errors],
     }
     if report.dependents:
-        doc["summary"]["dependents"] = report.dependent_findings
+        summary["dependents"] = report.dependent_findings
     if report.show_fixes:
         doc["fixes"] = [report.diagnostic_json(d) for d in report.applied]
     return doc
