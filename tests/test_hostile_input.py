@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 
 import pytest
@@ -86,7 +87,22 @@ def test_deep_nesting_never_crashes(tmp_path, source, fragment):
     write_bytes(root, "app/deep.py", source.encode())
     found = check_json(root)
     assert_rest_unaffected(found)
-    assert fragment in found[("SSOT000", "app/deep.py")]["message"]
+    deep = found.get(("SSOT000", "app/deep.py"))
+    if _cpython_rejects(source):
+        assert deep is not None and fragment in deep["message"]
+    else:
+        # This CPython parses it (3.10 builds long `+`, `not` and attribute chains, 3.13
+        # `not` chains): linted like any other file. Nothing in it is for a rule to report,
+        # though walking it may still be too deep, which is then said as for the others.
+        assert deep is None or fragment in deep["message"]
+
+
+def _cpython_rejects(source: str) -> bool:
+    """Does the running CPython's parser refuse ``source``? Asked of a fresh interpreter
+    (the CLI's): how deep a tree it builds depends on the stack already in use."""
+    check = "import ast, sys; ast.parse(sys.stdin.read())"
+    proc = subprocess.run([sys.executable, "-c", check], input=source.encode(), capture_output=True, timeout=120)
+    return proc.returncode != 0
 
 
 def test_extremely_long_line_that_parses(tmp_path):
