@@ -463,7 +463,9 @@ class Timer:
 def run_ssot_lint(root: Path) -> tuple[set[tuple[str, int, str]], tuple[float, float]]:
     cmd = [
         sys.executable,
-        "-P",  # the generated tree, the working directory, must not shadow any module
+        # The generated tree, the working directory, must not shadow any module: -P (3.11+);
+        # on 3.10 `python -m ssot_lint` drops the working directory from sys.path itself.
+        *(["-P"] if sys.version_info >= (3, 11) else []),
         "-m",
         "ssot_lint",
         "check",
