@@ -378,6 +378,7 @@ class DuplicateDefinition(LintRule):
         ),
         Invalid(
             "class WebSocketNotifier:\n    pass\n",
+            column=7,
             line=1,
             files={
                 **_FILES,

@@ -32,6 +32,21 @@ def run_cli(*args: str, cwd: Path | str | None = None, input: str | bytes | None
     )
 
 
+def load_test_plugins():
+    """The test-only rule pack (tests/plugins), loaded from its file: putting its folder on
+    sys.path would make its entry point visible to every other test in this process."""
+    import importlib.util
+
+    if "ssot_test_plugins" in sys.modules:
+        return sys.modules["ssot_test_plugins"]
+    init = Path(__file__).parent / "plugins" / "ssot_test_plugins" / "__init__.py"
+    spec = importlib.util.spec_from_file_location("ssot_test_plugins", init)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ssot_test_plugins"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def expected_markers(project: Path) -> set[tuple[str, str, int]]:
     """(code, path, line) for every ``# expect: CODE[, CODE]`` marker in a project."""
     out = set()
