@@ -338,13 +338,15 @@ def test_super_resolution_follows_the_mro_of_every_subclass():
 # --- the prefilter -------------------------------------------------------------------------------
 def _diagnostics_with_prefilter(monkeypatch, project: Path, disable: bool) -> set:
     from ssot_lint.config import load_config
-    from ssot_lint.engine import Linter
+    from ssot_lint.engine import Linter, RunOptions
 
     if disable:
         for rule in (SSOT003, SSOT005):
             monkeypatch.setattr(rule, "could_fire", classmethod(lambda cls, ctx: True))
-    linter = Linter(load_config(project, None), RULES, select=["SSOT003", "SSOT005"])
-    linter.use_cache = False  # a warm second run would give the first run's findings back, whatever the prefilter
+    # No cache: a warm second run would give the first run's findings back, whatever the prefilter.
+    linter = Linter(
+        load_config(project, None), RULES, select=["SSOT003", "SSOT005"], options=RunOptions(use_cache=False)
+    )
     result = linter.run([str(project)])
     return {(d.code, d.path, d.range.start.line, d.range.start.column) for d in result.diagnostics}
 

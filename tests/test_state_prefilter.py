@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES, prefilter_soundness
 
 from ssot_lint.config import load_config
-from ssot_lint.engine import Linter
+from ssot_lint.engine import Linter, RunOptions
 from ssot_lint.registry import load_rules
 from ssot_lint.testing import lint_example
 
@@ -314,8 +314,8 @@ def _both_ways(rule, example) -> tuple[list, list, set[str]]:
         for r in RULES.rules:
             m.setattr(r, "could_fire", spy(r.could_fire, r.code))
         for prefilter in (True, False):
-            linter = Linter(cfg, RULES, select=[rule.code, *(cfg.select or [])])
-            linter.prefilter = prefilter
+            options = RunOptions(prefilter=prefilter)
+            linter = Linter(cfg, RULES, select=[rule.code, *(cfg.select or [])], options=options)
             files = {**example.files, example.path: example.code}
             result = linter.lint_texts(files, [example.path])
             assert result.errors == []
