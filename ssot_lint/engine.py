@@ -20,6 +20,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from . import testcode
 from .cache import Cache, FindingsEntry, Manifest, digest, tool_fingerprint
 from .config import Config, code_matches, resolve_target_version
 from .context import RuleContext
@@ -218,6 +219,7 @@ class Linter:
         self.dependents = False
         self.stats: dict[str, int] = {}
         self._tool: str | None = None
+        self._index: ProjectIndex | None = None  # the last index made (``is_test``)
 
     # --- phase 1: the project index -------------------------------------------------------
     def discover(self, paths: list[str]) -> list[DiscoveredFile]:
@@ -262,20 +264,29 @@ class Linter:
     def make_index(self, facts: Iterable[ModuleFacts]) -> ProjectIndex:
         """The project index over these facts, and the contract inferred from it."""
         index = ProjectIndex(fa for fa in facts if fa.module)
-        self.contract = build_contract(self.config, index, self.is_test)
+        self._index = index
+        index.env["config"] = self.config  # test code by imports reads it (``ssot_lint.testcode``)
+        self.contract = build_contract(self.config, index, lambda p: self.is_test(p, index))
         index.env.update(contract=self.contract, config=self.config)
         return index
 
     # --- phase 2: rules ---------------------------------------------------------------------
-    def is_test(self, relpath: str) -> bool:
-        return self.test_spec.match_file(relpath)
+    def is_test(self, relpath: str, index: ProjectIndex | None = None) -> bool:
+        """Test code: the ``test-paths`` globs, or (with an index: the one given, else the
+        last one made) a module only test code imports (``ssot_lint.testcode``)."""
+        if self.test_spec.match_file(relpath):
+            return True
+        index = index if index is not None else self._index
+        if index is None or not self.config.test_only_imports:
+            return False
+        return testcode.is_test(index, relpath, self.config.test_paths)
 
-    def rules_for(self, relpath: str) -> list[type[LintRule]]:
+    def rules_for(self, relpath: str, index: ProjectIndex | None = None) -> list[type[LintRule]]:
         ignored: list[str] = []
         for spec, codes in self.per_file:
             if spec.match_file(relpath):
                 ignored.extend(codes)
-        test = self.is_test(relpath)
+        test = self.is_test(relpath, index)
         return [
             r
             for r in self.enabled
@@ -294,7 +305,7 @@ class Linter:
 
     def lint_source(self, source: SourceFile, facts: ModuleFacts | LazyFacts, index: ProjectIndex) -> FileResult:
         result = FileResult(source.path, source=source)
-        rules = self.rules_for(source.path)
+        rules = self.rules_for(source.path, index)
         post = [r for r in rules if r.POST_PASS]
         engine_rules = [r for r in rules if r.ENGINE_RULE]
         rules = [r for r in rules if not r.POST_PASS and not r.ENGINE_RULE]
@@ -305,7 +316,7 @@ class Linter:
             index=index,
             config=self.config,
             contract=self.contract,
-            is_test=self.is_test(source.path),
+            is_test=self.is_test(source.path, index),
             rule_options=self.rule_options,
             text=source.text,
         )
@@ -704,6 +715,8 @@ class Linter:
             given = {t.relpath for t in targets}
             dependents = [rel for rel in dependents if rel not in given]
             targets = targets + [files[rel] for rel in dependents]
+        self._index = project.index()
+        self._index.env["config"] = self.config  # test code by imports reads it (``ssot_lint.testcode``)
         with phase("contract"):
             self._contract_for(project, manifest if use_findings else None)
         # Project tables that rules register (``register_table``) are recomputed with these.
@@ -858,7 +871,9 @@ class Linter:
         index = project.index()
         index.start_recording()
         try:
-            self.contract = build_contract(self.config, index, self.is_test, screen=project.screened)
+            self.contract = build_contract(
+                self.config, index, lambda p: self.is_test(p, index), screen=project.screened
+            )
         finally:
             read = index.stop_recording()
         count_phase("contract", len(read))
@@ -962,7 +977,7 @@ class Linter:
             )
             return [], [err], frozenset()
         deps = set(index.stop_recording())
-        if any(getattr(r, "PROJECT_WIDE", False) for r in self.rules_for(rel)):
+        if any(getattr(r, "PROJECT_WIDE", False) for r in self.rules_for(rel, index)):
             deps.add(WHOLE_PROJECT)
         return res.diagnostics, res.errors, frozenset(deps)
 
