@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES, prefilter_soundness
 
 from ssot_lint.config import load_config
-from ssot_lint.engine import Linter
+from ssot_lint.engine import Linter, RunOptions
 from ssot_lint.registry import load_rules
 from ssot_lint.testing import lint_example
 
@@ -305,8 +305,7 @@ def test_examples_agree_with_and_without_prefilter(rule, example):
     cfg = config_from(example.config or {})
     out = []
     for prefilter in (True, False):
-        linter = Linter(cfg, RULES, select=[rule.code, *(cfg.select or [])])
-        linter.prefilter = prefilter
+        linter = Linter(cfg, RULES, select=[rule.code, *(cfg.select or [])], options=RunOptions(prefilter=prefilter))
         files = {**example.files, example.path: example.code}
         result = linter.lint_texts(files, [example.path])
         out.append([(d.code, d.path, d.range.start.line, d.range.start.column, d.message) for d in result.diagnostics])
