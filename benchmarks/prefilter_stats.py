@@ -22,6 +22,7 @@ from ssot_lint.context import RuleContext
 from ssot_lint.engine import Linter, _could_fire
 from ssot_lint.project import Project
 from ssot_lint.registry import load_rules
+from ssot_lint.session import AnalysisSession, rule_tables
 from ssot_lint.source import ReadError
 
 
@@ -35,7 +36,7 @@ def main() -> None:
     start = time.perf_counter()
     linter._contract_for(project, None)
     index = project.index()
-    index.env.update(contract=linter.contract, config=cfg)
+    AnalysisSession(index, cfg, linter.contract, rule_tables(linter.enabled))
     print(f"index and contract: {time.perf_counter() - start:.1f} s")
     passed: collections.Counter[str] = collections.Counter()
     seconds: collections.Counter[str] = collections.Counter()

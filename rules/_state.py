@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from ssot_lint.discovery import compile_globs
 from ssot_lint.facts import ALIAS, ASSIGN, CLASS, FROM, IMPORT, DefInfo, ModuleFacts
 from ssot_lint.index import WHOLE_PROJECT, Definition, ProjectIndex
 from ssot_lint.rule import Option
+from ssot_lint.session import session_of
 
 DEFAULT_PER_USER_WORDS = (
     "user",
@@ -520,26 +520,21 @@ def class_defined_at(index: ProjectIndex, module: str, scope: str, name: str) ->
 
 
 # --- attribute operations across the project ---------------------------------------------------------
-_OPS_CACHE: weakref.WeakKeyDictionary[ProjectIndex, dict[tuple[str, ...], dict[str, list]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def attr_ops_named(
     index: ProjectIndex, attr: str, test_paths: Sequence[str] = DEFAULT_TEST_PATHS
 ) -> list[tuple[ModuleFacts, tuple[str, str, str, str, int]]]:
     """Every recorded in-place operation on an attribute called ``attr``, outside test code."""
-    per_index = _OPS_CACHE.setdefault(index, {})
-    key = tuple(test_paths)
-    table = per_index.get(key)
-    if table is None:
-        table = {}
+
+    def build() -> dict[str, list[tuple[ModuleFacts, tuple[str, str, str, str, int]]]]:
+        table: dict[str, list[tuple[ModuleFacts, tuple[str, str, str, str, int]]]] = {}
         tests = compile_globs(list(test_paths))
         for facts in index.modules.values():
             if facts.attr_ops and not tests.match_file(facts.path):
                 for op in facts.attr_ops:
                     table.setdefault(op[2], []).append((facts, op))
-        per_index[key] = table
+        return table
+
+    table = session_of(index).cached(("attr-ops", tuple(test_paths)), build)
     # The table reads every module: cached findings that used it depend on the whole project
     # (recorded on every call, also when the table comes from this cache).
     index.record((WHOLE_PROJECT,))

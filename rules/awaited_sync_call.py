@@ -20,6 +20,9 @@ from ._awaits import (
     short,
     transparent,
 )
+from ._awaits import (
+    TABLES as AWAIT_TABLES,
+)
 
 _SVC = """\
 class Notifier:
@@ -169,6 +172,7 @@ class AwaitedSyncCall(LintRule):
     summary = "`await` on a call to a synchronous project function"
     applies_to_tests = True
     OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION, "known-non-awaitable-bases": KNOWN_BASES_OPTION}
+    TABLES = AWAIT_TABLES
 
     VALID = [
         Valid(

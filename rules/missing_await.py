@@ -28,6 +28,9 @@ from ._awaits import (
     short,
     transparent,
 )
+from ._awaits import (
+    TABLES as AWAIT_TABLES,
+)
 
 # Callables that use their argument as a plain value (a coroutine there is a bug).
 PLAIN_CONSUMERS = frozenset(
@@ -190,6 +193,7 @@ class MissingAwait(LintRule):
     summary = "Coroutine of a project `async def` is never awaited"
     applies_to_tests = True
     OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION, "known-non-awaitable-bases": KNOWN_BASES_OPTION}
+    TABLES = AWAIT_TABLES
 
     VALID = [
         Valid(

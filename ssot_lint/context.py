@@ -2,7 +2,7 @@
 
 The engine keeps ``scope`` (the qualified name of the innermost function or class) and
 ``current_statement`` up to date during the single traversal; rules ask the shared
-project index through ``resolve``.
+project index through ``resolve``, and the run's tables through ``session``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from .config import Config
 from .contract import Contract
 from .facts import ModuleFacts, mentions_any
 from .index import Definition, ProjectIndex, Target
+from .session import AnalysisSession, session_of
 
 
 def cst_dotted_name(node: cst.CSTNode) -> str | None:
@@ -54,6 +55,11 @@ class RuleContext:
         if not names:
             return False
         return mentions_any(self.facts.identifiers, names)
+
+    @property
+    def session(self) -> AnalysisSession:
+        """The run's analysis session: project tables and the rules' per-run caches."""
+        return session_of(self.index, self.config, self.contract)
 
     def options_for(self, rule: type) -> Mapping[str, Any]:
         return self.rule_options.get(rule.name, {})

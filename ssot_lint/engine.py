@@ -32,6 +32,7 @@ from .index import WHOLE_PROJECT, ProjectIndex, module_for_path
 from .project import LazyFacts, Project
 from .registry import LoadedRules
 from .rule import CstFix, FileOutcome, LintRule, Report, visitor_methods
+from .session import AnalysisSession, rule_tables
 from .source import ReadError, SourceFile, read_source, source_from_text
 from .suppress import Suppressions, parse_suppressions
 from .timings import count as count_phase
@@ -263,7 +264,7 @@ class Linter:
         """The project index over these facts, and the contract inferred from it."""
         index = ProjectIndex(fa for fa in facts if fa.module)
         self.contract = build_contract(self.config, index, self.is_test)
-        index.env.update(contract=self.contract, config=self.config)
+        AnalysisSession(index, self.config, self.contract, rule_tables(self.enabled))
         return index
 
     # --- phase 2: rules ---------------------------------------------------------------------
@@ -706,8 +707,8 @@ class Linter:
             targets = targets + [files[rel] for rel in dependents]
         with phase("contract"):
             self._contract_for(project, manifest if use_findings else None)
-        # Project tables that rules register (``register_table``) are recomputed with these.
-        project.index().env.update(contract=self.contract, config=self.config)
+        # The rules' analysis session: the project tables they declare are recomputed in it.
+        AnalysisSession(project.index(), self.config, self.contract, rule_tables(self.enabled))
         run_key = self.run_key() if use_findings else ""
         # The dependencies whose fingerprint differs from the manifest's snapshot. Nothing
         # changed when the whole project's fingerprint did not (the stat fast path makes
