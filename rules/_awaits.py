@@ -11,13 +11,27 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext, cst_dotted_name
-from ssot_lint.facts import ALIAS, ASYNC_DEF, CLASS, DEF, FROM, DefInfo
-from ssot_lint.index import Definition, ProjectIndex
-from ssot_lint.inference import BASE_PREFIX, DEFAULT_TRANSPARENT_DECORATORS, CallResolution, Inference
-from ssot_lint.rule import Option
-from ssot_lint.session import AnalysisSession, ProjectTable
-from ssot_lint.timings import phase
+from ssot_lint.api import (
+    ALIAS,
+    ASYNC_DEF,
+    BASE_PREFIX,
+    CLASS,
+    DEF,
+    DEFAULT_TRANSPARENT_DECORATORS,
+    FROM,
+    AnalysisSession,
+    CallResolution,
+    DefInfo,
+    Definition,
+    Inference,
+    Option,
+    ProjectIndex,
+    ProjectTable,
+    RuleContext,
+    cst_dotted_name,
+    node_positions,
+    phase,
+)
 
 TRANSPARENT_OPTION = Option(
     "list[str]",
@@ -163,9 +177,7 @@ class Patches:
         if not regions or self.module is None:
             return False
         if self._positions is None:  # only files that patch this name pay for positions
-            from ssot_lint.engine import _positions
-
-            self._positions = _positions(self.module)
+            self._positions = node_positions(self.module)
         pos = self._positions.get(node)
         line = pos.start.line if pos is not None else 0
         return any(lo <= line <= hi for lo, hi in regions)

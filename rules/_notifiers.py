@@ -18,11 +18,28 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ssot_lint.contract import Contract, NotifierClass
-from ssot_lint.discovery import compile_globs
-from ssot_lint.facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, Binding, dotted_name
-from ssot_lint.index import Definition, ModuleRef, ProjectIndex, Value
-from ssot_lint.session import AnalysisSession, ProjectTable
+from ssot_lint.api import (
+    ALIAS,
+    ASSIGN,
+    ASYNC_DEF,
+    CLASS,
+    DEF,
+    FROM,
+    IMPORT,
+    PARAM,
+    AnalysisSession,
+    Binding,
+    Contract,
+    Definition,
+    ModuleRef,
+    NotifierClass,
+    ProjectIndex,
+    ProjectTable,
+    Value,
+    compile_globs,
+    dotted_name,
+    name_variants,
+)
 
 NOTIFIER_SUFFIXES = ("notifier", "emitter", "bridge")
 CLASS_SUFFIXES = ("Notifier", "Emitter", "Bridge")
@@ -304,8 +321,6 @@ def _wired_notifiers(index: ProjectIndex, contract: Contract, model: NotifierMod
     class), is typed (annotation, constructor, annotated factory); a project class
     found so is a notifier class, with its own methods.
     """
-    from ssot_lint.contract import name_variants
-
     factories: dict[str, Definition] = {}
     for e in contract.entry_points:
         if not e.module:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext
-from ssot_lint.facts import ASYNC_DEF, CLASS
-from ssot_lint.inference import Inference
-from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
+from ssot_lint.api import ASYNC_DEF, CLASS, CstFix, Inference, Invalid, LintRule, RuleContext, Valid
 
 from ._awaits import (
     KNOWN_BASES_OPTION,

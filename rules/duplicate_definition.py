@@ -8,12 +8,23 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext
-from ssot_lint.contract import CONFIG, REFERENCE, Contract
-from ssot_lint.discovery import compile_globs
-from ssot_lint.facts import ALIAS, ASSIGN, CLASS, FROM
-from ssot_lint.index import Definition, ProjectIndex
-from ssot_lint.rule import Invalid, LintRule, Option, Valid
+from ssot_lint.api import (
+    ALIAS,
+    ASSIGN,
+    CLASS,
+    CONFIG,
+    FROM,
+    REFERENCE,
+    Contract,
+    Definition,
+    Invalid,
+    LintRule,
+    Option,
+    ProjectIndex,
+    RuleContext,
+    Valid,
+    compile_globs,
+)
 
 from ._notifiers import bare, is_test_double_name
 

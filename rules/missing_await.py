@@ -7,11 +7,18 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext, cst_dotted_name
-from ssot_lint.facts import ASYNC_DEF, DEF
-from ssot_lint.index import Definition
-from ssot_lint.inference import Inference
-from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
+from ssot_lint.api import (
+    ASYNC_DEF,
+    DEF,
+    CstFix,
+    Definition,
+    Inference,
+    Invalid,
+    LintRule,
+    RuleContext,
+    Valid,
+    cst_dotted_name,
+)
 
 from ._awaits import (
     KNOWN_BASES_OPTION,

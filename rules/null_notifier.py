@@ -6,12 +6,22 @@ import fnmatch
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext
-from ssot_lint.contract import Contract
-from ssot_lint.facts import ASYNC_DEF, CLASS, DEF, Param
-from ssot_lint.index import Definition, ProjectIndex
-from ssot_lint.rule import Invalid, LintRule, Option, Valid
-from ssot_lint.session import AnalysisSession, ProjectTable
+from ssot_lint.api import (
+    ASYNC_DEF,
+    CLASS,
+    DEF,
+    AnalysisSession,
+    Contract,
+    Definition,
+    Invalid,
+    LintRule,
+    Option,
+    Param,
+    ProjectIndex,
+    ProjectTable,
+    RuleContext,
+    Valid,
+)
 
 from ._notifiers import TABLES as NOTIFIER_TABLES
 from ._notifiers import alias_closure, annotation_mentions, notifier_model

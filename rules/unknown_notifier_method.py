@@ -6,8 +6,7 @@ import difflib
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext, cst_dotted_name
-from ssot_lint.rule import Invalid, LintRule, Valid
+from ssot_lint.api import Invalid, LintRule, RuleContext, Valid, cst_dotted_name
 
 from ._notifiers import TABLES as NOTIFIER_TABLES
 from ._notifiers import NotifierModel, ReceiverTyper, notifier_model

@@ -21,6 +21,7 @@ from .diagnostics import Fix, Range
 
 if TYPE_CHECKING:
     from .context import RuleContext
+    from .facts import FactCollector
     from .session import ProjectTable
     from .suppress import Suppressions
 
@@ -136,6 +137,9 @@ class LintRule:
     # The project tables (``ProjectTable``) the rule reads through ``context.session.table``:
     # a later run recomputes their values by kind to check the rule's cached findings.
     TABLES: ClassVar[tuple[ProjectTable[Any], ...]] = ()
+    # The rule's own per-module facts (``FactCollector``): run on every module's ``ast`` tree
+    # in the facts pass and cached with its facts; read with ``collector.of(facts)``.
+    FACTS: ClassVar[tuple[FactCollector[Any], ...]] = ()
     VALID: ClassVar[list[Valid | str]] = []
     INVALID: ClassVar[list[Invalid]] = []
 
