@@ -19,10 +19,11 @@ from ssot_lint.cache import Cache
 from ssot_lint.cli import tune_gc
 from ssot_lint.config import load_config
 from ssot_lint.context import RuleContext
-from ssot_lint.engine import Linter, _could_fire
+from ssot_lint.engine import Linter
 from ssot_lint.project import Project
 from ssot_lint.registry import load_rules
-from ssot_lint.session import AnalysisSession, rule_tables
+from ssot_lint.run.contract import bind, contract_for
+from ssot_lint.run.lint import could_fire
 from ssot_lint.source import ReadError
 
 
@@ -34,9 +35,9 @@ def main() -> None:
     files = {f.relpath: f for f in linter.discover([str(root)])}
     project = Project(files, {}, Cache(root / ".ssot_lint_cache", enabled=False))
     start = time.perf_counter()
-    linter._contract_for(project, None)
+    linter.contract, _ = contract_for(linter, project, None)
     index = project.index()
-    AnalysisSession(index, cfg, linter.contract, rule_tables(linter.enabled))
+    bind(linter, index)
     print(f"index and contract: {time.perf_counter() - start:.1f} s")
     passed: collections.Counter[str] = collections.Counter()
     seconds: collections.Counter[str] = collections.Counter()
@@ -61,7 +62,7 @@ def main() -> None:
             if rule.POST_PASS or rule.ENGINE_RULE:
                 continue
             t = time.perf_counter()
-            if _could_fire(rule, context):
+            if could_fire(rule, context):
                 passed[rule.code] += 1
                 fired = True
             seconds[rule.code] += time.perf_counter() - t

@@ -36,9 +36,9 @@ from ssot_lint.api import (
     ProjectIndex,
     ProjectTable,
     Value,
-    compile_globs,
     dotted_name,
     name_variants,
+    test_code,
 )
 
 NOTIFIER_SUFFIXES = ("notifier", "emitter", "bridge")
@@ -233,7 +233,7 @@ def notifier_model(session: AnalysisSession) -> NotifierModel:
 
 def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str, ...]) -> NotifierModel:
     model = NotifierModel(index, contract, test_paths=test_paths)
-    tests = compile_globs(list(test_paths))
+    tests = test_code(index, test_paths)
     for entry in contract.notifier_classes:
         if entry.methods:
             model.contract_methods[bare(entry.name)] = frozenset(m.name for m in entry.methods)
@@ -294,7 +294,7 @@ def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str,
     for d in found.values():
         # Test doubles (in test modules, or named Fake*/Mock*/...) are notifiers for typing,
         # but neither add methods nor make the project's notifiers "open".
-        if is_test_double_name(d.info.name) or tests.match_file(index.modules[d.module].path):
+        if is_test_double_name(d.info.name) or tests.is_test(index.modules[d.module].path):
             continue
         model.has_project_notifiers = True
         ms = model.methods(d)
@@ -342,7 +342,7 @@ def _wired_notifiers(index: ProjectIndex, contract: Contract, model: NotifierMod
     out: dict[str, Definition] = {}
     for fn in factories.values():
         facts = index.get_module(fn.module)
-        if facts is None or tests.match_file(facts.path):
+        if facts is None or tests.is_test(facts.path):
             continue
         typer = ReceiverTyper(index, model, fn.module)
         for call in fn.info.calls:

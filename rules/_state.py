@@ -32,9 +32,9 @@ from ssot_lint.api import (
     ModuleFacts,
     Option,
     ProjectIndex,
-    compile_globs,
     dotted_name,
     session_of,
+    test_code,
 )
 
 DEFAULT_PER_USER_WORDS = (
@@ -706,10 +706,10 @@ def attr_ops_named(
 
     def build() -> dict[str, list[tuple[ModuleFacts, AttrOp]]]:
         table: dict[str, list[tuple[ModuleFacts, AttrOp]]] = {}
-        tests = compile_globs(list(test_paths))
+        tests = test_code(index, test_paths)
         for facts in index.modules.values():
             ops = ATTR_OPS.of(facts)
-            if ops and not tests.match_file(facts.path):
+            if ops and not tests.is_test(facts.path):
                 for op in ops:
                     table.setdefault(op[2], []).append((facts, op))
         return table

@@ -23,7 +23,7 @@ from ssot_lint.api import (
     ProjectIndex,
     RuleContext,
     Valid,
-    compile_globs,
+    test_code,
 )
 
 from ._notifiers import bare, is_test_double_name
@@ -109,7 +109,7 @@ def _snake(name: str) -> str:
 
 
 def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], test_paths: list[str]) -> DuplicateTable:
-    tests = compile_globs(test_paths)
+    tests = test_code(index, test_paths)
     bare_names, dotted = _contract_names(contract)
 
     def wanted(name: str) -> bool:
@@ -118,7 +118,7 @@ def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], t
     defs: dict[str, dict[str, Definition]] = {}  # name -> fullname -> class
     aliases: dict[str, list[tuple[str, Definition]]] = {}  # name -> (module, class it names)
     for facts in index.modules.values():
-        if facts.path.endswith(".pyi") or tests.match_file(facts.path):
+        if facts.path.endswith(".pyi") or tests.is_test(facts.path):
             continue
         mscope = facts.module_scope
         for name, bindings in mscope.bindings.items():
@@ -192,7 +192,7 @@ def _import_counts(index: ProjectIndex, names: set[str], tests) -> dict[str, int
             counts[target.fullname] = counts.get(target.fullname, 0) + 1
 
     for facts in index.modules.values():
-        if tests.match_file(facts.path):
+        if tests.is_test(facts.path):
             continue
         for scope in facts.scopes.values():
             for bindings in scope.bindings.values():
@@ -383,6 +383,7 @@ class DuplicateDefinition(LintRule):
         ),
         Invalid(
             "class WebSocketNotifier:\n    pass\n",
+            column=7,
             line=1,
             files={
                 **_FILES,

@@ -53,9 +53,10 @@ from .facts import (
 )
 from .index import WHOLE_PROJECT, Definition, ModuleRef, ProjectIndex, Target, Value
 from .inference import BASE_PREFIX, DEFAULT_TRANSPARENT_DECORATORS, CallResolution, ClassType, Inference
-from .rule import CstFix, FileOutcome, Invalid, LintRule, Option, Valid
+from .rule import CstFix, FileOutcome, Finding, Invalid, LintRule, Option, Valid
 from .session import AnalysisSession, ProjectTable, session_of
 from .suppress import Suppression, Suppressions
+from .testcode import is_test, test_code
 from .timings import phase
 
 
@@ -77,6 +78,7 @@ __all__ = [
     "LintRule",
     "Valid",
     "Invalid",
+    "Finding",
     "Option",
     "CstFix",
     "Fix",
@@ -128,5 +130,7 @@ __all__ = [
     "session_of",
     "DEFAULT_TEST_PATHS",
     "compile_globs",
+    "is_test",
+    "test_code",
     "phase",
 ]

@@ -163,7 +163,7 @@ class Manifest:
     # rel -> (content hash, alias edges of the module), see ``Project.module_edges``.
     edges: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
     # (key, fingerprints of what it read, contract, fingerprint of the whole project): the
-    # contract with what inference found, see ``Linter._contract_for``.
+    # contract with what inference found, see ``run.contract.contract_for``.
     contract: tuple[str, dict[str, str], Contract, str] | None = None
     # rel -> stat record, for the stat fast path (see ``Project.content_hash``).
     stats: dict[str, StatRecord] = field(default_factory=dict)

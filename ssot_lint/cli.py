@@ -31,7 +31,7 @@ from .baseline import (
 )
 from .config import ConfigError
 from .discovery import OutsideRootError, find_root
-from .engine import Linter, RunResult
+from .engine import Linter, RunOptions, RunResult
 from .registry import LoadedRules, RuleLoadError, load_rules
 from .reporters import Report, RuleDoc, formats
 from .reporters import get as get_reporter
@@ -110,13 +110,26 @@ def make_linter(
     stdin_filename: str | None = None,
     require_reason: bool = False,
     extend_select: list[str] | None = None,
+    *,
+    exclude: list[str] | None = None,
+    extend_exclude: list[str] | None = None,
+    options: RunOptions | None = None,
 ) -> tuple[Linter, LoadedRules]:
     first = stdin_filename or (paths[0] if paths else None)
     root_path = Path(root).resolve() if root else find_root(first)
     rules = _load_rules()
     try:
         linter = load_linter(
-            root_path, rules, config_file, select, ignore, require_reason=require_reason, extend_select=extend_select
+            root_path,
+            rules,
+            config_file,
+            select,
+            ignore,
+            require_reason=require_reason,
+            extend_select=extend_select,
+            exclude=exclude,
+            extend_exclude=extend_exclude,
+            options=options,
         )
         return linter, rules
     except ConfigError as exc:
@@ -301,6 +314,14 @@ def _check_once(o: _CheckOptions) -> int:
     if o.baseline_file is not None and o.no_baseline:
         raise UsageFailure("--baseline and --no-baseline cannot be combined")
     ignore = (_split_codes(o.ignore) or []) + (_split_codes(o.extend_ignore) or [])
+    # The run options are decided here, once; the linter never changes them.
+    options = RunOptions(
+        prefilter=not o.no_prefilter,
+        jobs=o.jobs or None,
+        use_cache=not o.no_cache,
+        force_exclude=o.force_exclude,
+        dependents=o.dependents,
+    )
     linter, rules = make_linter(
         paths,
         o.root,
@@ -310,16 +331,10 @@ def _check_once(o: _CheckOptions) -> int:
         stdin_filename,
         o.require_reason,
         extend_select=_split_codes(o.extend_select),
+        exclude=[g.strip() for v in o.exclude for g in v.split(",") if g.strip()] if o.exclude else None,
+        extend_exclude=[g.strip() for v in o.extend_exclude for g in v.split(",") if g.strip()],
+        options=options,
     )
-    if o.exclude or o.extend_exclude:
-        from .discovery import compile_globs
-
-        given = [g.strip() for v in o.exclude for g in v.split(",") if g.strip()]
-        extra = [g.strip() for v in o.extend_exclude for g in v.split(",") if g.strip()]
-        linter.config.exclude = (given if o.exclude else list(linter.config.exclude)) + extra
-        linter.exclude = compile_globs(linter.config.exclude)
-    linter.force_exclude = o.force_exclude
-    linter.dependents = o.dependents
     baseline_path = _baseline_path(linter, o.baseline_file, use_config=not o.no_baseline)
     baseline = None
     if baseline_path is not None:
@@ -342,15 +357,16 @@ def _check_once(o: _CheckOptions) -> int:
         if Path(rel).is_absolute():
             raise UsageFailure(f"{stdin_filename}: outside the project root {linter.root} (pass --root)")
         stdin = (rel, text)
-    linter.use_cache = not o.no_cache
-    linter.jobs = o.jobs or None
-    linter.prefilter = not o.no_prefilter
     fix, diff = o.fix, o.diff
     try:
         with _progress_bar() as progress:
-            linter.progress = progress
             result = linter.run(
-                list(paths), stdin, fix=fix or diff, unsafe_fixes=o.unsafe_fixes, write=fix and not diff
+                list(paths),
+                stdin,
+                fix=fix or diff,
+                unsafe_fixes=o.unsafe_fixes,
+                write=fix and not diff,
+                progress=progress,
             )
     except OutsideRootError as exc:
         raise UsageFailure(str(exc)) from None
@@ -761,7 +777,8 @@ def explain(code: str) -> None:
     click.echo(f"{rule.summary}\n")
     click.echo(
         f"Default: {'enabled' if rule.default_enabled else 'disabled'}; severity {rule.default_severity}; "
-        f"{'applies' if rule.applies_to_tests else 'does not apply'} to test code.\n"
+        f"{'applies' if rule.applies_to_tests else 'does not apply'} to test code "
+        "(`test-paths`, and with `test-only-imports` the modules only test code imports that use test tooling).\n"
     )
     click.echo(rule.docs())
     if rule.OPTIONS:

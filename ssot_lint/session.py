@@ -56,21 +56,28 @@ class AnalysisSession:
         tables: Iterable[ProjectTable[Any]] = (),
         *,
         strict: bool = True,
+        previous: AnalysisSession | None = None,
     ) -> None:
         """A session over ``index`` (which then answers ``index.session`` with it).
 
-        ``tables``: the tables the run's rules declare. With ``strict``, reading any other
-        table raises: its dependency could not be checked in a later run.
+        ``tables``: the tables the run's rules declare (the core's own, ``core_tables``,
+        are always there). With ``strict``, reading any other table raises: its dependency
+        could not be checked in a later run. ``previous``: the session this one replaces
+        on the same index once the contract is known; what it computed without the
+        contract (``cached(..., contract_free=True)``) is kept when the config is the same.
         """
         self.index = index
         self.config = config
         self.contract = contract
         self._declared: dict[str, ProjectTable[Any]] = {}
-        for table in tables:
+        for table in (*core_tables(), *tables):
             self._declare(table)
         self._strict = strict
         self._values: dict[tuple[str, str], Any] = {}
         self._caches: dict[Any, Any] = {}
+        self._free: dict[Any, Any] = {}
+        if previous is not None and previous.index is index and previous.config is config:
+            self._free.update(previous._free)
         index.session = self
 
     def _declare(self, table: ProjectTable[Any]) -> None:
@@ -103,14 +110,23 @@ class AnalysisSession:
             return table.summary(self.table(table, arg))
 
     # --- the rules' own caches ---------------------------------------------------------------
-    def cached(self, key: Any, compute: Callable[[], T]) -> T:
+    def cached(self, key: Any, compute: Callable[[], T], *, contract_free: bool = False) -> T:
         """``compute()`` once per session and ``key``. Nothing is recorded here: the
         caller records the dependencies of what it caches (on every read, not only the
-        first)."""
-        found = self._caches.get(key, _MISSING)
+        first). ``contract_free``: the value depends on the index and config only (kept
+        when the session is replaced once the contract is known)."""
+        store = self._free if contract_free else self._caches
+        found = store.get(key, _MISSING)
         if found is _MISSING:
-            found = self._caches[key] = compute()
+            found = store[key] = compute()
         return found  # type: ignore[no-any-return]
+
+
+def core_tables() -> tuple[ProjectTable[Any], ...]:
+    """The project tables of the core itself, declared in every session."""
+    from .testcode import TEST_CODE
+
+    return (TEST_CODE,)
 
 
 def rule_tables(rules: Iterable[type]) -> list[ProjectTable[Any]]:
@@ -127,4 +143,4 @@ def session_of(index: ProjectIndex, config: Config | None = None, contract: Cont
     return found
 
 
-__all__ = ["AnalysisSession", "ProjectTable", "rule_tables", "session_of"]
+__all__ = ["AnalysisSession", "ProjectTable", "core_tables", "rule_tables", "session_of"]

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import timings
@@ -25,15 +26,39 @@ if TYPE_CHECKING:
     from .engine import Linter
     from .project import Project
 
-# What a worker does with each file (``Linter.lint_one`` by default, ``Linter.fix_one``
-# for --fix); set before the fork, so it reaches the workers without being pickled.
-_STATE: Callable[[str], tuple] | None = None
+# Fewer files than this are linted in the main process: forking costs more.
+MIN_PARALLEL_FILES = 24
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@dataclass(frozen=True)
+class WorkerJob:
+    """What every worker of one pool does with each file (``Linter.lint_one`` by default,
+    ``Linter.fix_one`` for --fix), with everything it closes over (the linter, the project)."""
+
+    work: Callable[[str], tuple]
+
+
+# The job of this worker process. Set only in a worker, by the pool's initializer: with the
+# fork start method the initializer's arguments are inherited by the child, not pickled, so
+# the job (closures over the linter and the project) reaches it as it is. A module-level
+# slot is unavoidable there, since ``ProcessPoolExecutor`` calls module-level functions;
+# the main process never sets it.
+_JOB: WorkerJob | None = None
+
+
+def _start_worker(job: WorkerJob) -> None:
+    global _JOB
+    _JOB = job
 
 
 def _lint_batch(rels: list[str]) -> tuple[list[tuple[str, tuple]], dict | None]:
     """The batch's results, and (with ``--timings``) this batch's time per phase."""
-    assert _STATE is not None, "worker started without state"
-    work = _STATE
+    assert _JOB is not None, "worker started without a job"
+    work = _JOB.work
     clock = timings.restart_in_worker()
     results = [(rel, work(rel)) for rel in rels]
     return results, clock.snapshot() if clock is not None else None
@@ -57,16 +82,17 @@ def lint_in_workers(
     """``work(rel)`` (default: ``linter.lint_one(project, rel)``) for each file, in workers.
 
     A file whose work fails twice gets ``([], [the error], failed)``."""
-    global _STATE
     out: dict[str, tuple] = {}
     spent: list[dict] = []  # the workers' time per phase, batch by batch (``--timings``)
     pending = batches(rels, jobs)
     if work is None:
         work = lambda rel: linter.lint_one(project, rel)  # noqa: E731
-    _STATE = work
+    job = WorkerJob(work)
     try:
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(pending)), mp_context=ctx, initializer=_start_worker, initargs=(job,)
+        ) as pool:
             futures = {pool.submit(_lint_batch, batch): batch for batch in pending}
             remaining = set(futures)
             while remaining:
@@ -85,7 +111,6 @@ def lint_in_workers(
     except BrokenProcessPool:
         pass
     finally:
-        _STATE = None
         main = timings.current()
         if main is not None:
             main.worker_parts.extend(spent)

@@ -21,7 +21,7 @@ from pathlib import Path
 from .config import ConfigError, load_config, validate_codes
 from .diagnostics import Diagnostic
 from .discovery import DEFAULT_EXCLUDED_DIRS, relpath_of
-from .engine import FileResult, Linter
+from .engine import FileResult, Linter, RunOptions
 from .facts import ModuleFacts
 from .fixes import FixOutcome
 from .index import ProjectIndex
@@ -56,17 +56,24 @@ def load_linter(
     *,
     require_reason: bool = False,
     extend_select: list[str] | None = None,
+    exclude: list[str] | None = None,
+    extend_exclude: list[str] | None = None,
+    options: RunOptions | None = None,
 ) -> Linter:
-    """A ``Linter`` for ``root`` with its configuration; raises ``ConfigError`` (one line)."""
+    """A ``Linter`` for ``root`` with its configuration; raises ``ConfigError`` (one line).
+
+    ``exclude`` replaces the configured ``exclude``, ``extend_exclude`` adds to it."""
     config = load_config(root, config_file)
     config.require_reason = config.require_reason or require_reason
+    if exclude is not None or extend_exclude:
+        config.exclude = (list(exclude) if exclude is not None else list(config.exclude)) + list(extend_exclude or [])
     validate_codes(
         config,
         rules.codes,
         {"--select": select or [], "--ignore": ignore or [], "--extend-select": extend_select or []},
     )
     validate_rule_options(config, rules)
-    return Linter(config, rules, select=select, ignore=ignore, extend_select=extend_select)
+    return Linter(config, rules, select=select, ignore=ignore, extend_select=extend_select, options=options)
 
 
 def buffer_source(relpath: str, abspath: str, text: str) -> SourceFile:

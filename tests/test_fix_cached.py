@@ -13,8 +13,9 @@ from test_cli import ENGINE, VIOLATION
 
 import ssot_lint.cache
 import ssot_lint.engine
+import ssot_lint.workers
 from ssot_lint.config import load_config
-from ssot_lint.engine import Linter
+from ssot_lint.engine import Linter, RunOptions
 from ssot_lint.registry import load_rules
 
 SYNC_AWAITED = "def compute(x):\n    return x + 1\n\n\nasync def handler(x):\n    return await compute(x)\n"
@@ -47,9 +48,7 @@ def test_warm_fix_gives_the_output_and_files_of_a_run_without_cache(tmp_path, mo
 
 
 def _run(root: Path, *, fix: bool, cache: bool = True, jobs: int = 1, unsafe: bool = True):
-    linter = Linter(load_config(root), load_rules())
-    linter.jobs = jobs
-    linter.use_cache = cache
+    linter = Linter(load_config(root), load_rules(), options=RunOptions(jobs=jobs, use_cache=cache))
     result = linter.run([str(root)], fix=fix, unsafe_fixes=unsafe)
     diags = [(d.code, d.path, d.range.start.line, d.range.start.column, d.message) for d in result.diagnostics]
     fixes = [(o.path, o.fixed, o.failed) for o in result.fixes]
@@ -61,7 +60,7 @@ def test_fixing_in_workers_gives_what_fixing_in_process_gives(tmp_path, monkeypa
     for root in (serial, parallel):
         shutil.copytree(FIXTURES / "legacy_service", root)
     expected = _run(serial, fix=True, cache=False)
-    monkeypatch.setattr(ssot_lint.engine, "MIN_PARALLEL_FILES", 1)
+    monkeypatch.setattr(ssot_lint.workers, "MIN_PARALLEL_FILES", 1)
     forked = []
     real = ssot_lint.engine.Linter.fix_one
     monkeypatch.setattr(ssot_lint.engine.Linter, "fix_one", lambda self, *a: forked.append(1) or real(self, *a))

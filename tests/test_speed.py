@@ -18,7 +18,7 @@ from test_cli import ENGINE  # a managed class and the factory that makes it man
 
 import ssot_lint.cache
 from ssot_lint.config import load_config
-from ssot_lint.engine import Linter
+from ssot_lint.engine import Linter, RunOptions
 from ssot_lint.registry import LoadedRules, load_rules
 from ssot_lint.rule import LintRule
 
@@ -46,10 +46,8 @@ def lint(
     rules: LoadedRules | None = None,
     select: list[str] | None = ["SSOT000", "SSOT001"],  # noqa: B006  (never mutated)
 ):
-    linter = Linter(load_config(root), rules or load_rules(), select=select)
-    linter.jobs = jobs
-    linter.prefilter = prefilter
-    linter.use_cache = cache
+    options = RunOptions(jobs=jobs, prefilter=prefilter, use_cache=cache)
+    linter = Linter(load_config(root), rules or load_rules(), select=select, options=options)
     result = linter.run([str(root)])
     found = [(d.code, d.path, d.range.start.line, d.range.start.column, d.message) for d in result.diagnostics]
     return found, linter.stats, result
@@ -310,9 +308,7 @@ class _DiesInWorkers(LintRule):
 
 def test_a_dying_worker_does_not_hang_the_run(corpus):
     rules = LoadedRules(load_rules().rules + (_DiesInWorkers,))
-    linter = Linter(load_config(corpus), rules, select=["TEST901"])
-    linter.jobs = 2
-    linter.use_cache = False
+    linter = Linter(load_config(corpus), rules, select=["TEST901"], options=RunOptions(jobs=2, use_cache=False))
     result = linter.run([str(corpus)])
     # Every file was linted again in the main process after the workers died.
     assert len(result.diagnostics) == len(result.files) and not result.errors

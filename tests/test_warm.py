@@ -169,11 +169,10 @@ def test_linting_a_few_files_keeps_the_other_entries_only_while_still_valid(tmp_
 
 def lint_paths(root, rels):
     from ssot_lint.config import load_config
-    from ssot_lint.engine import Linter
+    from ssot_lint.engine import Linter, RunOptions
     from ssot_lint.registry import load_rules
 
-    linter = Linter(load_config(root), load_rules(), select=["SSOT000", "SSOT001"])
-    linter.jobs = 1
+    linter = Linter(load_config(root), load_rules(), select=["SSOT000", "SSOT001"], options=RunOptions(jobs=1))
     result = linter.run([str(root / r) for r in rels])
     return [(d.code, d.path, d.range.start.line) for d in result.diagnostics], linter.stats, result
 

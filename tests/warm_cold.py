@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ssot_lint.config import load_config
-from ssot_lint.engine import Linter
+from ssot_lint.engine import Linter, RunOptions
 from ssot_lint.registry import LoadedRules, load_rules
 
 FUNCS = ["load", "inner", "fetch", "helper", "run", "create_widget_for_user", "get_engine"]
@@ -251,9 +251,7 @@ def findings(root: Path, *, cache: bool, jobs: int = 1) -> list[tuple]:
     global _RULES
     if _RULES is None:
         _RULES = load_rules()
-    linter = Linter(load_config(root), _RULES)
-    linter.jobs = jobs
-    linter.use_cache = cache
+    linter = Linter(load_config(root), _RULES, options=RunOptions(jobs=jobs, use_cache=cache))
     result = linter.run([str(root)])
     return [(d.code, d.path, d.range.start.line, d.range.start.column, d.message) for d in result.diagnostics] + [
         ("error", e.kind, e.path, e.message) for e in result.errors

@@ -1,0 +1,233 @@
+"""The incremental coordinator: what changed since the last run, which files' findings
+are reused, which are linted again, and what the manifest keeps.
+
+Facts are cached by content; findings are cached with the fingerprints of the modules
+(and derived project tables) they depend on, and reused while nothing they depend on
+changed. The manifest's snapshot (dependency -> fingerprint) is the state every entry
+is valid for; ``changed()`` is what differs from it now.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..cache import FindingsEntry, Manifest, digest, tool_fingerprint
+from ..contract import Contract
+from ..diagnostics import Diagnostic, InternalError
+from ..discovery import DiscoveredFile
+from ..index import WHOLE_PROJECT
+from ..project import Project
+from ..source import ReadError
+from ..timings import phase
+
+if TYPE_CHECKING:
+    from ..engine import Linter
+
+# A file's findings and errors, as the run reports them.
+PerFile = dict[str, tuple[list[Diagnostic], list[InternalError]]]
+
+
+def tool(linter: Linter) -> str:
+    """The fingerprint of ssot-lint's code and the rules' modules."""
+    modules = [sys.modules[r.__module__] for r in linter.all_rules.rules if r.__module__ in sys.modules]
+    return tool_fingerprint(modules)
+
+
+def run_key(linter: Linter) -> str:
+    """What the findings of a file depend on besides its content and its dependencies."""
+    return digest(
+        linter.tool(),
+        linter.config,
+        [(r.code, r.__module__, r.__qualname__) for r in linter.enabled],
+        sorted(linter.rule_options.items()),
+        contract_key(linter.contract),
+        linter.prefilter,
+    )
+
+
+_PROVENANCE = ("source", "defined_at", "warnings", "module_path")
+
+
+def contract_key(contract: Contract) -> Any:
+    """The contract without provenance (``source`` = file:line): moving a factory down a few
+    lines must not invalidate every cached finding. Rules do not put provenance in messages."""
+
+    def strip(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return (
+                type(value).__name__,
+                tuple(
+                    (f.name, strip(getattr(value, f.name)))
+                    for f in dataclasses.fields(value)
+                    if f.name not in _PROVENANCE
+                ),
+            )
+        if isinstance(value, (list, tuple)):
+            return tuple(strip(v) for v in value)
+        return value
+
+    return strip(contract)
+
+
+def same_fingerprint(project: Project, dep: str, fp: str) -> bool:
+    try:
+        return project.fingerprint(dep) == fp
+    except Exception:  # cannot be computed now: treated as changed
+        return False
+
+
+class Plan:
+    """One run's cache state: the manifest, the project over it, and the findings to keep.
+
+    With ``use_findings`` off (no cache, or a stdin buffer), every target is linted and
+    nothing is saved; facts may still be cached by content (``cache.enabled``).
+    """
+
+    def __init__(self, linter: Linter, files: dict[str, DiscoveredFile], overrides: dict[str, str], stdin: bool):
+        self.linter = linter
+        self.cache = cache = linter.make_cache()
+        # --fix and --diff take the cached path too: cached findings say which files have
+        # fixes to apply (``select_fixes``), and only those are fixed (``fix.fix_many``).
+        self.use_findings = use = cache.enabled and not stdin
+        with phase("cache", 1 if use else 0):
+            tool = linter.tool()
+            self.manifest = manifest = cache.load_manifest(tool) if use else Manifest(tool)
+        self.project = Project(
+            files,
+            overrides,
+            cache,
+            manifest.edges if use else None,
+            linter.config.max_file_bytes,
+            stats=manifest.stats if use else None,
+            screens=manifest.screens if use else None,
+            rows=manifest.rows if use else None,
+        )
+        self.run_key = ""
+        self.contract_changed = False
+        self.reused: dict[str, FindingsEntry] = {}
+        self.fresh: dict[str, FindingsEntry] = {}
+        self._changed: frozenset[str] | None = None
+
+    @property
+    def cached_manifest(self) -> Manifest | None:
+        """The manifest, when this run reads and writes it."""
+        return self.manifest if self.use_findings else None
+
+    def changed(self) -> frozenset[str]:
+        """The dependencies whose fingerprint differs from the manifest's snapshot. Nothing
+        changed when the whole project's fingerprint did not (the stat fast path makes that
+        cheap): then no other fingerprint is computed."""
+        if self._changed is None:
+            snapshot = self.manifest.fingerprints
+            project = self.project
+            if snapshot.get(WHOLE_PROJECT) == project.fingerprint(WHOLE_PROJECT):
+                self._changed = frozenset()
+            else:
+                self._changed = frozenset(d for d, fp in snapshot.items() if not same_fingerprint(project, d, fp))
+        return self._changed
+
+    def partition(self, targets: list[DiscoveredFile]) -> tuple[PerFile, list[str]]:
+        """The targets whose findings are known (reused from the cache, or unreadable),
+        and the files to lint."""
+        if self.use_findings:
+            self.run_key = self.linter.run_key()
+        per_file: PerFile = {}
+        to_lint: list[str] = []
+        project = self.project
+        for target in targets:
+            rel = target.relpath
+            if self.use_findings:
+                # A cached entry exists only for a file that was readable with this content.
+                entry = self.manifest.entries.get(rel)
+                with phase("cache", 1):
+                    valid = entry is not None and self._entry_valid(entry, rel)
+                if valid:
+                    assert entry is not None
+                    per_file[rel] = (list(entry.diagnostics), [])
+                    self.reused[rel] = entry
+                    continue
+            src = project.source(rel)
+            if isinstance(src, ReadError):
+                linter = self.linter
+                diags = [linter.read_error_diagnostic(rel, str(src))] if linter.syntax_enabled else []
+                per_file[rel] = (diags, [])
+                continue
+            to_lint.append(rel)
+        return per_file, to_lint
+
+    def _entry_valid(self, entry: FindingsEntry, rel: str) -> bool:
+        try:
+            if entry.run_key != self.run_key or entry.content != self.project.content_hash(rel):
+                return False
+            return isinstance(entry.deps, frozenset) and entry.deps.isdisjoint(self.changed())
+        except Exception:  # a foreign or damaged entry is never trusted
+            return False
+
+    def record(
+        self, linted: dict[str, tuple[list[Diagnostic], list[InternalError], frozenset[str]]], per_file: PerFile
+    ) -> None:
+        """Take the findings of the files linted; keep those without errors for the cache."""
+        for rel, (diags, errs, deps) in linted.items():
+            per_file[rel] = (diags, errs)
+            if self.use_findings and not errs:
+                # Everything a derived or module dependency says is part of ``*``.
+                kept_deps = frozenset((WHOLE_PROJECT,)) if WHOLE_PROJECT in deps else frozenset(deps)
+                self.fresh[rel] = FindingsEntry(self.project.content_hash(rel), self.run_key, kept_deps, tuple(diags))
+
+    def save(self, targets: list[DiscoveredFile]) -> None:
+        """The findings of the files as read (a fixed file's new content is another entry)."""
+        if self.use_findings:
+            with phase("cache"):
+                self._save_findings(targets, self.changed)
+
+    def _save_findings(self, targets: list[DiscoveredFile], changed: Callable[[], frozenset[str]]) -> None:
+        """Write the manifest when anything in it changed; keep every entry valid for the new snapshot.
+
+        Entries of files that were not targets of this run are kept only when none of
+        their dependencies changed (their findings still hold in the new snapshot).
+        """
+        manifest, project = self.manifest, self.project
+        known = set(project.paths)
+        targeted = {t.relpath for t in targets}
+        entries: dict[str, FindingsEntry] = {}
+        others = [(rel, e) for rel, e in manifest.entries.items() if rel in known and rel not in targeted]
+        gone = changed()
+        old = manifest.fingerprints
+        for rel, e in others:
+            if isinstance(e.deps, frozenset) and e.deps.isdisjoint(gone):
+                entries[rel] = e
+        entries.update(self.reused)
+        entries.update(self.fresh)
+        names = {WHOLE_PROJECT}
+        for e in entries.values():
+            names.update(e.deps)
+        fingerprints = {}
+        for dep in sorted(names):
+            if dep in old and dep not in gone:
+                fingerprints[dep] = old[dep]  # unchanged since the snapshot
+                continue
+            try:
+                fingerprints[dep] = project.fingerprint(dep)
+            except Exception:  # cannot be fingerprinted: the entries depending on it go
+                entries = {rel: e for rel, e in entries.items() if dep not in e.deps}
+        stats = project.stat_records()
+        dirty = (
+            bool(self.fresh)
+            or self.contract_changed
+            or project.derived_changed
+            or entries.keys() != manifest.entries.keys()
+            or fingerprints != manifest.fingerprints
+            or stats != manifest.stats
+        )
+        if not dirty:
+            return
+        manifest.entries = entries
+        manifest.fingerprints = fingerprints
+        manifest.stats = stats
+        manifest.edges = {k: v for k, v in project.edges.items() if k in known}
+        manifest.screens = {k: v for k, v in project.screens.items() if k[1] in known}
+        manifest.rows = {k: v for k, v in project.rows.items() if k in known}
+        self.cache.save_manifest(manifest)
