@@ -222,6 +222,20 @@ class Cache:
             return
         _store(self._facts_path(key), key, facts)
 
+    def has_facts(self, key: str) -> bool:
+        """Is there an entry for ``key`` (not read: it may still turn out damaged)?"""
+        return self.enabled and self._facts_path(key).is_file()
+
+    def put_packed_facts(self, key: str, packed: bytes) -> None:
+        """``put_facts`` of facts already encoded (``codec.dumps``): written as they are."""
+        if not self.enabled or not self._prepare():
+            return
+        try:
+            head = json.dumps([_MAGIC, FORMAT, key], separators=(",", ":")).encode()
+            _atomic_write(self._facts_path(key), head[:-1] + b"," + packed + b"]")
+        except OSError:
+            pass
+
     # --- findings ---------------------------------------------------------------------
     @property
     def _manifest_path(self) -> Path:

@@ -20,7 +20,6 @@ from ..diagnostics import Diagnostic, InternalError
 from ..discovery import DiscoveredFile
 from ..index import WHOLE_PROJECT
 from ..project import Project
-from ..source import ReadError
 from ..timings import phase
 
 if TYPE_CHECKING:
@@ -149,10 +148,10 @@ class Plan:
                     per_file[rel] = (list(entry.diagnostics), [])
                     self.reused[rel] = entry
                     continue
-            src = project.source(rel)
-            if isinstance(src, ReadError):
+            error = project.read_error(rel)
+            if error is not None:
                 linter = self.linter
-                diags = [linter.read_error_diagnostic(rel, str(src))] if linter.syntax_enabled else []
+                diags = [linter.read_error_diagnostic(rel, str(error))] if linter.syntax_enabled else []
                 per_file[rel] = (diags, [])
                 continue
             to_lint.append(rel)
