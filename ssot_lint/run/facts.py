@@ -91,12 +91,24 @@ def extract_in_parallel(linter: Linter, project: Project) -> int:
     todo = [rel for rel in project.paths if rel not in project.overrides and project.known_hash(rel) is None]
     if len(todo) < workers.MIN_PARALLEL_FILES:
         return 0
+
+    def take(rel: str, found: tuple) -> None:
+        # Decoded as it arrives, while the workers go on: the index needs nearly every
+        # module's facts on a run that has to extract them.
+        project.adopt(rel, found)  # type: ignore[arg-type]
+        project.facts(rel)
+
     with phase(PARALLEL):
-        found = workers.lint_in_workers(
-            linter, project, todo, jobs, lambda n: None, work=lambda rel: read_and_extract(project, rel), failed=None
+        workers.lint_in_workers(
+            linter,
+            project,
+            todo,
+            jobs,
+            lambda n: None,
+            work=lambda rel: read_and_extract(project, rel),
+            failed=None,
+            on_result=take,
         )
-    for rel in todo:
-        project.adopt(rel, found.get(rel))
     return len(todo)
 
 
