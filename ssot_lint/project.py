@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from . import cache as cache_mod
-from .cache import Cache, StatRecord, content_hash, digest
+from .cache import Cache, ImportRow, StatRecord, content_hash, digest
 from .codec import loads
 from .contract import SCREEN
 from .discovery import DiscoveredFile
@@ -61,6 +61,7 @@ class Project:
         stats: dict[str, StatRecord] | None = None,
         screens: dict[tuple[str, str], tuple[str, bool]] | None = None,
         rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] | None = None,
+        imports: dict[str, tuple[str, ImportRow]] | None = None,
     ) -> None:
         self.cache = cache
         # The stat fast path: records of the previous run, and those taken in this one.
@@ -70,6 +71,8 @@ class Project:
         self.screens = screens if screens is not None else {}
         # rel -> (content hash, {dependency: fingerprint}, class rows), see ``class_rows``.
         self.rows = rows if rows is not None else {}
+        # rel -> (content hash, import row), see ``import_row``.
+        self.imports = imports if imports is not None else {}
         self.derived_changed = False  # edges or screens computed anew (the manifest must be saved)
         self.max_bytes = max_bytes
         # rel -> (content hash, alias edges): kept in the findings cache, so the prefilter's
@@ -239,10 +242,22 @@ class Project:
                     found = None
             if found is not None:
                 self._facts[rel] = found
+                self._keep_row(rel, found)
+                return found
+        module, is_package = self.module_info.get(rel, ("", False))
+        record = self.new_stats.get(rel) if rel not in self._sources else None
+        if record is not None and record[2] <= self.max_bytes:
+            # Unchanged since it was read (its stat says so): cached facts of this content
+            # mean it was readable then, and so it is now; the file is not read for them.
+            key = self.cache.facts_key(record[4], module, rel, is_package)
+            with phase("cache", 1 if self.cache.enabled else 0):
+                found = self.cache.get_facts(key)
+            if found is not None:
+                self._facts[rel] = found
+                self._keep_row(rel, found)
                 return found
         if self.read_error(rel) is not None:
             return None
-        module, is_package = self.module_info.get(rel, ("", False))
         key = self.cache.facts_key(self.content_hash(rel), module, rel, is_package)
         with phase("cache", 1 if self.cache.enabled else 0):
             found = self.cache.get_facts(key)
@@ -256,11 +271,41 @@ class Project:
             with phase("cache", 1 if self.cache.enabled else 0):
                 self.cache.put_facts(key, found)
         self._facts[rel] = found
+        self._keep_row(rel, found)
         return found
+
+    def _keep_row(self, rel: str, facts: ModuleFacts) -> None:
+        """Note the import row of facts loaded anyway, so that the manifest has the rows a
+        later ``--dependents`` run needs without loading any facts."""
+        chash = self._hashes.get(rel)
+        if chash is None or not self.cache.enabled:
+            return
+        known = self.imports.get(rel)
+        if known is None or known[0] != chash:
+            from .dependents import import_row
+
+            self.imports[rel] = (chash, import_row(facts))
+            self.derived_changed = True
 
     def lazy_facts(self, rel: str) -> LazyFacts:
         module, is_package = self.module_info.get(rel, ("", False))
         return LazyFacts(lambda: self.facts(rel) or extract_facts("", module, rel, is_package))
+
+    def import_row(self, rel: str) -> ImportRow | None:
+        """``dependents.import_row`` of a readable file, cached by content hash."""
+        from .dependents import import_row
+
+        chash = self.content_hash(rel)
+        known = self.imports.get(rel)
+        if known is not None and known[0] == chash:
+            return known[1]
+        facts = self.facts(rel)
+        if facts is None:
+            return None
+        row = import_row(facts)
+        self.imports[rel] = (chash, row)
+        self.derived_changed = True
+        return row
 
     def module_text(self, module: str) -> str | None:
         rel = self.path_of_module.get(module)

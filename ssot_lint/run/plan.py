@@ -103,6 +103,7 @@ class Plan:
             stats=manifest.stats if use else None,
             screens=manifest.screens if use else None,
             rows=manifest.rows if use else None,
+            imports=manifest.imports if use else None,
         )
         self.run_key = ""
         self.contract_changed = False
@@ -229,4 +230,5 @@ class Plan:
         manifest.edges = {k: v for k, v in project.edges.items() if k in known}
         manifest.screens = {k: v for k, v in project.screens.items() if k[1] in known}
         manifest.rows = {k: v for k, v in project.rows.items() if k in known}
+        manifest.imports = {k: v for k, v in project.imports.items() if k in known}
         self.cache.save_manifest(manifest)
