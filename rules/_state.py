@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 from ssot_lint.config import DEFAULT_TEST_PATHS
 from ssot_lint.contract import Contract
-from ssot_lint.discovery import compile_globs
 from ssot_lint.facts import ALIAS, ASSIGN, CLASS, FROM, IMPORT, DefInfo, ModuleFacts
 from ssot_lint.index import WHOLE_PROJECT, Definition, ProjectIndex
 from ssot_lint.rule import Option
+from ssot_lint.testcode import test_code
 
 DEFAULT_PER_USER_WORDS = (
     "user",
@@ -534,9 +534,9 @@ def attr_ops_named(
     table = per_index.get(key)
     if table is None:
         table = {}
-        tests = compile_globs(list(test_paths))
+        tests = test_code(index, test_paths)
         for facts in index.modules.values():
-            if facts.attr_ops and not tests.match_file(facts.path):
+            if facts.attr_ops and not tests.is_test(facts.path):
                 for op in facts.attr_ops:
                     table.setdefault(op[2], []).append((facts, op))
         per_index[key] = table

@@ -226,6 +226,7 @@ class AwaitedSyncCall(LintRule):
         ),
         Invalid(
             "import app.util as u\nasync def f():\n    return (await u.compute(2)) + 1\n",
+            message="`await u\\.compute\\(2\\)` awaits the result of the plain `def` `compute` \\(app/util\\.py:1\\)",
             line=3,
             column=13,
             files={"app/__init__.py": "", "app/util.py": "def compute(x):\n    return x * 2\n"},
@@ -234,11 +235,14 @@ class AwaitedSyncCall(LintRule):
         Invalid(
             "class Base:\n    def setup(self):\n        pass\n"
             "class Child(Base):\n    async def setup_all(self):\n        await super().setup()\n",
+            column=9,
             line=6,
             message="super",
         ),
         Invalid(
             "from app.sync_api import fetch\nasync def f():\n    return await fetch()\n",
+            column=12,
+            message="`await fetch\\(\\)` awaits the result of the plain `def` `fetch` \\(app/sync_api\\.py:1\\)",
             line=3,
             files={
                 "app/__init__.py": "",
@@ -255,10 +259,14 @@ class AwaitedSyncCall(LintRule):
             "    return wrapper\n"
             "@traced\ndef total(x):\n    return x + 1\n"
             "async def main():\n    await total(1)\n",
+            column=5,
+            message="`await total\\(1\\)` awaits the result of the plain `def` `total` \\(app/example\\.py:8\\)",
             line=11,
         ),
         Invalid(
             "import somelib\n@somelib.keep\ndef f():\n    return 1\nasync def g():\n    await f()\n",
+            column=5,
+            message="`await f\\(\\)` awaits the result of the plain `def` `f` \\(app/example\\.py:3\\)",
             line=6,
             config={"rules": {"awaited-sync-call": {"transparent-decorators": ["somelib.keep"]}}},
         ),

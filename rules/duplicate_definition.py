@@ -11,11 +11,11 @@ import libcst as cst
 
 from ssot_lint.context import RuleContext
 from ssot_lint.contract import CONFIG, REFERENCE, Contract
-from ssot_lint.discovery import compile_globs
 from ssot_lint.facts import ALIAS, ASSIGN, CLASS, FROM
 from ssot_lint.index import Definition, ProjectIndex
 from ssot_lint.notifiers import bare, is_test_double_name
 from ssot_lint.rule import Invalid, LintRule, Option, Valid
+from ssot_lint.testcode import test_code
 
 DEFAULT_PATTERNS = ("*ExecutionContext", "*ExecutionEngine", "*EngineFactory", "*Notifier", "*Emitter", "*Registry")
 ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
@@ -104,7 +104,7 @@ def _snake(name: str) -> str:
 
 
 def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], test_paths: list[str]) -> DuplicateTable:
-    tests = compile_globs(test_paths)
+    tests = test_code(index, test_paths)
     bare_names, dotted = _contract_names(contract)
 
     def wanted(name: str) -> bool:
@@ -113,7 +113,7 @@ def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], t
     defs: dict[str, dict[str, Definition]] = {}  # name -> fullname -> class
     aliases: dict[str, list[tuple[str, Definition]]] = {}  # name -> (module, class it names)
     for facts in index.modules.values():
-        if facts.path.endswith(".pyi") or tests.match_file(facts.path):
+        if facts.path.endswith(".pyi") or tests.is_test(facts.path):
             continue
         mscope = facts.module_scope
         for name, bindings in mscope.bindings.items():
@@ -187,7 +187,7 @@ def _import_counts(index: ProjectIndex, names: set[str], tests) -> dict[str, int
             counts[target.fullname] = counts.get(target.fullname, 0) + 1
 
     for facts in index.modules.values():
-        if tests.match_file(facts.path):
+        if tests.is_test(facts.path):
             continue
         for scope in facts.scopes.values():
             for bindings in scope.bindings.values():
@@ -378,6 +378,7 @@ class DuplicateDefinition(LintRule):
         ),
         Invalid(
             "class WebSocketNotifier:\n    pass\n",
+            column=7,
             line=1,
             files={
                 **_FILES,

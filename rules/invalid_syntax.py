@@ -39,4 +39,4 @@ class InvalidSyntax(LintRule):
     name = "invalid-syntax"
     summary = "The file cannot be read, decoded or parsed"
     VALID = [Valid("x = 1\n")]
-    INVALID = [Invalid("def f(:\n    pass\n", line=1)]
+    INVALID = [Invalid("def f(:\n    pass\n", line=1, column=7, message="cannot parse: invalid syntax")]

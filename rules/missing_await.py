@@ -11,7 +11,7 @@ from ssot_lint.context import RuleContext, cst_dotted_name
 from ssot_lint.facts import ASYNC_DEF, DEF
 from ssot_lint.index import Definition
 from ssot_lint.inference import Inference
-from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
+from ssot_lint.rule import CstFix, Finding, Invalid, LintRule, Valid
 
 from ._awaits import (
     KNOWN_BASES_OPTION,
@@ -217,11 +217,17 @@ class MissingAwait(LintRule):
         Invalid(
             "from app.notify import Page, load_user\n"
             "async def f():\n    page = Page(load_user('a'))\n    return page.render(items=load_user('b'))\n",
-            line=3,
-            column=17,
             files=_FILES,
-            message="argument `user: dict` of `Page\\(\\)`",
-            count=2,
+            findings=(
+                Finding(
+                    3, 17, "`load_user\\('a'\\)` .* never awaited; its use as the argument `user: dict` of `Page\\(\\)`"
+                ),
+                Finding(
+                    4,
+                    30,
+                    "`load_user\\('b'\\)` .* never awaited; its use as the argument `items: list` of `page.render\\(\\)`",
+                ),
+            ),
         ),
         Invalid(
             "from app.notify import Notifier\n"
@@ -246,6 +252,7 @@ class MissingAwait(LintRule):
         ),
         Invalid(
             "from app.notify import load_user\nasync def f():\n    return load_user('a').get('id')\n",
+            message="its attribute access `.get` treats the coroutine as a plain value",
             line=3,
             column=12,
             files=_FILES,
@@ -254,12 +261,14 @@ class MissingAwait(LintRule):
         ),
         Invalid(
             "from app.notify import Notifier\ndef sync_cleanup(n: Notifier):\n    n.flush()\n",
+            column=5,
             line=3,
             message="plain `def`",
             files=_FILES,
         ),
         Invalid(
             "from app.notify import load_user\nasync def f():\n    if load_user('a'):\n        pass\n",
+            column=8,
             line=3,
             files=_FILES,
             message="truth test",

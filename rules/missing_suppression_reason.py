@@ -47,7 +47,22 @@ class MissingSuppressionReason(LintRule):
     ]
     INVALID = [
         Invalid("x = f()  # noqa: SSOT001\n", line=1, column=10, message="no reason"),
-        Invalid("# ssot-lint: disable[SSOT002]\nx = 1\n# ssot-lint: enable[SSOT002]\n", line=1, column=1),
-        Invalid("y = g()  # ssot-lint: ignore[SSOT003]\n", line=1, column=10),
-        Invalid("import os  # noqa: F401, SSOT001\n", line=1, column=12),
+        Invalid(
+            "# ssot-lint: disable[SSOT002]\nx = 1\n# ssot-lint: enable[SSOT002]\n",
+            message="suppression `# ssot-lint: disable\\[SSOT002\\]` gives no reason",
+            line=1,
+            column=1,
+        ),
+        Invalid(
+            "y = g()  # ssot-lint: ignore[SSOT003]\n",
+            message="suppression `# ssot-lint: ignore\\[SSOT003\\]` gives no reason",
+            line=1,
+            column=10,
+        ),
+        Invalid(
+            "import os  # noqa: F401, SSOT001\n",
+            message="suppression `# noqa: F401, SSOT001` gives no reason",
+            line=1,
+            column=12,
+        ),
     ]

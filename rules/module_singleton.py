@@ -228,6 +228,7 @@ class ModuleSingleton(LintRule):
             "        if cls._instance is None:\n"
             "            cls._instance = cls()\n"
             "        return cls._instance\n",
+            column=7,
             line=1,
             message=r"`instance\(\)` returns `cls._instance`",
         ),
@@ -241,11 +242,14 @@ class ModuleSingleton(LintRule):
             "class SubscriberHub(metaclass=SingletonMeta):\n"
             "    def __init__(self):\n"
             "        self._subscribers: list['SubscriberId'] = []\n",
+            column=7,
             line=7,
             message="metaclass",
         ),
         Invalid(
             "from app.store import SessionStore\nstore = SessionStore()\n",
+            line=2,
+            column=1,
             files=_FILES,
             config={"rules": {"module-singleton": {"per-user-words": ["tenant", "session"]}}},
             message="`_sessions`",

@@ -266,6 +266,7 @@ class NullNotifier(LintRule):
         ),
         Invalid(
             "from app.tools import UnifiedToolExecutionEngine\nengine = UnifiedToolExecutionEngine(None)\n",
+            message=r"`None` is passed as `websocket_notifier` to `UnifiedToolExecutionEngine`",
             line=2,
             column=37,
             files=_FILES,

@@ -138,6 +138,7 @@ class SharedClassState(LintRule):
             "    @classmethod\n"
             "    def count(cls, user_id):\n"
             "        cls._live[user_id] += 1\n",
+            column=5,
             line=3,
             message="`EngineFactory`",
         ),
@@ -150,6 +151,7 @@ class SharedClassState(LintRule):
             "    def add(self, user_id, c):\n"
             "        with self._lock:\n"
             "            self._connections.setdefault(user_id, []).append(c)\n",
+            column=5,
             line=3,
             message="lock",
         ),
@@ -159,6 +161,7 @@ class SharedClassState(LintRule):
             "class Tracker(Base):\n"
             "    def add(self, c):\n"
             "        Tracker._clients.append(c)\n",
+            column=5,
             line=2,
             message=r"`Tracker._clients` at line 5",
         ),

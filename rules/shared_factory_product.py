@@ -293,6 +293,7 @@ class SharedFactoryProduct(LintRule):
             "        if bridge is None:\n"
             "            bridge = self._bridges[agent_name] = Engine(context)\n"
             "        return bridge\n",
+            column=16,
             line=14,
             files=_FILES,
             message=r"keyed by `agent_name`",
@@ -304,6 +305,7 @@ class SharedFactoryProduct(LintRule):
             "    if _engine is None:\n"
             "        _engine = Engine(user_context)\n"
             "    return _engine\n",
+            column=12,
             line=12,
             files=_FILES,
             message="module level",
@@ -316,6 +318,7 @@ class SharedFactoryProduct(LintRule):
             "        if self._idle:\n"
             "            return self._idle.pop()\n"
             "        return Engine(context)\n",
+            column=20,
             line=12,
             files=_FILES,
             message="pool",

@@ -240,6 +240,7 @@ class UnknownNotifierMethod(LintRule):
             "async def run(ctx, n, run_id):\n"
             "    emitter = UserWebSocketEmitter(ctx, n)\n"
             "    await emitter.tool_executing(run_id, 'search')\n",
+            column=11,
             line=4,
             files=_FILES,
             message="not a method of notifier `UserWebSocketEmitter`",
@@ -251,6 +252,7 @@ class UnknownNotifierMethod(LintRule):
             "        self._sink = n\n"
             "    async def go(self):\n"
             "        await self._sink.agent_complete('a', 'r', {})\n",
+            column=15,
             line=6,
             files=_FILES,
             message="did you mean `agent_completed`",

@@ -110,6 +110,9 @@ class UnusedSuppression(LintRule):
         ),
         Invalid(
             "# ssot-lint: file-ignore[SSOT001] -- generated\nx = 1\n",
+            line=1,
+            column=1,
+            message="Unused `ssot-lint: file-ignore` directive \\(unused: `SSOT001`\\)",
             files=_FILES,
             config=_WITH_SSOT001,
             expected_fix="x = 1\n",
@@ -117,6 +120,8 @@ class UnusedSuppression(LintRule):
         Invalid(
             "from app.engine import ExecutionEngine\n"
             "x = ExecutionEngine(1)  # noqa: SSOT001, SSOT000 -- legacy v1 path\n",
+            column=25,
+            message="Unused `noqa` directive \\(unused: `SSOT000`\\)",
             line=2,
             files=_FILES,
             config={"select": ["SSOT000", "SSOT001"]},
@@ -134,6 +139,8 @@ class UnusedSuppression(LintRule):
         ),
         Invalid(
             "x = 1  # noqa: SSOT001, E501\n",
+            column=8,
+            message="Unused `noqa` directive \\(unused: `SSOT001`\\)",
             line=1,
             files=_FILES,
             config=_WITH_SSOT001,
@@ -141,15 +148,18 @@ class UnusedSuppression(LintRule):
         ),
         Invalid(
             "from app.engine import ExecutionEngine\nx = ExecutionEngine(1)  # ssot-lint: ignore[SSOT001, SSOT000]\n",
+            column=25,
             line=2,
             message="SSOT000",
             files=_FILES,
             config={"select": ["SSOT000", "SSOT001"]},
             expected_fix="from app.engine import ExecutionEngine\nx = ExecutionEngine(1)  # ssot-lint: ignore[SSOT001]\n",
         ),
-        Invalid("x = 1  # ssot-lint: ignore\n", message="blanket", expected_fix="x = 1\n"),
+        Invalid("x = 1  # ssot-lint: ignore\n", line=1, column=8, message="blanket", expected_fix="x = 1\n"),
         Invalid(
             "import os  # noqa: F401, SSOT001\n",
+            column=12,
+            message="Unused `noqa` directive \\(unused: `SSOT001`\\)",
             line=1,
             files=_FILES,
             config=_WITH_SSOT001,
@@ -157,11 +167,14 @@ class UnusedSuppression(LintRule):
         ),
         Invalid(
             "x = 1  # noqa: SSOT999 -- legacy\n",
+            line=1,
+            column=8,
             message="unknown",
             expected_fix="x = 1\n",
         ),
         Invalid(
             "def f():\n    # noqa: SSOT001\n    return 1\n",
+            message="Unused `noqa` directive \\(unused: `SSOT001`\\)",
             line=2,
             column=5,
             files=_FILES,
@@ -170,12 +183,17 @@ class UnusedSuppression(LintRule):
         ),
         Invalid(
             "x = 1  # noqa: SSOT001  # keep this\n",
+            line=1,
+            column=8,
+            message="Unused `noqa` directive \\(unused: `SSOT001`\\)",
             files=_FILES,
             config=_WITH_SSOT001,
             expected_fix="x = 1  # keep this\n",
         ),
         Invalid(
             "x = 1  # keep this  # noqa: SSOT001\n",
+            line=1,
+            message="Unused `noqa` directive \\(unused: `SSOT001`\\)",
             column=21,
             files=_FILES,
             config=_WITH_SSOT001,

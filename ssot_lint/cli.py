@@ -777,7 +777,8 @@ def explain(code: str) -> None:
     click.echo(f"{rule.summary}\n")
     click.echo(
         f"Default: {'enabled' if rule.default_enabled else 'disabled'}; severity {rule.default_severity}; "
-        f"{'applies' if rule.applies_to_tests else 'does not apply'} to test code.\n"
+        f"{'applies' if rule.applies_to_tests else 'does not apply'} to test code "
+        "(`test-paths`, and with `test-only-imports` the modules only test code imports that use test tooling).\n"
     )
     click.echo(rule.docs())
     if rule.OPTIONS:

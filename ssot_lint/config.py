@@ -72,6 +72,8 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     test_paths: list[str] = field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
+    # Packages and modules that only test code imports are test code too (ssot_lint.testcode).
+    test_only_imports: bool = True
     respect_gitignore: bool = True
     cache_dir: str = ".ssot_lint_cache"
     baseline: str | None = None  # a baseline file inside the root (``check`` holds findings against it)
@@ -95,6 +97,7 @@ SCHEMA: dict[str, tuple[str, str]] = {
     "exclude": ("list[str]", "exclude"),
     "per-file-ignores": ("dict[str,list[str]]", "per_file_ignores"),
     "test-paths": ("list[str]", "test_paths"),
+    "test-only-imports": ("bool", "test_only_imports"),
     "respect-gitignore": ("bool", "respect_gitignore"),
     "cache-dir": ("str", "cache_dir"),
     "baseline": ("str", "baseline"),

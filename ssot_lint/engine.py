@@ -23,6 +23,7 @@ from pathlib import Path
 
 import libcst as cst  # noqa: F401  (tests patch ``ssot_lint.engine.cst.parse_module``)
 
+from . import testcode
 from .cache import Cache
 from .config import Config, resolve_target_version
 from .contract import Contract, build_contract
@@ -119,6 +120,8 @@ class Linter:
         self.stats_contract_inferred = False
         self.stats: dict[str, int] = {}
         self._tool: str | None = None
+        # The index of the project being linted (``contract.bind_test_code``): ``is_test`` asks it.
+        self.current_index: ProjectIndex | None = None
 
     # --- the run options (read-only: build another ``Linter`` for others) --------------------
     @property
@@ -152,11 +155,18 @@ class Linter:
         return facts_phase.make_index(self, facts)
 
     # --- rules of a file, and linting one file (``run.lint``, ``run.findings``) -------------
-    def is_test(self, relpath: str) -> bool:
-        return self.test_spec.match_file(relpath)
+    def is_test(self, relpath: str, index: ProjectIndex | None = None) -> bool:
+        """Test code: the ``test-paths`` globs, or (with an index: the one given, else the
+        current one) a module only test code imports (``ssot_lint.testcode``)."""
+        if self.test_spec.match_file(relpath):
+            return True
+        index = index if index is not None else self.current_index
+        if index is None or not self.config.test_only_imports:
+            return False
+        return testcode.is_test(index, relpath, self.config.test_paths)
 
-    def rules_for(self, relpath: str) -> list[type[LintRule]]:
-        return lint_phase.rules_for(self, relpath)
+    def rules_for(self, relpath: str, index: ProjectIndex | None = None) -> list[type[LintRule]]:
+        return lint_phase.rules_for(self, relpath, index)
 
     def severity_of(self, rule: type[LintRule]) -> str:
         return severity_of(self, rule)
@@ -233,6 +243,7 @@ class Linter:
         dependents: list[str] = []
         if self.options.dependents and paths and stdin is None:
             targets, dependents = discover_phase.add_dependents(project, plan.manifest.entries, targets, files)
+        contract_phase.bind_test_code(self, project.index())
         with phase("contract"):
             self.contract, inferred = contract_phase.contract_for(self, project, plan.cached_manifest)
         self.stats_contract_inferred = inferred

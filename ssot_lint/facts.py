@@ -239,6 +239,10 @@ class ModuleFacts:
     # pytest fixtures defined at module level: (fixture name, function qualname); the name is
     # the function's or the literal `name=` of `@pytest.fixture(name=...)`.
     fixtures: tuple[tuple[str, str], ...] = ()
+    # Every module an import statement names, anywhere in the module (functions, `try`,
+    # `TYPE_CHECKING` too), made absolute: `import a.b` gives "a.b"; `from m import n` gives
+    # "m" and "m.n" (a submodule, or a name: the reader keeps the modules that exist).
+    imported: tuple[str, ...] = ()
     # Every identifier-like word of the text, comments and strings included (``identifier_words``):
     # textual screens intersect it with the names they look for instead of scanning the text.
     # Not compared: two facts that differ only here give the same index (an editor's body-only
@@ -494,6 +498,7 @@ class _FactsVisitor(ast.NodeVisitor):
         self.patched: set[str] = set()
         self.patched_regions: set[tuple[str, int, int]] = set()
         self.fixtures: list[tuple[str, str]] = []
+        self.imported: dict[str, None] = {}  # ModuleFacts.imported, in order
         self.patch_ctx: list[tuple[int, int] | None] = []  # the region of a `with` item or decorator being visited
         self.node_stack: list[ast.AST] = []  # the def/class nodes of ``def_stack``
         self.attr_ops: list[tuple[str, str, str, str, int]] = []
@@ -753,6 +758,7 @@ class _FactsVisitor(ast.NodeVisitor):
     # --- imports --------------------------------------------------------------------
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
+            self.imported[alias.name] = None
             if alias.asname:
                 self._bind(alias.asname, Binding(IMPORT, target=alias.name, line=node.lineno, col=node.col_offset))
             else:
@@ -761,7 +767,11 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = resolve_relative(self.facts.module, self.facts.is_package, node.level or 0, node.module)
+        if module:
+            self.imported[module] = None
         for alias in node.names:
+            if module and alias.name != "*":
+                self.imported[f"{module}.{alias.name}"] = None
             if alias.name == "*":
                 if not self.type_checking:
                     self.scope.star_imports.append(module)
@@ -1306,6 +1316,7 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
     facts.names = frozenset(visitor.names)
     facts.patched_attrs = frozenset(visitor.patched)
     facts.fixtures = tuple(visitor.fixtures)
+    facts.imported = tuple(visitor.imported)
     facts.patched_regions = tuple(sorted(r for r in visitor.patched_regions if r[0] not in visitor.patched))
     facts.attr_ops = tuple(visitor.attr_ops)
     facts.call_sites = frozenset(visitor.call_sites)

@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .contract import Contract, NotifierClass
-from .discovery import compile_globs
 from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, Binding, dotted_name
 from .index import Definition, ModuleRef, ProjectIndex, Value, register_table
+from .testcode import test_code
 
 NOTIFIER_SUFFIXES = ("notifier", "emitter", "bridge")
 CLASS_SUFFIXES = ("Notifier", "Emitter", "Bridge")
@@ -222,7 +222,7 @@ register_table(RELEVANT_TABLE, lambda index, arg: sorted(env_model(index).releva
 
 def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str, ...]) -> NotifierModel:
     model = NotifierModel(index, contract, test_paths=test_paths)
-    tests = compile_globs(list(test_paths))
+    tests = test_code(index, test_paths)
     for entry in contract.notifier_classes:
         if entry.methods:
             model.contract_methods[bare(entry.name)] = frozenset(m.name for m in entry.methods)
@@ -283,7 +283,7 @@ def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str,
     for d in found.values():
         # Test doubles (in test modules, or named Fake*/Mock*/...) are notifiers for typing,
         # but neither add methods nor make the project's notifiers "open".
-        if is_test_double_name(d.info.name) or tests.match_file(index.modules[d.module].path):
+        if is_test_double_name(d.info.name) or tests.is_test(index.modules[d.module].path):
             continue
         model.has_project_notifiers = True
         ms = model.methods(d)
@@ -333,7 +333,7 @@ def _wired_notifiers(index: ProjectIndex, contract: Contract, model: NotifierMod
     out: dict[str, Definition] = {}
     for fn in factories.values():
         facts = index.get_module(fn.module)
-        if facts is None or tests.match_file(facts.path):
+        if facts is None or tests.is_test(facts.path):
             continue
         typer = ReceiverTyper(index, model, fn.module)
         for call in fn.info.calls:

@@ -39,9 +39,23 @@ class Valid:
 
 
 @dataclass(frozen=True)
-class Invalid:
-    """Code that must give exactly the findings listed (line/column 1-based, optional).
+class Finding:
+    """One finding an ``Invalid`` example promises: its position (1-based), a regular
+    expression its message must match (``re.search``), and its code (``None``: the rule's)."""
 
+    line: int
+    column: int
+    message: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code that must give exactly the findings listed, and nothing else.
+
+    One finding: give ``line``, ``column`` (1-based) and ``message`` (a regular expression
+    the message must match).  Several: list them in ``findings`` instead.  Findings of
+    other rules the example's ``config`` selects count too: list them with their ``code``.
     ``expected_fix`` is the whole module after the rule's fixes are applied.
     """
 
@@ -53,7 +67,7 @@ class Invalid:
     path: str = "app/example.py"
     config: Mapping[str, Any] = field(default_factory=dict)
     expected_fix: str | None = None
-    count: int = 1  # how many findings of the rule the code gives
+    findings: tuple[Finding, ...] = ()  # several findings (then leave line/column/message unset)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from .diagnostics import Diagnostic
 from .engine import Linter, RunResult
 from .fixes import apply_edits
 from .registry import LoadedRules, load_rules
-from .rule import Invalid, LintRule, Valid
+from .rule import Finding, Invalid, LintRule, Valid
 
 
 def config_from(table: Mapping[str, Any], root: Path = Path("/virtual-project")) -> Config:
@@ -48,36 +48,66 @@ def lint_example(
 
 
 def check_example(rule: type[LintRule], example: Valid | Invalid | str, rules: LoadedRules | None = None) -> None:
-    """Raise AssertionError when the example does not behave as it says."""
+    """Raise AssertionError when the example does not behave as it says.
+
+    A ``Valid`` example gives no finding at all; an ``Invalid`` one gives exactly the
+    findings it lists (code, line, column, message), in any order, and nothing else.
+    """
     if isinstance(example, str):
         example = Valid(example)
+    expected = expected_findings(rule, example) if isinstance(example, Invalid) else []
     result = lint_example(
         rule, example.code, path=example.path, files=example.files, config=example.config, rules=rules
     )
     assert not result.errors, f"{rule.code}: internal errors: {[e.message for e in result.errors]}"
-    found = [d for d in result.diagnostics if d.code == rule.code]
+    found = sorted(result.diagnostics, key=lambda d: (d.range.start.line, d.range.start.column, d.code))
     if isinstance(example, Valid):
         assert not found, f"{rule.code}: VALID example was flagged: {_describe(found)}\n{example.code}"
         return
-    assert len(found) == example.count, (
-        f"{rule.code}: INVALID example gave {len(found)} findings, expected {example.count}: "
-        f"{_describe(found)}\n{example.code}"
+    assert isinstance(example, Invalid)
+    positions = [(d.code, d.range.start.line, d.range.start.column) for d in found]
+    assert positions == [(f.code, f.line, f.column) for f in expected], (
+        f"{rule.code}: INVALID example gave {_describe(found) or 'no finding'}; "
+        f"expected {_describe_expected(expected)}\n{example.code}"
     )
-    first = found[0]
-    if example.line is not None:
-        assert first.range.start.line == example.line, f"{rule.code}: line {first.range.start.line} != {example.line}"
-    if example.column is not None:
-        assert first.range.start.column == example.column, (
-            f"{rule.code}: column {first.range.start.column} != {example.column}"
+    for d, f in zip(found, expected):
+        assert re.search(f.message, d.message), (
+            f"{rule.code}: message at {d.range.start.line}:{d.range.start.column} {d.message!r} "
+            f"does not match {f.message!r}"
         )
-    if example.message is not None:
-        assert re.search(example.message, first.message), f"{rule.code}: message {first.message!r}"
     if example.expected_fix is not None:
-        fixes = [d.fix for d in found if d.fix is not None]
+        fixes = [d.fix for d in found if d.code == rule.code and d.fix is not None]
         assert fixes, f"{rule.code}: expected a fix, none offered"
         fixed = apply_edits(example.code, [e for f in fixes for e in f.edits])
         assert fixed == example.expected_fix, f"{rule.code}: fixed code differs:\n{fixed}"
 
 
+def expected_findings(rule: type[LintRule], example: Invalid) -> list[Finding]:
+    """The findings an ``Invalid`` example promises, sorted by position, each with its code.
+
+    Raises AssertionError when the promise is incomplete: no finding, a finding without
+    line, column or message, or both forms at once."""
+    line, column, message = example.line, example.column, example.message
+    if example.findings:
+        assert (line, column, message) == (None, None, None), (
+            f"{rule.code}: INVALID example gives both `findings` and line/column/message: use one form"
+        )
+        listed = list(example.findings)
+    else:
+        assert line is not None and column is not None and message is not None, (
+            f"{rule.code}: INVALID example must give line, column and message (got {line}, {column}, {message!r}); "
+            f"several findings go in `findings`\n{example.code}"
+        )
+        listed = [Finding(line, column, message)]
+    for f in listed:
+        assert None not in (f.line, f.column, f.message), f"{rule.code}: incomplete expected finding {f}"
+    out = [Finding(f.line, f.column, f.message, f.code or rule.code) for f in listed]
+    return sorted(out, key=lambda f: (f.line, f.column, f.code or ""))
+
+
+def _describe_expected(findings: list[Finding]) -> str:
+    return "; ".join(f"{f.code} {f.line}:{f.column} /{f.message}/" for f in findings)
+
+
 def _describe(diags: list[Diagnostic]) -> str:
-    return "; ".join(f"{d.range.start.line}:{d.range.start.column} {d.message}" for d in diags)
+    return "; ".join(f"{d.code} {d.range.start.line}:{d.range.start.column} {d.message}" for d in diags)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,21 @@ def run_cli(*args: str, cwd: Path | str | None = None, input: str | bytes | None
     )
 
 
+def load_test_plugins():
+    """The test-only rule pack (tests/plugins), loaded from its file: putting its folder on
+    sys.path would make its entry point visible to every other test in this process."""
+    import importlib.util
+
+    if "ssot_test_plugins" in sys.modules:
+        return sys.modules["ssot_test_plugins"]
+    init = Path(__file__).parent / "plugins" / "ssot_test_plugins" / "__init__.py"
+    spec = importlib.util.spec_from_file_location("ssot_test_plugins", init)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ssot_test_plugins"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def expected_markers(project: Path) -> set[tuple[str, str, int]]:
     """(code, path, line) for every ``# expect: CODE[, CODE]`` marker in a project."""
     out = set()
@@ -43,6 +60,35 @@ def expected_markers(project: Path) -> set[tuple[str, str, int]]:
                 for code in m.group("codes").split(","):
                     out.add((code.strip(), rel, n))
     return out
+
+
+def marker_counts(project: Path) -> Counter[str]:
+    """How many findings of each code the ``# expect:`` markers of a project promise."""
+    return Counter(code for code, _, _ in expected_markers(project))
+
+
+def copy_fixture(name: str, dest: Path) -> Path:
+    """A copy of ``fixtures/<name>`` at ``dest/<name>``, without any cache or bytecode that
+    sits in the fixture: tests lint copies with a fresh cache, never the fixtures in place."""
+    dst = dest / name
+    shutil.copytree(FIXTURES / name, dst, ignore=shutil.ignore_patterns(".ssot_lint_cache", "__pycache__", "*.pyc"))
+    return dst
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixtures_stay_pristine():
+    """Tests lint copies of the fixtures (``fixture_copy``), never the fixtures in place:
+    a cache the session leaves in ``fixtures/`` is an error."""
+    before = set(FIXTURES.rglob(".ssot_lint_cache"))
+    yield
+    left = sorted(str(p.relative_to(REPO)) for p in set(FIXTURES.rglob(".ssot_lint_cache")) - before)
+    assert not left, f"a test linted the fixtures in place and left a cache: {left}"
+
+
+@pytest.fixture()
+def fixture_copy(tmp_path):
+    """``fixture_copy("legacy_service")``: a fresh copy of that fixture project for this test."""
+    return lambda name: copy_fixture(name, tmp_path)
 
 
 @pytest.fixture(scope="session")

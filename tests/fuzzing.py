@@ -8,12 +8,11 @@ bases, singletons), with a small name pool so that names collide and cycles form
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import hypothesmith
 import libcst as cst
+from conftest import load_test_plugins
 from hypothesis import strategies as st
 
 from ssot_lint.config import Config
@@ -21,19 +20,7 @@ from ssot_lint.engine import Linter
 from ssot_lint.fixes import _line_starts, apply_edits, offset_of, select_fixes
 from ssot_lint.registry import LoadedRules, load_rules
 
-
-def _load_test_plugins():
-    """The test-only rule pack with fixes, loaded from its file: putting its folder on
-    sys.path would make its entry point visible to every other test in this process."""
-    init = Path(__file__).parent / "plugins" / "ssot_test_plugins" / "__init__.py"
-    spec = importlib.util.spec_from_file_location("ssot_test_plugins", init)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("ssot_test_plugins", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-ssot_test_plugins = _load_test_plugins()
+ssot_test_plugins = load_test_plugins()
 
 # Built once: each from_grammar() call compiles the whole Lark grammar (about 7 s).
 GRAMMAR = hypothesmith.from_grammar()

@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_cli, validate_json
+from conftest import run_cli, validate_json
 
 # `create_engine_for_user` makes `ExecutionEngine` factory-managed (inferred by the contract).
 ENGINE = """\
@@ -232,7 +232,7 @@ def test_python_dash_m_and_version():
     assert proc.returncode == 0 and b"ssot-lint" in proc.stdout
 
 
-def test_legacy_fixture_text_run_exits_1():
-    proc = run_cli("check", str(FIXTURES / "legacy_service"))
+def test_legacy_fixture_text_run_exits_1(fixture_copy):
+    proc = run_cli("check", str(fixture_copy("legacy_service")))
     assert proc.returncode == 1
     assert b"SSOT001" in proc.stdout

@@ -374,8 +374,8 @@ def test_ssot001_flags_inferred_classes_outside_their_factory():
 # --- ssot-lint contract on the legacy fixture ---------------------------------------------------
 
 
-def test_contract_command_json_on_legacy_service():
-    proc = run_cli("contract", "--root", str(LEGACY), "--format", "json")
+def test_contract_command_json_on_legacy_service(fixture_copy):
+    proc = run_cli("contract", "--root", str(fixture_copy("legacy_service")), "--format", "json")
     assert proc.returncode == 0, proc.stderr.decode()
     doc = json.loads(proc.stdout)
     for section in ("context_classes", "managed", "entry_points", "notifier_classes", "notifier_params"):
@@ -419,8 +419,8 @@ def test_contract_command_json_on_legacy_service():
     assert params["websocket_emitter"]["owner"] == "ExecutionEngine.__init__"
 
 
-def test_contract_command_text_on_legacy_service():
-    proc = run_cli("contract", "--root", str(LEGACY))
+def test_contract_command_text_on_legacy_service(fixture_copy):
+    proc = run_cli("contract", "--root", str(fixture_copy("legacy_service")))
     out = proc.stdout.decode()
     assert proc.returncode == 0
     assert re.search(
@@ -431,9 +431,11 @@ def test_contract_command_text_on_legacy_service():
     assert re.search(r"UserExecutionEngine\s+reference\s+\S+execution_engine_factory\.py:\d+", out)
 
 
-def test_legacy_tool_findings_exist_only_through_inference(tmp_path):
+def test_legacy_tool_findings_exist_only_through_inference(tmp_path, fixture_copy):
+    legacy = fixture_copy("legacy_service")
+
     def tool_findings(*extra: str) -> set[int]:
-        proc = run_cli("check", str(LEGACY), "--format", "json", "--select", "SSOT001", *extra, cwd=LEGACY)
+        proc = run_cli("check", str(legacy), "--format", "json", "--select", "SSOT001", *extra, cwd=legacy)
         doc = json.loads(proc.stdout)
         return {
             d["range"]["start"]["line"] for d in doc["diagnostics"] if d["path"] == "netra_backend/app/routes/tools.py"

@@ -23,8 +23,18 @@ def test_check_never_imports_linted_code(tmp_path):
             "setup.py": TRAP.format(marker=str(marker)),
         },
     )
-    for args in (["check", str(root)], ["check", str(root), "--fix"], ["contract", "--root", str(root)]):
-        run_cli(*args)
+    finding = "app/routes.py:7:12 SSOT001 `ExecutionEngine` is constructed directly outside its factory"
+    for args, code, output in (
+        (["check", str(root)], 1, finding),
+        (["check", str(root), "--fix"], 1, finding),  # SSOT001 has no fix: the finding stays
+        (["contract", "--root", str(root)], 0, "app.engine.ExecutionEngine"),  # inferred from the parsed factory
+    ):
+        proc = run_cli(*args)
+        out = proc.stdout.decode()
+        assert proc.returncode == code, f"{args}: exit {proc.returncode}\n{out}{proc.stderr.decode()}"
+        assert output in out, f"{args}: {output!r} not in\n{out}"
+        if args[0] == "check":
+            assert "Found 1 finding in 1 file(s)." in out and not proc.stderr, proc.stderr.decode()
     assert not marker.exists()
 
 
@@ -60,9 +70,10 @@ def test_python_m_in_the_project_never_imports_its_modules(tmp_path):
             "app/engine.py": ENGINE,
         },
     )
-    for args in (["check", ".", "--jobs", "2"], ["check", ".", "--format", "json"], ["contract"]):
+    for args, code in ((["check", ".", "--jobs", "2"], 1), (["check", ".", "--format", "json"], 1), (["contract"], 0)):
         proc = run_cli(*args, cwd=root)
-        assert proc.returncode in (0, 1), proc.stderr.decode()
+        assert proc.returncode == code, proc.stderr.decode()
+        assert (b"SSOT001" if args[0] == "check" else b"app.engine.ExecutionEngine") in proc.stdout, proc.stdout
     assert not marker.exists()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
 
 from ssot_lint.config import ConfigError
 from ssot_lint.registry import load_rules
@@ -48,8 +47,8 @@ def _lines(result):
 
 
 @pytest.mark.parametrize("project", ["legacy_service", "clean_service"])
-def test_same_findings_as_a_full_run_for_every_file(project, rules):
-    root = FIXTURES / project
+def test_same_findings_as_a_full_run_for_every_file(project, rules, fixture_copy):
+    root = fixture_copy(project)
     linter = load_linter(root, rules)
     ws = Workspace(linter)
     full = linter.run([str(root)])

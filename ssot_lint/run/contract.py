@@ -29,9 +29,17 @@ def bind(linter: Linter, index: ProjectIndex) -> None:
     index.env.update(contract=linter.contract, config=linter.config)
 
 
+def bind_test_code(linter: Linter, index: ProjectIndex) -> None:
+    """Test code by imports (``ssot_lint.testcode``) reads the config from the index, and
+    ``Linter.is_test`` asks this index (also while the cached contract is checked)."""
+    linter.current_index = index
+    index.env["config"] = linter.config
+
+
 def infer_eagerly(linter: Linter, index: ProjectIndex) -> None:
     """The contract inferred from an index over every module (no cache, no screens)."""
-    linter.contract = build_contract(linter.config, index, linter.is_test)
+    bind_test_code(linter, index)
+    linter.contract = build_contract(linter.config, index, lambda p: linter.is_test(p, index))
     bind(linter, index)
 
 
@@ -66,7 +74,7 @@ def contract_for(linter: Linter, project: Project, manifest: Manifest | None) ->
     index = project.index()
     index.start_recording()
     try:
-        contract = build_contract(linter.config, index, linter.is_test, screen=project.screened)
+        contract = build_contract(linter.config, index, lambda p: linter.is_test(p, index), screen=project.screened)
     finally:
         read = index.stop_recording()
     count_phase("contract", len(read))

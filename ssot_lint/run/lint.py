@@ -77,12 +77,12 @@ def select_rules(
     return out
 
 
-def rules_for(linter: Linter, relpath: str) -> list[type[LintRule]]:
+def rules_for(linter: Linter, relpath: str, index: ProjectIndex | None = None) -> list[type[LintRule]]:
     ignored: list[str] = []
     for spec, codes in linter.per_file:
         if spec.match_file(relpath):
             ignored.extend(codes)
-    test = linter.is_test(relpath)
+    test = linter.is_test(relpath, index)
     return [
         r
         for r in linter.enabled
@@ -92,7 +92,7 @@ def rules_for(linter: Linter, relpath: str) -> list[type[LintRule]]:
 
 def lint_source(linter: Linter, source: SourceFile, facts: ModuleFacts | LazyFacts, index: ProjectIndex) -> FileResult:
     result = FileResult(source.path, source=source)
-    rules = rules_for(linter, source.path)
+    rules = rules_for(linter, source.path, index)
     post = [r for r in rules if r.POST_PASS]
     engine_rules = [r for r in rules if r.ENGINE_RULE]
     rules = [r for r in rules if not r.POST_PASS and not r.ENGINE_RULE]
@@ -103,7 +103,7 @@ def lint_source(linter: Linter, source: SourceFile, facts: ModuleFacts | LazyFac
         index=index,
         config=linter.config,
         contract=linter.contract,
-        is_test=linter.is_test(source.path),
+        is_test=linter.is_test(source.path, index),
         rule_options=linter.rule_options,
         text=source.text,
     )
@@ -299,7 +299,7 @@ def lint_one(
         )
         return [], [err], frozenset()
     deps = set(index.stop_recording())
-    if any(getattr(r, "PROJECT_WIDE", False) for r in rules_for(linter, rel)):
+    if any(getattr(r, "PROJECT_WIDE", False) for r in rules_for(linter, rel, index)):
         deps.add(WHOLE_PROJECT)
     return res.diagnostics, res.errors, frozenset(deps)
 

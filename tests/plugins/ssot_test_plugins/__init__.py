@@ -2,7 +2,8 @@
 ``ssot_test_plugins-0.1.dist-info`` folder beside this package (put this folder on
 PYTHONPATH and importlib.metadata finds it, exactly like a pip-installed pack).
 
-- ``BRK001 broken-rule`` raises on any call to a function named ``explode``.
+- ``BRK001 broken-rule`` raises on any call to a function named ``explode`` (and reports calls
+  to ``flag_me``, so that its examples can be checked).
 - ``FIX001 rename-legacy`` renames calls to ``legacy_call`` to ``modern_call`` (a safe fix).
 - ``FIX002 bad-fix`` offers a fix that would not parse (for ``--fix`` safety tests).
 - ``FIX003 wrap-call`` wraps ``legacy_call(...)``/``modern_call(...)`` in ``wrapped(...)``: it
@@ -38,11 +39,13 @@ class BrokenRule(LintRule):
     name = "broken-rule"
     summary = "Raises on calls to explode()"
     VALID = [Valid("x = 1\n")]
-    INVALID = [Invalid("explode()\n")]
+    INVALID = [Invalid("flag_me()\n", line=1, column=1, message="^flagged$")]
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Name) and node.func.value == "explode":
             raise RuntimeError("deliberate failure in a test plugin")
+        if isinstance(node.func, cst.Name) and node.func.value == "flag_me":
+            self.report(node, "flagged")
 
 
 class RenameLegacy(LintRule):
@@ -51,7 +54,9 @@ class RenameLegacy(LintRule):
     name = "rename-legacy"
     summary = "legacy_call() is renamed modern_call()"
     VALID = [Valid("modern_call()\n")]
-    INVALID = [Invalid("legacy_call(1)\n", expected_fix="modern_call(1)\n")]
+    INVALID = [
+        Invalid("legacy_call(1)\n", line=1, column=1, message=r"^use modern_call\(\)$", expected_fix="modern_call(1)\n")
+    ]
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Name) and node.func.value == "legacy_call":
@@ -69,7 +74,7 @@ class BadFix(LintRule):
     summary = "break_me() gets a fix that does not parse"
     default_enabled = False
     VALID = [Valid("x = 1\n")]
-    INVALID = [Invalid("break_me()\n")]
+    INVALID = [Invalid("break_me()\n", line=1, column=1, message="^broken fix$")]
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Name) and node.func.value == "break_me":
@@ -83,7 +88,9 @@ class WrapCall(LintRule):
     summary = "calls to legacy_call()/modern_call() are wrapped in wrapped()"
     default_enabled = False
     VALID = [Valid("wrapped(modern_call())\n")]
-    INVALID = [Invalid("modern_call()\n", expected_fix="wrapped(modern_call())\n")]
+    INVALID = [
+        Invalid("modern_call()\n", line=1, column=1, message="^wrap it$", expected_fix="wrapped(modern_call())\n")
+    ]
 
     def __init__(self, context) -> None:
         super().__init__(context)
