@@ -41,7 +41,9 @@ def bind_test_code(linter: Linter, index: ProjectIndex) -> None:
 def infer_eagerly(linter: Linter, index: ProjectIndex) -> None:
     """The contract inferred from an index over every module (no cache, no screens)."""
     bind_test_code(linter, index)
-    linter.contract = build_contract(linter.config, index, lambda p: linter.is_test(p, index))
+    linter.contract = build_contract(
+        linter.config, index, lambda p: linter.is_test(p, index), references=linter.references
+    )
     bind(linter, index)
 
 
@@ -76,7 +78,13 @@ def contract_for(linter: Linter, project: Project, manifest: Manifest | None) ->
     index = project.index()
     index.start_recording()
     try:
-        contract = build_contract(linter.config, index, lambda p: linter.is_test(p, index), screen=project.screened)
+        contract = build_contract(
+            linter.config,
+            index,
+            lambda p: linter.is_test(p, index),
+            screen=project.screened,
+            references=linter.references,
+        )
     finally:
         read = index.stop_recording()
     count_phase("contract", len(read))
