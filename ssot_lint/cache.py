@@ -151,6 +151,16 @@ class FindingsEntry:
 # (mtime_ns, ctime_ns, size, inode, content hash) of a file when it was last read.
 StatRecord = tuple[int, int, int, int, str]
 
+# What ``dependents.importers`` needs of a module (``dependents.import_row``): its star
+# imports (target, at module level), its import bindings (local, kind, target, name, at
+# module level), its module-level aliases (local, target) and classes (name, bases).
+ImportRow = tuple[
+    list[tuple[str, bool]],
+    list[tuple[str, str, str, str, bool]],
+    list[tuple[str, str]],
+    list[tuple[str, list[str]]],
+]
+
 
 @dataclass
 class Manifest:
@@ -170,6 +180,8 @@ class Manifest:
     screens: dict[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
     # rel -> (content hash, dependency fingerprints, class rows), see ``Project.class_rows``.
     rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] = field(default_factory=dict)
+    # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``).
+    imports: dict[str, tuple[str, ImportRow]] = field(default_factory=dict)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -221,6 +233,20 @@ class Cache:
         if not self.enabled or not self._prepare():
             return
         _store(self._facts_path(key), key, facts)
+
+    def has_facts(self, key: str) -> bool:
+        """Is there an entry for ``key`` (not read: it may still turn out damaged)?"""
+        return self.enabled and self._facts_path(key).is_file()
+
+    def put_packed_facts(self, key: str, packed: bytes) -> None:
+        """``put_facts`` of facts already encoded (``codec.dumps``): written as they are."""
+        if not self.enabled or not self._prepare():
+            return
+        try:
+            head = json.dumps([_MAGIC, FORMAT, key], separators=(",", ":")).encode()
+            _atomic_write(self._facts_path(key), head[:-1] + b"," + packed + b"]")
+        except OSError:
+            pass
 
     # --- findings ---------------------------------------------------------------------
     @property

@@ -239,6 +239,7 @@ class Linter:
         targets, files, overrides = discover_phase.discover_run(self, paths, stdin)
         plan = plan_phase.Plan(self, files, overrides, stdin is not None)
         project = plan.project
+        facts_phase.extract_in_parallel(self, project)
         dependents: list[str] = []
         if self.options.dependents and paths and stdin is None:
             targets, dependents = discover_phase.add_dependents(project, plan.manifest.entries, targets, files)
