@@ -103,11 +103,12 @@ def _schema_of(cls: type) -> list[str]:
 
 
 def facts_schema() -> str:
-    """Changes whenever the facts module (its dataclasses or its extraction) changes."""
+    """Changes whenever the facts module (its dataclasses or its extraction) or the
+    installed rules' fact collectors (name, version, type) change."""
     from . import facts as facts_mod
 
     shapes = [(name, _schema_of(obj)) for name, obj in sorted(vars(facts_mod).items()) if is_dataclass(obj)]
-    return digest(_file_digest(facts_mod.__file__), shapes, sys.version_info[:2])
+    return digest(_file_digest(facts_mod.__file__), shapes, sys.version_info[:2], facts_mod.collectors_key())
 
 
 def source_files(modules: Iterable[Any] = ()) -> list[str]:
@@ -151,6 +152,16 @@ class FindingsEntry:
 # (mtime_ns, ctime_ns, size, inode, content hash) of a file when it was last read.
 StatRecord = tuple[int, int, int, int, str]
 
+# What ``dependents.importers`` needs of a module (``dependents.import_row``): its star
+# imports (target, at module level), its import bindings (local, kind, target, name, at
+# module level), its module-level aliases (local, target) and classes (name, bases).
+ImportRow = tuple[
+    list[tuple[str, bool]],
+    list[tuple[str, str, str, str, bool]],
+    list[tuple[str, str]],
+    list[tuple[str, list[str]]],
+]
+
 
 @dataclass
 class Manifest:
@@ -170,6 +181,8 @@ class Manifest:
     screens: dict[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
     # rel -> (content hash, dependency fingerprints, class rows), see ``Project.class_rows``.
     rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] = field(default_factory=dict)
+    # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``).
+    imports: dict[str, tuple[str, ImportRow]] = field(default_factory=dict)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -221,6 +234,20 @@ class Cache:
         if not self.enabled or not self._prepare():
             return
         _store(self._facts_path(key), key, facts)
+
+    def has_facts(self, key: str) -> bool:
+        """Is there an entry for ``key`` (not read: it may still turn out damaged)?"""
+        return self.enabled and self._facts_path(key).is_file()
+
+    def put_packed_facts(self, key: str, packed: bytes) -> None:
+        """``put_facts`` of facts already encoded (``codec.dumps``): written as they are."""
+        if not self.enabled or not self._prepare():
+            return
+        try:
+            head = json.dumps([_MAGIC, FORMAT, key], separators=(",", ":")).encode()
+            _atomic_write(self._facts_path(key), head[:-1] + b"," + packed + b"]")
+        except OSError:
+            pass
 
     # --- findings ---------------------------------------------------------------------
     @property

@@ -6,8 +6,9 @@ routes.py awaits into a ``def``. The files added are:
 
 - **The import graph, by name**: the files that import a name of a given module, directly
   or through the names other modules re-bind from it at module level (re-exports, aliases
-  ``Y = X``, subclasses, ``import pkg.mod as m``), read from the files' facts (cached by
-  content, so a warm run parses nothing). ``import a`` counts as importing every module
+  ``Y = X``, subclasses, ``import pkg.mod as m``), read from each module's import row
+  (``import_row``: its imports as plain data, kept in the manifest by content hash, so a
+  warm run reads no file and loads no facts but the changed files'). ``import a`` counts as importing every module
   under ``a``. A module that merely imports a given one for its own use does not make its
   importers dependents: that would make a change to a utility module used everywhere
   re-report the whole project.
@@ -28,7 +29,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .facts import ALIAS, CLASS, FROM, IMPORT
+from .cache import ImportRow
+from .facts import ALIAS, CLASS, FROM, IMPORT, ModuleFacts
 from .index import identifier_text
 from .project import Project
 from .source import ReadError
@@ -51,15 +53,38 @@ ALL = "*"  # every name of a module
 _IDENT = re.compile(r"[^\W\d]\w*")
 
 
+def import_row(facts: ModuleFacts) -> ImportRow:
+    """What ``importers`` needs of a module, as plain data (see ``cache.ImportRow``)."""
+    stars: list[tuple[str, bool]] = []
+    binds: list[tuple[str, str, str, str, bool]] = []
+    for qual, scope in facts.scopes.items():
+        top = qual == ""
+        stars.extend((star, top) for star in scope.star_imports)
+        for local, bindings in scope.bindings.items():
+            for b in bindings:
+                if b.kind in (FROM, IMPORT) and b.target:
+                    binds.append((local, b.kind, b.target, b.name, top))
+    module_scope = facts.scopes.get("")
+    aliases = [
+        (local, b.target)
+        for local, bindings in (module_scope.bindings.items() if module_scope else ())
+        for b in bindings
+        if b.kind == ALIAS
+    ]
+    classes = [(d.name, list(d.bases)) for d in facts.defs.values() if d.kind == CLASS and d.scope == ""]
+    return stars, binds, aliases, classes
+
+
 def importers(project: Project, modules: set[str]) -> set[str]:
     """Paths of the files that import a name of one of ``modules``, directly or through
     the names other modules re-bind from them, at module level (re-exports, aliases
     ``Y = X``, subclasses, ``import pkg.mod as m``)."""
     reached: dict[str, set[str]] = {}
     prefixes: set[str] = set()  # every dotted prefix of a reached module (for `import a`)
-    # A file can use a reached name only if its text spells the name, or the module's
-    # last component (`from pkg import mod`, `import a.b.mod`), or has a star import: a
-    # textual screen, so that only candidates' facts are loaded.
+    # A file uses a reached name only if its text also spells the name, or the module's
+    # last component (`from pkg import mod`, `import a.b.mod`), or has a star import. The
+    # rows (cheap, from the manifest) are asked first; only the files whose row uses a
+    # reached name are read for this check.
     words: set[str] = set()
 
     def reach(module: str, names: set[str]) -> bool:
@@ -75,28 +100,36 @@ def importers(project: Project, modules: set[str]) -> set[str]:
 
     for m in modules:
         reach(m, {ALL})
-    idents: dict[str, frozenset[str]] = {}
+    rows: list[tuple[str, str, ImportRow]] = []
     for rel in project.paths:
-        src = project.source(rel)
-        if not isinstance(src, ReadError):
-            text = identifier_text(src.text)
-            idents[rel] = frozenset(_IDENT.findall(text)) | (
+        row = project.import_row(rel)
+        if row is not None:
+            rows.append((rel, project.module_info.get(rel, ("", False))[0], row))
+    idents: dict[str, frozenset[str]] = {}
+
+    def spelled(rel: str) -> frozenset[str]:
+        found = idents.get(rel)
+        if found is None:
+            src = project.source(rel)
+            text = identifier_text(src.text) if not isinstance(src, ReadError) else ""
+            found = idents[rel] = frozenset(_IDENT.findall(text)) | (
                 {ALL} if "import *" in text or "import*" in text else set()
             )
+        return found
+
     out: set[str] = set()
     changed = True
     while changed:
         changed = False
-        for rel, ident in idents.items():
+        for rel, module, row in rows:
+            hit, names = _uses(row, reached, prefixes)
+            if not hit:  # (names are found only with a hit)
+                continue
+            ident = spelled(rel)
             if ident.isdisjoint(words) and ALL not in ident:
                 continue
-            facts = project.facts(rel)
-            if facts is None:
-                continue
-            hit, names = _uses(facts, reached, prefixes)
-            if hit:
-                out.add(rel)
-            if names and facts.module and reach(facts.module, names):
+            out.add(rel)
+            if names and module and reach(module, names):
                 changed = True
     return out
 
@@ -108,50 +141,35 @@ def _reaches(reached: dict[str, set[str]], module: str, name: str | None) -> boo
     return name is not None and f"{module}.{name}" in reached  # `from pkg import submodule`
 
 
-def _uses(facts, reached: dict[str, set[str]], prefixes: set[str]) -> tuple[bool, set[str]]:
+def _uses(row: ImportRow, reached: dict[str, set[str]], prefixes: set[str]) -> tuple[bool, set[str]]:
     """Does the module use a reached name, and which of its own module-level names now
     stand for one (so that its importers are reached too)?"""
+    stars, binds, aliases, classes = row
     hit = False
     names: set[str] = set()
-    for qual, scope in facts.scopes.items():
-        top = qual == ""
-        for star in scope.star_imports:
-            if star in reached:
-                hit = True
-                if top:
-                    names.add(ALL)
-        for local, bindings in scope.bindings.items():
-            for b in bindings:
-                if b.kind == FROM and b.target:
-                    found = _reaches(reached, b.target, b.name)
-                elif b.kind == IMPORT and b.target:
-                    # `import a` / `import a.b as m`: a reached module at or under the target.
-                    found = b.target in prefixes
-                else:
-                    continue
-                if found:
-                    hit = True
-                    if top:
-                        names.add(local)
+    for star, top in stars:
+        if star in reached:
+            hit = True
+            if top:
+                names.add(ALL)
+    for local, kind, target, name, top in binds:
+        # `import a` / `import a.b as m`: a reached module at or under the target.
+        found = _reaches(reached, target, name) if kind == FROM else target in prefixes
+        if found:
+            hit = True
+            if top:
+                names.add(local)
     if names and ALL not in names:
         # Module-level names built from reached ones: `Y = X` aliases and subclasses.
-        module_scope = facts.scopes.get("")
         grew = True
         while grew:
             grew = False
-            for local, bindings in module_scope.bindings.items() if module_scope else ():
-                if local in names:
-                    continue
-                if any(b.kind == ALIAS and b.target.split(".")[0] in names for b in bindings):
+            for local, target in aliases:
+                if local not in names and target.split(".")[0] in names:
                     names.add(local)
                     grew = True
-            for d in facts.defs.values():
-                if (
-                    d.kind == CLASS
-                    and d.scope == ""
-                    and d.name not in names
-                    and any(base.split(".")[0] in names for base in d.bases)
-                ):
-                    names.add(d.name)
+            for name, bases in classes:
+                if name not in names and any(base.split(".")[0] in names for base in bases):
+                    names.add(name)
                     grew = True
     return hit, names

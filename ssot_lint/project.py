@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable
 
 from . import cache as cache_mod
-from .cache import Cache, StatRecord, content_hash, digest
+from .cache import Cache, ImportRow, StatRecord, content_hash, digest
+from .codec import loads
 from .contract import SCREEN
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
@@ -60,6 +61,7 @@ class Project:
         stats: dict[str, StatRecord] | None = None,
         screens: dict[tuple[str, str], tuple[str, bool]] | None = None,
         rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] | None = None,
+        imports: dict[str, tuple[str, ImportRow]] | None = None,
     ) -> None:
         self.cache = cache
         # The stat fast path: records of the previous run, and those taken in this one.
@@ -69,6 +71,8 @@ class Project:
         self.screens = screens if screens is not None else {}
         # rel -> (content hash, {dependency: fingerprint}, class rows), see ``class_rows``.
         self.rows = rows if rows is not None else {}
+        # rel -> (content hash, import row), see ``import_row``.
+        self.imports = imports if imports is not None else {}
         self.derived_changed = False  # edges or screens computed anew (the manifest must be saved)
         self.max_bytes = max_bytes
         # rel -> (content hash, alias edges): kept in the findings cache, so the prefilter's
@@ -89,6 +93,11 @@ class Project:
         self._sources: dict[str, SourceFile | ReadError] = {}
         self._hashes: dict[str, str] = {}
         self._facts: dict[str, ModuleFacts] = {}
+        # Facts a worker extracted (``run.facts``), as the codec's JSON: decoded on first use.
+        self._packed: dict[str, bytes] = {}
+        # Files a worker read without error: their hash is known; they are read here only
+        # when their text is needed.
+        self._readable: set[str] = set()
         self._index: ProjectIndex | None = None
         self._whole: str | None = None
         self._fingerprints: dict[str, str] = {}
@@ -135,6 +144,16 @@ class Project:
 
     def content_hash(self, rel: str) -> str:
         """The content hash of a file; from its stat record when the stat is unchanged."""
+        found = self.known_hash(rel)
+        if found is not None:
+            return found
+        with phase("read", 1):
+            self._read(rel)
+        return self._hashes[rel]
+
+    def known_hash(self, rel: str) -> str | None:
+        """The content hash of a file when it is known without reading it (already read,
+        or its stat is unchanged since the previous run), else None."""
         found = self._hashes.get(rel)
         if found is not None:
             return found
@@ -149,9 +168,30 @@ class Project:
                     self._hashes[rel] = record[4]
                     self.new_stats[rel] = record
                     return record[4]
-        with phase("read", 1):
-            self._read(rel)
-        return self._hashes[rel]
+        return None
+
+    def read_error(self, rel: str) -> ReadError | None:
+        """Why a file cannot be read, or None; not read again when a worker read it."""
+        if rel in self._readable and rel not in self._sources:
+            return None
+        src = self.source(rel)
+        return src if isinstance(src, ReadError) else None
+
+    def adopt(self, rel: str, found: tuple[str, StatRecord | None, bytes | None] | None) -> None:
+        """Take what a worker found reading a file (``run.facts.read_and_extract``): its
+        content hash, its stat record, and its facts when they were extracted (not cached).
+        None: the worker could not read it; it is read (and its error reported) here."""
+        if found is None:
+            return
+        chash, record, packed = found
+        self._hashes[rel] = chash
+        self.restatted.add(rel)
+        if record is not None:
+            self.new_stats[rel] = record
+        self._readable.add(rel)
+        if packed is not None:
+            self._packed[rel] = packed
+            self.computed_facts += 1
 
     def stat_records(self) -> dict[str, StatRecord]:
         """Records to keep: this run's, and the previous run's for files not looked at."""
@@ -193,25 +233,79 @@ class Project:
         found = self._facts.get(rel)
         if found is not None:
             return found
-        src = self.source(rel)
-        if isinstance(src, ReadError):
-            return None
+        packed = self._packed.pop(rel, None)
+        if packed is not None:
+            with phase("cache", 1):
+                try:
+                    found = loads(packed, ModuleFacts)
+                except Exception:  # never expected (a worker encoded it): extracted again below
+                    found = None
+            if found is not None:
+                self._facts[rel] = found
+                self._keep_row(rel, found)
+                return found
         module, is_package = self.module_info.get(rel, ("", False))
+        record = self.new_stats.get(rel) if rel not in self._sources else None
+        if record is not None and record[2] <= self.max_bytes:
+            # Unchanged since it was read (its stat says so): cached facts of this content
+            # mean it was readable then, and so it is now; the file is not read for them.
+            key = self.cache.facts_key(record[4], module, rel, is_package)
+            with phase("cache", 1 if self.cache.enabled else 0):
+                found = self.cache.get_facts(key)
+            if found is not None:
+                self._facts[rel] = found
+                self._keep_row(rel, found)
+                return found
+        if self.read_error(rel) is not None:
+            return None
         key = self.cache.facts_key(self.content_hash(rel), module, rel, is_package)
         with phase("cache", 1 if self.cache.enabled else 0):
             found = self.cache.get_facts(key)
         if found is None:
+            src = self.source(rel)
+            if isinstance(src, ReadError):
+                return None
             with phase("facts", 1):
                 found = extract_facts(src.text, module, rel, is_package)
             self.computed_facts += 1
             with phase("cache", 1 if self.cache.enabled else 0):
                 self.cache.put_facts(key, found)
         self._facts[rel] = found
+        self._keep_row(rel, found)
         return found
+
+    def _keep_row(self, rel: str, facts: ModuleFacts) -> None:
+        """Note the import row of facts loaded anyway, so that the manifest has the rows a
+        later ``--dependents`` run needs without loading any facts."""
+        chash = self._hashes.get(rel)
+        if chash is None or not self.cache.enabled:
+            return
+        known = self.imports.get(rel)
+        if known is None or known[0] != chash:
+            from .dependents import import_row
+
+            self.imports[rel] = (chash, import_row(facts))
+            self.derived_changed = True
 
     def lazy_facts(self, rel: str) -> LazyFacts:
         module, is_package = self.module_info.get(rel, ("", False))
         return LazyFacts(lambda: self.facts(rel) or extract_facts("", module, rel, is_package))
+
+    def import_row(self, rel: str) -> ImportRow | None:
+        """``dependents.import_row`` of a readable file, cached by content hash."""
+        from .dependents import import_row
+
+        chash = self.content_hash(rel)
+        known = self.imports.get(rel)
+        if known is not None and known[0] == chash:
+            return known[1]
+        facts = self.facts(rel)
+        if facts is None:
+            return None
+        row = import_row(facts)
+        self.imports[rel] = (chash, row)
+        self.derived_changed = True
+        return row
 
     def module_text(self, module: str) -> str | None:
         rel = self.path_of_module.get(module)

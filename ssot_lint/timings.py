@@ -121,6 +121,9 @@ class Timings:
             unit = UNITS.get(name, "")
             shown = f"{count:>9}" if name in UNITS else f"{'':>9}"
             lines.append(f"{name:<10} {wall:>9.3f} {cpu:>9.3f} {shown}  {unit}".rstrip())
+        # What bounds the wall time on enough cores: the main process's share is serial.
+        main_cpu = time.process_time() - self.start_cpu
+        lines.append(f"(cpu s: main process {main_cpu:.3f}, worker processes {self.worker_cpu:.3f})")
         return "\n".join(lines)
 
 

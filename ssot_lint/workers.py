@@ -78,6 +78,7 @@ def lint_in_workers(
     on_batch: Callable[[int], None],
     work: Callable[[str], tuple] | None = None,
     failed: object = frozenset(),
+    on_result: Callable[[str, tuple], None] | None = None,
 ) -> dict[str, tuple]:
     """``work(rel)`` (default: ``linter.lint_one(project, rel)``) for each file, in workers.
 
@@ -107,6 +108,8 @@ def lint_in_workers(
                         spent.append(clock)
                     for rel, res in results:
                         out[rel] = res
+                        if on_result is not None:
+                            on_result(rel, res)
                     on_batch(len(batch))
     except BrokenProcessPool:
         pass
@@ -129,5 +132,7 @@ def lint_in_workers(
                 traceback=traceback.format_exc(limit=-6),
             )
             out[rel] = ([], [err], failed)
+        if on_result is not None:
+            on_result(rel, out[rel])
         on_batch(1)
     return out

@@ -13,15 +13,25 @@ from test_cli import ENGINE, VIOLATION, make_project
 from ssot_lint import timings
 
 ROW = re.compile(r"^(\S+)\s+([\d.]+)\s+([\d.]+)(?:\s+(\d+))?\s*(.*)$")
+SPLIT = re.compile(r"^\(cpu s: main process ([\d.]+), worker processes ([\d.]+)\)$")
 
 
 def parse(stderr: str) -> dict[str, tuple[float, float, int | None]]:
+    """The table's rows; the last line splits the CPU between the processes (``split``)."""
     out = {}
-    for line in stderr.splitlines()[1:]:
+    lines = stderr.splitlines()
+    assert SPLIT.match(lines[-1]), lines[-1]
+    for line in lines[1:-1]:
         m = ROW.match(line)
         assert m, line
         out[m.group(1)] = (float(m.group(2)), float(m.group(3)), int(m.group(4)) if m.group(4) else None)
     return out
+
+
+def split(stderr: str) -> tuple[float, float]:
+    m = SPLIT.match(stderr.splitlines()[-1])
+    assert m
+    return float(m.group(1)), float(m.group(2))
 
 
 def files(n_routes: int) -> dict[str, str]:
@@ -45,6 +55,7 @@ def test_every_phase_with_its_count(tmp_path):
     assert counts["facts"] == 4  # no cache: every module extracted
     assert counts["index"] == 4
     assert counts["prefilter"] == 4
+    assert split(proc.stderr.decode())[1] == 0  # --jobs 1: no worker process
     # Only files where a rule could fire reach LibCST: the factory's module and the route,
     # not the empty package nor `X = 1`.
     assert counts["LibCST"] == 2
@@ -79,6 +90,11 @@ def test_workers_phases_come_back(tmp_path):
     assert rows["LibCST"][2] == 41
     assert rows["prefilter"][2] == 43
     assert rows["LibCST"][1] > 0
+    # The facts phase ran in the workers too (every module read and extracted there), and
+    # the two processes' CPU adds up to the total.
+    assert rows["facts"][2] == 43 and rows["read"][2] >= 43
+    main, workers = split(proc.stderr.decode())
+    assert workers > 0 and main + workers == pytest.approx(rows["total"][1], abs=0.01)
 
 
 def test_timing_off_costs_nothing_and_nests():

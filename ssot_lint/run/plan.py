@@ -20,7 +20,6 @@ from ..diagnostics import Diagnostic, InternalError
 from ..discovery import DiscoveredFile
 from ..index import WHOLE_PROJECT
 from ..project import Project
-from ..source import ReadError
 from ..timings import phase
 
 if TYPE_CHECKING:
@@ -104,6 +103,7 @@ class Plan:
             stats=manifest.stats if use else None,
             screens=manifest.screens if use else None,
             rows=manifest.rows if use else None,
+            imports=manifest.imports if use else None,
         )
         self.run_key = ""
         self.contract_changed = False
@@ -149,10 +149,10 @@ class Plan:
                     per_file[rel] = (list(entry.diagnostics), [])
                     self.reused[rel] = entry
                     continue
-            src = project.source(rel)
-            if isinstance(src, ReadError):
+            error = project.read_error(rel)
+            if error is not None:
                 linter = self.linter
-                diags = [linter.read_error_diagnostic(rel, str(src))] if linter.syntax_enabled else []
+                diags = [linter.read_error_diagnostic(rel, str(error))] if linter.syntax_enabled else []
                 per_file[rel] = (diags, [])
                 continue
             to_lint.append(rel)
@@ -230,4 +230,5 @@ class Plan:
         manifest.edges = {k: v for k, v in project.edges.items() if k in known}
         manifest.screens = {k: v for k, v in project.screens.items() if k[1] in known}
         manifest.rows = {k: v for k, v in project.rows.items() if k in known}
+        manifest.imports = {k: v for k, v in project.imports.items() if k in known}
         self.cache.save_manifest(manifest)

@@ -1,0 +1,60 @@
+"""``--dependents`` on a warm cache reads each module's imports from the manifest (its
+import row), not from every file: a pre-commit run reads only the files it lints and the
+files whose import rows use what changed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from conftest import FIXTURES
+
+import ssot_lint.cache
+import ssot_lint.project
+from ssot_lint.cache import Cache
+from ssot_lint.config import load_config
+from ssot_lint.engine import Linter, RunOptions
+from ssot_lint.registry import load_rules
+
+RULES = load_rules()
+ROUTES = "netra_backend/app/await_cases/routes.py"
+SYNC_API = "netra_backend/app/await_cases/sync_api.py"
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Trust every stat at once (no racy window), and list the files read from disk."""
+    monkeypatch.setattr(ssot_lint.cache, "RACY_NS", 0)
+    seen: list[str] = []
+    real = ssot_lint.project.read_bytes
+    monkeypatch.setattr(ssot_lint.project, "read_bytes", lambda path, *a: seen.append(path) or real(path, *a))
+    return seen
+
+
+def _check(root, paths, *, dependents=True, cache=True):
+    linter = Linter(load_config(root), RULES, options=RunOptions(jobs=1, dependents=dependents, use_cache=cache))
+    result = linter.run([str(root / p) for p in paths])
+    found = [(d.code, d.path, d.range.start.line, d.range.start.column) for d in result.diagnostics]
+    return found, result.dependents
+
+
+def test_a_warm_pre_commit_run_reads_only_what_it_lints(tmp_path, reads):
+    root = tmp_path / "svc"
+    shutil.copytree(FIXTURES / "legacy_service", root)
+    _check(root, ["."])  # warm: the manifest has the import rows of the modules whose facts were loaded
+    manifest = Cache(root / ".ssot_lint_cache").load_manifest(Linter(load_config(root), RULES).tool())
+    python_files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py") if ".ssot" not in str(p))
+    assert ROUTES in manifest.imports and len(manifest.imports) > len(python_files) // 2
+    # sync_api.py changes (a comment): routes.py imports it and is linted as its dependent.
+    path = root / SYNC_API
+    path.write_text(path.read_text() + "# edited\n")
+    reads.clear()
+    found, dependents = _check(root, [SYNC_API])
+    assert ROUTES in dependents
+    read = {os.path.relpath(p, root) for p in reads}
+    # The file changed and the files its row search reached; before the rows, every file was read.
+    assert SYNC_API in read and len(read) <= len(dependents) + 1 < len(python_files) // 2
+    # The same answer as a run without the cache (every row computed from facts).
+    assert (found, dependents) == _check(root, [SYNC_API], cache=False)
+    assert any(f[0] == "SSOT003" and f[1] == ROUTES for f in found)
