@@ -11,11 +11,27 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext, cst_dotted_name
-from ssot_lint.facts import ALIAS, ASYNC_DEF, CLASS, DEF, FROM, DefInfo
-from ssot_lint.index import Definition, ProjectIndex, register_table
-from ssot_lint.inference import BASE_PREFIX, DEFAULT_TRANSPARENT_DECORATORS, CallResolution, Inference
-from ssot_lint.rule import Option
+from ssot_lint.api import (
+    ALIAS,
+    ASYNC_DEF,
+    BASE_PREFIX,
+    CLASS,
+    DEF,
+    DEFAULT_TRANSPARENT_DECORATORS,
+    FROM,
+    AnalysisSession,
+    CallResolution,
+    DefInfo,
+    Definition,
+    Inference,
+    Option,
+    ProjectIndex,
+    ProjectTable,
+    RuleContext,
+    cst_dotted_name,
+    node_positions,
+    phase,
+)
 
 TRANSPARENT_OPTION = Option(
     "list[str]",
@@ -116,12 +132,14 @@ def file_may_call(
     only reach a definition ``wanted`` accepts through one of ``callable_names``.
     """
     facts = context.facts
-    if not facts.names & callable_names(context.index, wanted):
+    if not facts.names & callable_names(context.session, wanted):
         return False
     modes = transparent(context, rule)
     # A call reaches a definition of that kind through its own name or an alias name.
     names = (
-        kind_names(context.index, wanted, kind, modes) if kind == "coroutine" else callable_names(context.index, wanted)
+        kind_names(context.session, wanted, kind, modes)
+        if kind == "coroutine"
+        else callable_names(context.session, wanted)
     )
     if not facts.names & names:
         return False
@@ -159,9 +177,7 @@ class Patches:
         if not regions or self.module is None:
             return False
         if self._positions is None:  # only files that patch this name pay for positions
-            from ssot_lint.engine import _positions
-
-            self._positions = _positions(self.module)
+            self._positions = node_positions(self.module)
         pos = self._positions.get(node)
         line = pos.start.line if pos is not None else 0
         return any(lo <= line <= hi for lo, hi in regions)
@@ -231,39 +247,43 @@ def _kind_names(
 _WANTED: dict[str, Callable[[DefInfo], bool]] = {}
 
 
-def callable_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool]) -> frozenset[str]:
+def _compute_callable(session: AnalysisSession, arg: str) -> frozenset[str]:
+    with phase("index"):
+        return _callable_names(session.index, _WANTED[arg])
+
+
+def _compute_kind(session: AnalysisSession, arg: str) -> frozenset[str]:
+    wanted, kind, modes = arg.split(":", 2)
+    with phase("index"):
+        return _kind_names(session.index, _WANTED[wanted], kind, frozenset(m for m in modes.split(",") if m))
+
+
+# Project tables: a reader depends on the value (sorted, as a dependency), not on every
+# module read to build it.
+CALLABLE_NAMES: ProjectTable[frozenset[str]] = ProjectTable("await-callable-names", _compute_callable)
+KIND_NAMES: ProjectTable[frozenset[str]] = ProjectTable("await-kind-names", _compute_kind)
+TABLES = (CALLABLE_NAMES, KIND_NAMES)
+
+
+def callable_names(session: AnalysisSession, wanted: Callable[[DefInfo], bool]) -> frozenset[str]:
     """Names through which a project definition that ``wanted`` accepts may be called.
 
     The definitions' own names, plus every alias name (``_alias_names``): a call can only
     reach such a definition through one of these names. A project table: callers depend
-    on its value (``ProjectIndex.table``).
+    on its value (``AnalysisSession.table``).
     """
-    return index.table("await-callable-names", wanted.__name__, lambda: _callable_names(index, wanted))
+    return session.table(CALLABLE_NAMES, wanted.__name__)
 
 
 def kind_names(
-    index: ProjectIndex, wanted: Callable[[DefInfo], bool], kind: str, modes: frozenset[str]
+    session: AnalysisSession, wanted: Callable[[DefInfo], bool], kind: str, modes: frozenset[str]
 ) -> frozenset[str]:
     """Like ``callable_names``, but only definitions whose calls give ``kind``
     (``Inference.call_kind``); ``wanted`` is a cheap necessary condition for that kind."""
-    arg = f"{wanted.__name__}:{kind}:{','.join(sorted(modes))}"
-    return index.table("await-kind-names", arg, lambda: _kind_names(index, wanted, kind, modes))
-
-
-# The values of the tables as dependencies (memoised: the run that validates cached
-# findings computes each once, and linting afterwards reuses it).
-def _summary_callable(index: ProjectIndex, arg: str) -> list[str]:
-    return sorted(callable_names(index, _WANTED[arg]))
-
-
-def _summary_kind(index: ProjectIndex, arg: str) -> list[str]:
-    wanted, kind, modes = arg.split(":", 2)
-    return sorted(kind_names(index, _WANTED[wanted], kind, frozenset(m for m in modes.split(",") if m)))
+    return session.table(KIND_NAMES, f"{wanted.__name__}:{kind}:{','.join(sorted(modes))}")
 
 
 _WANTED.update({f.__name__: f for f in (may_be_sync, may_give_coroutine)})
-register_table("await-callable-names", _summary_callable)
-register_table("await-kind-names", _summary_kind)
 
 
 def enclosing_function(context: RuleContext):
@@ -280,7 +300,10 @@ __all__ = [
     "CLASS",
     "Callee",
     "DEF",
+    "CALLABLE_NAMES",
+    "KIND_NAMES",
     "KNOWN_BASES_OPTION",
+    "TABLES",
     "Patches",
     "TRANSPARENT_OPTION",
     "callable_names",

@@ -11,18 +11,31 @@ factory may build it (one instance per user by design).
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import re
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ssot_lint.config import DEFAULT_TEST_PATHS
-from ssot_lint.contract import Contract
-from ssot_lint.facts import ALIAS, ASSIGN, CLASS, FROM, IMPORT, DefInfo, ModuleFacts
-from ssot_lint.index import WHOLE_PROJECT, Definition, ProjectIndex
-from ssot_lint.rule import Option
-from ssot_lint.testcode import test_code
+from ssot_lint.api import (
+    ALIAS,
+    ASSIGN,
+    CLASS,
+    DEFAULT_TEST_PATHS,
+    FROM,
+    IMPORT,
+    WHOLE_PROJECT,
+    Contract,
+    DefInfo,
+    Definition,
+    FactCollector,
+    ModuleFacts,
+    Option,
+    ProjectIndex,
+    dotted_name,
+    session_of,
+    test_code,
+)
 
 DEFAULT_PER_USER_WORDS = (
     "user",
@@ -520,26 +533,188 @@ def class_defined_at(index: ProjectIndex, module: str, scope: str, name: str) ->
 
 
 # --- attribute operations across the project ---------------------------------------------------------
-_OPS_CACHE: weakref.WeakKeyDictionary[ProjectIndex, dict[tuple[str, ...], dict[str, list]]] = (
-    weakref.WeakKeyDictionary()
+# --- attribute operations across the project ---------------------------------------------------------
+# The methods that change a dict, list, set or deque in place.
+MUTATING_METHODS = frozenset(
+    {
+        "append",
+        "appendleft",
+        "extend",
+        "extendleft",
+        "insert",
+        "add",
+        "update",
+        "setdefault",
+        "pop",
+        "popitem",
+        "popleft",
+        "clear",
+        "remove",
+        "discard",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "sort",
+        "reverse",
+        "__setitem__",
+        "__delitem__",
+    }
+)
+
+AttrOp = tuple[str, str, str, str, int]
+
+
+def attr_receiver(node: ast.expr) -> tuple[str, str] | None:
+    """(receiver, attr) for ``<receiver>.attr`` when the receiver is class-like or ``self``."""
+    if not isinstance(node, ast.Attribute):
+        return None
+    value = node.value
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "type"
+        and len(value.args) == 1
+        and isinstance(value.args[0], ast.Name)
+        and value.args[0].id == "self"
+        and not value.keywords
+    ):
+        return "type(self)", node.attr
+    recv = dotted_name(value)
+    if recv is None:
+        return None
+    if recv in ("self", "cls", "self.__class__") or recv.rsplit(".", 1)[-1][:1].isupper():
+        return recv, node.attr
+    return None
+
+
+class _AttrOps:
+    """Walks a module as the facts pass does (same scopes, same order) and records the
+    in-place uses of attributes of a class-like receiver."""
+
+    def __init__(self) -> None:
+        self.ops: list[AttrOp] = []
+        self.scope: list[str] = [""]
+
+    def op(self, node: ast.expr, op: str, line: int) -> None:
+        found = attr_receiver(node)
+        if found is not None:
+            self.ops.append((self.scope[-1], found[0], found[1], op, line))
+
+    def visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.expr):
+            self.expr(node)
+            return
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for dec in node.decorator_list:
+                self.visit(dec)
+            args = node.args
+            for d in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
+                self.visit(d)
+            for a in (
+                list(args.posonlyargs)
+                + list(args.args)
+                + list(args.kwonlyargs)
+                + [x for x in (args.vararg, args.kwarg) if x is not None]
+            ):
+                if a.annotation is not None:
+                    self.visit(a.annotation)
+            if node.returns is not None:
+                self.visit(node.returns)
+            self.body(node.name, node.body)
+        elif isinstance(node, ast.ClassDef):
+            for dec in node.decorator_list:
+                self.visit(dec)
+            for b in node.bases:
+                self.visit(b)
+            for k in node.keywords:
+                self.visit(k.value)
+            self.body(node.name, node.body)
+        elif isinstance(node, ast.Assign):
+            self.visit(node.value)
+            for t in node.targets:
+                self.visit(t)
+        elif isinstance(node, ast.AnnAssign):
+            self.visit(node.annotation)
+            if node.value is not None:
+                self.visit(node.value)
+            self.visit(node.target)
+        elif isinstance(node, ast.AugAssign):
+            for child in ast.iter_child_nodes(node):
+                self.visit(child)
+            if not isinstance(node.target, ast.Subscript):  # `r.a[k] += x`: the Subscript's
+                self.op(node.target, "mutate", node.lineno)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                self.visit(item)
+            for stmt in node.body:
+                self.visit(stmt)
+            for item in node.items:
+                self.op(item.context_expr, "lock", node.lineno)
+        else:
+            for child in ast.iter_child_nodes(node):
+                self.visit(child)
+
+    def body(self, name: str, stmts: list[ast.stmt]) -> None:
+        outer = self.scope[-1]
+        self.scope.append(f"{outer}.{name}" if outer else name)
+        for stmt in stmts:
+            self.visit(stmt)
+        self.scope.pop()
+
+    def expr(self, node: ast.expr) -> None:
+        # An explicit stack, pre-order: operator chains nest too deep to recurse.
+        stack: list[ast.AST] = [node]
+        while stack:
+            cur = stack.pop()
+            if isinstance(cur, ast.Call):
+                func = cur.func
+                if isinstance(func, ast.Attribute):
+                    if func.attr in MUTATING_METHODS:
+                        self.op(func.value, "mutate", cur.lineno)
+                    elif func.attr == "acquire":
+                        self.op(func.value, "lock", cur.lineno)
+            elif isinstance(cur, ast.Subscript) and isinstance(cur.ctx, (ast.Store, ast.Del)):
+                self.op(cur.value, "mutate", cur.lineno)
+            children = list(ast.iter_child_nodes(cur))
+            children.reverse()
+            stack.extend(children)
+
+
+def _collect_attr_ops(tree: ast.Module, facts: ModuleFacts) -> tuple[AttrOp, ...]:
+    walker = _AttrOps()
+    try:
+        for stmt in tree.body:
+            walker.visit(stmt)
+    except RecursionError:  # as the facts pass: what was found before
+        pass
+    return tuple(walker.ops)
+
+
+# In-place uses of attributes of a class-like receiver: (scope qualname, receiver, attr, op, line).
+# receiver is "self", "cls", "type(self)", "self.__class__" or a dotted name whose last part is
+# capitalised; op is "mutate" (`r.a[k] = v`, `del r.a[k]`, `r.a += x`, `r.a.append(...)`, ...)
+# or "lock" (`with r.a:`, `async with r.a:`, `r.a.acquire()`).
+ATTR_OPS: FactCollector[tuple[AttrOp, ...]] = FactCollector(
+    "attr-ops", tuple[tuple[str, str, str, str, int], ...], _collect_attr_ops, ()
 )
 
 
 def attr_ops_named(
     index: ProjectIndex, attr: str, test_paths: Sequence[str] = DEFAULT_TEST_PATHS
-) -> list[tuple[ModuleFacts, tuple[str, str, str, str, int]]]:
+) -> list[tuple[ModuleFacts, AttrOp]]:
     """Every recorded in-place operation on an attribute called ``attr``, outside test code."""
-    per_index = _OPS_CACHE.setdefault(index, {})
-    key = tuple(test_paths)
-    table = per_index.get(key)
-    if table is None:
-        table = {}
+
+    def build() -> dict[str, list[tuple[ModuleFacts, AttrOp]]]:
+        table: dict[str, list[tuple[ModuleFacts, AttrOp]]] = {}
         tests = test_code(index, test_paths)
         for facts in index.modules.values():
-            if facts.attr_ops and not tests.is_test(facts.path):
-                for op in facts.attr_ops:
+            ops = ATTR_OPS.of(facts)
+            if ops and not tests.is_test(facts.path):
+                for op in ops:
                     table.setdefault(op[2], []).append((facts, op))
-        per_index[key] = table
+        return table
+
+    table = session_of(index).cached(("attr-ops", tuple(test_paths)), build)
     # The table reads every module: cached findings that used it depend on the whole project
     # (recorded on every call, also when the table comes from this cache).
     index.record((WHOLE_PROJECT,))

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext
-from ssot_lint.facts import ASYNC_DEF, CLASS
-from ssot_lint.inference import Inference
-from ssot_lint.rule import CstFix, Invalid, LintRule, Valid
+from ssot_lint.api import ASYNC_DEF, CLASS, CstFix, Inference, Invalid, LintRule, RuleContext, Valid
 
 from ._awaits import (
     KNOWN_BASES_OPTION,
@@ -19,6 +16,9 @@ from ._awaits import (
     resolve_callee,
     short,
     transparent,
+)
+from ._awaits import (
+    TABLES as AWAIT_TABLES,
 )
 
 _SVC = """\
@@ -169,6 +169,7 @@ class AwaitedSyncCall(LintRule):
     summary = "`await` on a call to a synchronous project function"
     applies_to_tests = True
     OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION, "known-non-awaitable-bases": KNOWN_BASES_OPTION}
+    TABLES = AWAIT_TABLES
 
     VALID = [
         Valid(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext
-from ssot_lint.index import Definition
-from ssot_lint.rule import Invalid, LintRule, Valid
+from ssot_lint.api import Definition, Invalid, LintRule, RuleContext, Valid
 
 _ENGINE_MODULE = "app/agents/execution_engine.py"
 _ENGINE = """\

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import weakref
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext
-from ssot_lint.contract import CONFIG, REFERENCE, Contract
-from ssot_lint.facts import ALIAS, ASSIGN, CLASS, FROM
-from ssot_lint.index import Definition, ProjectIndex
-from ssot_lint.notifiers import bare, is_test_double_name
-from ssot_lint.rule import Invalid, LintRule, Option, Valid
-from ssot_lint.testcode import test_code
+from ssot_lint.api import (
+    ALIAS,
+    ASSIGN,
+    CLASS,
+    CONFIG,
+    FROM,
+    REFERENCE,
+    Contract,
+    Definition,
+    Invalid,
+    LintRule,
+    Option,
+    ProjectIndex,
+    RuleContext,
+    Valid,
+    test_code,
+)
+
+from ._notifiers import bare, is_test_double_name
 
 DEFAULT_PATTERNS = ("*ExecutionContext", "*ExecutionEngine", "*EngineFactory", "*Notifier", "*Emitter", "*Registry")
 ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
@@ -47,30 +58,24 @@ class DuplicateTable:
     by_module: dict[str, list[Entry]] = field(default_factory=dict)
 
 
-_TABLES: weakref.WeakKeyDictionary[ProjectIndex, list[tuple[Contract, tuple, DuplicateTable, frozenset[str]]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def duplicate_table(context: RuleContext, patterns: tuple[str, ...]) -> DuplicateTable:
-    """The project's duplicate table, computed once per index, contract and settings.
+    """The project's duplicate table, computed once per session and settings.
 
     Every caller records what the table was built from (every module), not only the
     first: a file that gets the table from here depends on the whole project as much as
     the file that built it (else a class added elsewhere leaves its findings stale)."""
-    key = (patterns, tuple(context.config.test_paths))
     index = context.index
-    tables = _TABLES.setdefault(index, [])
-    for contract, k, table, deps in tables:
-        if contract is context.contract and k == key:
-            index.record(deps)
-            return table
-    index.start_recording()
-    try:
-        table = _build(index, context.contract, patterns, context.config.test_paths)
-    finally:
-        deps = index.stop_recording()
-    tables.append((context.contract, key, table, deps))
+
+    def build() -> tuple[DuplicateTable, frozenset[str]]:
+        index.start_recording()
+        try:
+            table = _build(index, context.contract, patterns, context.config.test_paths)
+        finally:
+            deps = index.stop_recording()
+        return table, deps
+
+    table, deps = context.session.cached(("duplicate-table", patterns, tuple(context.config.test_paths)), build)
+    index.record(deps)
     return table
 
 

@@ -7,11 +7,19 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext, cst_dotted_name
-from ssot_lint.facts import ASYNC_DEF, DEF
-from ssot_lint.index import Definition
-from ssot_lint.inference import Inference
-from ssot_lint.rule import CstFix, Finding, Invalid, LintRule, Valid
+from ssot_lint.api import (
+    ASYNC_DEF,
+    DEF,
+    CstFix,
+    Definition,
+    Finding,
+    Inference,
+    Invalid,
+    LintRule,
+    RuleContext,
+    Valid,
+    cst_dotted_name,
+)
 
 from ._awaits import (
     KNOWN_BASES_OPTION,
@@ -27,6 +35,9 @@ from ._awaits import (
     resolve_site,
     short,
     transparent,
+)
+from ._awaits import (
+    TABLES as AWAIT_TABLES,
 )
 
 # Callables that use their argument as a plain value (a coroutine there is a bug).
@@ -190,6 +201,7 @@ class MissingAwait(LintRule):
     summary = "Coroutine of a project `async def` is never awaited"
     applies_to_tests = True
     OPTIONS = {"transparent-decorators": TRANSPARENT_OPTION, "known-non-awaitable-bases": KNOWN_BASES_OPTION}
+    TABLES = AWAIT_TABLES
 
     VALID = [
         Valid(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ssot_lint.rule import Invalid, LintRule, Valid
+from ssot_lint.api import Invalid, LintRule, Valid
 
 
 class MissingSuppressionReason(LintRule):

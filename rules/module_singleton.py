@@ -7,12 +7,21 @@ from typing import Any
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext, cst_dotted_name
-from ssot_lint.facts import ASSIGN, CLASS, DefInfo
-from ssot_lint.index import Definition
-from ssot_lint.rule import Invalid, LintRule, Option, Valid
+from ssot_lint.api import (
+    ASSIGN,
+    CLASS,
+    DefInfo,
+    Definition,
+    Invalid,
+    LintRule,
+    Option,
+    RuleContext,
+    Valid,
+    cst_dotted_name,
+)
 
 from ._state import (
+    ATTR_OPS,
     DEFAULT_FACTORY_CLASSES,
     DEFAULT_IGNORE_CLASSES,
     DEFAULT_PER_USER_WORDS,
@@ -115,6 +124,7 @@ class ModuleSingleton(LintRule):
     name = "module-singleton"
     summary = "Process-wide instance of a class that holds per-user state"
     applies_to_tests = False
+    FACTS = (ATTR_OPS,)
     OPTIONS = {
         "per-user-words": PER_USER_WORDS_OPTION,
         "ignore-classes": Option(

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import fnmatch
-import weakref
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext
-from ssot_lint.contract import Contract
-from ssot_lint.facts import ASYNC_DEF, CLASS, DEF, Param
-from ssot_lint.index import Definition, ProjectIndex, register_table
-from ssot_lint.notifiers import alias_closure, annotation_mentions, env_model, notifier_model
-from ssot_lint.rule import Invalid, LintRule, Option, Valid
+from ssot_lint.api import (
+    ASYNC_DEF,
+    CLASS,
+    DEF,
+    AnalysisSession,
+    Contract,
+    Definition,
+    Invalid,
+    LintRule,
+    Option,
+    Param,
+    ProjectIndex,
+    ProjectTable,
+    RuleContext,
+    Valid,
+)
+
+from ._notifiers import TABLES as NOTIFIER_TABLES
+from ._notifiers import alias_closure, annotation_mentions, notifier_model
 
 _TOOLS = """\
 from typing import Optional
@@ -91,27 +103,14 @@ class _Targets:
         self.names = frozenset(alias_closure(index, seeds))
 
 
-_TARGETS: weakref.WeakKeyDictionary[ProjectIndex, tuple[Contract, _Targets]] = weakref.WeakKeyDictionary()
-TARGETS_TABLE = "null-notifier-targets"
+def _compute_targets(session: AnalysisSession, arg: str) -> frozenset[str]:
+    assert session.contract is not None
+    params = frozenset(p.name for p in session.contract.notifier_params)
+    return _Targets(session.index, session.contract, params, notifier_model(session).class_names).names
 
 
-def _targets(index: ProjectIndex, contract: Contract, params: frozenset[str], classes: frozenset[str]) -> _Targets:
-    """The project's targets (once per index and contract); callers depend on their value."""
-    index.touch_table(TARGETS_TABLE)
-    cached = _TARGETS.get(index)
-    if cached is None or cached[0] is not contract:
-        with index.unrecorded():  # what it reads is not the caller's dependency
-            cached = _TARGETS[index] = (contract, _Targets(index, contract, params, classes))
-    return cached[1]
-
-
-def _targets_summary(index: ProjectIndex, arg: str) -> list[str]:
-    contract = index.env["contract"]
-    params = frozenset(p.name for p in contract.notifier_params)
-    return sorted(_targets(index, contract, params, env_model(index).class_names).names)
-
-
-register_table(TARGETS_TABLE, _targets_summary)
+# The project's targets (once per session); callers depend on their value.
+TARGETS: ProjectTable[frozenset[str]] = ProjectTable("null-notifier-targets", _compute_targets)
 
 
 class NullNotifier(LintRule):
@@ -178,6 +177,7 @@ class NullNotifier(LintRule):
     name = "null-notifier"
     summary = "Per-user object wired with a null notifier"
     applies_to_tests = False
+    TABLES = (*NOTIFIER_TABLES, TARGETS)
     OPTIONS = {
         "teardown-methods": Option(
             "list[str]",
@@ -303,7 +303,7 @@ class NullNotifier(LintRule):
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.contract = context.contract
-        self.model = notifier_model(context.index, context.contract, context.config.test_paths)
+        self.model = notifier_model(context.session)
         self.params = frozenset(p.name for p in context.contract.notifier_params)
         self.teardown = tuple(self.options.get("teardown-methods", DEFAULT_TEARDOWN))
 
@@ -311,11 +311,11 @@ class NullNotifier(LintRule):
     @classmethod
     def could_fire(cls, context: RuleContext) -> bool:
         params = frozenset(p.name for p in context.contract.notifier_params)
-        model = notifier_model(context.index, context.contract, context.config.test_paths)
+        model = notifier_model(context.session)
         names = context.facts.names
         if any(n.lstrip("_") in params for n in names):
             return True
-        if names & _targets(context.index, context.contract, params, model.class_names).names:
+        if names & context.session.table(TARGETS):
             return True
         return any(
             any(p.annotation and any(c in p.annotation for c in model.class_names) for p in info.params)

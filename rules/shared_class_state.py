@@ -7,12 +7,10 @@ from typing import Any
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext
-from ssot_lint.facts import ASSIGN, CLASS, Binding
-from ssot_lint.index import Definition
-from ssot_lint.rule import Invalid, LintRule, Valid
+from ssot_lint.api import ASSIGN, CLASS, Binding, Definition, Invalid, LintRule, RuleContext, Valid
 
 from ._state import (
+    ATTR_OPS,
     DEFAULT_FACTORY_CLASSES,
     DEFAULT_PER_USER_WORDS,
     FACTORY_CLASSES_OPTION,
@@ -83,6 +81,7 @@ class SharedClassState(LintRule):
     name = "shared-class-state"
     summary = "Mutable class-level state shared by every user's instance"
     applies_to_tests = False
+    FACTS = (ATTR_OPS,)
     OPTIONS = {
         "per-user-words": PER_USER_WORDS_OPTION,
         "factory-classes": FACTORY_CLASSES_OPTION,

@@ -8,12 +8,24 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext, cst_dotted_name
-from ssot_lint.facts import ASSIGN, CLASS, GLOBAL, DefInfo, ModuleFacts
-from ssot_lint.index import Definition, ProjectIndex
-from ssot_lint.rule import Invalid, LintRule, Option, Valid
+from ssot_lint.api import (
+    ASSIGN,
+    CLASS,
+    GLOBAL,
+    DefInfo,
+    Definition,
+    Invalid,
+    LintRule,
+    ModuleFacts,
+    Option,
+    ProjectIndex,
+    RuleContext,
+    Valid,
+    cst_dotted_name,
+)
 
 from ._state import (
+    ATTR_OPS,
     DEFAULT_FACTORY_CLASSES,
     DEFAULT_PER_USER_WORDS,
     FACTORY_CLASSES_OPTION,
@@ -220,6 +232,7 @@ class SharedFactoryProduct(LintRule):
     name = "shared-factory-product"
     summary = "Factory method returns a stored object instead of a new one per user"
     applies_to_tests = False
+    FACTS = (ATTR_OPS,)
     OPTIONS = {
         "factory-names": Option("list[str]", list(DEFAULT_FACTORY_NAMES), "Name globs of per-user factory functions."),
         "factory-classes": FACTORY_CLASSES_OPTION,

@@ -6,13 +6,10 @@ import difflib
 
 import libcst as cst
 
-from ssot_lint.context import RuleContext, cst_dotted_name
-from ssot_lint.notifiers import (
-    NotifierModel,
-    ReceiverTyper,
-    notifier_model,
-)
-from ssot_lint.rule import Invalid, LintRule, Valid
+from ssot_lint.api import Invalid, LintRule, RuleContext, Valid, cst_dotted_name
+
+from ._notifiers import TABLES as NOTIFIER_TABLES
+from ._notifiers import NotifierModel, ReceiverTyper, notifier_model
 
 _NOTIFIER = """\
 class WebSocketNotifier:
@@ -146,6 +143,7 @@ class UnknownNotifierMethod(LintRule):
     summary = "Call of a method that no notifier class defines"
     applies_to_tests = True
 
+    TABLES = NOTIFIER_TABLES
     VALID = [
         Valid(
             "from app.emitter import UserWebSocketEmitter\n"
@@ -261,7 +259,7 @@ class UnknownNotifierMethod(LintRule):
 
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
-        self.model: NotifierModel = notifier_model(context.index, context.contract, context.config.test_paths)
+        self.model: NotifierModel = notifier_model(context.session)
         self.typer = ReceiverTyper(context.index, self.model, context.module)
         self._scopes: list[cst.CSTNode] = []
         self._patched: dict[int, set[tuple[str, str]]] = {}
@@ -269,7 +267,7 @@ class UnknownNotifierMethod(LintRule):
 
     @classmethod
     def could_fire(cls, context: RuleContext) -> bool:
-        model = notifier_model(context.index, context.contract, context.config.test_paths)
+        model = notifier_model(context.session)
         if not model.active:
             return False
         names = context.facts.names

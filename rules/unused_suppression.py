@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from ssot_lint.diagnostics import Edit, Fix, Position, Range
-from ssot_lint.rule import FileOutcome, Invalid, LintRule, Valid
-from ssot_lint.suppress import Suppression, Suppressions
+from ssot_lint.api import Edit, FileOutcome, Fix, Invalid, LintRule, Position, Range, Suppression, Suppressions, Valid
 
 _ENGINE = """\
 class ExecutionEngine:

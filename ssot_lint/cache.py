@@ -103,11 +103,12 @@ def _schema_of(cls: type) -> list[str]:
 
 
 def facts_schema() -> str:
-    """Changes whenever the facts module (its dataclasses or its extraction) changes."""
+    """Changes whenever the facts module (its dataclasses or its extraction) or the
+    installed rules' fact collectors (name, version, type) change."""
     from . import facts as facts_mod
 
     shapes = [(name, _schema_of(obj)) for name, obj in sorted(vars(facts_mod).items()) if is_dataclass(obj)]
-    return digest(_file_digest(facts_mod.__file__), shapes, sys.version_info[:2])
+    return digest(_file_digest(facts_mod.__file__), shapes, sys.version_info[:2], facts_mod.collectors_key())
 
 
 def source_files(modules: Iterable[Any] = ()) -> list[str]:

@@ -2,7 +2,7 @@
 
 The engine keeps ``scope`` (the qualified name of the innermost function or class) and
 ``current_statement`` up to date during the single traversal; rules ask the shared
-project index through ``resolve``.
+project index through ``resolve``, and the run's tables through ``session``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from .config import Config
 from .contract import Contract
 from .facts import ModuleFacts, mentions_any
 from .index import Definition, ProjectIndex, Target
+from .inference import DEFAULT_TRANSPARENT_DECORATORS, CallResolution, ClassType, Inference
+from .session import AnalysisSession, session_of
 
 
 def cst_dotted_name(node: cst.CSTNode) -> str | None:
@@ -55,6 +57,11 @@ class RuleContext:
             return False
         return mentions_any(self.facts.identifiers, names)
 
+    @property
+    def session(self) -> AnalysisSession:
+        """The run's analysis session: project tables and the rules' per-run caches."""
+        return session_of(self.index, self.config, self.contract)
+
     def options_for(self, rule: type) -> Mapping[str, Any]:
         return self.rule_options.get(rule.name, {})
 
@@ -66,5 +73,43 @@ class RuleContext:
         return self.index.resolve(self.module, self.scope, dotted)
 
     def resolve_definition(self, node: cst.CSTNode) -> Definition | None:
+        """What a Name/Attribute expression refers to, when that is a project class or function."""
         target = self.resolve(node)
         return target if isinstance(target, Definition) else None
+
+    # --- the resolver's deeper questions (memoised per run; lookups are recorded) ---------
+    @property
+    def inference(self) -> Inference:
+        """The run's type and call inference over the project index."""
+        return Inference.for_index(self.index)
+
+    def resolve_call(self, node: cst.CSTNode) -> CallResolution | None:
+        """The project functions (or classes) that a call may run: ``node`` is the
+        ``Call`` or its callee. ``primary`` is the one named, ``targets`` every one that
+        may run (overrides in subclasses for ``self.m()``). None when not a project call."""
+        func = node.func if isinstance(node, cst.Call) else node
+        dotted = cst_dotted_name(func)
+        if dotted is None:
+            return None
+        return self.inference.resolve_call(self.module, self.scope, dotted)
+
+    def callee_kind(
+        self, node: cst.CSTNode, transparent: frozenset[str] = frozenset(DEFAULT_TRANSPARENT_DECORATORS)
+    ) -> str | None:
+        """What calling ``node`` (a ``Call`` or its callee) gives: "coroutine", "awaitable",
+        "plain", "generator" or "asyncgen"; None when unknown, not a project call, or when
+        the functions it may run disagree. ``transparent``: decorators that keep a
+        function's kind."""
+        res = self.resolve_call(node)
+        if res is None:
+            return None
+        kinds = {self.inference.call_kind(t, transparent) for t in res.targets}
+        return kinds.pop() if len(kinds) == 1 else None
+
+    def receiver_classes(self, node: cst.CSTNode) -> tuple[ClassType, ...] | None:
+        """The project classes the value of a Name/Attribute expression may be an instance
+        of (``ClassType.is_type``: the class object itself), or None when unknown."""
+        dotted = cst_dotted_name(node)
+        if dotted is None:
+            return None
+        return self.inference.value_types(self.module, self.scope, dotted)

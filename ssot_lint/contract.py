@@ -305,7 +305,22 @@ class _Parsed:
     stamp: tuple
 
 
-_REFERENCE_CACHE: dict[tuple[str, str, str], tuple[_Parsed, _Derived]] = {}
+class ReferenceCache:
+    """Parsed reference packages, reused while their files are unchanged (``_Parsed.stamp``).
+
+    Owned by what builds contracts again and again (a ``Linter``: its reference-only
+    contract, then the inferred one; the language server's, for every check): never a
+    module global, so nothing outlives its owner."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str, str], tuple[_Parsed, _Derived]] = {}
+
+    def get(self, key: tuple[str, str, str]) -> tuple[_Parsed, _Derived] | None:
+        found = self._entries.get(key)
+        return found if found is not None and _stamp_valid(found[0].stamp) else None
+
+    def put(self, key: tuple[str, str, str], value: tuple[_Parsed, _Derived]) -> None:
+        self._entries[key] = value
 
 
 def _parse_package(module: str, path: Path, root: Path) -> _Parsed:
@@ -969,17 +984,17 @@ def _notifier_params(
 # --- the three sources ------------------------------------------------------------------------------
 
 
-def _reference_part(module: str, root: Path) -> tuple[_Parsed | None, _Derived, str | None]:
+def _reference_part(module: str, root: Path, references: ReferenceCache) -> tuple[_Parsed | None, _Derived, str | None]:
     path = find_module_file(module, root)
     if path is None:
         return None, _Derived(), None
     key = (module, str(path.resolve()), str(root.resolve()))
-    cached = _REFERENCE_CACHE.get(key)
-    if cached is not None and _stamp_valid(cached[0].stamp):
+    cached = references.get(key)
+    if cached is not None:
         return cached[0], cached[1], str(path)
     parsed = _parse_package(module, path, root)
     derived = _derive_reference(module, parsed)
-    _REFERENCE_CACHE[key] = (parsed, derived)
+    references.put(key, (parsed, derived))
     return parsed, derived, str(path)
 
 
@@ -1185,16 +1200,20 @@ def build_contract(
     index: ProjectIndex | None = None,
     is_test: Callable[[str], bool] | None = None,
     screen: Screen | None = None,
+    references: ReferenceCache | None = None,
 ) -> Contract:
     """The merged contract: the reference module, then config, then (given an index) inference.
 
     With ``screen``, inference looks only at the modules that pass its textual screens
-    (see ``screen_predicate``) instead of every module of the index.
+    (see ``screen_predicate``) instead of every module of the index. ``references``: parsed
+    reference packages to reuse (without one, the reference is parsed here).
     """
     c = config.contract
     root = config.root
     contract = Contract(module=c.module, factory_internal_methods=tuple(c.factory_internal_methods))
-    parsed, ref, found = _reference_part(c.module, root) if c.module else (None, _Derived(), None)
+    if references is None:
+        references = ReferenceCache()
+    parsed, ref, found = _reference_part(c.module, root, references) if c.module else (None, _Derived(), None)
     if c.module and found is None:
         contract.warnings.append(f"contract module '{c.module}' not found under {root} or on sys.path")
     contract.module_path = _display(Path(found), root) if found else None
@@ -1320,6 +1339,7 @@ __all__ = [
     "NotifierClass",
     "NotifierMethod",
     "NotifierParam",
+    "ReferenceCache",
     "build_contract",
     "find_module_file",
     "name_variants",

@@ -26,7 +26,7 @@ import libcst as cst  # noqa: F401  (tests patch ``ssot_lint.engine.cst.parse_mo
 from . import testcode
 from .cache import Cache
 from .config import Config, resolve_target_version
-from .contract import Contract, build_contract
+from .contract import Contract, ReferenceCache, build_contract
 from .diagnostics import Diagnostic, InternalError
 from .discovery import DiscoveredFile, compile_globs
 from .facts import ModuleFacts
@@ -115,7 +115,8 @@ class Linter:
         self.per_file = [(compile_globs([glob]), codes) for glob, codes in config.per_file_ignores.items()]
         self.rule_options = rule_options(config, rules)
         # Reference + config now; inference is added once the project index exists.
-        self.contract: Contract = build_contract(config)
+        self.references = ReferenceCache()  # the reference package, parsed once per Linter
+        self.contract: Contract = build_contract(config, references=self.references)
         self.base_contract = self.contract
         self.stats_contract_inferred = False
         self.stats: dict[str, int] = {}

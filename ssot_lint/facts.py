@@ -11,11 +11,14 @@ content hash.  Nothing here imports or executes the code being read.
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 import re
 import sys
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
+from typing import Any, Generic, TypeVar
 
 # Binding kinds.
 IMPORT = "import"  # `import a.b` (binds `a` -> module a) / `import a.b as m` (m -> a.b)
@@ -31,32 +34,6 @@ GLOBAL = "global"  # `global x` inside a function: x refers to the module bindin
 DEF_KINDS = (DEF, ASYNC_DEF, CLASS)
 
 _INIT_METHODS = ("__init__", "__post_init__")
-# Methods that change a dict, list, set or deque in place.
-MUTATING_METHODS = frozenset(
-    {
-        "append",
-        "appendleft",
-        "extend",
-        "extendleft",
-        "insert",
-        "add",
-        "update",
-        "setdefault",
-        "pop",
-        "popitem",
-        "popleft",
-        "clear",
-        "remove",
-        "discard",
-        "difference_update",
-        "intersection_update",
-        "symmetric_difference_update",
-        "sort",
-        "reverse",
-        "__setitem__",
-        "__delitem__",
-    }
-)
 
 
 def _fast_pickle(cls: type) -> type:
@@ -226,11 +203,6 @@ class ModuleFacts:
     # line of an `obj.m = ...` on, else whole), or the class whose method (`setUp`) patches.
     # Patches anywhere else (module level, helpers, fixtures, generators) are in `patched_attrs`.
     patched_regions: tuple[tuple[str, int, int], ...] = ()
-    # In-place uses of attributes of a class-like receiver: (scope qualname, receiver, attr, op, line).
-    # receiver is "self", "cls", "type(self)", "self.__class__" or a dotted name whose last part is
-    # capitalised; op is "mutate" (`r.a[k] = v`, `del r.a[k]`, `r.a += x`, `r.a.append(...)`, ...)
-    # or "lock" (`with r.a:`, `async with r.a:`, `r.a.acquire()`).
-    attr_ops: tuple[tuple[str, str, str, str, int], ...] = ()
     # Every call whose callee is a dotted name or `super().m` / `super(X, y).m`, as
     # (scope qualname, callee, awaited): callee is the dotted name, "super()" + ".m", or
     # "super(X)" + ".m"; scope is the one the engine's traversal is in at the call (decorators,
@@ -248,6 +220,9 @@ class ModuleFacts:
     # Not compared: two facts that differ only here give the same index (an editor's body-only
     # edit keeps the index; the screens read each module's current facts).
     identifiers: frozenset[str] = field(default=frozenset(), compare=False)
+    # What the installed rules' ``FactCollector``s found: collector name -> its value as typed
+    # JSON (``ssot_lint.codec``). Read with ``collector.of(facts)``.
+    collected: dict[str, str] = field(default_factory=dict)
 
     @property
     def module_scope(self) -> Scope:
@@ -395,29 +370,6 @@ def _return_leaves(node: ast.expr) -> list[str]:
     return out
 
 
-def _attr_receiver(node: ast.expr) -> tuple[str, str] | None:
-    """(receiver, attr) for ``<receiver>.attr`` when the receiver is class-like or ``self``."""
-    if not isinstance(node, ast.Attribute):
-        return None
-    value = node.value
-    if (
-        isinstance(value, ast.Call)
-        and isinstance(value.func, ast.Name)
-        and value.func.id == "type"
-        and len(value.args) == 1
-        and isinstance(value.args[0], ast.Name)
-        and value.args[0].id == "self"
-        and not value.keywords
-    ):
-        return "type(self)", node.attr
-    recv = dotted_name(value)
-    if recv is None:
-        return None
-    if recv in ("self", "cls", "self.__class__") or recv.rsplit(".", 1)[-1][:1].isupper():
-        return recv, node.attr
-    return None
-
-
 def _attr_path(node: ast.expr) -> str | None:
     """``a.b`` for an attribute chain rooted at a name; a trailing subscript adds ``[]``."""
     suffix = ""
@@ -501,7 +453,6 @@ class _FactsVisitor(ast.NodeVisitor):
         self.imported: dict[str, None] = {}  # ModuleFacts.imported, in order
         self.patch_ctx: list[tuple[int, int] | None] = []  # the region of a `with` item or decorator being visited
         self.node_stack: list[ast.AST] = []  # the def/class nodes of ``def_stack``
-        self.attr_ops: list[tuple[str, str, str, str, int]] = []
         # Calls of the innermost function being visited, the enclosing recorded call,
         # and the role (`x = ...`, return, raise) of call nodes found at statement level.
         self.calls: list[CallFact] | None = None
@@ -512,11 +463,6 @@ class _FactsVisitor(ast.NodeVisitor):
         self.awaited: set[int] = set()  # id() of the calls that are the operand of an `await`
         self.name_log: list[str] = []  # every Name visited, in order (a call's arguments are a slice)
         self.cond: list[str] = []  # conditional constructs around the statement, in the current scope
-
-    def _attr_op(self, node: ast.expr, op: str, line: int) -> None:
-        found = _attr_receiver(node)
-        if found is not None:
-            self.attr_ops.append((self.scope.qualname, found[0], found[1], op, line))
 
     def visit(self, node: ast.AST) -> None:
         method = _DISPATCH.get(type(node))
@@ -788,7 +734,7 @@ class _FactsVisitor(ast.NodeVisitor):
         if isinstance(value, ast.Call) and self.calls is not None:
             self.call_roles[id(value)] = (role, name)
 
-    def _call_attr_op(self, node: ast.Call) -> None:
+    def _call_keyed(self, node: ast.Call) -> None:
         func = node.func
         if isinstance(func, ast.Attribute):
             args = node.args
@@ -798,10 +744,6 @@ class _FactsVisitor(ast.NodeVisitor):
                 self._record_keyed(func.value, None, args[0])
             elif func.attr == "insert" and len(args) == 2:
                 self._record_keyed(func.value, None, args[1])
-            if func.attr in MUTATING_METHODS:
-                self._attr_op(func.value, "mutate", node.lineno)
-            elif func.attr == "acquire":
-                self._attr_op(func.value, "lock", node.lineno)
 
     def _record_site(self, node: ast.Call, dotted: str | None) -> None:
         site = dotted if dotted is not None else super_site(node)
@@ -812,7 +754,7 @@ class _FactsVisitor(ast.NodeVisitor):
         self._record_self_attr_call(node)
         dotted = dotted_name(node.func)
         self._record_patch(node, dotted or "")
-        self._call_attr_op(node)
+        self._call_keyed(node)
         self._record_site(node, dotted)
         callee = dotted if self.calls is not None else None
         if callee is None or self.calls is None:
@@ -862,8 +804,6 @@ class _FactsVisitor(ast.NodeVisitor):
         self.generic_visit(node)
         if isinstance(node.target, ast.Attribute):
             self._patch(node.target.attr, self._patch_region(node.lineno))
-        if not isinstance(node.target, ast.Subscript):  # `r.a[k] += x` is seen by visit_Subscript
-            self._attr_op(node.target, "mutate", node.lineno)
         if self.scope.qualname == "" and isinstance(node.target, ast.Name) and node.target.id == "__all__":
             extra = _literal_strings(node.value)
             if extra is not None and self.facts.all_names is not None:
@@ -943,8 +883,6 @@ class _FactsVisitor(ast.NodeVisitor):
         for stmt in node.body:
             self.visit(stmt)
         for item in node.items:
-            self._attr_op(item.context_expr, "lock", node.lineno)
-        for item in node.items:
             if item.optional_vars is not None:
                 self._bind_loop_target(item.optional_vars, node)
 
@@ -1016,11 +954,6 @@ class _FactsVisitor(ast.NodeVisitor):
             path = _attr_path(node.value)
             if path is not None:
                 fn.returns_attr_paths = fn.returns_attr_paths + (path,)
-        self.generic_visit(node)
-
-    def visit_Subscript(self, node: ast.Subscript) -> None:
-        if isinstance(node.ctx, (ast.Store, ast.Del)):
-            self._attr_op(node.value, "mutate", node.lineno)
         self.generic_visit(node)
 
     def _record_keyed(self, container: ast.expr, key: ast.expr | None, value: ast.expr | None) -> None:
@@ -1295,9 +1228,16 @@ def mentions_any(words_of_text: frozenset[str], words: frozenset[str] | set[str]
     return any(not all(map(_word_char, w)) for w in words if w)
 
 
-def extract_facts(source: str, module: str, path: str, is_package: bool) -> ModuleFacts:
+def extract_facts(
+    source: str,
+    module: str,
+    path: str,
+    is_package: bool,
+    collectors: Sequence[FactCollector[Any]] | None = None,
+) -> ModuleFacts:
     """Extract the facts of one module. A module that does not parse has empty facts
-    (but its ``identifiers``)."""
+    (but its ``identifiers``). ``collectors`` (default: those of the installed rules,
+    ``installed_collectors``) add the rules' own facts."""
     facts = ModuleFacts(module=module, path=path, is_package=is_package)
     facts.identifiers = identifier_words(source)
     facts.scopes[""] = Scope("module", "")
@@ -1318,6 +1258,93 @@ def extract_facts(source: str, module: str, path: str, is_package: bool) -> Modu
     facts.fixtures = tuple(visitor.fixtures)
     facts.imported = tuple(visitor.imported)
     facts.patched_regions = tuple(sorted(r for r in visitor.patched_regions if r[0] not in visitor.patched))
-    facts.attr_ops = tuple(visitor.attr_ops)
     facts.call_sites = frozenset(visitor.call_sites)
+    for collector in installed_collectors() if collectors is None else collectors:
+        facts.collected[collector.name] = collector.run(tree, facts)
     return facts
+
+
+# --- facts that rules declare ---------------------------------------------------------------
+T = TypeVar("T")
+
+
+class FactCollector(Generic[T]):
+    """Facts a rule needs about every module, collected in the facts pass.
+
+    ``collect(tree, facts)`` runs once per module that parses, on its ``ast`` tree, after
+    the core facts (read ``facts``, never change it), and returns plain data of the
+    declared ``type``: str, int, bool, None; tuples, lists, frozensets; dicts with str keys;
+    dataclasses of those. The value is kept with the module's facts as typed JSON
+    (``ssot_lint.codec``): cached with them and read back against ``type``, never pickled.
+    ``of(facts)`` gives it back (``default`` for a module that does not parse).
+
+    A rule lists its collectors in ``LintRule.FACTS``; the collectors of every installed
+    rule pack run (``installed_collectors``). ``name`` must be unique; change ``version``
+    whenever ``collect`` changes what it gives: name, version and type are part of the
+    facts' cache key (``collectors_key``).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        type: Any,
+        collect: Callable[[ast.Module, ModuleFacts], T],
+        default: T,
+        version: int = 1,
+    ) -> None:
+        self.name = name
+        self.type = type
+        self.collect = collect
+        self.default = default
+        self.version = version
+
+    def __repr__(self) -> str:
+        return f"FactCollector({self.name!r}, version={self.version})"
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}:{self.version}:{self.type!r}"
+
+    def run(self, tree: ast.Module, facts: ModuleFacts) -> str:
+        """The collector's value for one module, as typed JSON."""
+        from .codec import dumps
+
+        return dumps(self.collect(tree, facts), self.type).decode("utf-8")
+
+    def of(self, facts: ModuleFacts) -> T:
+        """The value collected for the module of ``facts``."""
+        raw = facts.collected.get(self.name)
+        if raw is None:
+            if facts.syntax_error is not None or not facts.scopes:
+                return self.default
+            raise LookupError(
+                f"fact collector {self.name!r} did not run on {facts.path}: list it in its rule's FACTS, "
+                "and install the rule pack (entry-point group ssot_lint.rules)"
+            )
+        from .codec import loads
+
+        return loads(raw.encode("utf-8"), self.type)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def installed_collectors() -> tuple[FactCollector[Any], ...]:
+    """The collectors of every installed rule (``LintRule.FACTS``), sorted by name.
+
+    The rules are found as ``ssot_lint.registry.load_rules`` finds them; a pack that cannot
+    be loaded adds none (loading the rules reports it).
+    """
+    from .registry import installed_rules
+
+    found: dict[str, FactCollector[Any]] = {}
+    for rule in installed_rules():
+        for collector in getattr(rule, "FACTS", ()):
+            other = found.setdefault(collector.name, collector)
+            if other is not collector:
+                raise ValueError(f"two fact collectors named {collector.name!r}")
+    return tuple(found[name] for name in sorted(found))
+
+
+def collectors_key() -> list[str]:
+    """What the facts of a module depend on besides its text and this module: the
+    installed collectors (part of the facts' cache key)."""
+    return [c.key for c in installed_collectors()]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .facts import (
     ALIAS,
@@ -30,6 +30,9 @@ from .facts import (
     identifier_text,
 )
 from .timings import phase
+
+if TYPE_CHECKING:
+    from .session import AnalysisSession
 
 
 @dataclass(frozen=True)
@@ -204,10 +207,9 @@ class ProjectIndex:
         self._edges = edges
         self._closures: dict[frozenset[str], frozenset[str]] = {}
         self._reverse_edges: dict[str, set[str]] | None = None
-        self._tables: dict[str, Any] = {}
-        # What table summaries may need besides the index (the engine sets "contract" and
-        # "config" once the contract is known).
-        self.env: dict[str, Any] = {}
+        # The run's analysis session (``AnalysisSession`` sets it): the project tables that
+        # rules declare, whose values ``derived_fingerprint`` recomputes.
+        self.session: AnalysisSession | None = None
         self._class_rows = class_rows
         self._subclass_table: dict[str, list[tuple[str, str]]] | None = None
         self._dead_active: set[str] = set()
@@ -280,25 +282,9 @@ class ProjectIndex:
             self._memo[key] = (value, deps)
         return value
 
-    def table(self, kind: str, arg: str, compute: Callable[[], Any]) -> Any:
-        """A project-wide table (``compute()``, once per index) that a rule reads.
-
-        The caller depends on the table's *value*, not on every module it reads: the
-        dependency ``@table:<kind>:<arg>`` is fingerprinted in a later run by the summary
-        function registered for ``kind`` (``register_table``), so a change elsewhere in the
-        project invalidates the caller only if it changes the table.
-        """
-        name = f"{TABLE}:{kind}:{arg}"
-        self._touch(name)
-        found = self._tables.get(name, _MISSING)
-        if found is _MISSING:
-            with self.unrecorded(), phase("index"):  # what it reads is not the caller's dependency
-                found = compute()
-            self._tables[name] = found
-        return found
-
     def touch_table(self, kind: str, arg: str = "") -> None:
-        """Record a dependency on a table the caller keeps itself (see ``table``)."""
+        """Record a dependency on the project table ``kind`` (``AnalysisSession.table``):
+        the caller depends on the table's value, which a later run recomputes."""
         self._touch(f"{TABLE}:{kind}:{arg}")
 
     def project_table(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -408,14 +394,14 @@ class ProjectIndex:
             return repr(sorted(self.subclass_table().items()))
         if dep.startswith(TABLE + ":"):
             kind, _, arg = dep[len(TABLE) + 1 :].partition(":")
-            summary = _TABLES.get(kind)
-            if summary is None:
+            if self.session is None:
                 return None
             with self.unrecorded():
                 try:
-                    return repr(summary(self, arg))
+                    value = self.session.table_summary(kind, arg)
                 except Exception:  # cannot be recomputed here (e.g. no contract): never equal
                     return None
+            return None if value is None else repr(value)
         if dep.startswith(ALIAS_CLOSURE + ":"):
             seeds = frozenset(x for x in dep[len(ALIAS_CLOSURE) + 1 :].split(",") if x)
             with self.unrecorded():
@@ -700,18 +686,6 @@ class ProjectIndex:
 
 ALIAS_CLOSURE = "@alias-closure"
 TABLE = "@table"
-_MISSING = object()
-# kind -> summary(index, arg): the canonical value (sorted, hashable-order free) of a table
-# registered by the rule that reads it; rules register at import time.
-_TABLES: dict[str, Callable[[ProjectIndex, str], Any]] = {}
-
-
-def register_table(kind: str, summary: Callable[[ProjectIndex, str], Any]) -> None:
-    """Declare how to recompute the value of ``@table:<kind>:<arg>`` dependencies.
-    ``summary`` must return the same canonical value in every process (sort sets)."""
-    _TABLES[kind] = summary
-
-
 SUBCLASSES = "@subclasses"
 
 
@@ -797,7 +771,6 @@ __all__ = [
     "ProjectIndex",
     "Target",
     "WHOLE_PROJECT",
-    "register_table",
     "alias_edges",
     "identifier_text",
     "mentions",

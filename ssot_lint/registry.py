@@ -49,6 +49,19 @@ def _rules_from(obj: object, origin: str) -> list[type[LintRule]]:
     raise RuleLoadError(f"entry point {origin!r} names no rule, RULES list or callable")
 
 
+def installed_rules() -> list[type[LintRule]]:
+    """Every rule of the installed packs that load, without checks (a broken pack adds
+    none: ``load_rules`` is the one that reports it)."""
+    out: list[type[LintRule]] = []
+    eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    for ep in sorted(eps, key=lambda e: (e.name != "builtin", e.name)):
+        try:
+            out.extend(_rules_from(ep.load(), ep.value))
+        except Exception:
+            continue
+    return out
+
+
 def load_rules() -> LoadedRules:
     found: dict[str, type[LintRule]] = {}
     eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)

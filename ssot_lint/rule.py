@@ -21,6 +21,8 @@ from .diagnostics import Fix, Range
 
 if TYPE_CHECKING:
     from .context import RuleContext
+    from .facts import FactCollector
+    from .session import ProjectTable
     from .suppress import Suppressions
 
 
@@ -146,6 +148,12 @@ class LintRule:
     # (e.g. a table computed over the whole index): its cached findings are then keyed
     # on every file of the project, not only on the modules the lookups consulted.
     PROJECT_WIDE: ClassVar[bool] = False
+    # The project tables (``ProjectTable``) the rule reads through ``context.session.table``:
+    # a later run recomputes their values by kind to check the rule's cached findings.
+    TABLES: ClassVar[tuple[ProjectTable[Any], ...]] = ()
+    # The rule's own per-module facts (``FactCollector``): run on every module's ``ast`` tree
+    # in the facts pass and cached with its facts; read with ``collector.of(facts)``.
+    FACTS: ClassVar[tuple[FactCollector[Any], ...]] = ()
     VALID: ClassVar[list[Valid | str]] = []
     INVALID: ClassVar[list[Invalid]] = []
 

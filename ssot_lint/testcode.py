@@ -29,18 +29,19 @@ imports (a greatest fixpoint, so that they may import each other), then those of
 use test tooling (a least fixpoint, so that two modules cannot vouch for each other). Its value is a dependency:
 a caller that asks about a file records ``@table:test-code:<path>``, whose fingerprint is
 that file's status, so adding or removing an import elsewhere re-lints exactly the files
-whose status it flips (see ``ssot_lint.index.register_table``).
+whose status it flips (``TEST_CODE``, a project table of every ``AnalysisSession``).
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .config import DEFAULT_TEST_PATHS
 from .discovery import compile_globs
-from .index import ProjectIndex, register_table
+from .index import ProjectIndex
+from .session import ProjectTable, session_of
 
 TABLE_KIND = "test-code"
 # Imports that make a module test tooling (by their first dotted part; `pytest_*` too).
@@ -68,29 +69,31 @@ class TestCode:
         return bool(self.spec.match_file(path))  # type: ignore[attr-defined]
 
 
-_TABLES: weakref.WeakKeyDictionary[ProjectIndex, dict[tuple, TestCode]] = weakref.WeakKeyDictionary()
+def _config(index: ProjectIndex) -> Any:
+    """The config of the run's session over ``index`` (None outside a run)."""
+    return index.session.config if index.session is not None else None
 
 
 def test_code(index: ProjectIndex, test_paths: Sequence[str] | None = None, by_imports: bool | None = None) -> TestCode:
-    """The test code of ``index`` (once per index and settings). Unset settings come from the
-    config the engine put in ``index.env`` (the defaults without one). Nothing is recorded:
-    a caller that depends on a file's status records it (``is_test``)."""
-    config = index.env.get("config")
+    """The test code of ``index`` (once per session and settings). Unset settings come from
+    the config of the run's session (the defaults without one). Nothing is recorded: a
+    caller that depends on a file's status records it (``is_test``)."""
+    config = _config(index)
     if test_paths is None:
         test_paths = config.test_paths if config is not None else DEFAULT_TEST_PATHS
     if by_imports is None:
         by_imports = bool(getattr(config, "test_only_imports", True))
-    key = (tuple(test_paths), by_imports)
-    per_index = _TABLES.setdefault(index, {})
-    found = per_index.get(key)
-    if found is None:
-        spec = compile_globs(list(test_paths))
+    globs = list(test_paths)
+
+    def build() -> TestCode:
+        spec = compile_globs(globs)
         paths: frozenset[str] = frozenset()
         if by_imports:
             with index.unrecorded():
                 paths = _test_support(index, spec)
-        found = per_index[key] = TestCode(spec, paths)
-    return found
+        return TestCode(spec, paths)
+
+    return session_of(index).cached(("test-code", tuple(globs), by_imports), build, contract_free=True)
 
 
 def is_test(index: ProjectIndex, path: str, test_paths: Sequence[str] | None = None) -> bool:
@@ -99,7 +102,7 @@ def is_test(index: ProjectIndex, path: str, test_paths: Sequence[str] | None = N
     table = test_code(index, test_paths)
     if table.matches_globs(path):
         return True
-    config = index.env.get("config")
+    config = _config(index)
     if not bool(getattr(config, "test_only_imports", True)):
         return False
     index.touch_table(TABLE_KIND, path)
@@ -110,7 +113,8 @@ def _status(index: ProjectIndex, path: str) -> bool:
     return path in test_code(index).by_imports
 
 
-register_table(TABLE_KIND, _status)
+# A file's status as a dependency: ``@table:test-code:<path>`` is that file's status.
+TEST_CODE: ProjectTable[bool] = ProjectTable(TABLE_KIND, lambda session, path: _status(session.index, path), bool)
 
 
 def _test_support(index: ProjectIndex, spec) -> frozenset[str]:
@@ -167,4 +171,4 @@ def _test_support(index: ProjectIndex, spec) -> frozenset[str]:
     return frozenset(facts_of[m].path for m in test)
 
 
-__all__ = ["TABLE_KIND", "TEST_FRAMEWORKS", "TestCode", "is_framework", "is_test", "test_code"]
+__all__ = ["TABLE_KIND", "TEST_CODE", "TEST_FRAMEWORKS", "TestCode", "is_framework", "is_test", "test_code"]

@@ -7,6 +7,7 @@ import pickle
 import pytest
 from conftest import run_cli
 from ssot_lint.rules._state import (
+    ATTR_OPS,
     container_kind,
     key_type,
     mentioned_word,
@@ -14,7 +15,8 @@ from ssot_lint.rules._state import (
     words_of,
 )
 
-from ssot_lint.facts import extract_facts
+from ssot_lint.codec import dumps, loads
+from ssot_lint.facts import ModuleFacts, extract_facts
 from ssot_lint.registry import load_rules
 from ssot_lint.testing import lint_example
 
@@ -82,7 +84,7 @@ def test_facts_record_init_attrs_attr_ops_and_returns():
         ("_clients", "call", "list", ""),
         ("_tokens", "call", "set", ""),
     )
-    ops = {(scope, recv, attr, op, line) for scope, recv, attr, op, line in facts.attr_ops}
+    ops = {(scope, recv, attr, op, line) for scope, recv, attr, op, line in ATTR_OPS.of(facts)}
     assert ("Tracker.add", "self", "_runs", "mutate", 18) in ops
     assert ("Tracker.add", "self", "_sessions", "mutate", 19) in ops
     assert ("Tracker.add", "self", "_clients", "mutate", 20) in ops
@@ -91,13 +93,15 @@ def test_facts_record_init_attrs_attr_ops_and_returns():
     assert ("Tracker.add", "self", "count", "mutate", 23) in ops
     assert ("Tracker.add", "self", "_lock", "lock", 24) in ops
     assert ("Tracker.add", "self", "_lock", "lock", 26) in ops
-    assert not any(recv == "other" for _, recv, *_ in facts.attr_ops)  # lower-case receivers are not classes
+    assert not any(recv == "other" for _, recv, *_ in ATTR_OPS.of(facts))  # lower-case receivers are not classes
     assert facts.defs["Tracker.__new__"].returns_attr_paths == ("cls._instances[]",)
     assert facts.defs["Point"].decorator_sources == ("dataclass(frozen=True)",)
     # What is stored into container attributes, and under which key (per-user evidence).
     assert ("_runs", "key", "literal") in tracker.keyed_attrs
     assert ("_clients", "", "name:key") in tracker.keyed_attrs
-    assert pickle.loads(pickle.dumps(facts)).attr_ops == facts.attr_ops
+    assert ATTR_OPS.of(pickle.loads(pickle.dumps(facts))) == ATTR_OPS.of(facts)
+    # The rule's own facts travel with the module's facts through the cache's typed JSON.
+    assert ATTR_OPS.of(loads(dumps(facts), ModuleFacts)) == ATTR_OPS.of(facts)
 
 
 # --- helpers ------------------------------------------------------------------------------------------

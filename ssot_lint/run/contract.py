@@ -4,8 +4,8 @@ Inference looks only at the modules that pass its textual screens and records wh
 reads. The inferred contract is cached in the manifest with the fingerprints of what it
 read, and reused while none of that changed.
 
-``bind`` is the one place the engine hands the contract and config to the index's
-project tables.
+``bind`` is the one place the engine makes the run's analysis session (the index, the
+config and the contract, and the project tables the rules declare) and hands it to them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..cache import Manifest, digest
 from ..contract import Contract, build_contract
 from ..index import WHOLE_PROJECT, ProjectIndex
 from ..project import Project
+from ..session import AnalysisSession, rule_tables
 from ..timings import count as count_phase
 from .plan import contract_key, same_fingerprint
 
@@ -25,21 +26,24 @@ if TYPE_CHECKING:
 
 
 def bind(linter: Linter, index: ProjectIndex) -> None:
-    """Project tables that rules register (``register_table``) are computed with these."""
-    index.env.update(contract=linter.contract, config=linter.config)
+    """The run's analysis session, once the contract is known: the rules read it (their
+    project tables are computed, and later recomputed by kind, in it)."""
+    AnalysisSession(index, linter.config, linter.contract, rule_tables(linter.enabled), previous=index.session)
 
 
 def bind_test_code(linter: Linter, index: ProjectIndex) -> None:
-    """Test code by imports (``ssot_lint.testcode``) reads the config from the index, and
+    """Test code by imports (``ssot_lint.testcode``) reads the config from the session, and
     ``Linter.is_test`` asks this index (also while the cached contract is checked)."""
     linter.current_index = index
-    index.env["config"] = linter.config
+    AnalysisSession(index, linter.config, None, previous=index.session)
 
 
 def infer_eagerly(linter: Linter, index: ProjectIndex) -> None:
     """The contract inferred from an index over every module (no cache, no screens)."""
     bind_test_code(linter, index)
-    linter.contract = build_contract(linter.config, index, lambda p: linter.is_test(p, index))
+    linter.contract = build_contract(
+        linter.config, index, lambda p: linter.is_test(p, index), references=linter.references
+    )
     bind(linter, index)
 
 
@@ -74,7 +78,13 @@ def contract_for(linter: Linter, project: Project, manifest: Manifest | None) ->
     index = project.index()
     index.start_recording()
     try:
-        contract = build_contract(linter.config, index, lambda p: linter.is_test(p, index), screen=project.screened)
+        contract = build_contract(
+            linter.config,
+            index,
+            lambda p: linter.is_test(p, index),
+            screen=project.screened,
+            references=linter.references,
+        )
     finally:
         read = index.stop_recording()
     count_phase("contract", len(read))

@@ -3,8 +3,8 @@
 Shared by the notifier rules (SSOT004 ``null-notifier``, SSOT006
 ``unknown-notifier-method``).  The notifier classes of a project are the classes whose
 names the contract lists, the project classes that subclass them, and project classes
-that implement every method of a notifier Protocol.  The model is computed once per
-project index (memoised by index instance) and never per file.
+that implement every method of a notifier Protocol.  The model is a project table of
+the run's analysis session: computed once per run, never per file.
 
 Receiver typing is deliberately small: parameter and variable annotations, the
 constructor or factory a variable was assigned from, ``self.x`` attributes (their
@@ -15,14 +15,31 @@ properties and methods with return annotations.  Anything else is "unknown".
 from __future__ import annotations
 
 import ast
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .contract import Contract, NotifierClass
-from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, Binding, dotted_name
-from .index import Definition, ModuleRef, ProjectIndex, Value, register_table
-from .testcode import test_code
+from ssot_lint.api import (
+    ALIAS,
+    ASSIGN,
+    ASYNC_DEF,
+    CLASS,
+    DEF,
+    FROM,
+    IMPORT,
+    PARAM,
+    AnalysisSession,
+    Binding,
+    Contract,
+    Definition,
+    ModuleRef,
+    NotifierClass,
+    ProjectIndex,
+    ProjectTable,
+    Value,
+    dotted_name,
+    name_variants,
+    test_code,
+)
 
 NOTIFIER_SUFFIXES = ("notifier", "emitter", "bridge")
 CLASS_SUFFIXES = ("Notifier", "Emitter", "Bridge")
@@ -177,22 +194,6 @@ class NotifierModel:
         return bool(self.all_methods)
 
 
-_MODELS: weakref.WeakKeyDictionary[ProjectIndex, tuple[Contract, NotifierModel]] = weakref.WeakKeyDictionary()
-
-
-def notifier_model(index: ProjectIndex, contract: Contract, test_paths: Iterable[str] = ()) -> NotifierModel:
-    """The notifier model of ``index`` (computed once per index, contract and test paths)."""
-    key = tuple(test_paths)
-    cached = _MODELS.get(index)
-    index.touch_table(MODEL_TABLE)  # every reader depends on the model's value, not its reads
-    if cached is not None and cached[0] is contract and cached[1].test_paths == key:
-        return cached[1]
-    with index.unrecorded():
-        model = _build_model(index, contract, key)
-    _MODELS[index] = (contract, model)
-    return model
-
-
 MODEL_TABLE = "notifier-model"
 RELEVANT_TABLE = "notifier-relevant-names"
 
@@ -211,13 +212,23 @@ def model_summary(model: NotifierModel) -> tuple:
     )
 
 
-def env_model(index: ProjectIndex) -> NotifierModel:
-    """The model for the contract and config the engine put in ``index.env``."""
-    return notifier_model(index, index.env["contract"], index.env["config"].test_paths)
+def _compute_model(session: AnalysisSession, arg: str) -> NotifierModel:
+    assert session.contract is not None and session.config is not None, "the notifier model needs a contract"
+    return _build_model(session.index, session.contract, tuple(session.config.test_paths))
 
 
-register_table(MODEL_TABLE, lambda index, arg: model_summary(env_model(index)))
-register_table(RELEVANT_TABLE, lambda index, arg: sorted(env_model(index).relevant_names()))
+# Project tables: every reader depends on the model's value (``model_summary``), and the
+# prefilters on the relevant names, never on what building them read.
+NOTIFIER_MODEL: ProjectTable[NotifierModel] = ProjectTable(MODEL_TABLE, _compute_model, model_summary)
+RELEVANT_NAMES: ProjectTable[frozenset[str]] = ProjectTable(
+    RELEVANT_TABLE, lambda session, arg: notifier_model(session).relevant_names()
+)
+TABLES = (NOTIFIER_MODEL, RELEVANT_NAMES)
+
+
+def notifier_model(session: AnalysisSession) -> NotifierModel:
+    """The notifier model of the session's project, contract and test paths (once per session)."""
+    return session.table(NOTIFIER_MODEL)
 
 
 def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str, ...]) -> NotifierModel:
@@ -310,8 +321,6 @@ def _wired_notifiers(index: ProjectIndex, contract: Contract, model: NotifierMod
     class), is typed (annotation, constructor, annotated factory); a project class
     found so is a notifier class, with its own methods.
     """
-    from .contract import name_variants
-
     factories: dict[str, Definition] = {}
     for e in contract.entry_points:
         if not e.module:
@@ -699,5 +708,8 @@ __all__ = [
     "bare",
     "has_notifier_suffix",
     "is_test_double_name",
+    "NOTIFIER_MODEL",
+    "RELEVANT_NAMES",
+    "TABLES",
     "notifier_model",
 ]

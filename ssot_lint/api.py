@@ -1,0 +1,136 @@
+"""The rule API: the one module a rule author imports.
+
+A rule is a LibCST visitor (``LintRule``) with its examples (``Valid``/``Invalid``), its
+options (``Option``) and fixes (``CstFix``). What it may ask of the project:
+
+- **the resolver**, through its ``RuleContext`` (``self.context``; ``context`` in a
+  prefilter): ``resolve(node)`` (what a name or attribute chain is: a ``Definition``, a
+  ``ModuleRef`` or a ``Value``), ``resolve_definition(node)``, ``resolve_call(node)``
+  (the project functions a call may run), ``callee_kind(node)`` ("coroutine", "plain",
+  "generator", "asyncgen", "awaitable" or None), ``receiver_classes(node)`` (the
+  project classes a receiver may be an instance of), and ``index``/``inference`` for
+  anything deeper;
+- **its own per-module facts**: a ``FactCollector`` listed in ``LintRule.FACTS`` runs on
+  every module's ``ast`` tree in the facts pass; its value is cached with the module's
+  facts (typed JSON, ``ssot_lint.codec``) and read back with ``collector.of(facts)``;
+- **project tables**: a ``ProjectTable`` listed in ``LintRule.TABLES``, read with
+  ``context.session.table(TABLE, arg)``, computed once per run; the reader depends on
+  its value only;
+- **a sound prefilter**: ``LintRule.could_fire(context)`` sees the file's facts (no
+  LibCST tree) through the same context; ``False`` must mean the rule cannot report in
+  the file. ``docs/writing-rules.md`` builds one step by step.
+
+Everything else in ``ssot_lint`` is the engine's and may change between releases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from .config import DEFAULT_TEST_PATHS
+from .context import RuleContext, cst_dotted_name
+from .contract import CONFIG, INFERRED, REFERENCE, Contract, NotifierClass, name_variants
+from .diagnostics import Edit, Fix, Position, Range
+from .discovery import compile_globs
+from .facts import (
+    ALIAS,
+    ASSIGN,
+    ASYNC_DEF,
+    CLASS,
+    DEF,
+    FROM,
+    GLOBAL,
+    IMPORT,
+    PARAM,
+    Binding,
+    DefInfo,
+    FactCollector,
+    ModuleFacts,
+    Param,
+    dotted_name,
+)
+from .index import WHOLE_PROJECT, Definition, ModuleRef, ProjectIndex, Target, Value
+from .inference import BASE_PREFIX, DEFAULT_TRANSPARENT_DECORATORS, CallResolution, ClassType, Inference
+from .rule import CstFix, FileOutcome, Finding, Invalid, LintRule, Option, Valid
+from .session import AnalysisSession, ProjectTable, session_of
+from .suppress import Suppression, Suppressions
+from .testcode import is_test, test_code
+from .timings import phase
+
+
+def node_positions(module: cst.Module) -> Any:
+    """Every node's ``PositionProvider`` range in ``module`` (one codegen pass), for a rule
+    that needs the line of a node it did not declare metadata for."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    try:
+        provider = PositionProvider()
+        provider._gen_impl(module)
+        return provider._computed
+    except Exception:  # another LibCST version: the public, slower way
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
+__all__ = [
+    # writing a rule
+    "LintRule",
+    "Valid",
+    "Invalid",
+    "Finding",
+    "Option",
+    "CstFix",
+    "Fix",
+    "Edit",
+    "Position",
+    "Range",
+    "FileOutcome",
+    "Suppression",
+    "Suppressions",
+    "RuleContext",
+    "cst_dotted_name",
+    "node_positions",
+    # the project: facts, index, inference, contract
+    "FactCollector",
+    "ModuleFacts",
+    "DefInfo",
+    "Binding",
+    "Param",
+    "dotted_name",
+    "ALIAS",
+    "ASSIGN",
+    "ASYNC_DEF",
+    "CLASS",
+    "DEF",
+    "FROM",
+    "GLOBAL",
+    "IMPORT",
+    "PARAM",
+    "Definition",
+    "ModuleRef",
+    "Value",
+    "Target",
+    "ProjectIndex",
+    "WHOLE_PROJECT",
+    "Inference",
+    "CallResolution",
+    "ClassType",
+    "BASE_PREFIX",
+    "DEFAULT_TRANSPARENT_DECORATORS",
+    "Contract",
+    "NotifierClass",
+    "CONFIG",
+    "INFERRED",
+    "REFERENCE",
+    "name_variants",
+    # the run
+    "AnalysisSession",
+    "ProjectTable",
+    "session_of",
+    "DEFAULT_TEST_PATHS",
+    "compile_globs",
+    "is_test",
+    "test_code",
+    "phase",
+]

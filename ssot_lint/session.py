@@ -1,0 +1,146 @@
+"""The analysis session: what the rules of one run ask about the whole project.
+
+One session per run (per project index). It holds the index, the config and the contract
+the run inferred, the project tables the rules declare (``ProjectTable``), and the caches
+rules keep for the run. Nothing here is a module global: the language server's next
+check gets a new session, and nothing leaks from one run into the next.
+
+Dependency recording is the index's (``ProjectIndex.start_recording``): a table read
+records ``@table:<kind>:<arg>`` (its value), never what computing it read; a later run
+checks such a dependency by recomputing the table's ``summary`` in its own session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from .index import ProjectIndex
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .contract import Contract
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+def _sorted(value: Any) -> Any:
+    return sorted(value)
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectTable(Generic[T]):
+    """A project-wide value rules read, computed once per session and argument.
+
+    ``compute(session, arg)`` builds it (what it reads is not the reader's dependency);
+    ``summary(value)`` is its canonical value as a dependency: the same in every process
+    for the same project (sort sets). A rule lists the tables it reads in
+    ``LintRule.TABLES`` so that a later run can recompute them by ``kind``.
+    """
+
+    kind: str
+    compute: Callable[[AnalysisSession, str], T]
+    summary: Callable[[T], Any] = _sorted
+
+
+class AnalysisSession:
+    """The index, config and contract of one run, and the rules' project tables and caches."""
+
+    def __init__(
+        self,
+        index: ProjectIndex,
+        config: Config | None,
+        contract: Contract | None,
+        tables: Iterable[ProjectTable[Any]] = (),
+        *,
+        strict: bool = True,
+        previous: AnalysisSession | None = None,
+    ) -> None:
+        """A session over ``index`` (which then answers ``index.session`` with it).
+
+        ``tables``: the tables the run's rules declare (the core's own, ``core_tables``,
+        are always there). With ``strict``, reading any other table raises: its dependency
+        could not be checked in a later run. ``previous``: the session this one replaces
+        on the same index once the contract is known; what it computed without the
+        contract (``cached(..., contract_free=True)``) is kept when the config is the same.
+        """
+        self.index = index
+        self.config = config
+        self.contract = contract
+        self._declared: dict[str, ProjectTable[Any]] = {}
+        for table in (*core_tables(), *tables):
+            self._declare(table)
+        self._strict = strict
+        self._values: dict[tuple[str, str], Any] = {}
+        self._caches: dict[Any, Any] = {}
+        self._free: dict[Any, Any] = {}
+        if previous is not None and previous.index is index and previous.config is config:
+            self._free.update(previous._free)
+        index.session = self
+
+    def _declare(self, table: ProjectTable[Any]) -> None:
+        known = self._declared.setdefault(table.kind, table)
+        if known is not table:
+            raise ValueError(f"two project tables named {table.kind!r}")
+
+    # --- project tables --------------------------------------------------------------------
+    def table(self, table: ProjectTable[T], arg: str = "") -> T:
+        """The value of ``table`` for ``arg``; the caller depends on that value only."""
+        if table.kind not in self._declared:
+            if self._strict:
+                raise LookupError(f"project table {table.kind!r} is read but no enabled rule declares it in TABLES")
+            self._declare(table)
+        self.index.touch_table(table.kind, arg)
+        key = (table.kind, arg)
+        found = self._values.get(key, _MISSING)
+        if found is _MISSING:
+            with self.index.unrecorded():  # what it reads is not the caller's dependency
+                found = table.compute(self, arg)
+            self._values[key] = found
+        return found  # type: ignore[return-value]
+
+    def table_summary(self, kind: str, arg: str) -> Any:
+        """The canonical value of the dependency ``@table:<kind>:<arg>`` (None: unknown)."""
+        table = self._declared.get(kind)
+        if table is None:
+            return None
+        with self.index.unrecorded():
+            return table.summary(self.table(table, arg))
+
+    # --- the rules' own caches ---------------------------------------------------------------
+    def cached(self, key: Any, compute: Callable[[], T], *, contract_free: bool = False) -> T:
+        """``compute()`` once per session and ``key``. Nothing is recorded here: the
+        caller records the dependencies of what it caches (on every read, not only the
+        first). ``contract_free``: the value depends on the index and config only (kept
+        when the session is replaced once the contract is known)."""
+        store = self._free if contract_free else self._caches
+        found = store.get(key, _MISSING)
+        if found is _MISSING:
+            found = store[key] = compute()
+        return found  # type: ignore[no-any-return]
+
+
+def core_tables() -> tuple[ProjectTable[Any], ...]:
+    """The project tables of the core itself, declared in every session."""
+    from .testcode import TEST_CODE
+
+    return (TEST_CODE,)
+
+
+def rule_tables(rules: Iterable[type]) -> list[ProjectTable[Any]]:
+    """The tables the given rule classes declare (``LintRule.TABLES``), each once."""
+    return list({id(t): t for r in rules for t in getattr(r, "TABLES", ())}.values())
+
+
+def session_of(index: ProjectIndex, config: Config | None = None, contract: Contract | None = None) -> AnalysisSession:
+    """The session ``index`` belongs to; an index built outside a run (a test, a script)
+    gets a lenient one over ``config`` and ``contract``."""
+    found = index.session
+    if found is None:
+        found = AnalysisSession(index, config, contract, strict=False)
+    return found
+
+
+__all__ = ["AnalysisSession", "ProjectTable", "core_tables", "rule_tables", "session_of"]
