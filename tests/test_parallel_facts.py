@@ -35,7 +35,7 @@ def _run(root: Path, *, jobs: int, cache: bool) -> tuple[list[tuple], dict[str, 
 def _tree(tmp_path: Path, name: str, kind: str) -> Path:
     root = tmp_path / name
     if kind == "legacy_service":
-        shutil.copytree(FIXTURES / "legacy_service", root)
+        shutil.copytree(FIXTURES / "legacy_service", root, ignore=shutil.ignore_patterns(".ssot_lint_cache"))
     else:
         write_tree(root, generate(random.Random(7)))
     (root / "zz_broken.py").write_text(BROKEN, encoding="utf-8")
