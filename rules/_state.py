@@ -183,7 +183,9 @@ def matches_any(name: str, patterns: Sequence[str]) -> bool:
 
 # --- annotations and values -------------------------------------------------------------------
 def _split_args(text: str, sep: str = ",") -> list[str]:
-    out, depth, cur = [], 0, []
+    out: list[str] = []
+    depth = 0
+    cur: list[str] = []
     for ch in text:
         if ch in "[(":
             depth += 1

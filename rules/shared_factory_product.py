@@ -102,7 +102,7 @@ class _BodyScan(cst.CSTVisitor):
     def _leave(self, node: cst.CSTNode) -> None:
         self.depth -= 1
 
-    visit_If = visit_For = visit_While = visit_Try = visit_TryStar = visit_Match = _enter  # type: ignore[assignment]
+    visit_If = visit_For = visit_While = visit_Try = visit_TryStar = visit_Match = _enter
     leave_If = leave_For = leave_While = leave_Try = leave_TryStar = leave_Match = _leave  # type: ignore[assignment]
 
     def visit_Return(self, node: cst.Return) -> None:

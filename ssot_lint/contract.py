@@ -1107,7 +1107,7 @@ def _notifier_modules(index: ProjectIndex, screen: Screen | None, method_names: 
 
 def _managed_defs(index: ProjectIndex, managed: list[ManagedClass], screen: Screen | None = None) -> list[Definition]:
     probe = Contract(managed=managed)
-    out = []
+    out: list[Definition] = []
     # A class's own name is written where it is defined.
     names = sorted({m.name.rsplit(".", 1)[-1] for m in managed})
     if not names:

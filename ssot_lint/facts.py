@@ -1323,7 +1323,7 @@ class FactCollector(Generic[T]):
             )
         from .codec import loads
 
-        return loads(raw.encode("utf-8"), self.type)  # type: ignore[no-any-return]
+        return loads(raw.encode("utf-8"), self.type)
 
 
 @functools.cache

@@ -135,7 +135,7 @@ class _ModuleTable(Mapping[str, ModuleFacts]):
             self._loaded[name] = facts
         return facts
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         self._index._touch(name)
         facts = self._load(name)
         return default if facts is None else facts

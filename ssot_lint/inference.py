@@ -234,7 +234,7 @@ class Inference:
         self._partial: dict[tuple, tuple[object, frozenset[str]]] = {}
         self._cuts = 0
 
-    def _memoised(self, memo: dict, key: tuple, compute):  # type: ignore[no-untyped-def]
+    def _memoised(self, memo: dict, key: tuple, compute):
         """Memoise ``compute()``; a cycle or the depth limit gives None (unknown).
 
         Every answer, fresh or from the memo, records in the caller's frame the
@@ -273,7 +273,7 @@ class Inference:
             self._partial.clear()
         return result
 
-    def _remembered(self, memo: dict, key: str, compute):  # type: ignore[no-untyped-def]
+    def _remembered(self, memo: dict, key: str, compute):
         """Memoise ``compute()`` (no cycle of its own possible) with its dependencies, as
         ``_memoised`` does."""
         hit = memo.get(key, _NO)
@@ -509,7 +509,7 @@ class Inference:
             return None
         return CallResolution(primary, tuple(targets), "super")
 
-    def parameter_for(self, res: CallResolution, position: int | None, keyword: str | None):  # type: ignore[no-untyped-def]
+    def parameter_for(self, res: CallResolution, position: int | None, keyword: str | None):
         """The ``(function, Param)`` an argument binds to, when the call has one target.
 
         ``position`` counts the call's positional arguments (no ``*args`` before it);
@@ -1267,7 +1267,7 @@ _AWAITABLE_STDLIB = frozenset(
 _DYNAMIC_STDLIB = ("unittest.mock", "typing.Any", "typing_extensions.Any")
 
 
-def _outside_class_kind(canonical: str, known: frozenset[str], project_has) -> str | None:  # type: ignore[no-untyped-def]
+def _outside_class_kind(canonical: str, known: frozenset[str], project_has) -> str | None:
     """Are instances of the class outside the project named ``canonical`` (its canonical
     dotted name) awaitable? "plain", "awaitable", or None (unknown)."""
     import builtins

@@ -99,7 +99,7 @@ class AnalysisSession:
             with self.index.unrecorded():  # what it reads is not the caller's dependency
                 found = table.compute(self, arg)
             self._values[key] = found
-        return found  # type: ignore[return-value]
+        return found
 
     def table_summary(self, kind: str, arg: str) -> Any:
         """The canonical value of the dependency ``@table:<kind>:<arg>`` (None: unknown)."""
@@ -119,7 +119,7 @@ class AnalysisSession:
         found = store.get(key, _MISSING)
         if found is _MISSING:
             found = store[key] = compute()
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 def core_tables() -> tuple[ProjectTable[Any], ...]:

@@ -38,6 +38,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pathspec
+
 from .config import DEFAULT_TEST_PATHS
 from .discovery import compile_globs
 from .index import ProjectIndex
@@ -59,14 +61,14 @@ class TestCode:
 
     __test__ = False  # not a pytest test class
 
-    spec: object  # pathspec.PathSpec of the test-paths globs
+    spec: pathspec.PathSpec  # the test-paths globs
     by_imports: frozenset[str]  # root-relative paths that are test code only by imports
 
     def is_test(self, path: str) -> bool:
         return self.matches_globs(path) or path in self.by_imports
 
     def matches_globs(self, path: str) -> bool:
-        return bool(self.spec.match_file(path))  # type: ignore[attr-defined]
+        return bool(self.spec.match_file(path))
 
 
 def _config(index: ProjectIndex) -> Any:

@@ -95,7 +95,7 @@ def extract_in_parallel(linter: Linter, project: Project) -> int:
     def take(rel: str, found: tuple) -> None:
         # Decoded as it arrives, while the workers go on: the index needs nearly every
         # module's facts on a run that has to extract them.
-        project.adopt(rel, found)  # type: ignore[arg-type]
+        project.adopt(rel, found)
         project.facts(rel)
 
     with phase(PARALLEL):

@@ -44,7 +44,7 @@ def fix_source(
         chosen, _deferred = select_fixes(res.diagnostics, unsafe)
         if not chosen:
             break
-        new_text = apply_edits(text, [e for d in chosen for e in d.fix.edits])  # type: ignore[union-attr]
+        new_text = apply_edits(text, [e for d in chosen for e in d.fix.edits])  # type: ignore[union-attr]  # chosen: findings with a fix
         if not parses(new_text):
             outcome = FixOutcome(source.path, original, text, applied, failed="fixed source would not parse")
             return res, outcome
@@ -65,7 +65,7 @@ def fix_one(
     source = project.source(rel)
     assert isinstance(source, SourceFile)
     start = FileResult(rel, list(first[0]), list(first[1]), source)
-    res, outcome = linter.fix_source(source, project.lazy_facts(rel), project.index(), unsafe, first=start)  # type: ignore[arg-type]
+    res, outcome = linter.fix_source(source, project.lazy_facts(rel), project.index(), unsafe, first=start)  # type: ignore[arg-type]  # LazyFacts stands in for ModuleFacts
     return res.diagnostics, res.errors, outcome
 
 
