@@ -24,6 +24,8 @@ from ssot_lint.api import (
     DefInfo,
     Definition,
     Inference,
+    ModuleFacts,
+    ModuleRow,
     Option,
     ProjectIndex,
     ProjectTable,
@@ -31,6 +33,7 @@ from ssot_lint.api import (
     cst_dotted_name,
     node_positions,
     phase,
+    session_of,
 )
 
 TRANSPARENT_OPTION = Option(
@@ -209,38 +212,77 @@ def may_give_coroutine(info: DefInfo) -> bool:
     return any(leaf.startswith(("call:", "name:")) for leaf in info.return_leaves)
 
 
+def _alias_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, ...]:
+    """The names a module binds by an aliasing import or an alias assignment."""
+    names: set[str] = set()
+    for scope in facts.scopes.values():
+        for name, bindings in scope.bindings.items():
+            if any(b.kind == ALIAS or (b.kind == FROM and b.name != name) for b in bindings):
+                names.add(name)
+    return tuple(sorted(names))
+
+
+ALIAS_ROW: ModuleRow[tuple[str, ...]] = ModuleRow("await-alias-names", tuple[str, ...], _alias_row)
+
+
 def _alias_names(index: ProjectIndex) -> frozenset[str]:
     """Every name bound by an aliasing import (``from m import f as g``) or an alias
-    assignment (``g = f``) anywhere in the project (once per index)."""
+    assignment (``g = f``) anywhere in the project (once per session, from module rows)."""
 
     def compute() -> frozenset[str]:
-        names: set[str] = set()
-        for facts in index.modules.values():
-            for scope in facts.scopes.values():
-                for name, bindings in scope.bindings.items():
-                    if any(b.kind == ALIAS or (b.kind == FROM and b.name != name) for b in bindings):
-                        names.add(name)
-        return frozenset(names)
+        return frozenset(n for row in index.rows(ALIAS_ROW).values() for n in row)
 
-    return index.project_table("await-alias-names", compute)
+    return session_of(index).cached("await-alias-names", compute, contract_free=True)
 
 
-def _callable_names(index: ProjectIndex, wanted: Callable[[DefInfo], bool]) -> frozenset[str]:
-    names = {info.name for facts in index.modules.values() for info in facts.defs.values() if wanted(info)}
+_ROWS: dict[str, ModuleRow[tuple[str, ...]]] = {}
+
+
+def _defs_row(wanted_name: str) -> ModuleRow[tuple[str, ...]]:
+    """The names of a module's definitions that ``wanted`` accepts (its own facts only)."""
+    found = _ROWS.get(f"defs:{wanted_name}")
+    if found is None:
+        wanted = _WANTED[wanted_name]
+
+        def make(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, ...]:
+            return tuple(sorted({info.name for info in facts.defs.values() if wanted(info)}))
+
+        found = _ROWS[f"defs:{wanted_name}"] = ModuleRow(f"await-defs-{wanted_name}", tuple[str, ...], make)
+    return found
+
+
+def _kind_row(arg: str) -> ModuleRow[tuple[str, ...]]:
+    """The names of a module's definitions whose calls give ``kind`` (``Inference.call_kind``
+    follows imports: the row records what it consults, see ``ModuleRow.reads_project``)."""
+    found = _ROWS.get(f"kind:{arg}")
+    if found is None:
+        wanted_name, kind, mode_text = arg.split(":", 2)
+        wanted = _WANTED[wanted_name]
+        modes = frozenset(m for m in mode_text.split(",") if m)
+
+        def make(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, ...]:
+            inference = Inference.for_index(index)
+            names: set[str] = set()
+            for info in facts.defs.values():
+                if info.name in names or not wanted(info):
+                    continue
+                if inference.call_kind(Definition(facts.module, info.qualname, info), modes) == kind:
+                    names.add(info.name)
+            return tuple(sorted(names))
+
+        found = _ROWS[f"kind:{arg}"] = ModuleRow(f"await-kind-{arg}", tuple[str, ...], make, reads_project=True)
+    return found
+
+
+def _callable_names(index: ProjectIndex, wanted_name: str) -> frozenset[str]:
+    names = {n for row in index.rows(_defs_row(wanted_name)).values() for n in row}
     return frozenset(names) | _alias_names(index)
 
 
-def _kind_names(
-    index: ProjectIndex, wanted: Callable[[DefInfo], bool], kind: str, modes: frozenset[str]
-) -> frozenset[str]:
-    inference = Inference.for_index(index)
+def _kind_names(index: ProjectIndex, arg: str) -> frozenset[str]:
     names = set(_alias_names(index))
-    for facts in index.modules.values():
-        for info in facts.defs.values():
-            if info.name in names or not wanted(info):
-                continue
-            if inference.call_kind(Definition(facts.module, info.qualname, info), modes) == kind:
-                names.add(info.name)
+    for row in index.rows(_kind_row(arg)).values():
+        names.update(row)
     return frozenset(names)
 
 
@@ -249,13 +291,12 @@ _WANTED: dict[str, Callable[[DefInfo], bool]] = {}
 
 def _compute_callable(session: AnalysisSession, arg: str) -> frozenset[str]:
     with phase("index"):
-        return _callable_names(session.index, _WANTED[arg])
+        return _callable_names(session.index, arg)
 
 
 def _compute_kind(session: AnalysisSession, arg: str) -> frozenset[str]:
-    wanted, kind, modes = arg.split(":", 2)
     with phase("index"):
-        return _kind_names(session.index, _WANTED[wanted], kind, frozenset(m for m in modes.split(",") if m))
+        return _kind_names(session.index, arg)
 
 
 # Project tables: a reader depends on the value (sorted, as a dependency), not on every

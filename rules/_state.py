@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,14 +25,16 @@ from ssot_lint.api import (
     DEFAULT_TEST_PATHS,
     FROM,
     IMPORT,
-    WHOLE_PROJECT,
+    AnalysisSession,
     Contract,
     DefInfo,
     Definition,
     FactCollector,
     ModuleFacts,
+    ModuleRow,
     Option,
     ProjectIndex,
+    ProjectTable,
     dotted_name,
     session_of,
     test_code,
@@ -701,31 +704,68 @@ ATTR_OPS: FactCollector[tuple[AttrOp, ...]] = FactCollector(
 )
 
 
-def attr_ops_named(
-    index: ProjectIndex, attr: str, test_paths: Sequence[str] = DEFAULT_TEST_PATHS
-) -> list[tuple[ModuleFacts, AttrOp]]:
-    """Every recorded in-place operation on an attribute called ``attr``, outside test code."""
+@dataclass(frozen=True)
+class OpSite:
+    """Where an in-place operation is: its module and root-relative path."""
 
-    def build() -> dict[str, list[tuple[ModuleFacts, AttrOp]]]:
-        table: dict[str, list[tuple[ModuleFacts, AttrOp]]] = {}
+    module: str
+    path: str
+
+
+# What the table needs of one module: its path and its operations (``ATTR_OPS``), kept by
+# content hash (``ModuleRow``), so the table is folded without loading unchanged facts.
+ATTR_OPS_ROW: ModuleRow[tuple[str, tuple[AttrOp, ...]]] = ModuleRow(
+    "attr-ops",
+    tuple[str, tuple[tuple[str, str, str, str, int], ...]],
+    lambda facts, index: (facts.path, ATTR_OPS.of(facts)),
+)
+
+
+def _ops_by_attr(session: AnalysisSession, test_paths: tuple[str, ...]) -> dict[str, list[tuple[OpSite, AttrOp]]]:
+    """Every recorded operation outside test code, by attribute name (once per session)."""
+
+    def build() -> dict[str, list[tuple[OpSite, AttrOp]]]:
+        index = session.index
         tests = test_code(index, test_paths)
-        for facts in index.modules.values():
-            ops = ATTR_OPS.of(facts)
-            if ops and not tests.is_test(facts.path):
+        table: dict[str, list[tuple[OpSite, AttrOp]]] = {}
+        for module, (path, ops) in session.index.rows(ATTR_OPS_ROW).items():
+            if ops and not tests.is_test(path):
+                site = OpSite(module, path)
                 for op in ops:
-                    table.setdefault(op[2], []).append((facts, op))
+                    table.setdefault(op[2], []).append((site, op))
         return table
 
-    table = session_of(index).cached(("attr-ops", tuple(test_paths)), build)
-    # The table reads every module: cached findings that used it depend on the whole project
-    # (recorded on every call, also when the table comes from this cache).
-    index.record((WHOLE_PROJECT,))
-    return table.get(attr, [])
+    return session.cached(("attr-ops", test_paths), build, contract_free=True)
+
+
+def _compute_attr_ops(session: AnalysisSession, arg: str) -> tuple[tuple[OpSite, AttrOp], ...]:
+    attr, _, paths = arg.partition(":")
+    return tuple(_ops_by_attr(session, tuple(json.loads(paths))).get(attr, ()))
+
+
+def _attr_ops_summary(value: tuple[tuple[OpSite, AttrOp], ...]) -> list[tuple[str, str, AttrOp]]:
+    return sorted((site.module, site.path, op) for site, op in value)
+
+
+# The operations on one attribute name, as a project table: a finding that read them depends
+# on that value (``@table:attr-ops:<attr>:<test paths>``), not on every module of the project.
+ATTR_OPS_TABLE: ProjectTable[tuple[tuple[OpSite, AttrOp], ...]] = ProjectTable(
+    "attr-ops", _compute_attr_ops, _attr_ops_summary
+)
+TABLES = (ATTR_OPS_TABLE,)
+
+
+def attr_ops_named(
+    index: ProjectIndex, attr: str, test_paths: Sequence[str] = DEFAULT_TEST_PATHS
+) -> tuple[tuple[OpSite, AttrOp], ...]:
+    """Every recorded in-place operation on an attribute called ``attr``, outside test code."""
+    arg = f"{attr}:{json.dumps(list(test_paths))}"
+    return session_of(index).table(ATTR_OPS_TABLE, arg)
 
 
 def class_ops(
     index: ProjectIndex, cls: Definition, attr: str, op_kind: str, test_paths: Sequence[str] = DEFAULT_TEST_PATHS
-) -> list[tuple[ModuleFacts, tuple[str, str, str, str, int]]]:
+) -> list[tuple[OpSite, AttrOp]]:
     """Operations ``op_kind`` on ``cls.attr`` through ``self``/``cls``/the class name.
 
     ``self.attr`` operations count only when no ``__init__`` in the receiver's MRO sets

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -15,12 +16,16 @@ from ssot_lint.api import (
     CONFIG,
     FROM,
     REFERENCE,
+    AnalysisSession,
     Contract,
     Definition,
     Invalid,
     LintRule,
+    ModuleFacts,
+    ModuleRow,
     Option,
     ProjectIndex,
+    ProjectTable,
     RuleContext,
     Valid,
     test_code,
@@ -58,25 +63,55 @@ class DuplicateTable:
     by_module: dict[str, list[Entry]] = field(default_factory=dict)
 
 
-def duplicate_table(context: RuleContext, patterns: tuple[str, ...]) -> DuplicateTable:
-    """The project's duplicate table, computed once per session and settings.
+def _names_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, tuple[str, ...]]:
+    """The module's path, and every name the table may look at in it: its module-level
+    bindings (classes and aliases) and the bare names it references by import or by a
+    dotted path (``_import_counts``). A module whose row names no wanted class name
+    is skipped without loading its facts."""
+    names: set[str] = set(facts.module_scope.bindings)
+    for scope in facts.scopes.values():
+        for bindings in scope.bindings.values():
+            for b in bindings:
+                if b.kind == FROM:
+                    names.add(b.name)
+                elif b.kind == ALIAS and "." in b.target:
+                    names.add(bare(b.target))
+                elif b.kind == ASSIGN and b.value and "." in b.value:
+                    names.add(bare(b.value))
+    for info in facts.defs.values():
+        names.update(bare(x) for x in (*info.bases, *info.return_calls) if "." in x)
+    return facts.path, tuple(sorted(names))
 
-    Every caller records what the table was built from (every module), not only the
-    first: a file that gets the table from here depends on the whole project as much as
-    the file that built it (else a class added elsewhere leaves its findings stale)."""
-    index = context.index
 
-    def build() -> tuple[DuplicateTable, frozenset[str]]:
-        index.start_recording()
-        try:
-            table = _build(index, context.contract, patterns, context.config.test_paths)
-        finally:
-            deps = index.stop_recording()
-        return table, deps
+NAMES_ROW: ModuleRow[tuple[str, tuple[str, ...]]] = ModuleRow(
+    "duplicate-names", tuple[str, tuple[str, ...]], _names_row
+)
 
-    table, deps = context.session.cached(("duplicate-table", patterns, tuple(context.config.test_paths)), build)
-    index.record(deps)
-    return table
+
+def _whole_table(session: AnalysisSession, patterns: tuple[str, ...]) -> DuplicateTable:
+    def build() -> DuplicateTable:
+        return _build(session.index, session.contract, patterns, session.config.test_paths)
+
+    return session.cached(("duplicate-table", patterns, tuple(session.config.test_paths)), build)
+
+
+def _compute_entries(session: AnalysisSession, arg: str) -> tuple[Entry, ...]:
+    module, _, patterns = arg.partition(":")
+    return tuple(_whole_table(session, tuple(json.loads(patterns))).by_module.get(module, ()))
+
+
+def _entries_summary(entries: tuple[Entry, ...]) -> list[tuple[str, str, str, str]]:
+    return sorted((e.kind, e.name, e.target.fullname, e.message) for e in entries)
+
+
+# A module's duplicate entries, as a project table: a file depends on its own module's
+# entries (``@table:duplicate-entries:<module>:<patterns>``), not on every module.
+ENTRIES: ProjectTable[tuple[Entry, ...]] = ProjectTable("duplicate-entries", _compute_entries, _entries_summary)
+
+
+def module_entries(context: RuleContext, patterns: tuple[str, ...]) -> tuple[Entry, ...]:
+    """The duplicate findings of the context's module (computed once per session)."""
+    return context.session.table(ENTRIES, f"{context.module}:{json.dumps(list(patterns))}")
 
 
 def _contract_names(contract: Contract) -> tuple[set[str], set[str]]:
@@ -117,9 +152,11 @@ def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], t
 
     defs: dict[str, dict[str, Definition]] = {}  # name -> fullname -> class
     aliases: dict[str, list[tuple[str, Definition]]] = {}  # name -> (module, class it names)
-    for facts in index.modules.values():
-        if facts.path.endswith(".pyi") or tests.is_test(facts.path):
+    rows = index.rows(NAMES_ROW)
+    for module, (path, names) in rows.items():
+        if path.endswith(".pyi") or tests.is_test(path) or not any(wanted(n) for n in names):
             continue
+        facts = index.modules[module]
         mscope = facts.module_scope
         for name, bindings in mscope.bindings.items():
             if not wanted(name):
@@ -145,7 +182,7 @@ def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], t
     table = DuplicateTable()
     if not dup_names:
         return table
-    counts = _import_counts(index, set(dup_names), tests)
+    counts = _import_counts(index, set(dup_names), tests, rows)
     for name in sorted(dup_names):
         named = defs.get(name, {})
         classes = dict(named)
@@ -175,7 +212,9 @@ def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], t
     return table
 
 
-def _import_counts(index: ProjectIndex, names: set[str], tests) -> dict[str, int]:
+def _import_counts(
+    index: ProjectIndex, names: set[str], tests, rows: dict[str, tuple[str, tuple[str, ...]]]
+) -> dict[str, int]:
     """How often each class is imported or referenced by its module across the index's
     non-test modules (what tests import says nothing about which class is the real one).
 
@@ -191,9 +230,10 @@ def _import_counts(index: ProjectIndex, names: set[str], tests) -> dict[str, int
         if isinstance(target, Definition) and target.kind == CLASS:
             counts[target.fullname] = counts.get(target.fullname, 0) + 1
 
-    for facts in index.modules.values():
-        if tests.is_test(facts.path):
+    for module, (path, mentioned) in rows.items():
+        if tests.is_test(path) or names.isdisjoint(mentioned):
             continue
+        facts = index.modules[module]
         for scope in facts.scopes.values():
             for bindings in scope.bindings.values():
                 for b in bindings:
@@ -281,6 +321,7 @@ class DuplicateDefinition(LintRule):
     name = "duplicate-definition"
     summary = "SSOT class name defined as more than one class"
     applies_to_tests = False
+    TABLES = (ENTRIES,)
     OPTIONS = {
         "patterns": Option(
             "list[str]",
@@ -398,14 +439,14 @@ class DuplicateDefinition(LintRule):
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         patterns = tuple(self.options.get("patterns", DEFAULT_PATTERNS))
-        self.entries = duplicate_table(context, patterns).by_module.get(context.module, [])
+        self.entries = list(module_entries(context, patterns))
 
     @classmethod
     def could_fire(cls, context: RuleContext) -> bool:
         if not context.module:
             return False
         patterns = tuple(context.options_for(cls).get("patterns", DEFAULT_PATTERNS))
-        return bool(duplicate_table(context, patterns).by_module.get(context.module))
+        return bool(module_entries(context, patterns))
 
     def _entries(self, kind: str, name: str) -> list[Entry]:
         return [e for e in self.entries if e.kind == kind and e.name == name]

@@ -35,6 +35,9 @@ from ._state import (
     per_user_verdict,
     qualified_name,
 )
+from ._state import (
+    TABLES as STATE_TABLES,
+)
 
 _CACHE_DECORATORS = ("functools.lru_cache", "functools.cache")
 
@@ -125,6 +128,7 @@ class ModuleSingleton(LintRule):
     summary = "Process-wide instance of a class that holds per-user state"
     applies_to_tests = False
     FACTS = (ATTR_OPS,)
+    TABLES = STATE_TABLES
     OPTIONS = {
         "per-user-words": PER_USER_WORDS_OPTION,
         "ignore-classes": Option(

@@ -22,6 +22,9 @@ from ._state import (
     per_user_verdict,
     value_container_kind,
 )
+from ._state import (
+    TABLES as STATE_TABLES,
+)
 
 _CTX = "class UserExecutionContext:\n    user_id: str\n"
 _FILES = {"app/__init__.py": "", "app/context.py": _CTX}
@@ -82,6 +85,7 @@ class SharedClassState(LintRule):
     summary = "Mutable class-level state shared by every user's instance"
     applies_to_tests = False
     FACTS = (ATTR_OPS,)
+    TABLES = STATE_TABLES
     OPTIONS = {
         "per-user-words": PER_USER_WORDS_OPTION,
         "factory-classes": FACTORY_CLASSES_OPTION,

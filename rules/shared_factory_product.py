@@ -37,6 +37,9 @@ from ._state import (
     per_user_verdict,
     words_of,
 )
+from ._state import (
+    TABLES as STATE_TABLES,
+)
 
 DEFAULT_FACTORY_NAMES = ("create_*", "*_for_user", "get_*_for_user")
 DEFAULT_CONTEXT_PARAMS = ("user_context", "user_execution_context", "user_ctx")
@@ -233,6 +236,7 @@ class SharedFactoryProduct(LintRule):
     summary = "Factory method returns a stored object instead of a new one per user"
     applies_to_tests = False
     FACTS = (ATTR_OPS,)
+    TABLES = STATE_TABLES
     OPTIONS = {
         "factory-names": Option("list[str]", list(DEFAULT_FACTORY_NAMES), "Name globs of per-user factory functions."),
         "factory-classes": FACTORY_CLASSES_OPTION,

@@ -15,7 +15,9 @@ options (``Option``) and fixes (``CstFix``). What it may ask of the project:
   facts (typed JSON, ``ssot_lint.codec``) and read back with ``collector.of(facts)``;
 - **project tables**: a ``ProjectTable`` listed in ``LintRule.TABLES``, read with
   ``context.session.table(TABLE, arg)``, computed once per run; the reader depends on
-  its value only;
+  its value only. A table that reads every module folds ``ModuleRow``s
+  (``context.index.rows(ROW)``): each module's row is kept in the cache by content hash,
+  so after an edit only the changed modules' facts are read to fold the table again;
 - **a sound prefilter**: ``LintRule.could_fire(context)`` sees the file's facts (no
   LibCST tree) through the same context; ``False`` must mean the rule cannot report in
   the file. ``docs/writing-rules.md`` builds one step by step.
@@ -53,6 +55,7 @@ from .facts import (
 )
 from .index import WHOLE_PROJECT, Definition, ModuleRef, ProjectIndex, Target, Value
 from .inference import BASE_PREFIX, DEFAULT_TRANSPARENT_DECORATORS, CallResolution, ClassType, Inference
+from .rows import ModuleRow
 from .rule import CstFix, FileOutcome, Finding, Invalid, LintRule, Option, Valid
 from .session import AnalysisSession, ProjectTable, session_of
 from .suppress import Suppression, Suppressions
@@ -127,6 +130,7 @@ __all__ = [
     # the run
     "AnalysisSession",
     "ProjectTable",
+    "ModuleRow",
     "session_of",
     "DEFAULT_TEST_PATHS",
     "compile_globs",

@@ -183,6 +183,9 @@ class Manifest:
     rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] = field(default_factory=dict)
     # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``).
     imports: dict[str, tuple[str, ImportRow]] = field(default_factory=dict)
+    # (row key, rel) -> (content hash, dependency fingerprints, the row as JSON), see
+    # ``Project.module_row``.
+    module_rows: dict[tuple[str, str], tuple[str, dict[str, str], str]] = field(default_factory=dict)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

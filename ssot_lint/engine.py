@@ -45,7 +45,6 @@ from .run.findings import (
     INVALID_SYNTAX,
     INVALID_SYNTAX_NAME,
     MISSING_REASON,
-    _positions,  # noqa: F401  (rules/_awaits.py imports it from here)
     read_error_diagnostic,
     severity_of,
 )

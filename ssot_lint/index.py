@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .facts import (
     ALIAS,
@@ -29,7 +29,10 @@ from .facts import (
     ModuleFacts,
     identifier_text,
 )
+from .rows import ModuleRow
 from .timings import phase
+
+R = TypeVar("R")
 
 if TYPE_CHECKING:
     from .session import AnalysisSession
@@ -176,6 +179,7 @@ class ProjectIndex:
         text: Callable[[str], str | None] | None = None,
         edges: Callable[[str], list[tuple[str, str]] | None] | None = None,
         class_rows: Callable[[str], list[tuple[str, list[str]]]] | None = None,
+        module_row: Callable[[ModuleRow[Any], str], Any] | None = None,
     ) -> None:
         """An index over ``modules`` (facts given up front) and, lazily, over ``names``.
 
@@ -183,7 +187,8 @@ class ProjectIndex:
         lookup needs them (``loader(name)`` returns None for a module that cannot be read).
         ``text(name)`` gives a module's source, for cheap textual screening (``alias_closure``);
         ``edges(name)`` its ``alias_edges`` (e.g. from a cache), so that facts need not be loaded;
-        ``class_rows(name)`` its ``compute_class_rows`` (e.g. from a cache).
+        ``class_rows(name)`` its ``compute_class_rows`` (e.g. from a cache);
+        ``module_row(row, name)`` its ``ModuleRow`` ``row`` (e.g. from a cache; None: unreadable).
         """
         loaded: dict[str, ModuleFacts] = {}
         for facts in modules:
@@ -211,6 +216,7 @@ class ProjectIndex:
         # rules declare, whose values ``derived_fingerprint`` recomputes.
         self.session: AnalysisSession | None = None
         self._class_rows = class_rows
+        self._module_row = module_row
         self._subclass_table: dict[str, list[tuple[str, str]]] | None = None
         self._dead_active: set[str] = set()
 
@@ -387,6 +393,22 @@ class ProjectIndex:
                             table.setdefault(base, []).append((module, qualname))
             self._subclass_table = table
         return self._subclass_table
+
+    def rows(self, row: ModuleRow[R]) -> dict[str, R]:
+        """``row`` of every module that can be read, by module name. Nothing is recorded:
+        only a project table (``AnalysisSession.table``) folds rows, and its readers
+        depend on its value."""
+        out: dict[str, R] = {}
+        with self.unrecorded():
+            for name in self.modules.names():
+                if self._module_row is not None:
+                    value = self._module_row(row, name)
+                else:
+                    facts = self.modules.get(name)
+                    value = None if facts is None else row.make(facts, self)
+                if value is not None:
+                    out[name] = value
+        return out
 
     def derived_fingerprint(self, dep: str) -> str | None:
         """The current value of a derived dependency (``@...``) as a string, or None."""

@@ -11,14 +11,16 @@ import os
 import stat as stat_mod
 import time
 from collections.abc import Callable
+from typing import Any
 
 from . import cache as cache_mod
 from .cache import Cache, ImportRow, StatRecord, content_hash, digest
-from .codec import loads
+from .codec import dumps, loads
 from .contract import SCREEN
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
 from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
+from .rows import ModuleRow
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
 from .timings import count as count_phase
 from .timings import phase
@@ -62,6 +64,7 @@ class Project:
         screens: dict[tuple[str, str], tuple[str, bool]] | None = None,
         rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] | None = None,
         imports: dict[str, tuple[str, ImportRow]] | None = None,
+        module_rows: dict[tuple[str, str], tuple[str, dict[str, str], str]] | None = None,
     ) -> None:
         self.cache = cache
         # The stat fast path: records of the previous run, and those taken in this one.
@@ -73,6 +76,10 @@ class Project:
         self.rows = rows if rows is not None else {}
         # rel -> (content hash, import row), see ``import_row``.
         self.imports = imports if imports is not None else {}
+        # (row key, rel) -> (content hash, dependency fingerprints, the row as the codec's
+        # JSON), see ``module_row``.
+        self.module_rows = module_rows if module_rows is not None else {}
+        self._row_values: dict[tuple[str, str], Any] = {}
         self.derived_changed = False  # edges or screens computed anew (the manifest must be saved)
         self.max_bytes = max_bytes
         # rel -> (content hash, alias edges): kept in the findings cache, so the prefilter's
@@ -351,6 +358,49 @@ class Project:
         self.derived_changed = True
         return rows
 
+    def module_row(self, row: ModuleRow[Any], module: str) -> Any:
+        """``row`` of a module (None: not a module of the project, or unreadable), kept
+        in the manifest while the module's content (and, for a ``reads_project`` row,
+        everything it consulted) is unchanged: a table folded from rows loads the facts
+        of the changed modules only."""
+        rel = self.path_of_module.get(module)
+        if rel is None:
+            return None
+        key = (row.key, rel)
+        found = self._row_values.get(key)
+        if found is not None:
+            return found
+        chash = self.content_hash(rel)
+        known = self.module_rows.get(key)
+        if known is not None and known[0] == chash:
+            try:
+                if all(self.fingerprint(d) == fp for d, fp in known[1].items()):
+                    found = loads(known[2].encode("utf-8"), row.type)
+            except Exception:  # damaged, foreign, or a dependency that cannot be checked now
+                found = None
+        if found is None:
+            facts = self.facts(rel)
+            if facts is None:
+                return None
+            index = self.index()
+            deps: frozenset[str] = frozenset()
+            tainted = False
+            if row.reads_project:
+                index.start_recording()
+                try:
+                    found = row.make(facts, index)
+                finally:
+                    tainted = index.recording_tainted()
+                    deps = index.stop_recording()
+            else:
+                found = row.make(facts, index)
+            if self.cache.enabled and not tainted:
+                fingerprints = {d: self.fingerprint(d) for d in sorted(deps)}
+                self.module_rows[key] = (chash, fingerprints, dumps(found, row.type).decode("ascii"))
+                self.derived_changed = True
+        self._row_values[key] = found
+        return found
+
     def index(self) -> ProjectIndex:
         if self._index is None:
             count_phase("index", len(self.path_of_module))
@@ -360,6 +410,7 @@ class Project:
                 text=self.module_text,
                 edges=self.module_edges,
                 class_rows=self.class_rows,
+                module_row=self.module_row,
             )
         return self._index
 

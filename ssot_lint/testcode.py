@@ -42,7 +42,9 @@ import pathspec
 
 from .config import DEFAULT_TEST_PATHS
 from .discovery import compile_globs
+from .facts import ModuleFacts
 from .index import ProjectIndex
+from .rows import ModuleRow
 from .session import ProjectTable, session_of
 
 TABLE_KIND = "test-code"
@@ -119,29 +121,37 @@ def _status(index: ProjectIndex, path: str) -> bool:
 TEST_CODE: ProjectTable[bool] = ProjectTable(TABLE_KIND, lambda session, path: _status(session.index, path), bool)
 
 
+def _imports_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, tuple[str, ...]]:
+    return facts.path, facts.imported
+
+
+# What the table needs of each module (its path and what it imports), kept by content hash:
+# after an edit, only the changed modules' facts are read to rebuild the table.
+IMPORTS_ROW: ModuleRow[tuple[str, tuple[str, ...]]] = ModuleRow(
+    "test-imports", tuple[str, tuple[str, ...]], _imports_row
+)
+
+
 def _test_support(index: ProjectIndex, spec) -> frozenset[str]:
     """The paths of the test-support modules (see the module docstring)."""
-    facts_of = {}
-    for name in index.modules.names():
-        facts = index.modules.get(name)
-        if facts is not None:
-            facts_of[name] = facts
-    glob = {m: bool(spec.match_file(f.path)) for m, f in facts_of.items()}
+    rows = index.rows(IMPORTS_ROW)
+    path_of = {m: row[0] for m, row in rows.items()}
+    glob = {m: bool(spec.match_file(p)) for m, p in path_of.items()}
     # Import edges between project modules: m -> what it imports (and the parent packages).
     out_edges: dict[str, list[str]] = {}
-    in_edges: dict[str, list[str]] = {m: [] for m in facts_of}
+    in_edges: dict[str, list[str]] = {m: [] for m in path_of}
     local: set[str] = set()  # modules that import a test framework or a test-paths module
-    for m, facts in facts_of.items():
+    for m, (_, imported) in rows.items():
         targets: set[str] = set()
         tools = False
-        for name in facts.imported:
+        for name in imported:
             tools = tools or is_framework(name)
             parts = name.split(".")
             for i in range(len(parts), 0, -1):
                 prefix = ".".join(parts[:i])
                 if prefix in targets:
                     break
-                if prefix in facts_of:
+                if prefix in path_of:
                     targets.add(prefix)
         targets.discard(m)
         out_edges[m] = list(targets)
@@ -151,7 +161,7 @@ def _test_support(index: ProjectIndex, spec) -> frozenset[str]:
             local.add(m)
     # Only test code imports them: the greatest fixpoint (assume every module is, take back
     # those nothing imports or that a production module imports, and what that makes production).
-    only_tests = {m for m in facts_of if not glob[m]}
+    only_tests = {m for m in path_of if not glob[m]}
     queue = [m for m in only_tests if not in_edges[m] or any(not glob[w] and w not in only_tests for w in in_edges[m])]
     while queue:
         m = queue.pop()
@@ -170,7 +180,7 @@ def _test_support(index: ProjectIndex, spec) -> frozenset[str]:
             if w in only_tests and w not in test:
                 test.add(w)
                 queue.append(w)
-    return frozenset(facts_of[m].path for m in test)
+    return frozenset(path_of[m] for m in test)
 
 
 __all__ = ["TABLE_KIND", "TEST_CODE", "TEST_FRAMEWORKS", "TestCode", "is_framework", "is_test", "test_code"]

@@ -104,6 +104,7 @@ class Plan:
             screens=manifest.screens if use else None,
             rows=manifest.rows if use else None,
             imports=manifest.imports if use else None,
+            module_rows=manifest.module_rows if use else None,
         )
         self.run_key = ""
         self.contract_changed = False
@@ -231,4 +232,5 @@ class Plan:
         manifest.screens = {k: v for k, v in project.screens.items() if k[1] in known}
         manifest.rows = {k: v for k, v in project.rows.items() if k in known}
         manifest.imports = {k: v for k, v in project.imports.items() if k in known}
+        manifest.module_rows = {k: v for k, v in project.module_rows.items() if k[1] in known}
         self.cache.save_manifest(manifest)

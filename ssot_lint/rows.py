@@ -1,0 +1,58 @@
+"""Module rows: what a project-wide table needs of one module, kept by content hash.
+
+A project table that reads every module (the test code found by imports, the in-place
+operations on class attributes, ...) would otherwise load the facts of every module on
+every run that has to check it, after any edit anywhere. A ``ModuleRow`` is the part of
+one module's facts such a table folds: a function of that module's facts alone, as plain
+data of a declared type. The run keeps each module's rows in the manifest with the
+module's content hash (``Project.module_row``), so after an edit only the changed
+modules' rows are computed again, and a table is folded from rows without loading the
+facts of the others. Outside a run (a test, the language server's buffers) a row is
+computed from the facts in memory.
+
+Rows are data, never code: written with ``ssot_lint.codec`` and read back against
+``type`` (a damaged row is computed again). Change ``version`` whenever ``make``
+changes what it gives; the manifest is also dropped when any of ssot-lint's or the rule
+pack's modules change (``cache.tool_fingerprint``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from .facts import ModuleFacts
+
+if TYPE_CHECKING:
+    from .index import ProjectIndex
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, eq=False)
+class ModuleRow(Generic[R]):
+    """A per-module value (see the module docstring).
+
+    ``make(facts, index)`` builds it; ``type`` is its type for the codec (tuples, lists,
+    str, int, bool, None, str-keyed dicts, dataclasses of those); ``name`` is unique (a
+    row that depends on a table's argument puts the argument in its name).
+
+    By default a row is a function of the module's own facts, and ``make`` must not ask
+    ``index`` about other modules. With ``reads_project``, it may (the kind of a call
+    follows imports): what it consults is recorded as the row's dependencies, and the
+    kept row is used only while none of them changed (as a file's cached findings).
+    """
+
+    name: str
+    type: Any
+    make: Callable[[ModuleFacts, ProjectIndex], R]
+    version: int = 1
+    reads_project: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}:{self.version}"
+
+
+__all__ = ["ModuleRow"]
