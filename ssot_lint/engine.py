@@ -249,6 +249,7 @@ class Linter:
         self.stats_contract_inferred = inferred
         plan.contract_changed = inferred and plan.use_findings
         contract_phase.bind(self, project.index())
+        project.row_salt = plan_phase.row_salt(self)
         per_file, to_lint = plan.partition(targets)
         plan.record(lint_phase.lint_many(self, project, to_lint, progress), per_file)
         plan.save(targets)
