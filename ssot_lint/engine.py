@@ -267,6 +267,7 @@ class Linter:
             "cached": len(plan.reused),
             "linted": len(to_lint),
             "facts": project.computed_facts,
+            "facts_loaded": project.facts_in_memory,
             "contract_inferred": int(self.stats_contract_inferred),
             "fixable": fixable,
         }

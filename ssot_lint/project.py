@@ -407,6 +407,11 @@ class Project:
         self._row_values[key] = found
         return found
 
+    @property
+    def facts_in_memory(self) -> int:
+        """How many modules' facts this process loaded or extracted."""
+        return len(self._facts)
+
     def take_new_rows(self) -> dict[tuple[str, str], tuple[str, dict[str, str], str]]:
         """The module rows computed since the last call (a worker sends them to the main
         process, which keeps them in the manifest: ``adopt_rows``)."""
