@@ -31,13 +31,16 @@ from ssot_lint.api import (
     Binding,
     Contract,
     Definition,
+    ModuleFacts,
     ModuleRef,
+    ModuleRow,
     NotifierClass,
     ProjectIndex,
     ProjectTable,
     Value,
     dotted_name,
     name_variants,
+    session_of,
     test_code,
 )
 
@@ -167,31 +170,44 @@ class NotifierModel:
 
     def _relevant_names(self) -> frozenset[str]:
         seeds: set[str] = set(self.class_names)
-        typer = ReceiverTyper(self.index, self, "")
-        for facts in self.index.modules.values():
-            for info in facts.defs.values():
-                d = Definition(facts.module, info.qualname, info)
-                if info.kind == CLASS:
-                    attrs = set(info.self_attrs)
-                    scope = facts.scopes.get(info.qualname)
-                    if scope is not None:
-                        attrs |= {n for n, bs in scope.bindings.items() if any(b.annotation for b in bs)}
-                    for attr in attrs:
-                        r = typer.attribute(d, attr, 0)
-                        if r.kind == "contract" or (
-                            r.kind == "class" and r.cls is not None and self.is_notifier(r.cls)
-                        ):
-                            seeds.add(attr)
-                elif info.returns or info.return_calls:
-                    r = typer.of_function_result(d, 0)
-                    if r.kind == "contract" or (r.kind == "class" and r.cls is not None and self.is_notifier(r.cls)):
-                        seeds.add(info.name)
+        for row in self.index.rows(RELEVANT_ROW).values():
+            seeds.update(row)
         return frozenset(alias_closure(self.index, seeds))
 
     @property
     def active(self) -> bool:
         """Is there anything to check calls against?"""
         return bool(self.all_methods)
+
+
+def _relevant_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, ...]:
+    """The names of a module that a receiver typed as a notifier may go through: attributes
+    typed as a notifier, and functions returning one. Typing follows imports and the
+    notifier model (a dependency of the row, as is every module it reads)."""
+    model = notifier_model(session_of(index))
+    typer = ReceiverTyper(index, model, "")
+    seeds: set[str] = set()
+    for info in facts.defs.values():
+        d = Definition(facts.module, info.qualname, info)
+        if info.kind == CLASS:
+            attrs = set(info.self_attrs)
+            scope = facts.scopes.get(info.qualname)
+            if scope is not None:
+                attrs |= {n for n, bs in scope.bindings.items() if any(b.annotation for b in bs)}
+            for attr in attrs:
+                r = typer.attribute(d, attr, 0)
+                if r.kind == "contract" or (r.kind == "class" and r.cls is not None and model.is_notifier(r.cls)):
+                    seeds.add(attr)
+        elif info.returns or info.return_calls:
+            r = typer.of_function_result(d, 0)
+            if r.kind == "contract" or (r.kind == "class" and r.cls is not None and model.is_notifier(r.cls)):
+                seeds.add(info.name)
+    return tuple(sorted(seeds))
+
+
+RELEVANT_ROW: ModuleRow[tuple[str, ...]] = ModuleRow(
+    "notifier-relevant", tuple[str, ...], _relevant_row, reads_project=True
+)
 
 
 MODEL_TABLE = "notifier-model"
@@ -239,21 +255,24 @@ def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str,
             model.contract_methods[bare(entry.name)] = frozenset(m.name for m in entry.methods)
     names = {bare(e.name) for e in contract.notifier_classes}
     dotted = {e.name for e in contract.notifier_classes if "." in e.name}
+    rows = index.rows(CLASSES_ROW)
     roots: list[Definition] = []
-    all_classes: list[Definition] = []
-    for facts in index.modules.values():
-        for info in facts.defs.values():
-            if info.kind != CLASS:
-                continue
-            d = Definition(facts.module, info.qualname, info)
-            all_classes.append(d)
-            if d.fullname in dotted or info.name in names:
-                roots.append(d)
+    suffixed: list[tuple[str, str]] = []  # (module, qualname) of the other classes named like notifiers
+    for module, (_path, classes, _patched) in rows.items():
+        for qual, name, _members, _proto in classes:
+            full = f"{module}.{qual}" if module else qual
+            if full in dotted or name in names:
+                d = index.definition(module, qual)
+                if d is not None:
+                    roots.append(d)
+            elif name.endswith(CLASS_SUFFIXES):
+                suffixed.append((module, qual))
     # Per-user event classes the contract manages or that carry a notifier themselves
     # (`AgentWebSocketBridge(emitter)`), named like notifiers.
     params = {p.name for p in contract.notifier_params}
-    for d in all_classes:
-        if d in roots or not d.info.name.endswith(CLASS_SUFFIXES):
+    for module, qual in suffixed:
+        d = index.definition(module, qual)
+        if d is None:
             continue
         init = index.definition(d.module, f"{d.qualname}.__init__")
         carries = init is not None and any(
@@ -279,11 +298,14 @@ def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str,
             if len(public) >= 3:
                 protocols.append(public)
     if protocols:
-        for d in all_classes:
-            if d.fullname in found or _is_protocol(d):
-                continue
-            members = set(d.info.members)
-            if any(p <= members for p in protocols):
+        for module, (_path, classes, _patched) in rows.items():
+            for qual, _name, members, proto in classes:
+                full = f"{module}.{qual}" if module else qual
+                if full in found or proto or not any(p <= set(members) for p in protocols):
+                    continue
+                d = index.definition(module, qual)
+                if d is None:
+                    continue
                 found[d.fullname] = d
                 for sub in index.subclasses(d):
                     found.setdefault(sub.fullname, sub)
@@ -304,10 +326,7 @@ def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str,
             methods |= own
     model.all_methods = frozenset(methods)
     model.class_names = frozenset(names | {d.info.name for d in found.values()})
-    patched: set[str] = set()
-    for facts in index.modules.values():
-        patched |= facts.patched_attrs
-    model.patched = frozenset(patched)
+    model.patched = frozenset(a for _path, _classes, patched in rows.values() for a in patched)
     return model
 
 
@@ -374,23 +393,61 @@ def _wired_notifiers(index: ProjectIndex, contract: Contract, model: NotifierMod
     return sorted(out.values(), key=lambda d: d.fullname)
 
 
+Row = tuple[str, tuple[tuple[str, str, tuple[str, ...], bool], ...], tuple[str, ...]]
+
+
+def _classes_row(facts: ModuleFacts, index: ProjectIndex) -> Row:
+    """What the notifier model needs of a module without loading its facts: its path, each
+    class (qualname, name, members, is a Protocol) and the attribute names it patches."""
+    classes = tuple(
+        (info.qualname, info.name, tuple(info.members), any(bare(b.split("[", 1)[0]) == "Protocol" for b in info.bases))
+        for info in facts.defs.values()
+        if info.kind == CLASS
+    )
+    return facts.path, classes, tuple(sorted(facts.patched_attrs))
+
+
+CLASSES_ROW: ModuleRow[Row] = ModuleRow(
+    "notifier-classes", tuple[str, tuple[tuple[str, str, tuple[str, ...], bool], ...], tuple[str, ...]], _classes_row
+)
+
+
+def _edges_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[tuple[str, str], ...]:
+    """(source name, name bound to it) for every ``Y = X``, ``from m import X as Y`` and
+    ``import a.X as Y`` of a module."""
+    edges: list[tuple[str, str]] = []
+    for scope in facts.scopes.values():
+        for bound, bindings in scope.bindings.items():
+            for b in bindings:
+                if b.kind == FROM and b.name != bound:
+                    edges.append((b.name, bound))
+                elif b.kind == ALIAS:
+                    edges.append((bare(b.target), bound))
+                elif b.kind == IMPORT and bound != b.target.split(".")[0]:
+                    edges.append((bare(b.target), bound))
+    return tuple(edges)
+
+
+EDGES_ROW: ModuleRow[tuple[tuple[str, str], ...]] = ModuleRow(
+    "notifier-alias-edges", tuple[tuple[str, str], ...], _edges_row
+)
+
+
+def _bound_from(index: ProjectIndex) -> dict[str, list[str]]:
+    bound_from: dict[str, list[str]] = {}  # source name -> names bound to it
+    for edges in index.rows(EDGES_ROW).values():
+        for src, bound in edges:
+            bound_from.setdefault(src, []).append(bound)
+    return bound_from
+
+
 def alias_closure(index: ProjectIndex, names: Iterable[str]) -> set[str]:
     """``names`` plus every name bound to one of them anywhere (``Y = X``, ``import X as Y``).
 
     An over-approximation by name (nothing is resolved), so it is safe for prefilters.
     """
     out = set(names)
-    bound_from: dict[str, list[str]] = {}  # source name -> names bound to it
-    for facts in index.modules.values():
-        for scope in facts.scopes.values():
-            for bound, bindings in scope.bindings.items():
-                for b in bindings:
-                    if b.kind == FROM and b.name != bound:
-                        bound_from.setdefault(b.name, []).append(bound)
-                    elif b.kind == ALIAS:
-                        bound_from.setdefault(bare(b.target), []).append(bound)
-                    elif b.kind == IMPORT and bound != b.target.split(".")[0]:
-                        bound_from.setdefault(bare(b.target), []).append(bound)
+    bound_from = session_of(index).cached("notifier-alias-edges", lambda: _bound_from(index), contract_free=True)
     stack = list(out)  # each name is followed once: linear in the bindings, whatever the chains' depth
     while stack:
         for bound in bound_from.get(stack.pop(), ()):

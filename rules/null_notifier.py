@@ -11,16 +11,18 @@ from ssot_lint.api import (
     CLASS,
     DEF,
     AnalysisSession,
-    Contract,
     Definition,
     Invalid,
     LintRule,
+    ModuleFacts,
+    ModuleRow,
     Option,
     Param,
     ProjectIndex,
     ProjectTable,
     RuleContext,
     Valid,
+    session_of,
 )
 
 from ._notifiers import TABLES as NOTIFIER_TABLES
@@ -77,36 +79,45 @@ def _stored_as(index: ProjectIndex, init: Definition, param: str) -> list[str]:
     return sorted(a for a, src in owner.info.self_attr_names.items() if src == (init.qualname, param))
 
 
-class _Targets:
-    """Project-wide names a file must use for SSOT004 to find anything (sound prefilter)."""
+def _targets_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, ...]:
+    """A module's names a file must use for SSOT004 to find anything there: classes whose
+    ``__init__`` takes a notifier, attributes set from a notifier parameter, and classes
+    with a classmethod constructor taking one. Depends on the contract's notifier
+    parameters (the row's salt) and the notifier model's class names (recorded)."""
+    session = session_of(index)
+    assert session.contract is not None
+    params = frozenset(p.name for p in session.contract.notifier_params)
+    classes = notifier_model(session).class_names
+    seeds: set[str] = set()
+    for info in facts.defs.values():
+        if info.kind == CLASS:
+            d = Definition(facts.module, info.qualname, info)
+            for attr, (_fn, src) in info.self_attr_names.items():
+                if src in params:
+                    seeds.add(attr)
+            init = _init_of(index, d)
+            if init is not None and any(
+                p.name in params or annotation_mentions(p.annotation, classes) for p in init.info.params
+            ):
+                seeds.add(info.name)
+        elif "." in info.qualname and any(
+            p.name in params or annotation_mentions(p.annotation, classes) for p in info.params
+        ):
+            seeds.add(info.qualname.split(".")[0])  # classmethod constructors
+    return tuple(sorted(seeds))
 
-    def __init__(
-        self, index: ProjectIndex, contract: Contract, params: frozenset[str], classes: frozenset[str]
-    ) -> None:
-        seeds: set[str] = set(classes)
-        for facts in index.modules.values():
-            for info in facts.defs.values():
-                if info.kind == CLASS:
-                    d = Definition(facts.module, info.qualname, info)
-                    for attr, (_fn, src) in info.self_attr_names.items():
-                        if src in params:
-                            seeds.add(attr)
-                    init = _init_of(index, d)
-                    if init is not None and any(
-                        p.name in params or annotation_mentions(p.annotation, classes) for p in init.info.params
-                    ):
-                        seeds.add(info.name)
-                elif "." in info.qualname and any(
-                    p.name in params or annotation_mentions(p.annotation, classes) for p in info.params
-                ):
-                    seeds.add(info.qualname.split(".")[0])  # classmethod constructors
-        self.names = frozenset(alias_closure(index, seeds))
+
+TARGETS_ROW: ModuleRow[tuple[str, ...]] = ModuleRow(
+    "null-notifier-targets", tuple[str, ...], _targets_row, reads_project=True
+)
 
 
 def _compute_targets(session: AnalysisSession, arg: str) -> frozenset[str]:
-    assert session.contract is not None
-    params = frozenset(p.name for p in session.contract.notifier_params)
-    return _Targets(session.index, session.contract, params, notifier_model(session).class_names).names
+    """Project-wide names a file must use for SSOT004 to find anything (sound prefilter)."""
+    seeds: set[str] = set(notifier_model(session).class_names)
+    for row in session.index.rows(TARGETS_ROW).values():
+        seeds.update(row)
+    return frozenset(alias_closure(session.index, seeds))
 
 
 # The project's targets (once per session); callers depend on their value.

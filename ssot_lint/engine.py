@@ -249,6 +249,7 @@ class Linter:
         self.stats_contract_inferred = inferred
         plan.contract_changed = inferred and plan.use_findings
         contract_phase.bind(self, project.index())
+        project.row_salt = plan_phase.row_salt(self)
         per_file, to_lint = plan.partition(targets)
         plan.record(lint_phase.lint_many(self, project, to_lint, progress), per_file)
         plan.save(targets)
@@ -266,6 +267,7 @@ class Linter:
             "cached": len(plan.reused),
             "linted": len(to_lint),
             "facts": project.computed_facts,
+            "facts_loaded": project.facts_in_memory,
             "contract_inferred": int(self.stats_contract_inferred),
             "fixable": fixable,
         }

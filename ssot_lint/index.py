@@ -395,9 +395,10 @@ class ProjectIndex:
         return self._subclass_table
 
     def rows(self, row: ModuleRow[R]) -> dict[str, R]:
-        """``row`` of every module that can be read, by module name. Nothing is recorded:
-        only a project table (``AnalysisSession.table``) folds rows, and its readers
-        depend on its value."""
+        """``row`` of every module that can be read, by module name. Fold rows in a project
+        table (``AnalysisSession.table``), whose readers depend on its value: there, nothing
+        is recorded. Anywhere else the caller depends on the whole project (``*``)."""
+        self._touch(WHOLE_PROJECT)
         out: dict[str, R] = {}
         with self.unrecorded():
             for name in self.modules.names():

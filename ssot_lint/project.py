@@ -80,6 +80,11 @@ class Project:
         # JSON), see ``module_row``.
         self.module_rows = module_rows if module_rows is not None else {}
         self._row_values: dict[tuple[str, str], Any] = {}
+        self._new_rows: dict[tuple[str, str], tuple[str, dict[str, str], str]] = {}
+        # What a ``reads_project`` row may depend on besides what it reads: the config, the
+        # rule options and the contract (``run.plan.row_salt``), set once the contract is
+        # known. Such rows are kept under ``<row key>@<salt>``; the others under ``<row key>``.
+        self.row_salt = ""
         self.derived_changed = False  # edges or screens computed anew (the manifest must be saved)
         self.max_bytes = max_bytes
         # rel -> (content hash, alias edges): kept in the findings cache, so the prefilter's
@@ -366,7 +371,7 @@ class Project:
         rel = self.path_of_module.get(module)
         if rel is None:
             return None
-        key = (row.key, rel)
+        key = (f"{row.key}@{self.row_salt}" if row.reads_project else row.key, rel)
         found = self._row_values.get(key)
         if found is not None:
             return found
@@ -396,10 +401,38 @@ class Project:
                 found = row.make(facts, index)
             if self.cache.enabled and not tainted:
                 fingerprints = {d: self.fingerprint(d) for d in sorted(deps)}
-                self.module_rows[key] = (chash, fingerprints, dumps(found, row.type).decode("ascii"))
+                entry = (chash, fingerprints, dumps(found, row.type).decode("ascii"))
+                self.module_rows[key] = self._new_rows[key] = entry
                 self.derived_changed = True
         self._row_values[key] = found
         return found
+
+    @property
+    def facts_in_memory(self) -> int:
+        """How many modules' facts this process loaded or extracted."""
+        return len(self._facts)
+
+    def take_new_rows(self) -> dict[tuple[str, str], tuple[str, dict[str, str], str]]:
+        """The module rows computed since the last call (a worker sends them to the main
+        process, which keeps them in the manifest: ``adopt_rows``)."""
+        rows, self._new_rows = self._new_rows, {}
+        return rows
+
+    def adopt_rows(self, rows: dict[tuple[str, str], tuple[str, dict[str, str], str]]) -> None:
+        for key, entry in rows.items():
+            if self.module_rows.get(key) != entry:
+                self.module_rows[key] = entry
+                self.derived_changed = True
+
+    def kept_rows(self, known: set[str]) -> dict[tuple[str, str], tuple[str, dict[str, str], str]]:
+        """The rows to keep in the manifest: of files that still exist, and, for rows that
+        depend on the config and contract, of this run's salt (when this run set one)."""
+        salt = f"@{self.row_salt}"
+        return {
+            k: v
+            for k, v in self.module_rows.items()
+            if k[1] in known and ("@" not in k[0] or not self.row_salt or k[0].endswith(salt))
+        }
 
     def index(self) -> ProjectIndex:
         if self._index is None:

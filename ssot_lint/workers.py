@@ -40,6 +40,8 @@ class WorkerJob:
     ``Linter.fix_one`` for --fix), with everything it closes over (the linter, the project)."""
 
     work: Callable[[str], tuple]
+    # The module rows the worker computed (``Project.take_new_rows``), sent with each batch.
+    new_rows: Callable[[], dict] | None = None
 
 
 # The job of this worker process. Set only in a worker, by the pool's initializer: with the
@@ -55,13 +57,15 @@ def _start_worker(job: WorkerJob) -> None:
     _JOB = job
 
 
-def _lint_batch(rels: list[str]) -> tuple[list[tuple[str, tuple]], dict | None]:
-    """The batch's results, and (with ``--timings``) this batch's time per phase."""
+def _lint_batch(rels: list[str]) -> tuple[list[tuple[str, tuple]], dict | None, dict]:
+    """The batch's results, (with ``--timings``) this batch's time per phase, and the
+    module rows computed for it."""
     assert _JOB is not None, "worker started without a job"
     work = _JOB.work
     clock = timings.restart_in_worker()
     results = [(rel, work(rel)) for rel in rels]
-    return results, clock.snapshot() if clock is not None else None
+    rows = _JOB.new_rows() if _JOB.new_rows is not None else {}
+    return results, clock.snapshot() if clock is not None else None, rows
 
 
 def batches(rels: list[str], jobs: int) -> list[list[str]]:
@@ -88,7 +92,8 @@ def lint_in_workers(
     pending = batches(rels, jobs)
     if work is None:
         work = lambda rel: linter.lint_one(project, rel)  # noqa: E731
-    job = WorkerJob(work)
+    project.take_new_rows()  # what the workers inherit is the main process's already
+    job = WorkerJob(work, project.take_new_rows)
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
@@ -101,9 +106,10 @@ def lint_in_workers(
                 for fut in finished:
                     batch = futures[fut]
                     try:
-                        results, clock = fut.result()
+                        results, clock, rows = fut.result()
                     except Exception:  # a dead worker (BrokenProcessPool) or a failed batch
                         continue  # retried below
+                    project.adopt_rows(rows)
                     if clock is not None:
                         spent.append(clock)
                     for rel, res in results:

@@ -35,6 +35,12 @@ def tool(linter: Linter) -> str:
     return tool_fingerprint(modules)
 
 
+def row_salt(linter: Linter) -> str:
+    """What module rows that follow imports depend on besides the modules they read: the
+    config, the rules' options and the contract (see ``Project.row_salt``)."""
+    return digest(linter.config, sorted(linter.rule_options.items()), contract_key(linter.contract))
+
+
 def run_key(linter: Linter) -> str:
     """What the findings of a file depend on besides its content and its dependencies."""
     return digest(
@@ -232,5 +238,5 @@ class Plan:
         manifest.screens = {k: v for k, v in project.screens.items() if k[1] in known}
         manifest.rows = {k: v for k, v in project.rows.items() if k in known}
         manifest.imports = {k: v for k, v in project.imports.items() if k in known}
-        manifest.module_rows = {k: v for k, v in project.module_rows.items() if k[1] in known}
+        manifest.module_rows = project.kept_rows(known)
         self.cache.save_manifest(manifest)

@@ -1,0 +1,165 @@
+"""Module rows: project tables folded from per-module rows kept in the manifest.
+
+After an edit, a table that reads every module (test code, attribute operations, await
+names, the notifier model, SSOT004's targets, SSOT007's duplicates) is folded again from
+the rows of the unchanged modules and the recomputed rows of the changed ones: only the
+changed modules' facts are loaded. Rows that follow imports are kept with what they
+read, and only while none of it changed. Each test compares the warm run with a run
+without the cache.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from warm_cold import findings, write_tree
+
+from ssot_lint.cache import Cache, tool_fingerprint
+from ssot_lint.config import load_config
+from ssot_lint.engine import Linter, RunOptions
+from ssot_lint.registry import load_rules
+
+NOTIFIER = (
+    "class UserWebSocketEmitter:\n"
+    "    async def agent_started(self, run_id): ...\n\n"
+    "    async def agent_finished(self, run_id): ...\n"
+)
+ENGINE = (
+    "from app.notifier import UserWebSocketEmitter\n\n"
+    "UserId = str\n\n\n"
+    "class UserSessionTracker:\n"
+    "    _sessions: dict[UserId, object] = {}\n\n\n"
+    "async def run(emitter: UserWebSocketEmitter):\n"
+    "    await emitter.agent_start(1)\n"
+)
+# The only in-place change of the class-level dict is in another module.
+USER = "from app.engine import UserSessionTracker\n\n\ndef forget():\n    UserSessionTracker._sessions.clear()\n"
+
+
+def leaf(i: int) -> str:
+    return f"def helper_{i}(x):\n    return x + {i}\n\n\nclass Thing{i}:\n    def get(self):\n        return helper_{i}(1)\n"
+
+
+def project(extra: dict[str, str] | None = None) -> dict[str, str]:
+    files = {
+        "app/__init__.py": "",
+        "app/notifier.py": NOTIFIER,
+        "app/engine.py": ENGINE,
+        "app/user.py": USER,
+    }
+    files.update({f"app/leaf{i:02d}.py": leaf(i) for i in range(30)})
+    files.update(extra or {})
+    return files
+
+
+def run(root: Path, jobs: int = 1) -> tuple[list[tuple], dict]:
+    linter = Linter(load_config(root), load_rules(), options=RunOptions(jobs=jobs, use_cache=True))
+    result = linter.run([str(root)])
+    found = [(d.code, d.path, d.range.start.line, d.range.start.column, d.message) for d in result.diagnostics]
+    return found, linter.stats
+
+
+def test_a_leaf_edit_loads_only_the_changed_modules_facts(tmp_path):
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    cold, stats = run(root)
+    assert {f[0] for f in cold} >= {"SSOT006", "SSOT009"}  # tables of both kinds were read
+    assert stats["facts_loaded"] == len(files)
+    warm, stats = run(root)
+    assert warm == cold and stats["linted"] == 0
+    write_tree(root, {**files, "app/leaf07.py": leaf(7) + "\nEXTRA = 1\n"})
+    after, stats = run(root)
+    assert after == findings(root, cache=False) == cold
+    # The edited file is linted again; no other file's findings depend on it. Every
+    # project table is folded from rows: the facts of the other 33 modules stay on disk.
+    assert stats["linted"] == 1
+    assert stats["facts_loaded"] <= 3, stats
+
+
+def test_rows_computed_in_workers_reach_the_manifest(tmp_path):
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    cold, stats = run(root, jobs=2)
+    assert stats["linted"] == len(files)
+    rules = load_rules()
+    tool = tool_fingerprint([__import__(r.__module__, fromlist=["_"]) for r in rules.rules])
+    manifest = Cache(root / ".ssot_lint_cache").load_manifest(tool)
+    kinds = {key.split("@", 1)[0].rsplit(":", 1)[0] for key, _rel in manifest.module_rows}
+    # Rows of tables only the workers read (the prefilters run there) are in the manifest.
+    assert {"notifier-relevant", "null-notifier-targets", "attr-ops", "notifier-classes"} <= kinds, kinds
+    relevant = [rel for key, rel in manifest.module_rows if key.startswith("notifier-relevant:")]
+    assert len(relevant) == len(files)
+    write_tree(root, {**files, "app/leaf03.py": leaf(3) + "\nEXTRA = 1\n"})
+    after, stats = run(root)
+    assert after == findings(root, cache=False) == cold
+    assert stats["facts_loaded"] <= 3, stats
+
+
+def test_a_row_that_follows_imports_is_recomputed_when_what_it_read_changes(tmp_path):
+    """``h`` in app/b.py returns ``g()`` of app/a.py: its kind (the await rows) was read
+    from app/a.py. Turning ``g`` into an ``async def`` changes b's row, although b did not change."""
+    root = tmp_path / "p"
+    files = {
+        "app/__init__.py": "",
+        "app/a.py": "def g():\n    return 1\n",
+        "app/b.py": "from app.a import g\n\n\ndef h():\n    return g()\n",
+        "app/c.py": "from app.b import h\n\n\nasync def run():\n    await h()\n",
+    }
+    files.update({f"app/leaf{i:02d}.py": leaf(i) for i in range(5)})
+    write_tree(root, files)
+    cold, _ = run(root)
+    assert [f[:3] for f in cold] == [("SSOT003", "app/c.py", 5)]
+    assert run(root)[0] == cold
+    write_tree(root, {**files, "app/a.py": "async def g():\n    return 1\n"})
+    warm, _ = run(root)
+    assert warm == findings(root, cache=False) == []
+    write_tree(root, files)
+    assert run(root)[0] == findings(root, cache=False) == cold
+
+
+def test_an_attribute_operation_in_another_module_is_a_dependency_of_its_value(tmp_path):
+    """SSOT009 on ``UserSessionTracker._sessions`` depends on the operations on ``_sessions``
+    anywhere in the project (``@table:attr-ops:_runs:...``), not on every module."""
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    cold, _ = run(root)
+    assert any(f[0] == "SSOT009" and f[1] == "app/engine.py" for f in cold)
+    write_tree(root, {**files, "app/user.py": "def forget():\n    return None\n"})
+    warm, stats = run(root)
+    assert warm == findings(root, cache=False)
+    assert not any(f[0] == "SSOT009" for f in warm)
+    assert stats["linted"] == 2, stats  # app/user.py (changed), app/engine.py (its table value changed)
+    poke = "\n\ndef poke():\n    from app.engine import UserSessionTracker\n    UserSessionTracker._sessions.clear()\n"
+    write_tree(root, {**files, "app/user.py": "def forget():\n    return None\n", "app/leaf01.py": leaf(1) + poke})
+    warm, _ = run(root)
+    assert warm == findings(root, cache=False)
+    assert any(f[0] == "SSOT009" and f[1] == "app/engine.py" for f in warm)
+
+
+def test_rows_of_another_config_are_not_reused(tmp_path):
+    """Rows that follow imports depend on the config and contract (their salt): with the
+    notifier parameter configured away, SSOT004's targets change, warm as cold."""
+    root = tmp_path / "p"
+    files = project(
+        {
+            "app/tools.py": (
+                "class ToolExecutor:\n"
+                "    def __init__(self, registry, websocket_notifier=None):\n"
+                "        self.websocket_notifier = websocket_notifier\n\n\n"
+                "def build(registry):\n"
+                "    return ToolExecutor(registry, websocket_notifier=None)\n"
+            )
+        }
+    )
+    write_tree(root, files)
+    first, _ = run(root)
+    assert first == findings(root, cache=False)
+    config = '\n[tool.ssot-lint]\nselect = ["SSOT004"]\n\n[tool.ssot-lint.contract]\nnotifier-params = ["emitter"]\n'
+    write_tree(root, {**files, "pyproject.toml": config})
+    warm, _ = run(root)
+    assert warm == findings(root, cache=False)
+    write_tree(root, files)
+    assert run(root)[0] == findings(root, cache=False) == first
