@@ -8,6 +8,8 @@ check gets a new session, and nothing leaks from one run into the next.
 Dependency recording is the index's (``ProjectIndex.start_recording``): a table read
 records ``@table:<kind>:<arg>`` (its value), never what computing it read; a later run
 checks such a dependency by recomputing the table's ``summary`` in its own session.
+A table that reads every module folds module rows (``ssot_lint.rows``, through
+``ProjectIndex.rows``), so recomputing it loads only the changed modules' facts.
 """
 
 from __future__ import annotations
