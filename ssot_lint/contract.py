@@ -1157,25 +1157,37 @@ def _config_lines(source: str | None) -> Callable[[str, str], str | None]:
 SCREEN = "@screen"  # a derived dependency "@screen:<key>": the modules that pass the screen
 FACTORY_SCREEN = "factory"
 # Every factory candidate is named `create_*` or `*_for_user`, or is a method of a `*Factory`.
-_FACTORY_WORDS = ("create_", "_for_user", "Factory")
 
 # screen(module, key) -> may the module matter to the screen ``key`` (see ``screen_predicate``)?
 Screen = Callable[[str, str], bool]
 
 
-def screen_predicate(key: str) -> Callable[[frozenset[str]], bool] | None:
-    """The predicate of a screen key, on a module's words (``facts.identifiers``).
+def screen_predicate(key: str) -> Callable[[ModuleFacts], bool] | None:
+    """The predicate of a screen key, on a module's facts.
 
     Sound: a module for which it is False has nothing the screen's user looks for.
-    ``factory``: defines no factory candidate (no word contains one of the factory
-    words); ``names:A,B``: defines no class A or B (mentions neither as a whole word).
+    ``factory``: defines no factory candidate (``_Analyzer.factory_candidates``: a
+    function or method named as a factory, ``_is_factory_name``, with an annotated
+    parameter, the only way to take the context class); ``names:A,B``: defines no class
+    A or B (mentions neither as a whole word, ``facts.identifiers``).
     """
     if key == FACTORY_SCREEN:
-        return lambda ids: any(w in word for word in ids for w in _FACTORY_WORDS)
+        return _may_define_factory
     if key.startswith("names:"):
         words = frozenset(w for w in key[len("names:") :].split(",") if w)
-        return lambda ids: mentions_any(ids, words)
+        return lambda facts: mentions_any(facts.identifiers, words)
     return None
+
+
+def _may_define_factory(facts: ModuleFacts) -> bool:
+    for info in facts.defs.values():
+        if info.kind not in (DEF, ASYNC_DEF) or not any(p.annotation for p in info.params):
+            continue
+        parent = facts.defs.get(info.scope) if info.scope else None
+        owner = parent.name if parent is not None and parent.kind == CLASS else None
+        if _is_factory_name(info, owner):
+            return True
+    return False
 
 
 def _screened(index: ProjectIndex, screen: Screen | None, key: str) -> list[ModuleFacts]:

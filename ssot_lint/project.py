@@ -229,7 +229,7 @@ class Project:
 
         predicate = screen_predicate(key)
         facts = self.facts(rel) if predicate is not None else None
-        found = True if facts is None else bool(predicate(facts.identifiers))  # type: ignore[misc]  # predicate is not None when facts is not
+        found = True if facts is None or predicate is None else bool(predicate(facts))
         self.screens[(key, rel)] = (chash, found)
         self.derived_changed = True
         return found
