@@ -73,7 +73,7 @@ class UnusedSuppression(LintRule):
             files=_FILES,
             config=_WITH_SSOT001,
         ),
-        # Codes of other tools are not ours to judge, nor is a bare `# noqa` (every linter's).
+        # Codes of other tools are not ours to judge, nor is a bare noqa comment (every linter's).
         Valid("import os  # noqa: F401\nx = 1  # noqa: E501, W291\n"),
         Valid("import os  # noqa\nx = 1  # noqa -- generated\n", files=_FILES, config=_WITH_SSOT001),
         # The rule that would use it is not enabled: nothing to judge.
@@ -222,7 +222,7 @@ class UnusedSuppression(LintRule):
         source_line = lines[s.line - 1] if s.line <= len(lines) else ""
         if s.codes is None:
             if s.kind == "noqa":
-                return  # a bare `# noqa` belongs to every linter of the project: never ours to judge
+                return  # a bare noqa comment belongs to every linter of the project: never ours to judge
             if s.used or outcome.failed_codes:  # a rule that raised might have needed it
                 return
             fix = Fix(f"Remove the unused `{directive}` directive", self._removals(s, outcome, lines))

@@ -211,7 +211,7 @@ def test_unused_suppression_fix_through_cli(tmp_path):
                 "y = 2  # noqa: SSOT001\n"
                 "z = 3  # noqa: SSOT001, E501\n"
                 "w = 4  # ssot-lint: ignore\n"
-                "v = 5  # noqa\n"  # a bare `# noqa` is every linter's: never judged, never removed
+                "v = 5  # noqa\n"  # a bare noqa comment is every linter's: never judged, never removed
             ),
             "tests/test_a.py": "x = 1  # noqa: SSOT001\n",  # SSOT001 does not run on tests: not judged
         },
