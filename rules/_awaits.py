@@ -6,8 +6,9 @@ inference of ``ssot_lint.inference``; the ``transparent-decorators`` option; and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -35,6 +36,9 @@ from ssot_lint.api import (
     phase,
     session_of,
 )
+
+if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
 
 TRANSPARENT_OPTION = Option(
     "list[str]",
@@ -171,7 +175,7 @@ class Patches:
     def __init__(self, context: RuleContext) -> None:
         self.facts = context.facts
         self.module: cst.Module | None = None
-        self._positions = None
+        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def is_patched(self, attr: str, node: cst.CSTNode) -> bool:
         if attr in self.facts.patched_attrs:

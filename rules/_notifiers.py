@@ -319,11 +319,11 @@ def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str,
         if is_test_double_name(d.info.name) or tests.is_test(index.modules[d.module].path):
             continue
         model.has_project_notifiers = True
-        ms = model.methods(d)
-        if ms is None:
+        own = model.methods(d)
+        if own is None:
             model.any_open = True
         else:
-            methods |= ms
+            methods |= own
     model.all_methods = frozenset(methods)
     model.class_names = frozenset(names | {d.info.name for d in found.values()})
     model.patched = frozenset(a for _path, _classes, patched in rows.values() for a in patched)

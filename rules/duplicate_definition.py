@@ -21,8 +21,10 @@ from ssot_lint.api import (
     Definition,
     Invalid,
     LintRule,
+    ManagedClass,
     ModuleFacts,
     ModuleRow,
+    NotifierClass,
     Option,
     ProjectIndex,
     ProjectTable,
@@ -89,10 +91,13 @@ NAMES_ROW: ModuleRow[tuple[str, tuple[str, ...]]] = ModuleRow(
 
 
 def _whole_table(session: AnalysisSession, patterns: tuple[str, ...]) -> DuplicateTable:
-    def build() -> DuplicateTable:
-        return _build(session.index, session.contract, patterns, session.config.test_paths)
+    contract, config = session.contract, session.config
+    assert contract is not None and config is not None, "the duplicate table needs a contract"
 
-    return session.cached(("duplicate-table", patterns, tuple(session.config.test_paths)), build)
+    def build() -> DuplicateTable:
+        return _build(session.index, contract, patterns, config.test_paths)
+
+    return session.cached(("duplicate-table", patterns, tuple(config.test_paths)), build)
 
 
 def _compute_entries(session: AnalysisSession, arg: str) -> tuple[Entry, ...]:
@@ -120,7 +125,7 @@ def _contract_names(contract: Contract) -> tuple[set[str], set[str]]:
     Only a class pinned by the reference or the config is canonical by itself: an
     inferred one (a factory's guess) competes with its namesakes on imports.
     """
-    entries = [*contract.managed, *contract.notifier_classes]
+    entries: list[ManagedClass | NotifierClass] = [*contract.managed, *contract.notifier_classes]
     names = {e.name for e in entries}
     names |= set(contract.context_classes) | {e.owner for e in contract.entry_points if e.owner}
     pinned = {e.name for e in entries if "." in e.name and e.origin in (REFERENCE, CONFIG)}

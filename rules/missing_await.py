@@ -123,7 +123,7 @@ class _Pending:
 class _Frame:
     is_async: bool
     pending: list[_Pending] = field(default_factory=list)
-    node: cst.CSTNode | None = None
+    node: cst.FunctionDef | None = None
 
 
 class MissingAwait(LintRule):

@@ -343,7 +343,7 @@ class ModuleSingleton(LintRule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         cls = class_defined_at(self.judge.index, self.context.module, self.context.scope, node.name.value)
         found = self.judge.singleton_class(cls) if cls is not None else None
-        if found is None:
+        if cls is None or found is None:
             return
         mechanism, verdict = found
         self.report(
@@ -435,7 +435,7 @@ class _Singletons:
         """A module-level ``x = callee(...)`` that builds one instance of a per-user class."""
         cls = self.class_called("", callee)
         verdict = self.verdict(cls) if cls is not None else None
-        return None if verdict is None else (cls, verdict)
+        return None if cls is None or verdict is None else (cls, verdict)
 
     def sentinel(self, name: str) -> tuple[DefInfo, Definition, Verdict] | None:
         """A function that declares ``global name`` and stores a per-user class instance in it."""
@@ -451,7 +451,7 @@ class _Singletons:
                     continue
                 cls = self.class_called(info.qualname, b.value)
                 verdict = self.verdict(cls) if cls is not None else None
-                if verdict is not None:
+                if cls is not None and verdict is not None:
                     return info, cls, verdict
         return None
 

@@ -326,7 +326,8 @@ class NullNotifier(LintRule):
         names = context.facts.names
         if any(n.lstrip("_") in params for n in names):
             return True
-        if names & context.session.table(TARGETS):
+        targets = context.session.table(TARGETS)
+        if names & targets:
             return True
         return any(
             any(p.annotation and any(c in p.annotation for c in model.class_names) for p in info.params)
@@ -342,6 +343,7 @@ class NullNotifier(LintRule):
         if target is None:
             return
         index = self.context.index
+        owner: Definition | None
         if target.kind == CLASS:
             owner = target
             init = _init_of(index, owner)

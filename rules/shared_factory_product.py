@@ -102,11 +102,11 @@ class _BodyScan(cst.CSTVisitor):
     def _enter(self, node: cst.CSTNode) -> None:
         self.depth += 1
 
-    def _leave(self, node: cst.CSTNode) -> None:
+    def _leave(self, original_node: cst.CSTNode) -> None:
         self.depth -= 1
 
     visit_If = visit_For = visit_While = visit_Try = visit_TryStar = visit_Match = _enter
-    leave_If = leave_For = leave_While = leave_Try = leave_TryStar = leave_Match = _leave  # type: ignore[assignment]
+    leave_If = leave_For = leave_While = leave_Try = leave_TryStar = leave_Match = _leave
 
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None:
@@ -371,6 +371,7 @@ class SharedFactoryProduct(LintRule):
         node.body.visit(scan)
         fn = _Function(self, info, qual, scan.body)
         for ret, order in scan.body.returns:
+            assert ret.value is not None  # _BodyScan keeps only returns with a value
             found = fn.shared_source(ret.value, order)
             if found is not None and not fn.harmless_product(found[0]):
                 read, via = found
@@ -614,8 +615,8 @@ class _Function:
                 f"{what} returns an object taken from the pool `{read.text}`{through}: an object another user "
                 f"already used; build a new one for each call"
             )
-        if read.keyed:
-            key = cst.Module([]).code_for_node(read.key)  # type: ignore[arg-type]
+        if read.keyed and read.key is not None:  # (keyed without a key: returned above)
+            key = cst.Module([]).code_for_node(read.key)
             return (
                 f"{what} returns an instance cached in `{read.text}` {read.where}{through}, keyed by `{key}`, "
                 f"which does not identify the user: every user with that key gets the same object; "

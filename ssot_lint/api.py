@@ -33,7 +33,7 @@ import libcst as cst
 
 from .config import DEFAULT_TEST_PATHS
 from .context import RuleContext, cst_dotted_name
-from .contract import CONFIG, INFERRED, REFERENCE, Contract, NotifierClass, name_variants
+from .contract import CONFIG, INFERRED, REFERENCE, Contract, ManagedClass, NotifierClass, name_variants
 from .diagnostics import Edit, Fix, Position, Range
 from .discovery import compile_globs
 from .facts import (
@@ -122,6 +122,7 @@ __all__ = [
     "BASE_PREFIX",
     "DEFAULT_TRANSPARENT_DECORATORS",
     "Contract",
+    "ManagedClass",
     "NotifierClass",
     "CONFIG",
     "INFERRED",

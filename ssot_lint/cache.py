@@ -98,7 +98,7 @@ def _file_digest(path: str | None) -> str:
         return ""
 
 
-def _schema_of(cls: type) -> list[str]:
+def _schema_of(cls: object) -> list[str]:
     return [f"{f.name}:{f.type}" for f in fields(cls)] if is_dataclass(cls) else []
 
 

@@ -670,6 +670,7 @@ class _Analyzer:
         target = self.index.resolve(fn.module, fn.qualname, call.callee)
         if not isinstance(target, Definition):
             return None
+        cls: Definition | None
         if target.kind == CLASS:
             cls = target
         elif target.kind in (DEF, ASYNC_DEF):
@@ -741,7 +742,7 @@ class _Analyzer:
                         comp.add(i)
                         changed = True
             for i in sorted(returned | comp):
-                out.append(_Built(classes[i], calls[i], fn, "returned" if i in returned else "component"))  # type: ignore[arg-type]
+                out.append(_Built(classes[i], calls[i], fn, "returned" if i in returned else "component"))  # type: ignore[arg-type]  # only indices with a class
         self._memo[key] = out
         return out
 
@@ -1021,7 +1022,7 @@ def _derive_reference(module: str, parsed: _Parsed) -> _Derived:
     factories = [
         f
         for f in an.factory_candidates(candidate_modules.values(), lambda p: False)
-        if f.fullname in owners or (an.owner_class(f) is not None and an.owner_class(f).fullname in owners)  # type: ignore[union-attr]
+        if f.fullname in owners or (an.owner_class(f) is not None and an.owner_class(f).fullname in owners)  # type: ignore[union-attr]  # not None: checked just before
     ]
     # The context class: what the factories' context parameters are annotated with.
     contexts: dict[str, ContextClass] = {}

@@ -18,7 +18,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 # Binding kinds.
 IMPORT = "import"  # `import a.b` (binds `a` -> module a) / `import a.b as m` (m -> a.b)
@@ -35,6 +35,11 @@ DEF_KINDS = (DEF, ASYNC_DEF, CLASS)
 
 _INIT_METHODS = ("__init__", "__post_init__")
 
+if sys.version_info >= (3, 11):
+    _TryNode: TypeAlias = "ast.Try | ast.TryStar"  # `except*` (3.11+) is visited as `except`
+else:
+    _TryNode: TypeAlias = ast.Try
+
 
 def _fast_pickle(cls: type) -> type:
     """Pickle as ``(cls, field values)``: the facts cache and worker processes move
@@ -45,7 +50,7 @@ def _fast_pickle(cls: type) -> type:
     def __reduce__(self: object) -> tuple:
         return (cls, get(self))
 
-    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign, assignment]  # set on the class, unbound; mypy checks it as bound
     return cls
 
 
@@ -518,7 +523,9 @@ class _FactsVisitor(ast.NodeVisitor):
             self.visit(s)
         self.cond.pop()
 
-    def _bind_target(self, target: ast.expr, value: ast.expr | None, annotation: str | None, node: ast.AST) -> None:
+    def _bind_target(
+        self, target: ast.expr, value: ast.expr | None, annotation: str | None, node: ast.stmt | ast.expr
+    ) -> None:
         if isinstance(target, ast.Name):
             vname = dotted_name(value) if value is not None else None
             if vname is not None and annotation is None:
@@ -833,7 +840,7 @@ class _FactsVisitor(ast.NodeVisitor):
             self._visit_under("if", node.body)
             self._visit_under("else", node.orelse)
 
-    def _bind_loop_target(self, target: ast.expr, node: ast.AST) -> None:
+    def _bind_loop_target(self, target: ast.expr, node: ast.stmt) -> None:
         for n in ast.walk(target):
             if isinstance(n, ast.Name):
                 self._bind(n.id, Binding(ASSIGN, line=node.lineno, col=node.col_offset, value_kind="other"))
@@ -852,14 +859,14 @@ class _FactsVisitor(ast.NodeVisitor):
         self.visit(node.test)
         self._visit_under("loop", node.body + node.orelse)
 
-    def visit_Match(self, node: ast.AST) -> None:
-        self.visit(node.subject)  # type: ignore[attr-defined]
+    def visit_Match(self, node: ast.Match) -> None:
+        self.visit(node.subject)
         self.cond.append("match")
-        for case in node.cases:  # type: ignore[attr-defined]
+        for case in node.cases:
             self.visit(case)
         self.cond.pop()
 
-    def visit_Try(self, node: ast.Try) -> None:
+    def visit_Try(self, node: _TryNode) -> None:
         for s in node.body:
             self.visit(s)
         self.cond.append("except:" + _try_imports(node.body, self.facts))
@@ -1041,7 +1048,8 @@ class _FactsVisitor(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-_DISPATCH: dict[type, object] = {}  # node type -> the _FactsVisitor method that visits it
+# node type -> the _FactsVisitor method that visits it
+_DISPATCH: dict[type, Callable[[_FactsVisitor, ast.AST], None]] = {}
 _GENERIC = _FactsVisitor.generic_visit
 
 

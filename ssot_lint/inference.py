@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, Binding, DefInfo, dotted_name
 from .index import Definition, ModuleRef, ProjectIndex, Value
@@ -296,7 +297,7 @@ class Inference:
         inf = getattr(index, "_inference", None)
         if inf is None:
             inf = cls(index)
-            index._inference = inf  # type: ignore[attr-defined]
+            index._inference = inf  # type: ignore[attr-defined]  # a per-index slot ProjectIndex does not declare
         return inf
 
     # --- names outside the project ------------------------------------------------------
@@ -737,7 +738,7 @@ class Inference:
         if not bindings:
             target = self.index.resolve(defn.module, defn.qualname, name)
             return "plain" if isinstance(target, (Definition, ModuleRef)) else None
-        kinds = []
+        kinds: list[str | None] = []
         for b in bindings:
             if b.kind in (DEF, CLASS, IMPORT):
                 kinds.append("plain")
@@ -1021,7 +1022,12 @@ class Inference:
         pytest fills with the fixture of that name: the fixture's value class, or None."""
         facts = self.index.get_module(module)
         info = facts.defs.get(scope) if facts else None
-        if info is None or info.kind not in (DEF, ASYNC_DEF) or any("parametrize" in d for d in info.decorators):
+        if (
+            facts is None
+            or info is None
+            or info.kind not in (DEF, ASYNC_DEF)
+            or any("parametrize" in d for d in info.decorators)
+        ):
             return None
         own = {q: n for n, q in facts.fixtures}
         if not (info.name.startswith("test") or scope in own):
@@ -1067,9 +1073,10 @@ class Inference:
         if info.returns:
             annotation = info.returns
             if info.has_yield:
-                annotation = _yielded_type(annotation)
-                if annotation is None:
+                yielded = _yielded_type(annotation)
+                if yielded is None:
                     return None
+                annotation = yielded
             return self.annotation_types(fixture.module, info.scope, annotation)
         leaves = info.yield_leaves if info.has_yield else info.return_leaves
         if not leaves:
@@ -1140,7 +1147,7 @@ class Inference:
         if not t.is_type:
             declared = self._declared_attr_types(classes, attr)
             if declared is not False:
-                return declared  # type: ignore[return-value]
+                return declared
         # Class-level annotations and values (also dataclass fields), then `self.x = ...`.
         found: list[ClassType] = []
         seen_any = False
@@ -1174,7 +1181,7 @@ class Inference:
             return None
         return tuple(found) or None
 
-    def _declared_attr_types(self, classes: list[Definition], attr: str) -> Types | None | bool:
+    def _declared_attr_types(self, classes: list[Definition], attr: str) -> Types | None | Literal[False]:
         """The classes an instance attribute is declared with, as a type checker reads them:
         a class-level annotation (`sessions: SessionStore`) or an annotated `self.x: T = ...`
         in the MRO of every runtime class; what is assigned must conform, so it is not

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import timings
 from .diagnostics import InternalError
@@ -80,7 +80,7 @@ def lint_in_workers(
     rels: list[str],
     jobs: int,
     on_batch: Callable[[int], None],
-    work: Callable[[str], tuple] | None = None,
+    work: Callable[[str], Any] | None = None,  # its results are passed on as they are (the facts phase's may be None)
     failed: object = frozenset(),
     on_result: Callable[[str, tuple], None] | None = None,
 ) -> dict[str, tuple]:

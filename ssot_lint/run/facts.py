@@ -92,7 +92,7 @@ def extract_in_parallel(linter: Linter, project: Project) -> int:
     if len(todo) < workers.MIN_PARALLEL_FILES:
         return 0
 
-    def take(rel: str, found: tuple) -> None:
+    def take(rel: str, found: tuple[str, StatRecord | None, bytes | None] | None) -> None:
         # Decoded as it arrives, while the workers go on: the index needs nearly every
         # module's facts on a run that has to extract them.
         project.adopt(rel, found)

@@ -13,7 +13,7 @@ import re
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -126,13 +126,16 @@ def to_diagnostics(
     if module is not None and any(rep.node is not None for rep in reports):
         positions = _positions(module)
     out = []
+    stmt_line: int | None
     for rep in reports:
         try:
             if rep.node is None:  # reported at a text range (``report_range``)
+                assert rep.range is not None and not isinstance(rep.fix, CstFix)  # report_range: a range, a Fix
                 rng, stmt_line, fix, snippet = rep.range, rep.range.start.line, rep.fix, rep.snippet
                 scope = rep.scope or _scope_at(facts, rng.start.line)
             else:
                 rng = _code_point_range(positions[rep.node])
+                assert module is not None  # positions are empty without a module: the line above raised
                 stmt_line = positions[rep.statement].start.line if rep.statement in positions else None
                 fix = _to_fix(rep.fix, module, positions, source.text)
                 snippet, scope = module.code_for_node(rep.node), rep.scope
@@ -270,7 +273,7 @@ def _render(new: cst.CSTNode, module: cst.Module, positions: Any, text: str, sta
                 return cst.Name(key)
             return updated
 
-    code = module.code_for_node(new.visit(_Swap()))
+    code = module.code_for_node(cast(cst.CSTNode, new.visit(_Swap())))  # _Swap replaces nodes, never removes one
     for key, original_text in texts.items():
         code = code.replace(key, original_text, 1)
     return code

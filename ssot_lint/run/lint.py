@@ -99,7 +99,7 @@ def lint_source(linter: Linter, source: SourceFile, facts: ModuleFacts | LazyFac
     context = RuleContext(
         path=source.path,
         module=linter.module_of(source.path)[0],
-        facts=facts,  # type: ignore[arg-type]
+        facts=facts,  # type: ignore[arg-type]  # LazyFacts stands in for ModuleFacts
         index=index,
         config=linter.config,
         contract=linter.contract,
@@ -117,6 +117,7 @@ def lint_source(linter: Linter, source: SourceFile, facts: ModuleFacts | LazyFac
     # (SSOT100) needs them even where no other rule could fire.
     suppressions = parse_suppressions(source.text) if post or engine_rules else None
     if engine_rules:
+        assert suppressions is not None  # parsed just above when there are engine rules
         result.diagnostics.extend(suppression_diagnostics(linter, source, engine_rules, suppressions))
     post = post if suppressions else []
     # SSOT000 is reported only where it is enabled (select, ignore, per-file-ignores).
@@ -130,7 +131,7 @@ def lint_source(linter: Linter, source: SourceFile, facts: ModuleFacts | LazyFac
             return result
         if report_syntax:
             checked.add(INVALID_SYNTAX)
-        if post:
+        if post and suppressions:
             _post_pass(linter, post, context, source, suppressions, checked, result)
         return result
     if facts.syntax_error is not None:
@@ -192,7 +193,7 @@ def _lint_cst(
             result.diagnostics.extend(
                 to_diagnostics(linter, module, source, context.facts, reports, result, suppressions)
             )
-    if post:
+    if post and suppressions:
         _post_pass(linter, post, context, source, suppressions, checked, result)
     return result
 
