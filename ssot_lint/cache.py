@@ -149,6 +149,10 @@ class FindingsEntry:
     diagnostics: tuple[Diagnostic, ...]
 
 
+# (row key, rel) -> (content hash, dependency fingerprints, the row as JSON), see
+# ``Project.module_row``.
+ModuleRows = dict[tuple[str, str], tuple[str, dict[str, str], str]]
+
 # (mtime_ns, ctime_ns, size, inode, content hash) of a file when it was last read.
 StatRecord = tuple[int, int, int, int, str]
 
@@ -183,9 +187,13 @@ class Manifest:
     rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] = field(default_factory=dict)
     # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``).
     imports: dict[str, tuple[str, ImportRow]] = field(default_factory=dict)
-    # (row key, rel) -> (content hash, dependency fingerprints, the row as JSON), see
-    # ``Project.module_row``.
-    module_rows: dict[tuple[str, str], tuple[str, dict[str, str], str]] = field(default_factory=dict)
+
+
+@dataclass
+class RowsFile:
+    """The module rows of a project (``Cache.load_rows``), stored under the tool's fingerprint."""
+
+    rows: ModuleRows = field(default_factory=dict)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -267,6 +275,26 @@ class Cache:
         if not self.enabled or not self._prepare():
             return
         _store(self._manifest_path, manifest.tool, manifest)
+
+    # --- module rows ------------------------------------------------------------------
+    # Kept apart from the manifest: a warm run with nothing changed never reads them; a
+    # run that folds a project table reads them once. Each row carries the content hash
+    # (and dependency fingerprints) it is valid for, so this file needs no consistency
+    # with the manifest.
+    @property
+    def _rows_path(self) -> Path:
+        return self.dir / "rows.json"
+
+    def load_rows(self, tool: str) -> ModuleRows:
+        if not self.enabled:
+            return {}
+        found = _load(self._rows_path, tool, RowsFile)
+        return found.rows if found is not None else {}
+
+    def save_rows(self, tool: str, rows: ModuleRows) -> None:
+        if not self.enabled or not self._prepare():
+            return
+        _store(self._rows_path, tool, RowsFile(rows))
 
 
 def _remove_pickles(directory: Path) -> None:

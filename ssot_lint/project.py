@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import cache as cache_mod
-from .cache import Cache, ImportRow, StatRecord, content_hash, digest
+from .cache import Cache, ImportRow, ModuleRows, StatRecord, content_hash, digest
 from .codec import dumps, loads
 from .contract import SCREEN
 from .discovery import DiscoveredFile
@@ -64,7 +64,7 @@ class Project:
         screens: dict[tuple[str, str], tuple[str, bool]] | None = None,
         rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] | None = None,
         imports: dict[str, tuple[str, ImportRow]] | None = None,
-        module_rows: dict[tuple[str, str], tuple[str, dict[str, str], str]] | None = None,
+        load_rows: Callable[[], ModuleRows] | None = None,
     ) -> None:
         self.cache = cache
         # The stat fast path: records of the previous run, and those taken in this one.
@@ -77,10 +77,12 @@ class Project:
         # rel -> (content hash, import row), see ``import_row``.
         self.imports = imports if imports is not None else {}
         # (row key, rel) -> (content hash, dependency fingerprints, the row as the codec's
-        # JSON), see ``module_row``.
-        self.module_rows = module_rows if module_rows is not None else {}
+        # JSON), see ``module_row``: read from the cache on first use (``load_rows``).
+        self._load_rows = load_rows
+        self._module_rows: ModuleRows | None = None
+        self.rows_changed = False  # rows computed or adopted (the rows file must be saved)
         self._row_values: dict[tuple[str, str], Any] = {}
-        self._new_rows: dict[tuple[str, str], tuple[str, dict[str, str], str]] = {}
+        self._new_rows: ModuleRows = {}
         # What a ``reads_project`` row may depend on besides what it reads: the config, the
         # rule options and the contract (``run.plan.row_salt``), set once the contract is
         # known. Such rows are kept under ``<row key>@<salt>``; the others under ``<row key>``.
@@ -403,7 +405,7 @@ class Project:
                 fingerprints = {d: self.fingerprint(d) for d in sorted(deps)}
                 entry = (chash, fingerprints, dumps(found, row.type).decode("ascii"))
                 self.module_rows[key] = self._new_rows[key] = entry
-                self.derived_changed = True
+                self.rows_changed = True
         self._row_values[key] = found
         return found
 
@@ -412,19 +414,28 @@ class Project:
         """How many modules' facts this process loaded or extracted."""
         return len(self._facts)
 
-    def take_new_rows(self) -> dict[tuple[str, str], tuple[str, dict[str, str], str]]:
+    @property
+    def module_rows(self) -> ModuleRows:
+        if self._module_rows is None:
+            self._module_rows = {}
+            if self._load_rows is not None:
+                with phase("cache", 1):
+                    self._module_rows = self._load_rows()
+        return self._module_rows
+
+    def take_new_rows(self) -> ModuleRows:
         """The module rows computed since the last call (a worker sends them to the main
         process, which keeps them in the manifest: ``adopt_rows``)."""
         rows, self._new_rows = self._new_rows, {}
         return rows
 
-    def adopt_rows(self, rows: dict[tuple[str, str], tuple[str, dict[str, str], str]]) -> None:
+    def adopt_rows(self, rows: ModuleRows) -> None:
         for key, entry in rows.items():
             if self.module_rows.get(key) != entry:
                 self.module_rows[key] = entry
-                self.derived_changed = True
+                self.rows_changed = True
 
-    def kept_rows(self, known: set[str]) -> dict[tuple[str, str], tuple[str, dict[str, str], str]]:
+    def kept_rows(self, known: set[str]) -> ModuleRows:
         """The rows to keep in the manifest: of files that still exist, and, for rows that
         depend on the config and contract, of this run's salt (when this run set one)."""
         salt = f"@{self.row_salt}"

@@ -77,7 +77,7 @@ def test_a_leaf_edit_loads_only_the_changed_modules_facts(tmp_path):
     assert stats["facts_loaded"] <= 3, stats
 
 
-def test_rows_computed_in_workers_reach_the_manifest(tmp_path):
+def test_rows_computed_in_workers_reach_the_cache(tmp_path):
     root = tmp_path / "p"
     files = project()
     write_tree(root, files)
@@ -85,11 +85,11 @@ def test_rows_computed_in_workers_reach_the_manifest(tmp_path):
     assert stats["linted"] == len(files)
     rules = load_rules()
     tool = tool_fingerprint([__import__(r.__module__, fromlist=["_"]) for r in rules.rules])
-    manifest = Cache(root / ".ssot_lint_cache").load_manifest(tool)
-    kinds = {key.split("@", 1)[0].rsplit(":", 1)[0] for key, _rel in manifest.module_rows}
+    rows = Cache(root / ".ssot_lint_cache").load_rows(tool)
+    kinds = {key.split("@", 1)[0].rsplit(":", 1)[0] for key, _rel in rows}
     # Rows of tables only the workers read (the prefilters run there) are in the manifest.
     assert {"notifier-relevant", "null-notifier-targets", "attr-ops", "notifier-classes"} <= kinds, kinds
-    relevant = [rel for key, rel in manifest.module_rows if key.startswith("notifier-relevant:")]
+    relevant = [rel for key, rel in rows if key.startswith("notifier-relevant:")]
     assert len(relevant) == len(files)
     write_tree(root, {**files, "app/leaf03.py": leaf(3) + "\nEXTRA = 1\n"})
     after, stats = run(root)
@@ -163,3 +163,23 @@ def test_rows_of_another_config_are_not_reused(tmp_path):
     assert warm == findings(root, cache=False)
     write_tree(root, files)
     assert run(root)[0] == findings(root, cache=False) == first
+
+
+def test_a_damaged_or_foreign_rows_file_is_rebuilt(tmp_path):
+    """rows.json is data checked against its declared types: a truncated file, a foreign
+    shape, or a row whose JSON does not fit its row type is a miss, never an answer."""
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    cold, _ = run(root)
+    path = root / ".ssot_lint_cache" / "rows.json"
+    text = path.read_text(encoding="utf-8")
+    assert '"test-imports:1"' in text
+    for planted in (
+        text[: len(text) // 2],
+        '["ssot-lint-cache", 3, "x", {"rows": 1}]',
+        text.replace('[[\\"', "[[7", 1),
+    ):
+        path.write_text(planted, encoding="utf-8")
+        write_tree(root, {**files, "app/leaf05.py": leaf(5) + f"\nEXTRA = {len(planted)}\n"})
+        assert run(root)[0] == findings(root, cache=False) == cold

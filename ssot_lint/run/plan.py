@@ -110,7 +110,7 @@ class Plan:
             screens=manifest.screens if use else None,
             rows=manifest.rows if use else None,
             imports=manifest.imports if use else None,
-            module_rows=manifest.module_rows if use else None,
+            load_rows=(lambda: cache.load_rows(tool)) if use else None,
         )
         self.run_key = ""
         self.contract_changed = False
@@ -220,6 +220,8 @@ class Plan:
                 fingerprints[dep] = project.fingerprint(dep)
             except Exception:  # cannot be fingerprinted: the entries depending on it go
                 entries = {rel: e for rel, e in entries.items() if dep not in e.deps}
+        if project.rows_changed:
+            self.cache.save_rows(manifest.tool, project.kept_rows(known))
         stats = project.stat_records()
         dirty = (
             bool(self.fresh)
@@ -238,5 +240,4 @@ class Plan:
         manifest.screens = {k: v for k, v in project.screens.items() if k[1] in known}
         manifest.rows = {k: v for k, v in project.rows.items() if k in known}
         manifest.imports = {k: v for k, v in project.imports.items() if k in known}
-        manifest.module_rows = project.kept_rows(known)
         self.cache.save_manifest(manifest)
