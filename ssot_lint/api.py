@@ -27,10 +27,6 @@ Everything else in ``ssot_lint`` is the engine's and may change between releases
 
 from __future__ import annotations
 
-from typing import Any
-
-import libcst as cst
-
 from .config import DEFAULT_TEST_PATHS
 from .context import RuleContext, cst_dotted_name
 from .contract import CONFIG, INFERRED, REFERENCE, Contract, ManagedClass, NotifierClass, name_variants
@@ -57,24 +53,11 @@ from .index import WHOLE_PROJECT, Definition, ModuleRef, ProjectIndex, Target, V
 from .inference import BASE_PREFIX, DEFAULT_TRANSPARENT_DECORATORS, CallResolution, ClassType, Inference
 from .rows import ModuleRow
 from .rule import CstFix, FileOutcome, Finding, Invalid, LintRule, Option, Valid
+from .run.findings import node_positions
 from .session import AnalysisSession, ProjectTable, session_of
 from .suppress import Suppression, Suppressions
 from .testcode import is_test, test_code
 from .timings import phase
-
-
-def node_positions(module: cst.Module) -> Any:
-    """Every node's ``PositionProvider`` range in ``module`` (one codegen pass), for a rule
-    that needs the line of a node it did not declare metadata for."""
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    try:
-        provider = PositionProvider()
-        provider._gen_impl(module)
-        return provider._computed
-    except Exception:  # another LibCST version: the public, slower way
-        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-
 
 __all__ = [
     # writing a rule

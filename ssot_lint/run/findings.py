@@ -124,7 +124,7 @@ def to_diagnostics(
     """Reports to diagnostics, minus the suppressed ones (``suppressions=None``: none apply)."""
     positions: Any = {}
     if module is not None and any(rep.node is not None for rep in reports):
-        positions = _positions(module)
+        positions = node_positions(module)
     out = []
     stmt_line: int | None
     for rep in reports:
@@ -185,7 +185,7 @@ def libcst_error_position(exc: cst.ParserSyntaxError) -> tuple[int, int]:
     return exc.raw_line, exc.raw_column + 1
 
 
-def _positions(module: cst.Module) -> Any:
+def node_positions(module: cst.Module) -> Any:
     """Every node's ``PositionProvider`` range, from one position-tracking codegen pass.
 
     ``MetadataWrapper.resolve`` would also run an empty batched traversal of the whole tree
