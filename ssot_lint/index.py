@@ -217,6 +217,7 @@ class ProjectIndex:
         self.session: AnalysisSession | None = None
         self._class_rows = class_rows
         self._module_row = module_row
+        self._module_names: frozenset[str] | None = None
         self._subclass_table: dict[str, list[tuple[str, str]]] | None = None
         self._dead_active: set[str] = set()
 
@@ -690,6 +691,54 @@ class ProjectIndex:
                     out.append(sub)
                     stack.append(sub)
         return out
+
+    def subclass_sites(self, cls: Definition) -> list[tuple[str, str]]:
+        """(module, qualname) of ``subclasses(cls)``, in the same order, without loading
+        their facts. Records ``@subclasses`` and the module of each subclass."""
+        self._touch(SUBCLASSES)
+        table = self.subclass_table()
+        out: list[tuple[str, str]] = []
+        stack = [cls.fullname]
+        seen = {cls.fullname}
+        while stack:
+            cur = stack.pop()
+            for module, qualname in table.get(cur, ()):
+                full = f"{module}.{qualname}" if module else qualname
+                if full in seen:
+                    continue
+                self._touch(module)
+                seen.add(full)
+                out.append((module, qualname))
+                stack.append(full)
+        return out
+
+    def class_bases(self, module: str) -> dict[str, list[str]]:
+        """Qualname -> the fullnames of its project bases, for the classes of ``module`` that
+        have project bases (the class hierarchy's rows: no facts are loaded with a cache).
+        Nothing is recorded: the hierarchy is the dependency ``@subclasses``."""
+        with self.unrecorded():
+            rows = self._class_rows(module) if self._class_rows is not None else self.compute_class_rows(module)[0]
+        return dict((q, list(b)) for q, b in rows)
+
+    def module_row(self, row: ModuleRow[R], name: str) -> R | None:
+        """``row`` of one module (None: not a readable module). Nothing is recorded."""
+        with self.unrecorded():
+            if self._module_row is not None:
+                return self._module_row(row, name)
+            facts = self.modules.get(name)
+            return None if facts is None else row.make(facts, self)
+
+    def module_of(self, fullname: str) -> tuple[str, str] | None:
+        """(module, qualname) of a project class's fullname: the longest module prefix."""
+        if self._module_names is None:
+            self._module_names = frozenset(self.modules.names())
+        head, rest = fullname, ""
+        while "." in head:
+            head, _, last = head.rpartition(".")
+            rest = f"{last}.{rest}" if rest else last
+            if head in self._module_names:
+                return head, rest
+        return None
 
     def enclosing_class(self, module: str, scope: str) -> Definition | None:
         """The class whose method body ``scope`` is (``Cls.method`` -> ``Cls``)."""

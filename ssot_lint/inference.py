@@ -33,8 +33,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from .facts import ALIAS, ASSIGN, ASYNC_DEF, CLASS, DEF, FROM, IMPORT, PARAM, Binding, DefInfo, dotted_name
+from .facts import (
+    ALIAS,
+    ASSIGN,
+    ASYNC_DEF,
+    CLASS,
+    DEF,
+    FROM,
+    IMPORT,
+    PARAM,
+    Binding,
+    DefInfo,
+    ModuleFacts,
+    dotted_name,
+)
 from .index import Definition, ModuleRef, ProjectIndex, Value
+from .rows import ModuleRow
 
 # Return annotations (last dotted segment) whose values are awaitable.
 COROUTINE_TYPES = frozenset({"Coroutine"})
@@ -221,6 +235,29 @@ def _last(dotted: str) -> str:
     return dotted.rsplit(".", 1)[-1]
 
 
+def _class_names(facts: ModuleFacts, index: ProjectIndex) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+    """Each class of a module: (qualname, every name a lookup of an attribute could stop at
+    in it: definitions and bindings in its body and attributes assigned on ``self``; its
+    bases as written, without subscripts)."""
+    out = []
+    for info in facts.defs.values():
+        if info.kind != CLASS:
+            continue
+        names = {d.name for d in facts.defs.values() if d.scope == info.qualname}
+        scope = facts.scopes.get(info.qualname)
+        if scope is not None:
+            names.update(scope.bindings)
+        names.update(a.attr for a in info.attr_assigns)
+        out.append((info.qualname, tuple(sorted(names)), tuple(b.split("[", 1)[0] for b in info.bases)))
+    return tuple(out)
+
+
+# What the dispatch of a method call needs of each class without loading its module's facts.
+CLASS_NAMES_ROW: ModuleRow[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = ModuleRow(
+    "class-names", tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], _class_names, version=2
+)
+
+
 class Inference:
     """Inference over one ``ProjectIndex``; results are memoised per instance."""
 
@@ -234,6 +271,9 @@ class Inference:
         self._active: set[tuple] = set()
         self._partial: dict[tuple, tuple[object, frozenset[str]]] = {}
         self._cuts = 0
+        # module -> qualname -> (names, bases as written, project base fullnames), from the
+        # class-names rows and the hierarchy (``_inherits_only``); callers record the module.
+        self._class_table: dict[str, dict[str, tuple[frozenset[str], tuple[str, ...], list[str]]]] = {}
 
     def _memoised(self, memo: dict, key: tuple, compute):
         """Memoise ``compute()``; a cycle or the depth limit gives None (unknown).
@@ -411,10 +451,56 @@ class Inference:
                 return False
         return None
 
-    def _runtime_classes(self, t: ClassType) -> list[Definition]:
+    def _dispatch_classes(self, t: ClassType, attr: str) -> list[Definition]:
+        """The classes an instance of ``t`` may be (itself and its project subclasses), for a lookup of ``attr`` (a method call, an attribute's
+        types), without the subclasses whose every class outside ``t.cls``'s MRO neither
+        defines, binds nor assigns ``attr`` and has only project bases (``_inherits_only``):
+        by C3's monotonicity such a subclass finds ``attr`` where ``t.cls`` does, so it adds
+        nothing to the answer, and its facts stay unloaded."""
         if t.exact:
             return [t.cls]
-        return [t.cls] + self.index.subclasses(t.cls)
+        base = {c.fullname for c in self.mro(t.cls)}
+        out = [t.cls]
+        for module, qualname in self.index.subclass_sites(t.cls):
+            if self._inherits_only(module, qualname, attr, base):
+                continue
+            found = self.index.definition(module, qualname)
+            if found is not None:
+                out.append(found)
+        return out
+
+    def _inherits_only(self, module: str, qualname: str, attr: str, base: set[str]) -> bool:
+        stack = [(module, qualname)]
+        seen: set[str] = set()
+        while stack:
+            mod, qual = stack.pop()
+            full = f"{mod}.{qual}" if mod else qual
+            if full in seen or full in base:
+                continue
+            seen.add(full)
+            self.index.record((mod,))  # its names decide: the caller depends on its content
+            classes = self._class_table.get(mod)
+            if classes is None:
+                names = self.index.module_row(CLASS_NAMES_ROW, mod) or ()
+                hierarchy = self.index.class_bases(mod)
+                classes = self._class_table[mod] = {q: (frozenset(n), w, hierarchy.get(q, [])) for q, n, w in names}
+            entry = classes.get(qual)
+            if entry is None or attr in entry[0]:
+                return False
+            bases = entry[2]
+            # Every base a project class or harmless (``has_unresolved_bases``, by name as
+            # written; a project class of such a name is counted once): else a base outside
+            # the project could define it.
+            resolved = {b.rsplit(".", 1)[-1] for b in bases}
+            harmless = [w for w in entry[1] if w in HARMLESS_BASES and w.rsplit(".", 1)[-1] not in resolved]
+            if len(bases) + len(harmless) < len(entry[1]):
+                return False
+            for b in bases:
+                where = self.index.module_of(b)
+                if where is None:
+                    return False
+                stack.append(where)
+        return True
 
     def _instance_attr_assigned(self, classes: Iterable[Definition], attr: str) -> bool:
         for cls in classes:
@@ -470,7 +556,7 @@ class Inference:
         primary: Definition | None = None
         targets: list[Definition] = []
         for t in types:
-            runtime = self._runtime_classes(t)
+            runtime = self._dispatch_classes(t, attr)
             if not t.is_type and self._instance_attr_assigned(runtime, attr):
                 return None  # `self.m = ...` shadows the method (mocks, callbacks)
             first = self.lookup_member(t.cls, attr)
@@ -1143,7 +1229,7 @@ class Inference:
                     return self.annotation_types(member.module, member.info.scope, member.info.returns)
                 return None
             return None
-        classes = self._runtime_classes(t)
+        classes = self._dispatch_classes(t, attr)
         if not t.is_type:
             declared = self._declared_attr_types(classes, attr)
             if declared is not False:
