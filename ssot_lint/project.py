@@ -367,7 +367,7 @@ class Project:
 
     def module_row(self, row: ModuleRow[Any], module: str) -> Any:
         """``row`` of a module (None: not a module of the project, or unreadable), kept
-        in the manifest while the module's content (and, for a ``reads_project`` row,
+        in the cache (``rows.json``) while the module's content (and, for a ``reads_project`` row,
         everything it consulted) is unchanged: a table folded from rows loads the facts
         of the changed modules only."""
         rel = self.path_of_module.get(module)
@@ -425,7 +425,7 @@ class Project:
 
     def take_new_rows(self) -> ModuleRows:
         """The module rows computed since the last call (a worker sends them to the main
-        process, which keeps them in the manifest: ``adopt_rows``)."""
+        process, which keeps them in the cache: ``adopt_rows``)."""
         rows, self._new_rows = self._new_rows, {}
         return rows
 
@@ -436,7 +436,7 @@ class Project:
                 self.rows_changed = True
 
     def kept_rows(self, known: set[str]) -> ModuleRows:
-        """The rows to keep in the manifest: of files that still exist, and, for rows that
+        """The rows to keep in the cache: of files that still exist, and, for rows that
         depend on the config and contract, of this run's salt (when this run set one)."""
         salt = f"@{self.row_salt}"
         return {

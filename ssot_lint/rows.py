@@ -3,17 +3,17 @@
 A project table that reads every module (the test code found by imports, the in-place
 operations on class attributes, ...) would otherwise load the facts of every module on
 every run that has to check it, after any edit anywhere. A ``ModuleRow`` is the part of
-one module's facts such a table folds: a function of that module's facts alone, as plain
-data of a declared type. The run keeps each module's rows in the manifest with the
-module's content hash (``Project.module_row``), so after an edit only the changed
-modules' rows are computed again, and a table is folded from rows without loading the
-facts of the others. Outside a run (a test, the language server's buffers) a row is
-computed from the facts in memory.
+one module's facts such a table folds: by default a function of that module's facts
+alone (``reads_project`` rows may follow imports), as plain data of a declared type. The
+run keeps each module's rows in the cache (``rows.json``) with the module's content hash
+(``Project.module_row``), so after an edit only the changed modules' rows are computed
+again, and a table is folded from rows without loading the facts of the others. Outside a
+run (a test, the language server's buffers) a row is computed from the facts in memory.
 
 Rows are data, never code: written with ``ssot_lint.codec`` and read back against
 ``type`` (a damaged row is computed again). Change ``version`` whenever ``make``
-changes what it gives; the manifest is also dropped when any of ssot-lint's or the rule
-pack's modules change (``cache.tool_fingerprint``).
+changes what it gives; the rows file is also dropped when any of ssot-lint's or the rule
+pack's modules change (it is stored under ``cache.tool_fingerprint``).
 """
 
 from __future__ import annotations
