@@ -6,6 +6,7 @@ inference of ``ssot_lint.inference``; the ``transparent-decorators`` option; and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -239,43 +240,36 @@ def _alias_names(index: ProjectIndex) -> frozenset[str]:
     return session_of(index).cached("await-alias-names", compute, contract_free=True)
 
 
-_ROWS: dict[str, ModuleRow[tuple[str, ...]]] = {}
-
-
+@functools.cache
 def _defs_row(wanted_name: str) -> ModuleRow[tuple[str, ...]]:
     """The names of a module's definitions that ``wanted`` accepts (its own facts only)."""
-    found = _ROWS.get(f"defs:{wanted_name}")
-    if found is None:
-        wanted = _WANTED[wanted_name]
+    wanted = _WANTED[wanted_name]
 
-        def make(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, ...]:
-            return tuple(sorted({info.name for info in facts.defs.values() if wanted(info)}))
+    def make(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, ...]:
+        return tuple(sorted({info.name for info in facts.defs.values() if wanted(info)}))
 
-        found = _ROWS[f"defs:{wanted_name}"] = ModuleRow(f"await-defs-{wanted_name}", tuple[str, ...], make)
-    return found
+    return ModuleRow(f"await-defs-{wanted_name}", tuple[str, ...], make)
 
 
+@functools.cache
 def _kind_row(arg: str) -> ModuleRow[tuple[str, ...]]:
     """The names of a module's definitions whose calls give ``kind`` (``Inference.call_kind``
     follows imports: the row records what it consults, see ``ModuleRow.reads_project``)."""
-    found = _ROWS.get(f"kind:{arg}")
-    if found is None:
-        wanted_name, kind, mode_text = arg.split(":", 2)
-        wanted = _WANTED[wanted_name]
-        modes = frozenset(m for m in mode_text.split(",") if m)
+    wanted_name, kind, mode_text = arg.split(":", 2)
+    wanted = _WANTED[wanted_name]
+    modes = frozenset(m for m in mode_text.split(",") if m)
 
-        def make(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, ...]:
-            inference = Inference.for_index(index)
-            names: set[str] = set()
-            for info in facts.defs.values():
-                if info.name in names or not wanted(info):
-                    continue
-                if inference.call_kind(Definition(facts.module, info.qualname, info), modes) == kind:
-                    names.add(info.name)
-            return tuple(sorted(names))
+    def make(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, ...]:
+        inference = Inference.for_index(index)
+        names: set[str] = set()
+        for info in facts.defs.values():
+            if info.name in names or not wanted(info):
+                continue
+            if inference.call_kind(Definition(facts.module, info.qualname, info), modes) == kind:
+                names.add(info.name)
+        return tuple(sorted(names))
 
-        found = _ROWS[f"kind:{arg}"] = ModuleRow(f"await-kind-{arg}", tuple[str, ...], make, reads_project=True)
-    return found
+    return ModuleRow(f"await-kind-{arg}", tuple[str, ...], make, reads_project=True)
 
 
 def _callable_names(index: ProjectIndex, wanted_name: str) -> frozenset[str]:

@@ -401,15 +401,10 @@ class ProjectIndex:
         is recorded. Anywhere else the caller depends on the whole project (``*``)."""
         self._touch(WHOLE_PROJECT)
         out: dict[str, R] = {}
-        with self.unrecorded():
-            for name in self.modules.names():
-                if self._module_row is not None:
-                    value = self._module_row(row, name)
-                else:
-                    facts = self.modules.get(name)
-                    value = None if facts is None else row.make(facts, self)
-                if value is not None:
-                    out[name] = value
+        for name in self.modules.names():
+            value = self.module_row(row, name)
+            if value is not None:
+                out[name] = value
         return out
 
     def derived_fingerprint(self, dep: str) -> str | None:
@@ -677,19 +672,11 @@ class ProjectIndex:
         Recorded as the derived dependency ``@subclasses`` (the class hierarchy of the
         project) plus the modules of the subclasses returned, not as every module.
         """
-        self._touch(SUBCLASSES)
-        table = self.subclass_table()
         out: list[Definition] = []
-        stack = [cls]
-        seen = {cls.fullname}
-        while stack:
-            cur = stack.pop()
-            for module, qualname in table.get(cur.fullname, ()):
-                sub = self.definition(module, qualname)
-                if sub is not None and sub.fullname not in seen:
-                    seen.add(sub.fullname)
-                    out.append(sub)
-                    stack.append(sub)
+        for module, qualname in self.subclass_sites(cls):
+            sub = self.definition(module, qualname)
+            if sub is not None:
+                out.append(sub)
         return out
 
     def subclass_sites(self, cls: Definition) -> list[tuple[str, str]]:

@@ -452,11 +452,12 @@ class Inference:
         return None
 
     def _dispatch_classes(self, t: ClassType, attr: str) -> list[Definition]:
-        """The classes an instance of ``t`` may be (itself and its project subclasses), for a lookup of ``attr`` (a method call, an attribute's
-        types), without the subclasses whose every class outside ``t.cls``'s MRO neither
-        defines, binds nor assigns ``attr`` and has only project bases (``_inherits_only``):
-        by C3's monotonicity such a subclass finds ``attr`` where ``t.cls`` does, so it adds
-        nothing to the answer, and its facts stay unloaded."""
+        """The classes an instance of ``t`` may be (itself and its project subclasses), for a
+        lookup of ``attr`` (a method call, an attribute's types), without the subclasses whose
+        every class outside ``t.cls``'s MRO neither defines, binds nor assigns ``attr`` and has
+        only project or harmless bases (``_inherits_only``): by C3's monotonicity such a
+        subclass finds ``attr`` where ``t.cls`` does, so it adds nothing to the answer, and its
+        facts stay unloaded."""
         if t.exact:
             return [t.cls]
         base = {c.fullname for c in self.mro(t.cls)}
@@ -491,8 +492,8 @@ class Inference:
             # Every base a project class or harmless (``has_unresolved_bases``, by name as
             # written; a project class of such a name is counted once): else a base outside
             # the project could define it.
-            resolved = {b.rsplit(".", 1)[-1] for b in bases}
-            harmless = [w for w in entry[1] if w in HARMLESS_BASES and w.rsplit(".", 1)[-1] not in resolved]
+            resolved = {_last(b) for b in bases}
+            harmless = [w for w in entry[1] if w in HARMLESS_BASES and _last(w) not in resolved]
             if len(bases) + len(harmless) < len(entry[1]):
                 return False
             for b in bases:
