@@ -124,7 +124,8 @@ def resolve_site(index: ProjectIndex, module: str, scope: str, site: str) -> Cal
             return None  # `super` rebound: not the builtin
         res = inference.resolve_super_call(module, scope, attr, explicit)
         return None if res is None else Callee(res, f"super().{attr}", attr)
-    res = inference.resolve_call(module, scope, site)
+    # The await rules read the primary target and the kinds of all (``target_kinds``).
+    res = inference.resolve_call(module, scope, site, kinds_only=True)
     return None if res is None else Callee(res, site, site.rsplit(".", 1)[-1])
 
 
@@ -162,7 +163,7 @@ def file_may_call(
         callee = resolve_site(context.index, context.module, scope, site)
         if callee is None:
             continue
-        if {inference.call_kind(t, modes) for t in callee.resolution.targets} == {kind}:
+        if inference.target_kinds(callee.resolution, modes) == {kind}:
             return True
     return False
 

@@ -296,7 +296,7 @@ class AwaitedSyncCall(LintRule):
         callee = resolve_callee(self.context, call)
         if callee is None:
             return
-        kinds = {self.inference.call_kind(t, self.transparent) for t in callee.resolution.targets}
+        kinds = self.inference.target_kinds(callee.resolution, self.transparent)
         if kinds != {"plain"}:
             return
         if self.patches.is_patched(callee.attr, node):

@@ -338,7 +338,7 @@ class MissingAwait(LintRule):
         callee = resolve_callee(self.context, node)
         if callee is None:
             return None
-        kinds = {self.inference.call_kind(t, self.transparent) for t in callee.resolution.targets}
+        kinds = self.inference.target_kinds(callee.resolution, self.transparent)
         if kinds != {"coroutine"}:
             return None
         if self.patches.is_patched(callee.attr, node):

@@ -103,10 +103,12 @@ class RuleContext:
         "plain", "generator" or "asyncgen"; None when unknown, not a project call, or when
         the functions it may run disagree. ``transparent``: decorators that keep a
         function's kind."""
-        res = self.resolve_call(node)
+        func = node.func if isinstance(node, cst.Call) else node
+        dotted = cst_dotted_name(func)
+        res = None if dotted is None else self.inference.resolve_call(self.module, self.scope, dotted, kinds_only=True)
         if res is None:
             return None
-        kinds = {self.inference.call_kind(t, transparent) for t in res.targets}
+        kinds = self.inference.target_kinds(res, transparent)
         return kinds.pop() if len(kinds) == 1 else None
 
     def receiver_classes(self, node: cst.CSTNode) -> tuple[ClassType, ...] | None:

@@ -289,6 +289,14 @@ class ProjectIndex:
             self._memo[key] = (value, deps)
         return value
 
+    def touch_row(self, row: ModuleRow[Any], module: str) -> None:
+        """Record a dependency on ``row`` of ``module`` (``@row:<key>:<module>``): the
+        caller depends on that row's value, not on the rest of the module. Only rows that
+        are a function of the module's own facts, and that the session knows by key
+        (``AnalysisSession.row_by_key``), can be such a dependency."""
+        assert not row.reads_project, row.name
+        self._touch(f"{ROW}:{row.key}:{module}")
+
     def touch_table(self, kind: str, arg: str = "") -> None:
         """Record a dependency on the project table ``kind`` (``AnalysisSession.table``):
         the caller depends on the table's value, which a later run recomputes."""
@@ -421,6 +429,13 @@ class ProjectIndex:
                 except Exception:  # cannot be recomputed here (e.g. no contract): never equal
                     return None
             return None if value is None else repr(value)
+        if dep.startswith(ROW + ":"):
+            key, _, module = dep[len(ROW) + 1 :].rpartition(":")
+            row = self.session.row_by_key(key) if self.session is not None else None
+            if row is None:
+                return None
+            value = self.module_row(row, module)
+            return "-" if value is None else repr(value)
         if dep.startswith(ALIAS_CLOSURE + ":"):
             seeds = frozenset(x for x in dep[len(ALIAS_CLOSURE) + 1 :].split(",") if x)
             with self.unrecorded():
@@ -681,7 +696,8 @@ class ProjectIndex:
 
     def subclass_sites(self, cls: Definition) -> list[tuple[str, str]]:
         """(module, qualname) of ``subclasses(cls)``, in the same order, without loading
-        their facts. Records ``@subclasses`` and the module of each subclass."""
+        their facts. Records ``@subclasses`` only: a caller that reads a subclass records
+        what it read (its module, when ``definition`` loads it; a row of it, otherwise)."""
         self._touch(SUBCLASSES)
         table = self.subclass_table()
         out: list[tuple[str, str]] = []
@@ -693,7 +709,6 @@ class ProjectIndex:
                 full = f"{module}.{qualname}" if module else qualname
                 if full in seen:
                     continue
-                self._touch(module)
                 seen.add(full)
                 out.append((module, qualname))
                 stack.append(full)
@@ -745,6 +760,7 @@ class ProjectIndex:
 
 ALIAS_CLOSURE = "@alias-closure"
 TABLE = "@table"
+ROW = "@row"
 SUBCLASSES = "@subclasses"
 
 

@@ -219,10 +219,9 @@ class CallResolution:
     primary: Definition
     targets: tuple[Definition, ...]
     via: str  # "name", "receiver" or "super"
-
-    @property
-    def overridden(self) -> tuple[Definition, ...]:
-        return tuple(t for t in self.targets if t != self.primary)
+    # Asked with ``kinds_only``: more targets, as (fullname, call kind), whose kind a module
+    # row gave without loading their facts (``Inference._classify``). Never one of ``targets``.
+    row_kinds: tuple[tuple[str, str], ...] = ()
 
 
 Types = tuple[ClassType, ...]
@@ -235,10 +234,17 @@ def _last(dotted: str) -> str:
     return dotted.rsplit(".", 1)[-1]
 
 
-def _class_names(facts: ModuleFacts, index: ProjectIndex) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+ClassNames = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]
+
+
+def _class_names(facts: ModuleFacts, index: ProjectIndex) -> tuple[ClassNames, ...]:
     """Each class of a module: (qualname, every name a lookup of an attribute could stop at
     in it: definitions and bindings in its body and attributes assigned on ``self``; its
-    bases as written, without subscripts)."""
+    bases as written, without subscripts; the attributes assigned on ``self``; and the
+    methods of its body whose call kind the facts alone decide, with that kind).
+
+    That kind (``_own_kind``) is what ``Inference.call_kind`` gives for an undecorated
+    ``async def`` or generator ``def``: it reads nothing else."""
     out = []
     for info in facts.defs.values():
         if info.kind != CLASS:
@@ -247,14 +253,56 @@ def _class_names(facts: ModuleFacts, index: ProjectIndex) -> tuple[tuple[str, tu
         scope = facts.scopes.get(info.qualname)
         if scope is not None:
             names.update(scope.bindings)
-        names.update(a.attr for a in info.attr_assigns)
-        out.append((info.qualname, tuple(sorted(names)), tuple(b.split("[", 1)[0] for b in info.bases)))
+        assigned = {a.attr for a in info.attr_assigns}
+        names.update(assigned)
+        methods = []
+        for d in facts.defs.values():
+            if d.scope == info.qualname:
+                kind = _own_kind(d)
+                if kind is not None:
+                    methods.append((d.name, kind))
+        out.append(
+            (
+                info.qualname,
+                tuple(sorted(names)),
+                tuple(b.split("[", 1)[0] for b in info.bases),
+                tuple(sorted(assigned)),
+                tuple(sorted(methods)),
+            )
+        )
     return tuple(out)
 
 
+def _own_kind(info: DefInfo) -> str | None:
+    """The call kind of a def that needs nothing but itself: an undecorated ``async def``
+    ("coroutine", "asyncgen") or generator ``def`` (see ``Inference._call_kind``)."""
+    if info.decorators:
+        return None
+    if info.kind == ASYNC_DEF:
+        return "asyncgen" if info.has_yield else "coroutine"
+    if info.kind == DEF and info.has_yield:
+        return "generator"
+    return None
+
+
+@dataclass(frozen=True)
+class _ClassEntry:
+    """A class as ``Inference._classify`` reads it: its class-names row, and the
+    fullnames of its project bases (the hierarchy's row)."""
+
+    names: frozenset[str]
+    written: tuple[str, ...]
+    assigned: frozenset[str]
+    methods: dict[str, str]
+    bases: list[str]
+
+
+_INHERITS = ""  # ``_classify``: the subclass adds nothing to the lookup
+
+
 # What the dispatch of a method call needs of each class without loading its module's facts.
-CLASS_NAMES_ROW: ModuleRow[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = ModuleRow(
-    "class-names", tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], _class_names, version=2
+CLASS_NAMES_ROW: ModuleRow[tuple[ClassNames, ...]] = ModuleRow(
+    "class-names", tuple[ClassNames, ...], _class_names, version=3
 )
 
 
@@ -271,9 +319,9 @@ class Inference:
         self._active: set[tuple] = set()
         self._partial: dict[tuple, tuple[object, frozenset[str]]] = {}
         self._cuts = 0
-        # module -> qualname -> (names, bases as written, project base fullnames), from the
-        # class-names rows and the hierarchy (``_inherits_only``); callers record the module.
-        self._class_table: dict[str, dict[str, tuple[frozenset[str], tuple[str, ...], list[str]]]] = {}
+        # module -> qualname -> its class-names row and project base fullnames (from the
+        # hierarchy), for ``_classify``; callers record the row (``touch_row``).
+        self._class_table: dict[str, dict[str, _ClassEntry]] = {}
 
     def _memoised(self, memo: dict, key: tuple, compute):
         """Memoise ``compute()``; a cycle or the depth limit gives None (unknown).
@@ -451,57 +499,93 @@ class Inference:
                 return False
         return None
 
-    def _dispatch_classes(self, t: ClassType, attr: str) -> list[Definition]:
+    def _dispatch_classes(self, t: ClassType, attr: str, method: bool = False) -> list[Definition]:
         """The classes an instance of ``t`` may be (itself and its project subclasses), for a
-        lookup of ``attr`` (a method call, an attribute's types), without the subclasses whose
-        every class outside ``t.cls``'s MRO neither defines, binds nor assigns ``attr`` and has
-        only project or harmless bases (``_inherits_only``): by C3's monotonicity such a
-        subclass finds ``attr`` where ``t.cls`` does, so it adds nothing to the answer, and its
-        facts stay unloaded."""
+        lookup of ``attr`` (a method call with ``method``, else an attribute's types),
+        without the subclasses that add nothing to the answer (``_classify``): their facts
+        stay unloaded."""
         if t.exact:
             return [t.cls]
         base = {c.fullname for c in self.mro(t.cls)}
+        subs = self.index.subclass_sites(t.cls)
+        sites = frozenset(f"{m}.{q}" if m else q for m, q in subs) if method else frozenset()
         out = [t.cls]
-        for module, qualname in self.index.subclass_sites(t.cls):
-            if self._inherits_only(module, qualname, attr, base):
+        for module, qualname in subs:
+            if self._classify(module, qualname, attr, base, False, sites) == _INHERITS:
                 continue
             found = self.index.definition(module, qualname)
             if found is not None:
                 out.append(found)
         return out
 
-    def _inherits_only(self, module: str, qualname: str, attr: str, base: set[str]) -> bool:
+    def _class_entry(self, module: str, qualname: str) -> _ClassEntry | None:
+        classes = self._class_table.get(module)
+        if classes is None:
+            rows = self.index.module_row(CLASS_NAMES_ROW, module) or ()
+            hierarchy = self.index.class_bases(module)
+            classes = self._class_table[module] = {
+                q: _ClassEntry(frozenset(n), w, frozenset(a), dict(m), hierarchy.get(q, [])) for q, n, w, a, m in rows
+            }
+        return classes.get(qualname)
+
+    def _classify(
+        self, module: str, qualname: str, attr: str, base: set[str], own: bool, sites: frozenset[str] = frozenset()
+    ) -> str | None:
+        """What the subclass ``module.qualname`` of a class whose MRO is ``base`` adds to a
+        lookup of ``attr``, read from class-names rows (no facts loaded):
+
+        - ``_INHERITS``: nothing. Every class of its ancestry outside ``base`` has only
+          project or harmless bases, and neither defines, binds nor assigns ``attr``, or
+          (for a method call, ``sites``: the fullnames of the receiver's subclasses) is one
+          of those subclasses and does not assign ``attr`` on ``self``. By C3's monotonicity
+          the lookup then finds ``attr`` where the receiver's class does, or in one of those
+          subclasses, whose own answer the caller has;
+        - with ``own``, a call kind: the class itself defines ``attr`` as a method whose
+          kind its own row decides (``_own_kind``), and no class of its ancestry outside
+          ``base`` assigns ``attr`` on ``self`` (so the lookup finds that method, and no
+          instance attribute shadows it);
+        - None: the facts must say (the caller loads them).
+
+        Each class consulted records its row as the caller's dependency, not its module:
+        an edit elsewhere in the module leaves the answer, and the caller's findings, alone.
+        """
+        start = f"{module}.{qualname}" if module else qualname
         stack = [(module, qualname)]
         seen: set[str] = set()
+        kind: str | None = None
         while stack:
             mod, qual = stack.pop()
             full = f"{mod}.{qual}" if mod else qual
             if full in seen or full in base:
                 continue
             seen.add(full)
-            self.index.record((mod,))  # its names decide: the caller depends on its content
-            classes = self._class_table.get(mod)
-            if classes is None:
-                names = self.index.module_row(CLASS_NAMES_ROW, mod) or ()
-                hierarchy = self.index.class_bases(mod)
-                classes = self._class_table[mod] = {q: (frozenset(n), w, hierarchy.get(q, [])) for q, n, w in names}
-            entry = classes.get(qual)
-            if entry is None or attr in entry[0]:
-                return False
-            bases = entry[2]
-            # Every base a project class or harmless (``has_unresolved_bases``, by name as
-            # written; a project class of such a name is counted once): else a base outside
-            # the project could define it.
-            resolved = {_last(b) for b in bases}
-            harmless = [w for w in entry[1] if w in HARMLESS_BASES and _last(w) not in resolved]
-            if len(bases) + len(harmless) < len(entry[1]):
-                return False
-            for b in bases:
+            self.index.touch_row(CLASS_NAMES_ROW, mod)
+            entry = self._class_entry(mod, qual)
+            if entry is None:
+                return None
+            if attr in entry.names:
+                if attr in entry.assigned:
+                    return None  # an instance attribute may shadow the method
+                if full == start:
+                    kind = entry.methods.get(attr) if own else None
+                    if kind is None:
+                        return None
+                elif kind is None and full not in sites:
+                    return None
+            if kind is None:
+                # Every base a project class or harmless (``has_unresolved_bases``, by name
+                # as written; a project class of such a name is counted once): else a base
+                # outside the project could define it.
+                resolved = {_last(b) for b in entry.bases}
+                harmless = [w for w in entry.written if w in HARMLESS_BASES and _last(w) not in resolved]
+                if len(entry.bases) + len(harmless) < len(entry.written):
+                    return None
+            for b in entry.bases:
                 where = self.index.module_of(b)
                 if where is None:
-                    return False
+                    return None
                 stack.append(where)
-        return True
+        return _INHERITS if kind is None else kind
 
     def _instance_attr_assigned(self, classes: Iterable[Definition], attr: str) -> bool:
         for cls in classes:
@@ -511,8 +595,18 @@ class Inference:
         return False
 
     # --- calls --------------------------------------------------------------------------
-    def resolve_call(self, module: str, scope: str, callee: str) -> CallResolution | None:
-        """The project functions (or classes) that calling ``callee`` may run, or None."""
+    def target_kinds(self, res: CallResolution, transparent: frozenset[str]) -> set[str | None]:
+        """The call kinds of every function ``res`` may run (``call_kind`` of each target,
+        and the kinds of its ``row_kinds``)."""
+        kinds = {self.call_kind(t, transparent) for t in res.targets}
+        kinds.update(k for _, k in res.row_kinds)
+        return kinds
+
+    def resolve_call(self, module: str, scope: str, callee: str, kinds_only: bool = False) -> CallResolution | None:
+        """The project functions (or classes) that calling ``callee`` may run, or None.
+
+        ``kinds_only``: the caller reads only the primary target and the kinds of all of
+        them (``target_kinds``), so overrides whose kind a row gives are not loaded."""
         target = self.index.resolve(module, scope, callee)
         if isinstance(target, Definition):
             # `f`, `module.f`, `Cls.m`: the name itself says which definition runs; when
@@ -530,7 +624,7 @@ class Inference:
         types = self.value_types(module, scope, receiver)
         if not types:
             return None
-        return self._dispatch(types, attr)
+        return self._dispatch(types, attr, kinds_only)
 
     def _name_alternatives(self, module: str, scope: str, dotted: str) -> list[Definition] | None:
         """What ``dotted`` is through each binding of its head that may be the one at run
@@ -553,11 +647,28 @@ class Inference:
             out.append(target)
         return out
 
-    def _dispatch(self, types: Types, attr: str) -> CallResolution | None:
+    def _dispatch(self, types: Types, attr: str, kinds_only: bool = False) -> CallResolution | None:
         primary: Definition | None = None
         targets: list[Definition] = []
+        row_kinds: dict[str, str] = {}
         for t in types:
-            runtime = self._dispatch_classes(t, attr)
+            if kinds_only and not t.exact:
+                runtime = [t.cls]
+                base = {c.fullname for c in self.mro(t.cls)}
+                subs = self.index.subclass_sites(t.cls)
+                sites = frozenset(f"{m}.{q}" if m else q for m, q in subs)
+                for module, qualname in subs:
+                    kind = self._classify(module, qualname, attr, base, not t.is_type, sites)
+                    if kind == _INHERITS:
+                        continue
+                    if kind is not None:
+                        row_kinds.setdefault(f"{module}.{qualname}.{attr}" if module else f"{qualname}.{attr}", kind)
+                        continue
+                    sub = self.index.definition(module, qualname)
+                    if sub is not None:
+                        runtime.append(sub)
+            else:
+                runtime = self._dispatch_classes(t, attr, method=True)
             if not t.is_type and self._instance_attr_assigned(runtime, attr):
                 return None  # `self.m = ...` shadows the method (mocks, callbacks)
             first = self.lookup_member(t.cls, attr)
@@ -565,14 +676,16 @@ class Inference:
                 return None
             primary = primary or first
             for cls in runtime:
-                found = self.lookup_member(cls, attr)
-                if not isinstance(found, Definition) or found.kind not in (DEF, ASYNC_DEF):
+                member = self.lookup_member(cls, attr)
+                if not isinstance(member, Definition) or member.kind not in (DEF, ASYNC_DEF):
                     return None
-                if found not in targets:
-                    targets.append(found)
+                if member not in targets:
+                    targets.append(member)
         if primary is None:
             return None
-        return CallResolution(primary, tuple(targets), "receiver")
+        for target in targets:
+            row_kinds.pop(target.fullname, None)
+        return CallResolution(primary, tuple(targets), "receiver", tuple(sorted(row_kinds.items())))
 
     def resolve_super_call(
         self, module: str, scope: str, attr: str, explicit_class: str | None = None
@@ -603,7 +716,7 @@ class Inference:
         ``position`` counts the call's positional arguments (no ``*args`` before it);
         ``self``/``cls`` are skipped for bound calls, and a class call maps to ``__init__``.
         """
-        if len(res.targets) != 1:
+        if len(res.targets) != 1 or res.row_kinds:
             return None
         fn = res.targets[0]
         bound = res.via in ("receiver", "super")

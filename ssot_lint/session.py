@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .index import ProjectIndex
+from .rows import ModuleRow
 
 if TYPE_CHECKING:
     from .config import Config
@@ -111,6 +112,13 @@ class AnalysisSession:
         with self.index.unrecorded():
             return table.summary(self.table(table, arg))
 
+    def row_by_key(self, key: str) -> ModuleRow[Any] | None:
+        """The module row a dependency ``@row:<key>:<module>`` names (``core_rows``)."""
+        for row in core_rows():
+            if row.key == key:
+                return row
+        return None
+
     # --- the rules' own caches ---------------------------------------------------------------
     def cached(self, key: Any, compute: Callable[[], T], *, contract_free: bool = False) -> T:
         """``compute()`` once per session and ``key``. Nothing is recorded here: the
@@ -131,6 +139,14 @@ def core_tables() -> tuple[ProjectTable[Any], ...]:
     return (TEST_CODE,)
 
 
+def core_rows() -> tuple[ModuleRow[Any], ...]:
+    """The module rows of the core that a caller may depend on row by row
+    (``ProjectIndex.touch_row``): a dependency names the row by its key."""
+    from .inference import CLASS_NAMES_ROW
+
+    return (CLASS_NAMES_ROW,)
+
+
 def rule_tables(rules: Iterable[type]) -> list[ProjectTable[Any]]:
     """The tables the given rule classes declare (``LintRule.TABLES``), each once."""
     return list({id(t): t for r in rules for t in getattr(r, "TABLES", ())}.values())
@@ -145,4 +161,4 @@ def session_of(index: ProjectIndex, config: Config | None = None, contract: Cont
     return found
 
 
-__all__ = ["AnalysisSession", "ProjectTable", "core_tables", "rule_tables", "session_of"]
+__all__ = ["AnalysisSession", "ProjectTable", "core_rows", "core_tables", "rule_tables", "session_of"]

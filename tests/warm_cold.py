@@ -79,6 +79,9 @@ class Gen:
             f"class {c}({b}):\n    def __init__(self, ctx, notifier=None):\n        self.notifier = notifier\n\n"
             f"    async def {f}(self):\n        await self.notifier.agent_started(1)\n",
             f"__all__ = ['{g}', '{c}']\n",
+            f"class {c}({b}):\n    @staticmethod\n    async def {g}():\n        return 1\n\n"
+            f"    def {f}(self):\n        yield 1\n",
+            f"class {c}({b}):\n    def setup(self):\n        self.{g} = None\n",
         ]
         return self.r.choice(choices)
 
