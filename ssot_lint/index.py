@@ -291,9 +291,9 @@ class ProjectIndex:
 
     def touch_row(self, row: ModuleRow[Any], module: str) -> None:
         """Record a dependency on ``row`` of ``module`` (``@row:<key>:<module>``): the
-        caller depends on that row's value, not on the rest of the module. Only rows that
-        are a function of the module's own facts, and that the session knows by key
-        (``AnalysisSession.row_by_key``), can be such a dependency."""
+        caller depends on that row's value, not on the rest of the module. Only the core's
+        rows (``session.core_rows``), functions of the module's own facts, can be such a
+        dependency: a later run finds the row by its key."""
         assert not row.reads_project, row.name
         self._touch(f"{ROW}:{row.key}:{module}")
 
@@ -430,8 +430,10 @@ class ProjectIndex:
                     return None
             return None if value is None else repr(value)
         if dep.startswith(ROW + ":"):
+            from .session import core_rows
+
             key, _, module = dep[len(ROW) + 1 :].rpartition(":")
-            row = self.session.row_by_key(key) if self.session is not None else None
+            row = next((r for r in core_rows() if r.key == key), None)
             if row is None:
                 return None
             value = self.module_row(row, module)

@@ -316,6 +316,7 @@ class Inference:
         self._unresolved: dict[str, tuple[bool, frozenset[str]]] = {}
         self._kinds: dict[tuple[str, frozenset[str]], tuple[str | None, frozenset[str]]] = {}
         self._values: dict[tuple[str, str, str], tuple[Types | None, frozenset[str]]] = {}
+        self._dispatches: dict[tuple, tuple[CallResolution | None, frozenset[str]]] = {}
         self._active: set[tuple] = set()
         self._partial: dict[tuple, tuple[object, frozenset[str]]] = {}
         self._cuts = 0
@@ -648,6 +649,12 @@ class Inference:
         return out
 
     def _dispatch(self, types: Types, attr: str, kinds_only: bool = False) -> CallResolution | None:
+        """A method call on a receiver of ``types``: memoised (with its dependencies), as
+        many call sites name the same method of the same classes."""
+        key = (tuple((t.cls.fullname, t.exact, t.is_type) for t in types), attr, kinds_only)
+        return self._memoised(self._dispatches, key, lambda: self._compute_dispatch(types, attr, kinds_only))
+
+    def _compute_dispatch(self, types: Types, attr: str, kinds_only: bool) -> CallResolution | None:
         primary: Definition | None = None
         targets: list[Definition] = []
         row_kinds: dict[str, str] = {}

@@ -112,13 +112,6 @@ class AnalysisSession:
         with self.index.unrecorded():
             return table.summary(self.table(table, arg))
 
-    def row_by_key(self, key: str) -> ModuleRow[Any] | None:
-        """The module row a dependency ``@row:<key>:<module>`` names (``core_rows``)."""
-        for row in core_rows():
-            if row.key == key:
-                return row
-        return None
-
     # --- the rules' own caches ---------------------------------------------------------------
     def cached(self, key: Any, compute: Callable[[], T], *, contract_free: bool = False) -> T:
         """``compute()`` once per session and ``key``. Nothing is recorded here: the
