@@ -324,6 +324,8 @@ def kind_names(
 
 
 _WANTED.update({f.__name__: f for f in (may_be_sync, may_give_coroutine)})
+for _name in _WANTED:  # built now: a later run's ``@rows:<key>`` dependency finds them by key
+    _defs_row(_name)
 
 
 def enclosing_function(context: RuleContext):

@@ -187,6 +187,9 @@ class Manifest:
     rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] = field(default_factory=dict)
     # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``).
     imports: dict[str, tuple[str, ImportRow]] = field(default_factory=dict)
+    # ``@table:<kind>:<arg>`` -> (run key, fingerprints of what computing it read, its
+    # fingerprint), see ``Project.table_memo``.
+    tables: dict[str, tuple[str, dict[str, str], str]] = field(default_factory=dict)
 
 
 @dataclass

@@ -53,6 +53,14 @@ class Definition:
         return f"{self.module}.{self.qualname}" if self.module else self.qualname
 
 
+@dataclass
+class Capture:
+    """What ``ProjectIndex.capturing`` recorded; ``tainted``: a cycle was cut inside."""
+
+    deps: set[str]
+    tainted: bool = False
+
+
 @dataclass(frozen=True)
 class ModuleRef:
     module: str
@@ -200,6 +208,8 @@ class ProjectIndex:
         self._deps: list[set[str]] = []
         self._in_progress: dict[Any, int] = {}
         self._tainted: list[bool] = []
+        # The ``capturing`` frames open: they see everything consulted, ``unrecorded`` too.
+        self._captures: list[set[str]] = []
         self.modules: _ModuleTable = _ModuleTable(self, all_names, loaded, loader)
         # Namespace packages (no __init__.py) exist as prefixes of real modules.
         self.packages: set[str] = set()
@@ -247,14 +257,37 @@ class ProjectIndex:
     @contextmanager
     def unrecorded(self) -> Iterator[None]:
         """What is consulted inside is not a dependency of the file being linted (a
-        project-wide table whose value, not whose reads, the caller depends on)."""
-        self._deps.append(set())
+        project-wide table whose value, not whose reads, the caller depends on). An open
+        ``capturing`` frame still sees it."""
+        frame: set[str] = set()
+        self._deps.append(frame)
         self._tainted.append(False)  # one per frame of ``_deps``: ``_memoized`` taints by depth
         try:
             yield
         finally:
             self._tainted.pop()
             self._deps.pop()
+            for captured in self._captures:  # a table keeps all it read (``capturing``)
+                captured.update(frame)
+
+    @contextmanager
+    def capturing(self) -> Iterator[Capture]:
+        """Record what is consulted inside into ``Capture.deps`` only (not into the
+        caller's frame): what a project table read, kept with its value across runs."""
+        found = Capture(set())
+        self._deps.append(found.deps)
+        self._tainted.append(False)
+        self._captures.append(found.deps)
+        try:
+            yield found
+        finally:
+            self._captures.pop()
+            found.tainted = self._tainted.pop()
+            self._deps.pop()
+
+    @property
+    def capturing_depth(self) -> int:
+        return len(self._captures)
 
     def record(self, names: Iterable[str]) -> None:
         """Record dependencies computed elsewhere (e.g. a rule's own project-wide table)."""
@@ -405,9 +438,13 @@ class ProjectIndex:
 
     def rows(self, row: ModuleRow[R]) -> dict[str, R]:
         """``row`` of every module that can be read, by module name. Fold rows in a project
-        table (``AnalysisSession.table``), whose readers depend on its value: there, nothing
-        is recorded. Anywhere else the caller depends on the whole project (``*``)."""
-        self._touch(WHOLE_PROJECT)
+        table (``AnalysisSession.table``), whose readers depend on its value. The caller
+        (the table) depends on ``@rows:<key>``, every module's row: ``Project.fingerprint``
+        digests the rows kept for unchanged modules and recomputes the changed modules'
+        ones. A ``reads_project`` row makes the caller depend on the whole project (``*``)."""
+        # A row of a module's own facts: the caller depends on every module's row
+        # (``@rows:<key>``), not on the rest of their content.
+        self._touch(WHOLE_PROJECT if row.reads_project else f"{ROWS}:{row.key}")
         out: dict[str, R] = {}
         for name in self.modules.names():
             value = self.module_row(row, name)
@@ -763,6 +800,7 @@ class ProjectIndex:
 ALIAS_CLOSURE = "@alias-closure"
 TABLE = "@table"
 ROW = "@row"
+ROWS = "@rows"
 SUBCLASSES = "@subclasses"
 
 

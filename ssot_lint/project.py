@@ -19,8 +19,9 @@ from .codec import dumps, loads
 from .contract import SCREEN
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
-from .index import WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
-from .rows import ModuleRow
+from .index import ROWS, TABLE, WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
+from .rows import ModuleRow, row_for_key
+from .session import CONTRACT
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
 from .timings import count as count_phase
 from .timings import phase
@@ -115,6 +116,16 @@ class Project:
         self._index: ProjectIndex | None = None
         self._whole: str | None = None
         self._fingerprints: dict[str, str] = {}
+        # ``@table:<kind>:<arg>`` -> (table key, fingerprints of what computing it read, its
+        # fingerprint), from the previous run (``run.plan``): a table whose inputs did not
+        # change is not computed again to fingerprint it. Used only under the same
+        # ``table_key`` (the tool, config, rules and options: ``run.plan.table_key``).
+        self.table_memo: dict[str, tuple[str, dict[str, str], str]] = {}
+        self.table_key = ""
+        # The fingerprint of the dependency ``@contract`` once the run's contract is known.
+        self.contract_fp = ""
+        self.memo_hits: set[str] = set()  # the memo entries that answered in this run
+        self._checking: set[str] = set()
         self.computed_facts = 0  # facts extracted (not loaded from the cache) in this process
 
     # --- sources ----------------------------------------------------------------------
@@ -409,6 +420,39 @@ class Project:
         self._row_values[key] = found
         return found
 
+    def _memo_holds(self, dep: str) -> bool:
+        """Does the previous run's entry for the table ``dep`` still hold (same run key,
+        every input's fingerprint unchanged)? Tables that read each other are checked
+        once each: a table met again while it is being checked does not hold."""
+        memo = self.table_memo.get(dep)
+        if memo is None or not self.table_key or memo[0] != self.table_key or dep in self._checking:
+            return False
+        self._checking.add(dep)
+        try:
+            return all(self.fingerprint(d) == fp for d, fp in memo[1].items())
+        finally:
+            self._checking.discard(dep)
+
+    def _rows_fingerprint(self, key: str) -> str:
+        """``@rows:<key>``: every module's row of ``key`` (a row of the module's own facts).
+        A module whose content is unchanged gives the row kept for it (its JSON, not
+        decoded); the others' rows are computed. When the row is not known in this process
+        and one must be computed, a value that equals no other (the dependency changed)."""
+        row = row_for_key(key)
+        parts = []
+        for module, rel in sorted(self.path_of_module.items()):
+            known = self.module_rows.get((key, rel))
+            if known is None or known[0] != self.content_hash(rel):
+                if row is None or row.reads_project:
+                    return f"?{os.getpid()}:{time.monotonic_ns()}"
+                value = self.module_row(row, module)
+                known = self.module_rows.get((key, rel))
+                if known is None or known[0] != self.content_hash(rel):  # unreadable, or no cache
+                    parts.append((module, None if value is None else dumps(value, row.type).decode("ascii")))
+                    continue
+            parts.append((module, known[2]))
+        return digest(*parts)
+
     @property
     def facts_in_memory(self) -> int:
         """How many modules' facts this process loaded or extracted."""
@@ -445,6 +489,10 @@ class Project:
             if k[1] in known and ("@" not in k[0] or not self.row_salt or k[0].endswith(salt))
         }
 
+    @property
+    def has_index(self) -> bool:
+        return self._index is not None
+
     def index(self) -> ProjectIndex:
         if self._index is None:
             count_phase("index", len(self.path_of_module))
@@ -475,6 +523,14 @@ class Project:
             if found is None and dep.startswith(SCREEN + ":"):
                 key = dep[len(SCREEN) + 1 :]
                 found = self._fingerprints[dep] = digest([m for m in self.path_of_module if self.screened(m, key)])
+            if found is None and dep == CONTRACT:
+                # Unknown before the contract is: equal to nothing then.
+                return self.contract_fp or f"?{os.getpid()}:{time.monotonic_ns()}"
+            if found is None and dep.startswith(ROWS + ":"):
+                found = self._fingerprints[dep] = self._rows_fingerprint(dep[len(ROWS) + 1 :])
+            if found is None and dep.startswith(TABLE + ":") and self._memo_holds(dep):
+                found = self._fingerprints[dep] = self.table_memo[dep][2]
+                self.memo_hits.add(dep)
             if found is None:
                 value = self.index().derived_fingerprint(dep)
                 found = self._fingerprints[dep] = "?" if value is None else digest(value)

@@ -50,9 +50,23 @@ class ModuleRow(Generic[R]):
     version: int = 1
     reads_project: bool = False
 
+    def __post_init__(self) -> None:
+        _BY_KEY[self.key] = self
+
     @property
     def key(self) -> str:
         return f"{self.name}:{self.version}"
 
 
-__all__ = ["ModuleRow"]
+# Every row built in this process, by key: a later run finds the row that a dependency
+# ``@rows:<key>`` names (``Project.fingerprint``) before any rule asked for it. Rows are
+# immutable definitions, built at import (or by a cached factory) with a unique key.
+_BY_KEY: dict[str, ModuleRow[Any]] = {}
+
+
+def row_for_key(key: str) -> ModuleRow[Any] | None:
+    """The row of ``key`` built in this process, if any."""
+    return _BY_KEY.get(key)
+
+
+__all__ = ["ModuleRow", "row_for_key"]

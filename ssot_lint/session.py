@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .contract import Contract
 
 T = TypeVar("T")
+CONTRACT = "@contract"  # a dependency: the run's contract (``Project.fingerprint``)
 _MISSING = object()
 
 
@@ -71,17 +72,33 @@ class AnalysisSession:
         """
         self.index = index
         self.config = config
-        self.contract = contract
+        self._contract = contract
         self._declared: dict[str, ProjectTable[Any]] = {}
+        # ``@table:<kind>:<arg>`` -> what computing it read (None: the whole project, or a
+        # cycle was cut), for the tables computed in this session.
+        self.inputs: dict[str, frozenset[str] | None] = {}
         for table in (*core_tables(), *tables):
             self._declare(table)
         self._strict = strict
         self._values: dict[tuple[str, str], Any] = {}
         self._caches: dict[Any, Any] = {}
         self._free: dict[Any, Any] = {}
+        if previous is not None and previous.index is index:
+            # What the tables computed there read: a fingerprint taken from one of them
+            # stays with it (``Project.table_memo``).
+            self.inputs.update(previous.inputs)
         if previous is not None and previous.index is index and previous.config is config:
             self._free.update(previous._free)
         index.session = self
+
+    @property
+    def contract(self) -> Contract | None:
+        """The run's contract (None before it is known). A project table that reads it
+        depends on it (``@contract``), so a later run's entry for the table
+        (``Project.table_memo``) holds only under the same contract."""
+        if self._contract is not None and self.index.capturing_depth:
+            self.index.record((CONTRACT,))
+        return self._contract
 
     def _declare(self, table: ProjectTable[Any]) -> None:
         known = self._declared.setdefault(table.kind, table)
@@ -99,9 +116,15 @@ class AnalysisSession:
         key = (table.kind, arg)
         found = self._values.get(key, _MISSING)
         if found is _MISSING:
-            with self.index.unrecorded():  # what it reads is not the caller's dependency
+            # What it reads is not the caller's dependency: it is kept with the table
+            # (``inputs``), so that a later run can tell its value unchanged without
+            # computing it (``Project.table_memo``).
+            with self.index.capturing() as read:
                 found = table.compute(self, arg)
             self._values[key] = found
+            dep = f"@table:{table.kind}:{arg}"
+            clean = not read.tainted and "*" not in read.deps and dep not in read.deps
+            self.inputs[dep] = frozenset(read.deps) if clean else None
         return found
 
     def table_summary(self, kind: str, arg: str) -> Any:
@@ -114,15 +137,27 @@ class AnalysisSession:
 
     # --- the rules' own caches ---------------------------------------------------------------
     def cached(self, key: Any, compute: Callable[[], T], *, contract_free: bool = False) -> T:
-        """``compute()`` once per session and ``key``. Nothing is recorded here: the
-        caller records the dependencies of what it caches (on every read, not only the
-        first). ``contract_free``: the value depends on the index and config only (kept
-        when the session is replaced once the contract is known)."""
+        """``compute()`` once per session and ``key``. Nothing is recorded here for the
+        caller: it records the dependencies of what it caches (on every read, not only the
+        first). Inside a project table, though, every read records what computing the
+        value consulted: the table keeps what it read (``inputs``). ``contract_free``:
+        the value depends on the index and config only (kept when the session is replaced
+        once the contract is known)."""
         store = self._free if contract_free else self._caches
         found = store.get(key, _MISSING)
         if found is _MISSING:
-            found = store[key] = compute()
-        return found
+            index = self.index
+            with index.capturing() as everything:  # all it read, ``unrecorded`` parts too
+                index.start_recording()
+                try:
+                    value = compute()
+                finally:
+                    recorded = index.stop_recording()
+            index.record(recorded)  # the first reader's dependencies, as always
+            found = store[key] = (value, frozenset(everything.deps))
+        elif self.index.capturing_depth:
+            self.index.record(found[1])
+        return found[0]
 
 
 def core_tables() -> tuple[ProjectTable[Any], ...]:
@@ -154,4 +189,4 @@ def session_of(index: ProjectIndex, config: Config | None = None, contract: Cont
     return found
 
 
-__all__ = ["AnalysisSession", "ProjectTable", "core_rows", "core_tables", "rule_tables", "session_of"]
+__all__ = ["CONTRACT", "AnalysisSession", "ProjectTable", "core_rows", "core_tables", "rule_tables", "session_of"]

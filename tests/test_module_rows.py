@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from warm_cold import findings, write_tree
 
 from ssot_lint.cache import Cache, tool_fingerprint
 from ssot_lint.config import load_config
 from ssot_lint.engine import Linter, RunOptions
+from ssot_lint.project import Project
 from ssot_lint.registry import load_rules
+from ssot_lint.session import AnalysisSession
 
 NOTIFIER = (
     "class UserWebSocketEmitter:\n"
@@ -183,3 +186,57 @@ def test_a_damaged_or_foreign_rows_file_is_rebuilt(tmp_path):
         path.write_text(planted, encoding="utf-8")
         write_tree(root, {**files, "app/leaf05.py": leaf(5) + f"\nEXTRA = {len(planted)}\n"})
         assert run(root)[0] == findings(root, cache=False) == cold
+
+
+@pytest.mark.parametrize("memo", [True, False])
+def test_a_table_whose_inputs_did_not_change_is_not_computed_again(tmp_path, monkeypatch, memo):
+    """A comment added to a leaf changes its content, not its rows: every project table a
+    cached finding depends on reads the same rows, so the previous run's entry for it
+    (``Project.table_memo``: what computing it read, and its value) holds and the table is
+    not computed again to check those findings. Without the entries, every one is."""
+    if not memo:
+        monkeypatch.setattr(Project, "_memo_holds", lambda self, dep: False)
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    cold, _ = run(root)
+    computed: list[str] = []
+    real = AnalysisSession.table_summary
+
+    def counting(self, kind, arg):
+        computed.append(f"{kind}:{arg}")
+        return real(self, kind, arg)
+
+    monkeypatch.setattr(AnalysisSession, "table_summary", counting)
+    write_tree(root, {**files, "app/leaf07.py": leaf(7) + "# a comment\n"})
+    after, stats = run(root)
+    assert after == findings(root, cache=False) == cold
+    assert stats["linted"] == 1
+    # Tables folded from rows that follow imports depend on every module (``*``): they
+    # are computed again whatever the edit.
+    whole = ("await-kind-names:", "notifier-relevant-names:", "null-notifier-targets:")
+    by_rows = sorted(c for c in computed if not c.startswith(whole))
+    if memo:
+        assert by_rows == [], by_rows
+    else:
+        assert {c.split(":", 1)[0] for c in by_rows} >= {"test-code", "attr-ops"}, by_rows
+
+
+def test_a_table_whose_rows_changed_is_computed_again(tmp_path):
+    """A new in-place change of the class-level dict, in a leaf: the attribute-operations
+    table reads that leaf's row, which changed, so the table is computed again and the
+    finding it gave (SSOT009 in app/engine.py) goes, as without the cache."""
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    cold, _ = run(root)
+    assert any(f[0] == "SSOT009" for f in cold)
+    edited = {
+        **files,
+        "app/leaf07.py": leaf(7)
+        + "\n\ndef more():\n    from app.engine import UserSessionTracker\n\n    UserSessionTracker._sessions['a'] = 1\n",
+    }
+    write_tree(root, edited)
+    after, _ = run(root)
+    assert after == findings(root, cache=False)
+    assert after != cold

@@ -18,7 +18,7 @@ from ..cache import FindingsEntry, Manifest, digest, tool_fingerprint
 from ..contract import Contract
 from ..diagnostics import Diagnostic, InternalError
 from ..discovery import DiscoveredFile
-from ..index import WHOLE_PROJECT
+from ..index import TABLE, WHOLE_PROJECT
 from ..project import Project
 from ..timings import phase
 
@@ -49,6 +49,19 @@ def run_key(linter: Linter) -> str:
         [(r.code, r.__module__, r.__qualname__) for r in linter.enabled],
         sorted(linter.rule_options.items()),
         contract_key(linter.contract),
+        linter.prefilter,
+    )
+
+
+def table_key(linter: Linter) -> str:
+    """What a project table's value depends on besides what it reads (``@contract``
+    included, when it reads the contract): the tool, the config, the rules and their
+    options. Known before the contract is inferred."""
+    return digest(
+        linter.tool(),
+        linter.config,
+        [(r.code, r.__module__, r.__qualname__) for r in linter.enabled],
+        sorted(linter.rule_options.items()),
         linter.prefilter,
     )
 
@@ -112,6 +125,9 @@ class Plan:
             imports=manifest.imports if use else None,
             load_rows=(lambda: cache.load_rows(tool)) if use else None,
         )
+        if use:
+            self.project.table_memo = manifest.tables
+            self.project.table_key = table_key(linter)
         self.run_key = ""
         self.contract_changed = False
         self.reused: dict[str, FindingsEntry] = {}
@@ -141,6 +157,7 @@ class Plan:
         and the files to lint."""
         if self.use_findings:
             self.run_key = self.linter.run_key()
+            self.project.contract_fp = digest(contract_key(self.linter.contract))
         per_file: PerFile = {}
         to_lint: list[str] = []
         project = self.project
@@ -184,6 +201,29 @@ class Plan:
                 kept_deps = frozenset((WHOLE_PROJECT,)) if WHOLE_PROJECT in deps else frozenset(deps)
                 self.fresh[rel] = FindingsEntry(self.project.content_hash(rel), self.run_key, kept_deps, tuple(diags))
 
+    def _table_memo(self, fingerprints: dict[str, str]) -> dict[str, tuple[str, dict[str, str], str]]:
+        """What the next run needs to tell a table unchanged without computing it: for each
+        ``@table`` dependency of the new snapshot, the fingerprints of what computing it
+        read (``AnalysisSession.inputs``) and its own fingerprint, under this run's key.
+        A table computed in this run gives a new entry; one that the previous entry
+        answered for keeps it; any other has none (it is computed when checked)."""
+        project = self.project
+        session = project.index().session if project.has_index else None
+        inputs = session.inputs if session is not None else {}
+        memo: dict[str, tuple[str, dict[str, str], str]] = {}
+        for dep, fp in fingerprints.items():
+            if not dep.startswith(TABLE + ":"):
+                continue
+            read = inputs.get(dep)
+            if read is not None:
+                try:
+                    memo[dep] = (project.table_key, {d: project.fingerprint(d) for d in sorted(read)}, fp)
+                except Exception:  # an input that cannot be fingerprinted: no entry
+                    continue
+            elif dep not in inputs and dep in project.memo_hits:
+                memo[dep] = project.table_memo[dep]
+        return memo
+
     def save(self, targets: list[DiscoveredFile]) -> None:
         """The findings of the files as read (a fixed file's new content is another entry)."""
         if self.use_findings:
@@ -220,6 +260,7 @@ class Plan:
                 fingerprints[dep] = project.fingerprint(dep)
             except Exception:  # cannot be fingerprinted: the entries depending on it go
                 entries = {rel: e for rel, e in entries.items() if dep not in e.deps}
+        tables = self._table_memo(fingerprints)
         if project.rows_changed:
             self.cache.save_rows(manifest.tool, project.kept_rows(known))
         stats = project.stat_records()
@@ -229,12 +270,14 @@ class Plan:
             or project.derived_changed
             or entries.keys() != manifest.entries.keys()
             or fingerprints != manifest.fingerprints
+            or tables != manifest.tables
             or stats != manifest.stats
         )
         if not dirty:
             return
         manifest.entries = entries
         manifest.fingerprints = fingerprints
+        manifest.tables = tables
         manifest.stats = stats
         manifest.edges = {k: v for k, v in project.edges.items() if k in known}
         manifest.screens = {k: v for k, v in project.screens.items() if k[1] in known}
