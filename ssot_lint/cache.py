@@ -57,7 +57,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ from .diagnostics import Diagnostic
 from .facts import ModuleFacts
 from .fixes import write_bytes_atomic
 
-FORMAT = 3  # 3: JSON (codec); 2 and before: pickle
+FORMAT = 4  # 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
 # A file changed less than this long before it was stat'ed is re-read next time.
 RACY_NS = 2_000_000_000
 _MAGIC = "ssot-lint-cache"
@@ -193,6 +193,49 @@ class Manifest:
 
 
 @dataclass
+class StoredEntry:
+    """A ``FindingsEntry`` as stored: its dependencies by index into ``StoredManifest.names``."""
+
+    content: str
+    run_key: str
+    deps: tuple[int, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass
+class StoredManifest:
+    """The manifest as stored: each dependency name once, the entries by index (hundreds of
+    entries name the same modules and rows: stored as text in each, Home Assistant's
+    manifest took 82 MB)."""
+
+    manifest: Manifest  # without its entries
+    names: tuple[str, ...]
+    entries: dict[str, StoredEntry]
+
+
+def stored_manifest(manifest: Manifest) -> StoredManifest:
+    names = sorted({d for e in manifest.entries.values() for d in e.deps})
+    at = {n: i for i, n in enumerate(names)}
+    entries = {
+        rel: StoredEntry(e.content, e.run_key, tuple(sorted(at[d] for d in e.deps)), e.diagnostics)
+        for rel, e in manifest.entries.items()
+    }
+    return StoredManifest(replace(manifest, entries={}), tuple(names), entries)
+
+
+def loaded_manifest(stored: StoredManifest) -> Manifest:
+    """The manifest of ``stored``; ValueError when an index names no dependency."""
+    names = stored.names
+    count = len(names)
+    entries = {}
+    for rel, e in stored.entries.items():
+        if any(not 0 <= i < count for i in e.deps):
+            raise ValueError(f"{rel}: a dependency index out of range")
+        entries[rel] = FindingsEntry(e.content, e.run_key, frozenset([names[i] for i in e.deps]), e.diagnostics)
+    return replace(stored.manifest, entries=entries)
+
+
+@dataclass
 class RowsFile:
     """The module rows of a project (``Cache.load_rows``), stored under the tool's fingerprint."""
 
@@ -271,13 +314,18 @@ class Cache:
     def load_manifest(self, tool: str) -> Manifest:
         if not self.enabled:
             return Manifest(tool)
-        found = _load(self._manifest_path, tool, Manifest)
-        return found if found is not None and found.tool == tool else Manifest(tool)
+        found = _load(self._manifest_path, tool, StoredManifest)
+        if found is None or found.manifest.tool != tool:
+            return Manifest(tool)
+        try:
+            return loaded_manifest(found)
+        except ValueError:  # a damaged or hostile file: a miss
+            return Manifest(tool)
 
     def save_manifest(self, manifest: Manifest) -> None:
         if not self.enabled or not self._prepare():
             return
-        _store(self._manifest_path, manifest.tool, manifest)
+        _store(self._manifest_path, manifest.tool, stored_manifest(manifest))
 
     # --- module rows ------------------------------------------------------------------
     # Kept apart from the manifest: a warm run with nothing changed never reads them; a

@@ -7,6 +7,7 @@ decide a file without its facts at all.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat as stat_mod
 import time
@@ -439,19 +440,24 @@ class Project:
         decoded); the others' rows are computed. When the row is not known in this process
         and one must be computed, a value that equals no other (the dependency changed)."""
         row = row_for_key(key)
-        parts = []
+        h = hashlib.blake2b(digest_size=16)
         for module, rel in sorted(self.path_of_module.items()):
             known = self.module_rows.get((key, rel))
+            text: str | None
             if known is None or known[0] != self.content_hash(rel):
                 if row is None or row.reads_project:
                     return f"?{os.getpid()}:{time.monotonic_ns()}"
                 value = self.module_row(row, module)
                 known = self.module_rows.get((key, rel))
                 if known is None or known[0] != self.content_hash(rel):  # unreadable, or no cache
-                    parts.append((module, None if value is None else dumps(value, row.type).decode("ascii")))
-                    continue
-            parts.append((module, known[2]))
-        return digest(*parts)
+                    text = None if value is None else dumps(value, row.type).decode("ascii")
+                else:
+                    text = known[2]
+            else:
+                text = known[2]
+            h.update(module.encode("utf-8", "surrogatepass") + b"\0")
+            h.update(b"-\1" if text is None else text.encode("utf-8", "surrogatepass") + b"\1")
+        return h.hexdigest()
 
     @property
     def facts_in_memory(self) -> int:

@@ -89,7 +89,8 @@ def test_hostile_json_of_the_right_frame_is_a_miss(tmp_path):
     cache = root / ".ssot_lint_cache"
     tool = json.loads((cache / "findings.json").read_bytes())[2]
     good = json.loads((cache / "findings.json").read_bytes())
-    entries = good[3][1]
+    # [manifest without entries, dependency names, entries (their dependencies by index)]
+    entries = good[3][2]
     routes = entries["app/routes.py"]
     bad_values = [
         {
@@ -97,12 +98,14 @@ def test_hostile_json_of_the_right_frame_is_a_miss(tmp_path):
             "app/routes.py": [*routes[:3], [["SSOT001", "x", "y", "app/routes.py", {"__class__": "os.system"}]]],
         },
         {**entries, "app/routes.py": [*routes[:2], "not a list of deps", routes[3]]},
+        {**entries, "app/routes.py": [*routes[:2], [len(good[3][1])], routes[3]]},  # names no dependency
+        {**entries, "app/routes.py": [*routes[:2], [-1], routes[3]]},
         {**entries, "app/routes.py": routes + ["extra"]},
         [[1, 2]],
         None,
     ]
     for bad in bad_values:
-        doc = [*good[:3], [good[3][0], bad, *good[3][2:]]]
+        doc = [*good[:3], [good[3][0], good[3][1], bad]]
         (cache / "findings.json").write_text(json.dumps(doc))
         again, stats, _ = lint(root)
         assert again == found and stats["cached"] == 0
