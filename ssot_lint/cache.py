@@ -168,6 +168,18 @@ ImportRow = tuple[
 
 
 @dataclass
+class TableMemo:
+    """The project tables of a run, for the next one to check cached findings without
+    computing them (``Project.table_memo``). Tables that read the same things (every
+    SSOT007 table of a module reads the whole duplicate table) share one group."""
+
+    key: str = ""  # the table key of the run that wrote it (``run.plan.table_key``)
+    tables: dict[str, tuple[int, str]] = field(default_factory=dict)  # ``@table`` dep -> (group, fingerprint)
+    groups: list[tuple[str, ...]] = field(default_factory=list)  # each group's inputs (dependency names)
+    inputs: dict[str, str] = field(default_factory=dict)  # input dependency -> its fingerprint then
+
+
+@dataclass
 class Manifest:
     tool: str
     entries: dict[str, FindingsEntry] = field(default_factory=dict)
@@ -187,9 +199,8 @@ class Manifest:
     rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] = field(default_factory=dict)
     # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``).
     imports: dict[str, tuple[str, ImportRow]] = field(default_factory=dict)
-    # ``@table:<kind>:<arg>`` -> (run key, fingerprints of what computing it read, its
-    # fingerprint), see ``Project.table_memo``.
-    tables: dict[str, tuple[str, dict[str, str], str]] = field(default_factory=dict)
+    # What the project tables read and gave, see ``Project.table_memo``.
+    tables: TableMemo = field(default_factory=lambda: TableMemo())
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import cache as cache_mod
-from .cache import Cache, ImportRow, ModuleRows, StatRecord, content_hash, digest
+from .cache import Cache, ImportRow, ModuleRows, StatRecord, TableMemo, content_hash, digest
 from .codec import dumps, loads
 from .contract import SCREEN
 from .discovery import DiscoveredFile
@@ -117,16 +117,17 @@ class Project:
         self._index: ProjectIndex | None = None
         self._whole: str | None = None
         self._fingerprints: dict[str, str] = {}
-        # ``@table:<kind>:<arg>`` -> (table key, fingerprints of what computing it read, its
-        # fingerprint), from the previous run (``run.plan``): a table whose inputs did not
-        # change is not computed again to fingerprint it. Used only under the same
-        # ``table_key`` (the tool, config, rules and options: ``run.plan.table_key``).
-        self.table_memo: dict[str, tuple[str, dict[str, str], str]] = {}
+        # The previous run's project tables: what computing each read and its fingerprint
+        # (``run.plan``). A table whose inputs did not change is not computed again to
+        # fingerprint it. Used only under the same ``table_key`` (the tool, config, rules
+        # and options: ``run.plan.table_key``).
+        self.table_memo = TableMemo()
         self.table_key = ""
         # The fingerprint of the dependency ``@contract`` once the run's contract is known.
         self.contract_fp = ""
         self.memo_hits: set[str] = set()  # the memo entries that answered in this run
-        self._checking: set[str] = set()
+        self._checking: set[int] = set()
+        self._groups_hold: dict[int, bool] = {}
         self.computed_facts = 0  # facts extracted (not loaded from the cache) in this process
 
     # --- sources ----------------------------------------------------------------------
@@ -422,17 +423,31 @@ class Project:
         return found
 
     def _memo_holds(self, dep: str) -> bool:
-        """Does the previous run's entry for the table ``dep`` still hold (same run key,
-        every input's fingerprint unchanged)? Tables that read each other are checked
-        once each: a table met again while it is being checked does not hold."""
-        memo = self.table_memo.get(dep)
-        if memo is None or not self.table_key or memo[0] != self.table_key or dep in self._checking:
+        """Does the previous run's entry for the table ``dep`` still hold (same table key,
+        every input's fingerprint unchanged)?"""
+        memo = self.table_memo
+        found = memo.tables.get(dep)
+        if found is None or not self.table_key or memo.key != self.table_key:
             return False
-        self._checking.add(dep)
+        return self._group_holds(found[0])
+
+    def _group_holds(self, group: int) -> bool:
+        """Are the inputs of a group of tables unchanged? Checked once per run; groups that
+        read each other's tables are checked once each: a group met again while it is being
+        checked does not hold."""
+        known = self._groups_hold.get(group)
+        if known is not None:
+            return known
+        memo = self.table_memo
+        if not 0 <= group < len(memo.groups) or group in self._checking:
+            return False
+        self._checking.add(group)
         try:
-            return all(self.fingerprint(d) == fp for d, fp in memo[1].items())
+            holds = all(self.fingerprint(d) == memo.inputs.get(d) for d in memo.groups[group])
         finally:
-            self._checking.discard(dep)
+            self._checking.discard(group)
+        self._groups_hold[group] = holds
+        return holds
 
     def _rows_fingerprint(self, key: str) -> str:
         """``@rows:<key>``: every module's row of ``key`` (a row of the module's own facts).
@@ -535,7 +550,7 @@ class Project:
             if found is None and dep.startswith(ROWS + ":"):
                 found = self._fingerprints[dep] = self._rows_fingerprint(dep[len(ROWS) + 1 :])
             if found is None and dep.startswith(TABLE + ":") and self._memo_holds(dep):
-                found = self._fingerprints[dep] = self.table_memo[dep][2]
+                found = self._fingerprints[dep] = self.table_memo.tables[dep][1]
                 self.memo_hits.add(dep)
             if found is None:
                 value = self.index().derived_fingerprint(dep)

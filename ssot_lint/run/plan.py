@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..cache import FindingsEntry, Manifest, digest, tool_fingerprint
+from ..cache import FindingsEntry, Manifest, TableMemo, digest, tool_fingerprint
 from ..contract import Contract
 from ..diagnostics import Diagnostic, InternalError
 from ..discovery import DiscoveredFile
@@ -201,27 +201,40 @@ class Plan:
                 kept_deps = frozenset((WHOLE_PROJECT,)) if WHOLE_PROJECT in deps else frozenset(deps)
                 self.fresh[rel] = FindingsEntry(self.project.content_hash(rel), self.run_key, kept_deps, tuple(diags))
 
-    def _table_memo(self, fingerprints: dict[str, str]) -> dict[str, tuple[str, dict[str, str], str]]:
+    def _table_memo(self, fingerprints: dict[str, str]) -> TableMemo:
         """What the next run needs to tell a table unchanged without computing it: for each
-        ``@table`` dependency of the new snapshot, the fingerprints of what computing it
-        read (``AnalysisSession.inputs``) and its own fingerprint, under this run's key.
-        A table computed in this run gives a new entry; one that the previous entry
-        answered for keeps it; any other has none (it is computed when checked)."""
+        ``@table`` dependency of the new snapshot, what computing it read
+        (``AnalysisSession.inputs``) with those inputs' fingerprints, and its own
+        fingerprint, under this run's table key. A table computed in this run gives a new
+        entry; one that the previous entry answered for keeps it; any other has none (it
+        is computed when checked)."""
         project = self.project
         session = project.index().session if project.has_index else None
         inputs = session.inputs if session is not None else {}
-        memo: dict[str, tuple[str, dict[str, str], str]] = {}
+        old = project.table_memo
+        memo = TableMemo(project.table_key)
+        groups: dict[tuple[str, ...], int] = {}
         for dep, fp in fingerprints.items():
             if not dep.startswith(TABLE + ":"):
                 continue
             read = inputs.get(dep)
             if read is not None:
+                names = tuple(sorted(read))
                 try:
-                    memo[dep] = (project.table_key, {d: project.fingerprint(d) for d in sorted(read)}, fp)
+                    fps = {d: project.fingerprint(d) for d in names}
                 except Exception:  # an input that cannot be fingerprinted: no entry
                     continue
             elif dep not in inputs and dep in project.memo_hits:
-                memo[dep] = project.table_memo[dep]
+                names = old.groups[old.tables[dep][0]]  # they held in this run: unchanged
+                fps = {d: old.inputs[d] for d in names}
+            else:
+                continue
+            group = groups.get(names)
+            if group is None:
+                group = groups[names] = len(memo.groups)
+                memo.groups.append(names)
+            memo.tables[dep] = (group, fp)
+            memo.inputs.update(fps)
         return memo
 
     def save(self, targets: list[DiscoveredFile]) -> None:
