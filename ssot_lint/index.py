@@ -29,7 +29,7 @@ from .facts import (
     ModuleFacts,
     identifier_text,
 )
-from .rows import ModuleRow
+from .rows import ModuleRow, row_for_key
 from .timings import phase
 
 R = TypeVar("R")
@@ -324,9 +324,9 @@ class ProjectIndex:
 
     def touch_row(self, row: ModuleRow[Any], module: str) -> None:
         """Record a dependency on ``row`` of ``module`` (``@row:<key>:<module>``): the
-        caller depends on that row's value, not on the rest of the module. Only the core's
-        rows (``session.core_rows``), functions of the module's own facts, can be such a
-        dependency: a later run finds the row by its key."""
+        caller depends on that row's value, not on the rest of the module. Only a row of the
+        module's own facts can be such a dependency; a later run finds it by its key
+        (``rows.row_for_key``)."""
         assert not row.reads_project, row.name
         self._touch(f"{ROW}:{row.key}:{module}")
 
@@ -467,11 +467,9 @@ class ProjectIndex:
                     return None
             return None if value is None else repr(value)
         if dep.startswith(ROW + ":"):
-            from .session import core_rows
-
             key, _, module = dep[len(ROW) + 1 :].rpartition(":")
-            row = next((r for r in core_rows() if r.key == key), None)
-            if row is None:
+            row = row_for_key(key)
+            if row is None or row.reads_project:
                 return None
             value = self.module_row(row, module)
             return "-" if value is None else repr(value)

@@ -500,24 +500,33 @@ class Inference:
                 return False
         return None
 
-    def _dispatch_classes(self, t: ClassType, attr: str, method: bool = False) -> list[Definition]:
+    def _dispatch_classes(
+        self, t: ClassType, attr: str, method: bool = False, own: bool = False
+    ) -> tuple[list[Definition], dict[str, str]]:
         """The classes an instance of ``t`` may be (itself and its project subclasses), for a
         lookup of ``attr`` (a method call with ``method``, else an attribute's types),
         without the subclasses that add nothing to the answer (``_classify``): their facts
-        stay unloaded."""
+        stay unloaded. With ``own`` (a method call whose caller wants kinds only), the
+        overrides whose kind their row gives are not loaded either: they come back as
+        fullname -> kind."""
         if t.exact:
-            return [t.cls]
+            return [t.cls], {}
         base = {c.fullname for c in self.mro(t.cls)}
         subs = self.index.subclass_sites(t.cls)
         sites = frozenset(f"{m}.{q}" if m else q for m, q in subs) if method else frozenset()
         out = [t.cls]
+        kinds: dict[str, str] = {}
         for module, qualname in subs:
-            if self._classify(module, qualname, attr, base, False, sites) == _INHERITS:
+            kind = self._classify(module, qualname, attr, base, own, sites)
+            if kind == _INHERITS:
+                continue
+            if kind is not None:
+                kinds.setdefault(f"{module}.{qualname}.{attr}" if module else f"{qualname}.{attr}", kind)
                 continue
             found = self.index.definition(module, qualname)
             if found is not None:
                 out.append(found)
-        return out
+        return out, kinds
 
     def _class_entry(self, module: str, qualname: str) -> _ClassEntry | None:
         classes = self._class_table.get(module)
@@ -659,23 +668,9 @@ class Inference:
         targets: list[Definition] = []
         row_kinds: dict[str, str] = {}
         for t in types:
-            if kinds_only and not t.exact:
-                runtime = [t.cls]
-                base = {c.fullname for c in self.mro(t.cls)}
-                subs = self.index.subclass_sites(t.cls)
-                sites = frozenset(f"{m}.{q}" if m else q for m, q in subs)
-                for module, qualname in subs:
-                    kind = self._classify(module, qualname, attr, base, not t.is_type, sites)
-                    if kind == _INHERITS:
-                        continue
-                    if kind is not None:
-                        row_kinds.setdefault(f"{module}.{qualname}.{attr}" if module else f"{qualname}.{attr}", kind)
-                        continue
-                    sub = self.index.definition(module, qualname)
-                    if sub is not None:
-                        runtime.append(sub)
-            else:
-                runtime = self._dispatch_classes(t, attr, method=True)
+            runtime, kinds = self._dispatch_classes(t, attr, method=True, own=kinds_only and not t.is_type)
+            for name, kind in kinds.items():
+                row_kinds.setdefault(name, kind)
             if not t.is_type and self._instance_attr_assigned(runtime, attr):
                 return None  # `self.m = ...` shadows the method (mocks, callbacks)
             first = self.lookup_member(t.cls, attr)
@@ -1350,7 +1345,7 @@ class Inference:
                     return self.annotation_types(member.module, member.info.scope, member.info.returns)
                 return None
             return None
-        classes = self._dispatch_classes(t, attr)
+        classes, _ = self._dispatch_classes(t, attr)
         if not t.is_type:
             declared = self._declared_attr_types(classes, attr)
             if declared is not False:

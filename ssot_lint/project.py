@@ -52,6 +52,11 @@ class LazyFacts:
         return getattr(self.get(), name)
 
 
+def _never_equal() -> str:
+    """A fingerprint equal to no other: the dependency counts as changed."""
+    return f"?{os.getpid()}:{time.monotonic_ns()}"
+
+
 class Project:
     """Every Python file under the root (plus the targets), keyed by root-relative path."""
 
@@ -461,7 +466,7 @@ class Project:
             text: str | None
             if known is None or known[0] != self.content_hash(rel):
                 if row is None or row.reads_project:
-                    return f"?{os.getpid()}:{time.monotonic_ns()}"
+                    return _never_equal()
                 value = self.module_row(row, module)
                 known = self.module_rows.get((key, rel))
                 if known is None or known[0] != self.content_hash(rel):  # unreadable, or no cache
@@ -546,7 +551,7 @@ class Project:
                 found = self._fingerprints[dep] = digest([m for m in self.path_of_module if self.screened(m, key)])
             if found is None and dep == CONTRACT:
                 # Unknown before the contract is: equal to nothing then.
-                return self.contract_fp or f"?{os.getpid()}:{time.monotonic_ns()}"
+                return self.contract_fp or _never_equal()
             if found is None and dep.startswith(ROWS + ":"):
                 found = self._fingerprints[dep] = self._rows_fingerprint(dep[len(ROWS) + 1 :])
             if found is None and dep.startswith(TABLE + ":") and self._memo_holds(dep):

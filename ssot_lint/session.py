@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .index import ProjectIndex
-from .rows import ModuleRow
+from .index import TABLE, WHOLE_PROJECT, ProjectIndex
 
 if TYPE_CHECKING:
     from .config import Config
@@ -122,8 +121,8 @@ class AnalysisSession:
             with self.index.capturing() as read:
                 found = table.compute(self, arg)
             self._values[key] = found
-            dep = f"@table:{table.kind}:{arg}"
-            clean = not read.tainted and "*" not in read.deps and dep not in read.deps
+            dep = f"{TABLE}:{table.kind}:{arg}"
+            clean = not read.tainted and WHOLE_PROJECT not in read.deps and dep not in read.deps
             self.inputs[dep] = frozenset(read.deps) if clean else None
         return found
 
@@ -167,14 +166,6 @@ def core_tables() -> tuple[ProjectTable[Any], ...]:
     return (TEST_CODE,)
 
 
-def core_rows() -> tuple[ModuleRow[Any], ...]:
-    """The module rows of the core that a caller may depend on row by row
-    (``ProjectIndex.touch_row``): a dependency names the row by its key."""
-    from .inference import CLASS_NAMES_ROW
-
-    return (CLASS_NAMES_ROW,)
-
-
 def rule_tables(rules: Iterable[type]) -> list[ProjectTable[Any]]:
     """The tables the given rule classes declare (``LintRule.TABLES``), each once."""
     return list({id(t): t for r in rules for t in getattr(r, "TABLES", ())}.values())
@@ -189,4 +180,4 @@ def session_of(index: ProjectIndex, config: Config | None = None, contract: Cont
     return found
 
 
-__all__ = ["CONTRACT", "AnalysisSession", "ProjectTable", "core_rows", "core_tables", "rule_tables", "session_of"]
+__all__ = ["CONTRACT", "AnalysisSession", "ProjectTable", "core_tables", "rule_tables", "session_of"]
