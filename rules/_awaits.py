@@ -35,6 +35,8 @@ from ssot_lint.api import (
     cst_dotted_name,
     node_positions,
     phase,
+    register_family,
+    restore_names,
     session_of,
 )
 
@@ -300,8 +302,10 @@ def _compute_kind(session: AnalysisSession, arg: str) -> frozenset[str]:
 
 # Project tables: a reader depends on the value (sorted, as a dependency), not on every
 # module read to build it.
-CALLABLE_NAMES: ProjectTable[frozenset[str]] = ProjectTable("await-callable-names", _compute_callable)
-KIND_NAMES: ProjectTable[frozenset[str]] = ProjectTable("await-kind-names", _compute_kind)
+CALLABLE_NAMES: ProjectTable[frozenset[str]] = ProjectTable(
+    "await-callable-names", _compute_callable, restore=restore_names
+)
+KIND_NAMES: ProjectTable[frozenset[str]] = ProjectTable("await-kind-names", _compute_kind, restore=restore_names)
 TABLES = (CALLABLE_NAMES, KIND_NAMES)
 
 
@@ -326,6 +330,7 @@ def kind_names(
 _WANTED.update({f.__name__: f for f in (may_be_sync, may_give_coroutine)})
 for _name in _WANTED:  # built now: a later run's ``@rows:<key>`` dependency finds them by key
     _defs_row(_name)
+register_family("await-kind-", _kind_row)
 
 
 def enclosing_function(context: RuleContext):

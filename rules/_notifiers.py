@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ssot_lint.api import (
     ALIAS,
@@ -40,6 +41,8 @@ from ssot_lint.api import (
     Value,
     dotted_name,
     name_variants,
+    names_from,
+    restore_names,
     session_of,
     test_code,
 )
@@ -217,7 +220,7 @@ RELEVANT_TABLE = "notifier-relevant-names"
 def model_summary(model: NotifierModel) -> tuple:
     """The project-wide part of a model, canonically ordered (its value as a dependency)."""
     return (
-        sorted(model.classes),
+        sorted((d.module, d.qualname) for d in model.classes.values()),
         sorted((k, sorted(v)) for k, v in model.contract_methods.items()),
         sorted(model.all_methods),
         model.any_open,
@@ -228,6 +231,30 @@ def model_summary(model: NotifierModel) -> tuple:
     )
 
 
+def _restore_model(session: AnalysisSession, data: Any) -> NotifierModel:
+    """The model back from ``model_summary`` (kept in the cache: checked; raises if odd)."""
+    assert session.contract is not None and session.config is not None, "the notifier model needs a contract"
+    classes, methods, all_methods, any_open, has_project, class_names, wired, patched = data
+    model = NotifierModel(session.index, session.contract, test_paths=tuple(session.config.test_paths))
+    for module, qualname in classes:
+        d = session.index.definition(_text(module), _text(qualname))
+        if d is None or d.kind != CLASS:
+            raise ValueError(f"no class {module}.{qualname}")
+        model.classes[d.fullname] = d
+    model.contract_methods = {_text(k): names_from(v) for k, v in methods}
+    model.all_methods = names_from(all_methods)
+    model.any_open = any_open is True
+    model.has_project_notifiers = has_project is True
+    model.class_names, model.wired, model.patched = names_from(class_names), names_from(wired), names_from(patched)
+    return model
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    return value
+
+
 def _compute_model(session: AnalysisSession, arg: str) -> NotifierModel:
     assert session.contract is not None and session.config is not None, "the notifier model needs a contract"
     return _build_model(session.index, session.contract, tuple(session.config.test_paths))
@@ -235,9 +262,11 @@ def _compute_model(session: AnalysisSession, arg: str) -> NotifierModel:
 
 # Project tables: every reader depends on the model's value (``model_summary``), and the
 # prefilters on the relevant names, never on what building them read.
-NOTIFIER_MODEL: ProjectTable[NotifierModel] = ProjectTable(MODEL_TABLE, _compute_model, model_summary)
+NOTIFIER_MODEL: ProjectTable[NotifierModel] = ProjectTable(
+    MODEL_TABLE, _compute_model, model_summary, restore=_restore_model
+)
 RELEVANT_NAMES: ProjectTable[frozenset[str]] = ProjectTable(
-    RELEVANT_TABLE, lambda session, arg: notifier_model(session).relevant_names()
+    RELEVANT_TABLE, lambda session, arg: notifier_model(session).relevant_names(), restore=restore_names
 )
 TABLES = (NOTIFIER_MODEL, RELEVANT_NAMES)
 

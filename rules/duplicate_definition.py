@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -30,6 +31,7 @@ from ssot_lint.api import (
     ProjectTable,
     RuleContext,
     Valid,
+    names_from,
     test_code,
 )
 
@@ -90,12 +92,61 @@ NAMES_ROW: ModuleRow[tuple[str, tuple[str, ...]]] = ModuleRow(
 )
 
 
+def _wanted(contract: Contract, patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """Is a name one the table looks at: a contract class's bare name, or a pattern's match?
+    (One regular expression for all patterns, and one answer per distinct name.)"""
+    bare_names, _ = _contract_names(contract)
+    match = re.compile("|".join(fnmatch.translate(p) for p in patterns)).match if patterns else None
+    answers: dict[str, bool] = {}
+
+    def wanted(name: str) -> bool:
+        found = answers.get(name)
+        if found is None:
+            found = answers[name] = name in bare_names or (match is not None and match(name) is not None)
+        return found
+
+    return wanted
+
+
+def _compute_candidates(session: AnalysisSession, arg: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    contract = session.contract
+    assert contract is not None, "the duplicate candidates need a contract"
+    wanted = _wanted(contract, tuple(json.loads(arg)))
+    found = []
+    for module, (path, names) in session.index.rows(NAMES_ROW).items():
+        hits = tuple(n for n in names if wanted(n))
+        if hits:
+            found.append((module, path, hits))
+    return tuple(sorted(found))
+
+
+# (module, path, the wanted names of its row), for the modules whose row names one: the
+# table's only view of the rows. Its readers depend on its value, so a module-level name
+# added anywhere that no pattern wants does not fold the duplicate table again.
+def _restore_candidates(session: AnalysisSession, data: object) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The candidates back from their summary (kept in the cache: checked, raises if odd)."""
+    if not isinstance(data, list):
+        raise ValueError("not a list of candidates")
+    found = []
+    for item in data:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str) and isinstance(item[1], str)):
+            raise ValueError("not a candidate")
+        found.append((item[0], item[1], tuple(sorted(names_from(item[2])))))
+    return tuple(found)
+
+
+CANDIDATES: ProjectTable[tuple[tuple[str, str, tuple[str, ...]], ...]] = ProjectTable(
+    "duplicate-candidates", _compute_candidates, restore=_restore_candidates
+)
+
+
 def _whole_table(session: AnalysisSession, patterns: tuple[str, ...]) -> DuplicateTable:
     contract, config = session.contract, session.config
     assert contract is not None and config is not None, "the duplicate table needs a contract"
 
     def build() -> DuplicateTable:
-        return _build(session.index, contract, patterns, config.test_paths)
+        candidates = session.table(CANDIDATES, json.dumps(list(patterns)))
+        return _build(session.index, contract, patterns, config.test_paths, candidates)
 
     return session.cached(("duplicate-table", patterns, tuple(config.test_paths)), build)
 
@@ -148,18 +199,20 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], test_paths: list[str]) -> DuplicateTable:
+def _build(
+    index: ProjectIndex,
+    contract: Contract,
+    patterns: tuple[str, ...],
+    test_paths: list[str],
+    candidates: tuple[tuple[str, str, tuple[str, ...]], ...],
+) -> DuplicateTable:
     tests = test_code(index, test_paths)
-    bare_names, dotted = _contract_names(contract)
-
-    def wanted(name: str) -> bool:
-        return name in bare_names or any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
+    _, dotted = _contract_names(contract)
+    wanted = _wanted(contract, patterns)
     defs: dict[str, dict[str, Definition]] = {}  # name -> fullname -> class
     aliases: dict[str, list[tuple[str, Definition]]] = {}  # name -> (module, class it names)
-    rows = index.rows(NAMES_ROW)
-    for module, (path, names) in rows.items():
-        if path.endswith(".pyi") or tests.is_test(path) or not any(wanted(n) for n in names):
+    for module, path, _names in candidates:
+        if path.endswith(".pyi") or tests.is_test(path):
             continue
         facts = index.modules[module]
         mscope = facts.module_scope
@@ -187,7 +240,7 @@ def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], t
     table = DuplicateTable()
     if not dup_names:
         return table
-    counts = _import_counts(index, set(dup_names), tests, rows)
+    counts = _import_counts(index, set(dup_names), tests, candidates)
     for name in sorted(dup_names):
         named = defs.get(name, {})
         classes = dict(named)
@@ -218,7 +271,7 @@ def _build(index: ProjectIndex, contract: Contract, patterns: tuple[str, ...], t
 
 
 def _import_counts(
-    index: ProjectIndex, names: set[str], tests, rows: dict[str, tuple[str, tuple[str, ...]]]
+    index: ProjectIndex, names: set[str], tests, candidates: tuple[tuple[str, str, tuple[str, ...]], ...]
 ) -> dict[str, int]:
     """How often each class is imported or referenced by its module across the index's
     non-test modules (what tests import says nothing about which class is the real one).
@@ -235,7 +288,7 @@ def _import_counts(
         if isinstance(target, Definition) and target.kind == CLASS:
             counts[target.fullname] = counts.get(target.fullname, 0) + 1
 
-    for module, (path, mentioned) in rows.items():
+    for module, path, mentioned in candidates:  # ``names`` are wanted: a module that mentions one is a candidate
         if tests.is_test(path) or names.isdisjoint(mentioned):
             continue
         facts = index.modules[module]
@@ -326,7 +379,7 @@ class DuplicateDefinition(LintRule):
     name = "duplicate-definition"
     summary = "SSOT class name defined as more than one class"
     applies_to_tests = False
-    TABLES = (ENTRIES,)
+    TABLES = (ENTRIES, CANDIDATES)
     OPTIONS = {
         "patterns": Option(
             "list[str]",

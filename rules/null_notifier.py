@@ -22,6 +22,7 @@ from ssot_lint.api import (
     ProjectTable,
     RuleContext,
     Valid,
+    restore_names,
     session_of,
 )
 
@@ -121,7 +122,7 @@ def _compute_targets(session: AnalysisSession, arg: str) -> frozenset[str]:
 
 
 # The project's targets (once per session); callers depend on their value.
-TARGETS: ProjectTable[frozenset[str]] = ProjectTable("null-notifier-targets", _compute_targets)
+TARGETS: ProjectTable[frozenset[str]] = ProjectTable("null-notifier-targets", _compute_targets, restore=restore_names)
 
 
 class NullNotifier(LintRule):

@@ -51,10 +51,10 @@ from .facts import (
 )
 from .index import WHOLE_PROJECT, Definition, ModuleRef, ProjectIndex, Target, Value
 from .inference import BASE_PREFIX, DEFAULT_TRANSPARENT_DECORATORS, CallResolution, ClassType, Inference
-from .rows import ModuleRow
+from .rows import ModuleRow, register_family
 from .rule import CstFix, FileOutcome, Finding, Invalid, LintRule, Option, Valid
 from .run.findings import node_positions
-from .session import AnalysisSession, ProjectTable, session_of
+from .session import AnalysisSession, ProjectTable, names_from, restore_names, session_of
 from .suppress import Suppression, Suppressions
 from .testcode import is_test, test_code
 from .timings import phase
@@ -114,7 +114,10 @@ __all__ = [
     # the run
     "AnalysisSession",
     "ProjectTable",
+    "names_from",
+    "restore_names",
     "ModuleRow",
+    "register_family",
     "session_of",
     "DEFAULT_TEST_PATHS",
     "compile_globs",

@@ -68,7 +68,7 @@ from .diagnostics import Diagnostic
 from .facts import ModuleFacts
 from .fixes import write_bytes_atomic
 
-FORMAT = 4  # 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
+FORMAT = 5  # 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
 # A file changed less than this long before it was stat'ed is re-read next time.
 RACY_NS = 2_000_000_000
 _MAGIC = "ssot-lint-cache"
@@ -177,6 +177,9 @@ class TableMemo:
     tables: dict[str, tuple[int, str]] = field(default_factory=dict)  # ``@table`` dep -> (group, fingerprint)
     groups: list[tuple[str, ...]] = field(default_factory=list)  # each group's inputs (dependency names)
     inputs: dict[str, str] = field(default_factory=dict)  # input dependency -> its fingerprint then
+    # ``@table`` dep -> its summary as JSON, for a table that can be rebuilt from it
+    # (``ProjectTable.restore``): a later run reads it instead of computing the table.
+    values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

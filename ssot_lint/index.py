@@ -188,6 +188,7 @@ class ProjectIndex:
         edges: Callable[[str], list[tuple[str, str]] | None] | None = None,
         class_rows: Callable[[str], list[tuple[str, list[str]]]] | None = None,
         module_row: Callable[[ModuleRow[Any], str], Any] | None = None,
+        stored_table: Callable[[str], Any] | None = None,
     ) -> None:
         """An index over ``modules`` (facts given up front) and, lazily, over ``names``.
 
@@ -196,7 +197,9 @@ class ProjectIndex:
         ``text(name)`` gives a module's source, for cheap textual screening (``alias_closure``);
         ``edges(name)`` its ``alias_edges`` (e.g. from a cache), so that facts need not be loaded;
         ``class_rows(name)`` its ``compute_class_rows`` (e.g. from a cache);
-        ``module_row(row, name)`` its ``ModuleRow`` ``row`` (e.g. from a cache; None: unreadable).
+        ``module_row(row, name)`` its ``ModuleRow`` ``row`` (e.g. from a cache; None: unreadable);
+        ``stored_table(dep)`` the summary a previous run kept for the project table ``dep``
+        while what it read is unchanged (None: compute it), see ``AnalysisSession.table``.
         """
         loaded: dict[str, ModuleFacts] = {}
         for facts in modules:
@@ -227,6 +230,7 @@ class ProjectIndex:
         self.session: AnalysisSession | None = None
         self._class_rows = class_rows
         self._module_row = module_row
+        self.stored_table: Callable[[str], Any] = stored_table or (lambda dep: None)
         self._module_names: frozenset[str] | None = None
         self._subclass_table: dict[str, list[tuple[str, str]]] | None = None
         self._dead_active: set[str] = set()
@@ -440,16 +444,19 @@ class ProjectIndex:
         """``row`` of every module that can be read, by module name. Fold rows in a project
         table (``AnalysisSession.table``), whose readers depend on its value. The caller
         (the table) depends on ``@rows:<key>``, every module's row: ``Project.fingerprint``
-        digests the rows kept for unchanged modules and recomputes the changed modules'
-        ones. A ``reads_project`` row makes the caller depend on the whole project (``*``)."""
-        # A row of a module's own facts: the caller depends on every module's row
-        # (``@rows:<key>``), not on the rest of their content.
-        self._touch(WHOLE_PROJECT if row.reads_project else f"{ROWS}:{row.key}")
+        digests the rows kept for unchanged modules (a ``reads_project`` row: while what it
+        read is unchanged) and recomputes the others. What computing a row reads is the
+        row's own dependency, never the caller's: an open table capture does not see it."""
+        self._touch(f"{ROWS}:{row.key}")
         out: dict[str, R] = {}
-        for name in self.modules.names():
-            value = self.module_row(row, name)
-            if value is not None:
-                out[name] = value
+        captures, self._captures = self._captures, []
+        try:
+            for name in self.modules.names():
+                value = self.module_row(row, name)
+                if value is not None:
+                    out[name] = value
+        finally:
+            self._captures = captures
         return out
 
     def derived_fingerprint(self, dep: str) -> str | None:

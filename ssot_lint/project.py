@@ -8,6 +8,7 @@ decide a file without its facts at all.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat as stat_mod
 import time
@@ -391,17 +392,16 @@ class Project:
         rel = self.path_of_module.get(module)
         if rel is None:
             return None
-        key = (f"{row.key}@{self.row_salt}" if row.reads_project else row.key, rel)
+        key = self._row_key(row, rel)
         found = self._row_values.get(key)
         if found is not None:
             return found
         chash = self.content_hash(rel)
-        known = self.module_rows.get(key)
-        if known is not None and known[0] == chash:
+        text = self._kept_row(key, rel)
+        if text is not None:
             try:
-                if all(self.fingerprint(d) == fp for d, fp in known[1].items()):
-                    found = loads(known[2].encode("utf-8"), row.type)
-            except Exception:  # damaged, foreign, or a dependency that cannot be checked now
+                found = loads(text.encode("utf-8"), row.type)
+            except Exception:  # damaged or foreign
                 found = None
         if found is None:
             facts = self.facts(rel)
@@ -427,6 +427,24 @@ class Project:
         self._row_values[key] = found
         return found
 
+    def _row_key(self, row: ModuleRow[Any], rel: str) -> tuple[str, str]:
+        """Where ``row`` of the file ``rel`` is kept: a ``reads_project`` row under this
+        run's salt (the config, options and contract it may read)."""
+        return (f"{row.key}@{self.row_salt}" if row.reads_project else row.key, rel)
+
+    def _kept_row(self, key: tuple[str, str], rel: str) -> str | None:
+        """The kept row (its JSON) at ``key`` while it holds: the file's content unchanged
+        and, for a ``reads_project`` row, every dependency's fingerprint too."""
+        known = self.module_rows.get(key)
+        if known is None or known[0] != self.content_hash(rel):
+            return None
+        try:
+            if all(self.fingerprint(d) == fp for d, fp in known[1].items()):
+                return known[2]
+        except Exception:  # a dependency that cannot be checked now
+            pass
+        return None
+
     def _memo_holds(self, dep: str) -> bool:
         """Does the previous run's entry for the table ``dep`` still hold (same table key,
         every input's fingerprint unchanged)?"""
@@ -435,6 +453,20 @@ class Project:
         if found is None or not self.table_key or memo.key != self.table_key:
             return False
         return self._group_holds(found[0])
+
+    def stored_table(self, dep: str) -> Any:
+        """The summary the previous run kept for the project table ``dep`` (decoded JSON, not
+        trusted: ``ProjectTable.restore`` checks it), when its entry holds; else None."""
+        text = self.table_memo.values.get(dep)
+        if text is None or not self.contract_fp or not self._memo_holds(dep):
+            return None  # (before the contract is known, no entry that read it holds)
+        try:
+            found = json.loads(text)
+        except ValueError:
+            return None
+        self._fingerprints.setdefault(dep, self.table_memo.tables[dep][1])
+        self.memo_hits.add(dep)
+        return found
 
     def _group_holds(self, group: int) -> bool:
         """Are the inputs of a group of tables unchanged? Checked once per run; groups that
@@ -455,26 +487,22 @@ class Project:
         return holds
 
     def _rows_fingerprint(self, key: str) -> str:
-        """``@rows:<key>``: every module's row of ``key`` (a row of the module's own facts).
-        A module whose content is unchanged gives the row kept for it (its JSON, not
-        decoded); the others' rows are computed. When the row is not known in this process
-        and one must be computed, a value that equals no other (the dependency changed)."""
+        """``@rows:<key>``: every module's row of ``key``. A row that holds (``_kept_row``)
+        gives its kept JSON, not decoded; the others are computed. A ``reads_project`` row is
+        checked against what it read, under this run's salt. When the row is not known in
+        this process, a value that equals no other (the dependency changed)."""
         row = row_for_key(key)
+        if row is None:
+            return _never_equal()
         h = hashlib.blake2b(digest_size=16)
         for module, rel in sorted(self.path_of_module.items()):
-            known = self.module_rows.get((key, rel))
-            text: str | None
-            if known is None or known[0] != self.content_hash(rel):
-                if row is None or row.reads_project:
-                    return _never_equal()
+            where = self._row_key(row, rel)
+            text = self._kept_row(where, rel)
+            if text is None:
                 value = self.module_row(row, module)
-                known = self.module_rows.get((key, rel))
-                if known is None or known[0] != self.content_hash(rel):  # unreadable, or no cache
-                    text = None if value is None else dumps(value, row.type).decode("ascii")
-                else:
-                    text = known[2]
-            else:
-                text = known[2]
+                text = self._kept_row(where, rel)
+                if text is None and value is not None:  # no cache, or not kept (a cycle)
+                    text = dumps(value, row.type).decode("ascii")
             h.update(module.encode("utf-8", "surrogatepass") + b"\0")
             h.update(b"-\1" if text is None else text.encode("utf-8", "surrogatepass") + b"\1")
         return h.hexdigest()
@@ -529,6 +557,7 @@ class Project:
                 edges=self.module_edges,
                 class_rows=self.class_rows,
                 module_row=self.module_row,
+                stored_table=self.stored_table,
             )
         return self._index
 
@@ -553,7 +582,11 @@ class Project:
                 # Unknown before the contract is: equal to nothing then.
                 return self.contract_fp or _never_equal()
             if found is None and dep.startswith(ROWS + ":"):
-                found = self._fingerprints[dep] = self._rows_fingerprint(dep[len(ROWS) + 1 :])
+                key = dep[len(ROWS) + 1 :]
+                row = row_for_key(key)
+                if row is not None and row.reads_project and not self.row_salt:
+                    return _never_equal()  # before the contract is known: not kept
+                found = self._fingerprints[dep] = self._rows_fingerprint(key)
             if found is None and dep.startswith(TABLE + ":") and self._memo_holds(dep):
                 found = self._fingerprints[dep] = self.table_memo.tables[dep][1]
                 self.memo_hits.add(dep)

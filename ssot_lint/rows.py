@@ -62,11 +62,30 @@ class ModuleRow(Generic[R]):
 # ``@rows:<key>`` names (``Project.fingerprint``) before any rule asked for it. Rows are
 # immutable definitions, built at import (or by a cached factory) with a unique key.
 _BY_KEY: dict[str, ModuleRow[Any]] = {}
+# Rows made per argument by a cached factory (``register_family``), by name prefix.
+_FAMILIES: dict[str, Callable[[str], ModuleRow[Any]]] = {}
+
+
+def register_family(prefix: str, make: Callable[[str], ModuleRow[Any]]) -> None:
+    """Rows named ``<prefix><arg>`` are built by ``make(arg)`` (cached: the same row for the
+    same argument), so that ``row_for_key`` finds one that no rule asked for yet in this
+    process. ``make`` must only parse its argument (a key read from the cache is not trusted)."""
+    _FAMILIES[prefix] = make
 
 
 def row_for_key(key: str) -> ModuleRow[Any] | None:
-    """The row of ``key`` built in this process, if any."""
-    return _BY_KEY.get(key)
+    """The row of ``key``: built in this process, or made by its family."""
+    found = _BY_KEY.get(key)
+    if found is None:
+        name = key.rpartition(":")[0]
+        for prefix, make in _FAMILIES.items():
+            if name.startswith(prefix):
+                try:
+                    made = make(name[len(prefix) :])
+                except Exception:  # not an argument the family knows
+                    return None
+                return made if made.key == key else None
+    return found
 
 
-__all__ = ["ModuleRow", "row_for_key"]
+__all__ = ["ModuleRow", "register_family", "row_for_key"]

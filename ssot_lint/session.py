@@ -14,6 +14,7 @@ A table that reads every module folds module rows (``ssot_lint.rows``, through
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -33,6 +34,18 @@ def _sorted(value: Any) -> Any:
     return sorted(value)
 
 
+def names_from(data: Any) -> frozenset[str]:
+    """``ProjectTable.restore`` of a table of names (its summary: the sorted names)."""
+    if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
+        raise ValueError("not a list of names")
+    return frozenset(data)
+
+
+def restore_names(session: AnalysisSession, data: Any) -> frozenset[str]:
+    """``ProjectTable.restore`` of a table of names."""
+    return names_from(data)
+
+
 @dataclass(frozen=True, eq=False)
 class ProjectTable(Generic[T]):
     """A project-wide value rules read, computed once per session and argument.
@@ -46,6 +59,11 @@ class ProjectTable(Generic[T]):
     kind: str
     compute: Callable[[AnalysisSession, str], T]
     summary: Callable[[T], Any] = _sorted
+    # ``restore(session, data)``: the value back from its summary as JSON data, which it
+    # must check (it comes from the cache: raise on anything else). With it, a later run
+    # whose entry for the table still holds reads the value instead of computing it
+    # (``Project.stored_table``). What restoring reads is nobody's dependency.
+    restore: Callable[[AnalysisSession, Any], T] | None = None
 
 
 class AnalysisSession:
@@ -114,6 +132,8 @@ class AnalysisSession:
         self.index.touch_table(table.kind, arg)
         key = (table.kind, arg)
         found = self._values.get(key, _MISSING)
+        if found is _MISSING and table.restore is not None:
+            found = self._restored(table, arg)
         if found is _MISSING:
             # What it reads is not the caller's dependency: it is kept with the table
             # (``inputs``), so that a later run can tell its value unchanged without
@@ -122,9 +142,35 @@ class AnalysisSession:
                 found = table.compute(self, arg)
             self._values[key] = found
             dep = f"{TABLE}:{table.kind}:{arg}"
-            clean = not read.tainted and WHOLE_PROJECT not in read.deps and dep not in read.deps
+            read.deps.discard(dep)  # a value that names its own table (``touch_table``) as it is built
+            clean = not read.tainted and WHOLE_PROJECT not in read.deps
             self.inputs[dep] = frozenset(read.deps) if clean else None
         return found
+
+    def _restored(self, table: ProjectTable[T], arg: str) -> Any:
+        """The table's value kept by the previous run, when its entry holds (else _MISSING)."""
+        dep = f"{TABLE}:{table.kind}:{arg}"
+        data = self.index.stored_table(dep)
+        if data is None:
+            return _MISSING
+        assert table.restore is not None
+        try:
+            with self.index.unrecorded():
+                value = table.restore(self, data)
+        except Exception:  # damaged or foreign: compute it
+            return _MISSING
+        self._values[(table.kind, arg)] = value  # no ``inputs``: the next run keeps its entry
+        return value
+
+    def kept_summary(self, dep: str) -> str | None:
+        """The summary (JSON) of a restorable table computed or restored in this session, to
+        keep in the cache for the next run (None: not one)."""
+        kind, _, arg = dep[len(TABLE) + 1 :].partition(":")
+        table = self._declared.get(kind)
+        value = self._values.get((kind, arg), _MISSING)
+        if table is None or table.restore is None or value is _MISSING:
+            return None
+        return json.dumps(table.summary(value), separators=(",", ":"))
 
     def table_summary(self, kind: str, arg: str) -> Any:
         """The canonical value of the dependency ``@table:<kind>:<arg>`` (None: unknown)."""
@@ -180,4 +226,13 @@ def session_of(index: ProjectIndex, config: Config | None = None, contract: Cont
     return found
 
 
-__all__ = ["CONTRACT", "AnalysisSession", "ProjectTable", "core_tables", "rule_tables", "session_of"]
+__all__ = [
+    "CONTRACT",
+    "AnalysisSession",
+    "ProjectTable",
+    "core_tables",
+    "names_from",
+    "restore_names",
+    "rule_tables",
+    "session_of",
+]

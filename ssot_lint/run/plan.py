@@ -213,28 +213,46 @@ class Plan:
         inputs = session.inputs if session is not None else {}
         old = project.table_memo
         memo = TableMemo(project.table_key)
-        groups: dict[tuple[str, ...], int] = {}
-        for dep, fp in fingerprints.items():
-            if not dep.startswith(TABLE + ":"):
-                continue
+        # A group per distinct set of inputs (thousands of tables read the same ones): its
+        # inputs are fingerprinted, and scanned for tables, once.
+        groups: dict[object, int] = {}
+        # The tables the snapshot names, and the tables those read (an entry of a table
+        # that only other tables read lets them be checked without computing it).
+        pending = [(dep, fp) for dep, fp in fingerprints.items() if dep.startswith(TABLE + ":")]
+        seen = {dep for dep, _ in pending}
+        for dep, fp in pending:  # grows as it goes
             read = inputs.get(dep)
+            key: object
             if read is not None:
-                names = tuple(sorted(read))
-                try:
-                    fps = {d: project.fingerprint(d) for d in names}
-                except Exception:  # an input that cannot be fingerprinted: no entry
-                    continue
+                key = read
             elif dep not in inputs and dep in project.memo_hits:
-                names = old.groups[old.tables[dep][0]]  # they held in this run: unchanged
-                fps = {d: old.inputs[d] for d in names}
+                key = old.tables[dep][0]  # its old group: it held in this run, so unchanged
             else:
                 continue
-            group = groups.get(names)
+            group = groups.get(key)
             if group is None:
-                group = groups[names] = len(memo.groups)
+                if isinstance(key, int):
+                    names = old.groups[key]
+                    fps = {d: old.inputs[d] for d in names}
+                else:
+                    names = tuple(sorted(read or ()))
+                    try:
+                        fps = {d: project.fingerprint(d) for d in names}
+                    except Exception:  # an input that cannot be fingerprinted: no entry
+                        continue
+                group = groups[key] = len(memo.groups)
                 memo.groups.append(names)
+                memo.inputs.update(fps)
+                for d in names:
+                    if d.startswith(TABLE + ":") and d not in seen:
+                        seen.add(d)
+                        pending.append((d, fps[d]))
             memo.tables[dep] = (group, fp)
-            memo.inputs.update(fps)
+            kept = session.kept_summary(dep) if session is not None else None
+            if kept is None and dep in project.memo_hits:
+                kept = old.values.get(dep)
+            if kept is not None:
+                memo.values[dep] = kept
         return memo
 
     def save(self, targets: list[DiscoveredFile]) -> None:
