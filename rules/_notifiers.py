@@ -271,6 +271,12 @@ RELEVANT_NAMES: ProjectTable[frozenset[str]] = ProjectTable(
 TABLES = (NOTIFIER_MODEL, RELEVANT_NAMES)
 
 
+def relevant_names(session: AnalysisSession) -> frozenset[str]:
+    """``NotifierModel.relevant_names`` of the session's model, as a project table (kept
+    in the cache: read back while nothing it read changed)."""
+    return session.table(RELEVANT_NAMES)
+
+
 def notifier_model(session: AnalysisSession) -> NotifierModel:
     """The notifier model of the session's project, contract and test paths (once per session)."""
     return session.table(NOTIFIER_MODEL)

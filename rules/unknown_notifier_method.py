@@ -9,7 +9,7 @@ import libcst as cst
 from ssot_lint.api import Invalid, LintRule, RuleContext, Valid, cst_dotted_name
 
 from ._notifiers import TABLES as NOTIFIER_TABLES
-from ._notifiers import NotifierModel, ReceiverTyper, notifier_model
+from ._notifiers import NotifierModel, ReceiverTyper, notifier_model, relevant_names
 
 _NOTIFIER = """\
 class WebSocketNotifier:
@@ -273,7 +273,7 @@ class UnknownNotifierMethod(LintRule):
         names = context.facts.names
         if any(n.lower().endswith(("notifier", "emitter", "bridge")) for n in names):
             return True
-        relevant = model.relevant_names()
+        relevant = relevant_names(context.session)
         if names & relevant:
             return True
         # String annotations are not names: look at the annotation text too.

@@ -458,8 +458,8 @@ class Project:
         """The summary the previous run kept for the project table ``dep`` (decoded JSON, not
         trusted: ``ProjectTable.restore`` checks it), when its entry holds; else None."""
         text = self.table_memo.values.get(dep)
-        if text is None or not self.contract_fp or not self._memo_holds(dep):
-            return None  # (before the contract is known, no entry that read it holds)
+        if text is None or not self._memo_holds(dep):
+            return None
         try:
             found = json.loads(text)
         except ValueError:
@@ -478,9 +478,12 @@ class Project:
         memo = self.table_memo
         if not 0 <= group < len(memo.groups) or group in self._checking:
             return False
+        names = memo.groups[group]
+        if not self.contract_fp and CONTRACT in names:
+            return False  # not yet: checked again once the contract is known
         self._checking.add(group)
         try:
-            holds = all(self.fingerprint(d) == memo.inputs.get(d) for d in memo.groups[group])
+            holds = all(self.fingerprint(d) == memo.inputs.get(d) for d in names)
         finally:
             self._checking.discard(group)
         self._groups_hold[group] = holds

@@ -207,9 +207,9 @@ class AnalysisSession:
 
 def core_tables() -> tuple[ProjectTable[Any], ...]:
     """The project tables of the core itself, declared in every session."""
-    from .testcode import TEST_CODE
+    from .testcode import TEST_CODE, TEST_SUPPORT
 
-    return (TEST_CODE,)
+    return (TEST_CODE, TEST_SUPPORT)
 
 
 def rule_tables(rules: Iterable[type]) -> list[ProjectTable[Any]]:

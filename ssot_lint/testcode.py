@@ -34,6 +34,7 @@ whose status it flips (``TEST_CODE``, a project table of every ``AnalysisSession
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,7 @@ from .discovery import compile_globs
 from .facts import ModuleFacts
 from .index import ProjectIndex
 from .rows import ModuleRow
-from .session import ProjectTable, session_of
+from .session import AnalysisSession, ProjectTable, restore_names, session_of
 
 TABLE_KIND = "test-code"
 # Imports that make a module test tooling (by their first dotted part; `pytest_*` too).
@@ -89,15 +90,17 @@ def test_code(index: ProjectIndex, test_paths: Sequence[str] | None = None, by_i
         by_imports = bool(getattr(config, "test_only_imports", True))
     globs = list(test_paths)
 
+    session = session_of(index)
+
     def build() -> TestCode:
         spec = compile_globs(globs)
         paths: frozenset[str] = frozenset()
         if by_imports:
             with index.unrecorded():
-                paths = _test_support(index, spec)
+                paths = session.table(TEST_SUPPORT, json.dumps(globs))
         return TestCode(spec, paths)
 
-    return session_of(index).cached(("test-code", tuple(globs), by_imports), build, contract_free=True)
+    return session.cached(("test-code", tuple(globs), by_imports), build, contract_free=True)
 
 
 def is_test(index: ProjectIndex, path: str, test_paths: Sequence[str] | None = None) -> bool:
@@ -119,6 +122,15 @@ def _status(index: ProjectIndex, path: str) -> bool:
 
 # A file's status as a dependency: ``@table:test-code:<path>`` is that file's status.
 TEST_CODE: ProjectTable[bool] = ProjectTable(TABLE_KIND, lambda session, path: _status(session.index, path), bool)
+
+
+def _compute_support(session: AnalysisSession, globs: str) -> frozenset[str]:
+    return _test_support(session.index, compile_globs(json.loads(globs)))
+
+
+# The paths of the test-support modules, for the test-paths globs (JSON): folded from every
+# module's imports row, and kept in the cache (read back while no module's imports changed).
+TEST_SUPPORT: ProjectTable[frozenset[str]] = ProjectTable("test-support", _compute_support, restore=restore_names)
 
 
 def _imports_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, tuple[str, ...]]:
@@ -183,4 +195,13 @@ def _test_support(index: ProjectIndex, spec) -> frozenset[str]:
     return frozenset(path_of[m] for m in test)
 
 
-__all__ = ["TABLE_KIND", "TEST_CODE", "TEST_FRAMEWORKS", "TestCode", "is_framework", "is_test", "test_code"]
+__all__ = [
+    "TABLE_KIND",
+    "TEST_CODE",
+    "TEST_FRAMEWORKS",
+    "TEST_SUPPORT",
+    "TestCode",
+    "is_framework",
+    "is_test",
+    "test_code",
+]

@@ -248,6 +248,7 @@ RESTORABLE = (
     "notifier-relevant-names",
     "null-notifier-targets",
     "duplicate-candidates",
+    "test-support",
 )
 
 
