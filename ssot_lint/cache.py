@@ -250,6 +250,15 @@ def loaded_manifest(stored: StoredManifest) -> Manifest:
 
 
 @dataclass
+class LastRun:
+    """The stamp of the last full check, and its findings (``run.unchanged``)."""
+
+    key: str
+    findings: dict[str, tuple[Diagnostic, ...]]  # the targets that have findings
+    dependents: tuple[str, ...]
+
+
+@dataclass
 class RowsFile:
     """The module rows of a project (``Cache.load_rows``), stored under the tool's fingerprint."""
 
@@ -340,6 +349,28 @@ class Cache:
         if not self.enabled or not self._prepare():
             return
         _store(self._manifest_path, manifest.tool, stored_manifest(manifest))
+
+    # --- the last full check (``run.unchanged``) ------------------------------------------
+    @property
+    def _last_run_path(self) -> Path:
+        return self.dir / "last-run.json"
+
+    def load_last_run(self, tool: str) -> LastRun | None:
+        if not self.enabled:
+            return None
+        found = _load(self._last_run_path, tool, LastRun)
+        return found if isinstance(found, LastRun) else None
+
+    def save_last_run(self, tool: str, last: LastRun) -> None:
+        if not self.enabled or not self._prepare():
+            return
+        _store(self._last_run_path, tool, last)
+
+    def drop_last_run(self) -> None:
+        try:
+            self._last_run_path.unlink()
+        except OSError:
+            pass
 
     # --- module rows ------------------------------------------------------------------
     # Kept apart from the manifest: a warm run with nothing changed never reads them; a

@@ -41,6 +41,7 @@ from .run import facts as facts_phase
 from .run import fix as fix_phase
 from .run import lint as lint_phase
 from .run import plan as plan_phase
+from .run import unchanged as unchanged_phase
 from .run.findings import (
     INVALID_SYNTAX,
     INVALID_SYNTAX_NAME,
@@ -237,6 +238,11 @@ class Linter:
         total)`` is called as files are linted.
         """
         targets, files, overrides = discover_phase.discover_run(self, paths, stdin)
+        if stdin is None and not fix and self.options.use_cache:
+            with phase("cache", 1):  # the stamp
+                unchanged = unchanged_phase.replay(self, targets, files)
+            if unchanged is not None:
+                return unchanged
         plan = plan_phase.Plan(self, files, overrides, stdin is not None)
         project = plan.project
         facts_phase.extract_in_parallel(self, project)
@@ -253,6 +259,9 @@ class Linter:
         per_file, to_lint = plan.partition(targets)
         plan.record(lint_phase.lint_many(self, project, to_lint, progress), per_file)
         plan.save(targets)
+        if plan.use_findings and not fix:
+            with phase("cache"):
+                unchanged_phase.keep(self, project, targets, per_file, dependents)
         outcomes: list[FixOutcome] = []
         fixable = 0
         if fix:

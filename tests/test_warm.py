@@ -16,6 +16,7 @@ from test_speed import lint, write
 
 import ssot_lint.cache
 import ssot_lint.project
+import ssot_lint.run.unchanged
 
 WIDGET = "class Widget:\n    def __init__(self, ctx):\n        self.ctx = ctx\n"
 USES_WIDGET = "from app.widget import Widget\n\n\ndef build(ctx):\n    return Widget(ctx)\n"
@@ -34,6 +35,7 @@ def reads(monkeypatch):
         return real(path, *args)
 
     monkeypatch.setattr(ssot_lint.project, "read_bytes", spy)
+    monkeypatch.setattr(ssot_lint.run.unchanged, "read_bytes", spy)  # the unchanged run's code frames
     return seen
 
 
