@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from test_module_rows import project, run
 from warm_cold import findings, write_tree
 

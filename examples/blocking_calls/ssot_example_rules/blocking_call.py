@@ -30,6 +30,7 @@ from ssot_lint.api import (
     RuleContext,
     Valid,
     dotted_name,
+    restore_names,
 )
 
 BLOCKING_CALLS = frozenset({"time.sleep"})
@@ -87,7 +88,9 @@ def _reaching_names(session: AnalysisSession, arg: str) -> frozenset[str]:
     return session.index.alias_closure(bare)
 
 
-BLOCKING_FUNCTIONS: ProjectTable[frozenset[str]] = ProjectTable("example-blocking-functions", _all_blocking)
+BLOCKING_FUNCTIONS: ProjectTable[frozenset[str]] = ProjectTable(
+    "example-blocking-functions", _all_blocking, restore=restore_names
+)
 REACHING_NAMES: ProjectTable[frozenset[str]] = ProjectTable("example-blocking-names", _reaching_names)
 
 _LIB = "import time\n\n\ndef wait_for_disk():\n    time.sleep(1)\n"
