@@ -121,3 +121,14 @@ def test_a_run_with_a_file_it_did_not_verify_keeps_no_stamp(tmp_path, monkeypatc
     assert not (root / LAST_RUN).exists()
     again, stats = _run(root)
     assert "unchanged" not in stats and again == cold
+
+
+def test_a_stamp_kept_by_a_warm_run_is_matched(tmp_path):
+    """A warm run verifies each file against the stat record the manifest kept, and keeps a
+    stamp from those records: the next run takes the unchanged path."""
+    root, _, cold = _tree(tmp_path)
+    (root / LAST_RUN).unlink()
+    warm, stats = _run(root)
+    assert warm == cold and "unchanged" not in stats and stats["linted"] == 0
+    again, stats = _run(root)
+    assert again == cold and stats.get("unchanged") == 1
