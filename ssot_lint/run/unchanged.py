@@ -75,8 +75,8 @@ def replay(linter: Linter, targets: list[DiscoveredFile], files: dict[str, Disco
             with phase("read", 1):  # for its code frame
                 data = read_bytes(where.abspath, linter.config.max_file_bytes)
                 sources[rel] = source_from_bytes(data, where.abspath, rel).text
-        except ReadError:
-            return None
+        except ReadError:  # (its finding says why: reported without a code frame, as always)
+            pass
         diagnostics.extend(diags)
     diagnostics.sort(key=lambda d: d.sort_key)
     count = len(targets)
