@@ -106,6 +106,7 @@ def importers(project: Project, modules: set[str]) -> set[str]:
         if row is not None:
             rows.append((rel, project.module_info.get(rel, ("", False))[0], row))
     idents: dict[str, frozenset[str]] = {}
+    sure: dict[str, frozenset[str]] = {}
 
     def spelled(rel: str) -> frozenset[str]:
         found = idents.get(rel)
@@ -125,13 +126,36 @@ def importers(project: Project, modules: set[str]) -> set[str]:
             hit, names = _uses(row, reached, prefixes)
             if not hit:  # (names are found only with a hit)
                 continue
-            ident = spelled(rel)
-            if ident.isdisjoint(words) and ALL not in ident:
-                continue
+            known = sure.get(rel)
+            if known is None:
+                known = sure[rel] = _spelled_by_imports(row, module)
+            if known.isdisjoint(words):  # else its text spells one: not read to find out
+                ident = spelled(rel)
+                if ident.isdisjoint(words) and ALL not in ident:
+                    continue
             out.add(rel)
             if names and module and reach(module, names):
                 changed = True
     return out
+
+
+def _spelled_by_imports(row: ImportRow, module: str) -> frozenset[str]:
+    """Words the module's text surely spells as whole identifiers, from its import row: what
+    its imports bind, the names ``from`` imports take, every part of an ``import a.b.c``,
+    and the last part of a ``from`` import's module unless that module is the importer's own
+    package or one above it (``from . import x`` does not spell it). ASCII identifiers only,
+    so that the text's identifiers (``spelled``) surely contain them."""
+    _stars, binds, _aliases, _classes = row
+    words: set[str] = set()
+    for local, kind, target, name, _top in binds:
+        words.add(local)
+        if kind == FROM:
+            words.add(name)
+            if target != module and not module.startswith(target + "."):
+                words.add(target.rpartition(".")[2])
+        else:
+            words.update(target.split("."))
+    return frozenset(w for w in words if w.isascii() and _IDENT.fullmatch(w))
 
 
 def _reaches(reached: dict[str, set[str]], module: str, name: str | None) -> bool:

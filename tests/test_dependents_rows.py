@@ -58,3 +58,43 @@ def test_a_warm_pre_commit_run_reads_only_what_it_lints(tmp_path, reads):
     # The same answer as a run without the cache (every row computed from facts).
     assert (found, dependents) == _check(root, [SYNC_API], cache=False)
     assert any(f[0] == "SSOT003" and f[1] == ROUTES for f in found)
+
+
+def test_importers_read_only_files_whose_imports_do_not_spell_a_reached_word(tmp_path, reads, monkeypatch):
+    """Whether an importer's text spells a reached word is asked of its import row first:
+    what it binds, the names it takes, the parts of an ``import a.b`` and the module of a
+    ``from`` import surely appear in its text, except the package of ``from . import x``.
+    Only the other importers are read, and the dependents are those found by reading every
+    importer's text."""
+    import ssot_lint.dependents as dependents
+
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/core.py": "def load():\n    return 1\n",
+        "pkg/plain.py": "from pkg.core import load\n",
+        "pkg/aliased.py": "from pkg.core import load as fetch\n",
+        "pkg/relative.py": "from .core import load\n",
+        "pkg/dotted.py": "import pkg.core as c\n",
+        "pkg/prefix.py": "import pkg\n\nx = pkg.core.load()\n",
+        "pkg/prefix_other.py": "import pkg\n\nx = pkg.other\n",
+        "pkg/star.py": "from pkg.core import *\n",
+        "pkg/sub/__init__.py": "from .. import core\n",
+        "pkg/sub/user.py": "from . import core\n",
+        "pkg/sub/reexport.py": "from pkg.sub import core as again\n",
+    }
+    root = tmp_path / "p"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    (root / "pyproject.toml").write_text('[project]\nname = "p"\n')
+    _check(root, ["."])
+    reads.clear()
+    found = _check(root, ["pkg/core.py"])[1]
+    read = sorted(os.path.relpath(p, root) for p in reads)
+    monkeypatch.setattr(dependents, "_spelled_by_imports", lambda row, module: frozenset())
+    assert found == _check(root, ["pkg/core.py"])[1]
+    assert {"pkg/plain.py", "pkg/aliased.py", "pkg/relative.py", "pkg/dotted.py", "pkg/star.py"} <= set(found)
+    # Read: the file given, and the importers whose row spells no reached word (prefix
+    # imports of `pkg`, `from . import core` in a package that is not reached by name).
+    assert "pkg/plain.py" not in read and "pkg/relative.py" not in read and "pkg/dotted.py" not in read
+    assert "pkg/prefix.py" in read and "pkg/star.py" in read
