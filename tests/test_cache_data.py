@@ -57,7 +57,7 @@ def test_a_planted_pickle_runs_nothing_and_the_cache_is_rebuilt(tmp_path):
     assert len(facts) == 3 and (cache / "findings.json").is_file()
     payload = pickle.dumps(_Trap(marker))
     # Every cache file, under its current name and under the names of the pickle format.
-    targets = [cache / "findings.json", cache / "findings.pickle"]
+    targets = [cache / "findings.json", cache / "findings.pickle", cache / "last-run.json"]
     targets += facts + [f.with_suffix(".pickle") for f in facts]
     for t in targets:
         t.write_bytes(payload)
@@ -107,11 +107,13 @@ def test_hostile_json_of_the_right_frame_is_a_miss(tmp_path):
     for bad in bad_values:
         doc = [*good[:3], [good[3][0], good[3][1], bad]]
         (cache / "findings.json").write_text(json.dumps(doc))
+        (cache / "last-run.json").unlink(missing_ok=True)  # (else the unchanged run answers)
         again, stats, _ = lint(root)
         assert again == found and stats["cached"] == 0
     deep = "[" * 100_000 + "]" * 100_000
     for text in (deep, f'["ssot-lint-cache", {FORMAT}, {json.dumps(tool)}, {deep}]', "\xff\xfe", ""):
         (cache / "findings.json").write_bytes(text.encode("latin-1"))
+        (cache / "last-run.json").write_bytes(text.encode("latin-1"))
         for f in cache.glob("facts/*/*.json"):
             f.write_bytes(text.encode("latin-1"))
         again, stats, _ = lint(root)

@@ -81,9 +81,14 @@ def test_facts_in_workers_equal_facts_in_process(tmp_path, spies, kind):
     written = list((root / ".ssot_lint_cache" / "facts").rglob("*.json"))
     assert len(written) == files - 1
     (root / ".ssot_lint_cache" / "findings.json").unlink()
+    (root / ".ssot_lint_cache" / "last-run.json").unlink()
     sent.clear()
     again, stats = _run(root, jobs=1, cache=True)
     assert again == serial and sent == [0] and here == [] and stats["facts"] == 0
     # Warm: every content hash is known from its stat record: nothing is read or sent.
+    (root / ".ssot_lint_cache" / "last-run.json").unlink()  # (else the unchanged run answers)
     warm, stats = _run(root, jobs=2, cache=True)
     assert warm == serial and sent == [0, 0] and here == [] and stats["cached"] == files - 1
+    # Unchanged: the last run's stamp holds; no facts phase at all.
+    unchanged, stats = _run(root, jobs=2, cache=True)
+    assert unchanged == serial and sent == [0, 0] and here == [] and stats["unchanged"] == 1

@@ -195,11 +195,13 @@ def test_corrupt_and_foreign_cache_files_are_ignored_and_rebuilt(tmp_path):
     for f in facts_files:
         f.write_bytes(b"\x80\x05garbage")
     (cache / "findings.json").write_bytes(b"not JSON at all")
+    (cache / "last-run.json").write_bytes(b"not JSON either")
     found, stats, _ = lint(root)
     assert found == expected and stats["cached"] == 0
     assert lint(root)[1]["cached"] == 3  # rebuilt
     # Well-formed JSON of something else (another tool, another format, another shape) is not trusted either.
     (cache / "findings.json").write_text(json.dumps(["other-tool", 1, {"app/routes.py": []}]))
+    (cache / "last-run.json").write_text(json.dumps(["other-tool", 1, {"app/routes.py": []}]))
     facts_files[0].write_text(json.dumps(["ssot-lint-cache", 3, "wrong-key", []]))
     facts_files[1].write_text(json.dumps(["ssot-lint-cache", 3, facts_files[1].stem, ["not", "facts"]]))
     found, stats, _ = lint(root)
