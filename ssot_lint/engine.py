@@ -247,6 +247,7 @@ class Linter:
         project = plan.project
         facts_phase.extract_in_parallel(self, project)
         dependents: list[str] = []
+        given = targets
         if self.options.dependents and paths and stdin is None:
             targets, dependents = discover_phase.add_dependents(project, plan.manifest.entries, targets, files)
         contract_phase.bind_test_code(self, project.index())
@@ -261,7 +262,7 @@ class Linter:
         plan.save(targets)
         if plan.use_findings and not fix:
             with phase("cache"):
-                unchanged_phase.keep(self, project, targets, per_file, dependents)
+                unchanged_phase.keep(self, project, given, targets, per_file, dependents)
         outcomes: list[FixOutcome] = []
         fixable = 0
         if fix:

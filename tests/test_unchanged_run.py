@@ -153,3 +153,21 @@ def test_the_unchanged_run_reports_what_the_incremental_run_reports(tmp_path):
         cold.sources,
         cold.errors,
     )
+
+
+def test_a_pre_commit_run_with_dependents_is_answered_the_same(tmp_path):
+    """``check FILE`` with dependents (pre-commit): the stamp is of the files named; the
+    unchanged run gives the same files, dependents and findings."""
+    root = tmp_path / "p"
+    write_tree(root, project())
+    _run(root)
+
+    def pre_commit() -> tuple:
+        linter = Linter(load_config(root), load_rules(), options=RunOptions(jobs=1, dependents=True, use_cache=True))
+        result = linter.run([str(root / "app" / "engine.py")])
+        return (result.files, result.dependents, result.diagnostics, result.sources), linter.stats
+
+    first, stats = pre_commit()
+    assert "unchanged" not in stats and "app/user.py" in first[1]
+    again, stats = pre_commit()
+    assert stats.get("unchanged") == 1 and again == first

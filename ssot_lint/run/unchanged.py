@@ -79,21 +79,24 @@ def replay(linter: Linter, targets: list[DiscoveredFile], files: dict[str, Disco
             pass
         diagnostics.extend(diags)
     diagnostics.sort(key=lambda d: d.sort_key)
-    count = len(targets)
+    linted = [t.relpath for t in targets] + list(found.dependents)  # as ``add_dependents`` orders them
+    count = len(linted)
     linter.stats = {"files": count, "cached": count, "linted": 0, "facts": 0, "facts_loaded": 0}
     linter.stats.update({"contract_inferred": 0, "fixable": 0, "unchanged": 1})
-    return RunResult(linter.root, [t.relpath for t in targets], diagnostics, [], [], sources, list(found.dependents))
+    return RunResult(linter.root, linted, diagnostics, [], [], sources, list(found.dependents))
 
 
 def keep(
     linter: Linter,
     project: Project,
+    given: list[DiscoveredFile],
     targets: list[DiscoveredFile],
     per_file: PerFile,
     dependents: list[str],
 ) -> None:
-    """Keep the stamp of this run when every file's stat was read or verified in it and no
-    file had an error; else drop the stamp (it no longer describes the last run)."""
+    """Keep the stamp of this run (of the targets ``given``; ``targets`` adds their
+    ``dependents``) when every file's stat was read or verified in it and no file had an
+    error; else drop the stamp (it no longer describes the last run)."""
     cache = project.cache
     if not cache.enabled:
         return
@@ -103,7 +106,7 @@ def keep(
         cache.drop_last_run()
         return
     # (A record kept from the previous run may come back from the manifest as a list.)
-    key = _stamp(_settings(linter, targets), ((rel, tuple(records[rel][:4])) for rel in project.files))
+    key = _stamp(_settings(linter, given), ((rel, tuple(records[rel][:4])) for rel in project.files))
     findings = {t.relpath: tuple(per_file[t.relpath][0]) for t in targets if per_file.get(t.relpath, ([], []))[0]}
     cache.save_last_run(linter.tool(), LastRun(key, findings, tuple(dependents)))
 
