@@ -105,8 +105,7 @@ def keep(
     if not complete:
         cache.drop_last_run()
         return
-    # (A record kept from the previous run may come back from the manifest as a list.)
-    key = _stamp(_settings(linter, given), ((rel, tuple(records[rel][:4])) for rel in project.files))
+    key = _stamp(_settings(linter, given), ((rel, records[rel][:4]) for rel in project.files))
     findings = {t.relpath: tuple(per_file[t.relpath][0]) for t in targets if per_file.get(t.relpath, ([], []))[0]}
     cache.save_last_run(linter.tool(), LastRun(key, findings, tuple(dependents)))
 
