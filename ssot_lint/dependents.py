@@ -26,7 +26,7 @@ project, not through its dependents.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .cache import ImportRow
@@ -86,13 +86,16 @@ def importers(project: Project, modules: set[str]) -> set[str]:
     # rows (cheap, from the manifest) are asked first; only the files whose row uses a
     # reached name are read for this check.
     words: set[str] = set()
+    fresh: list[str] = []  # words reached since the loop last looked
 
     def reach(module: str, names: set[str]) -> bool:
         known = reached.setdefault(module, set())
         parts = module.split(".")
         prefixes.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-        words.add(parts[-1])
-        words.update(n for n in names if n != ALL)
+        for word in (parts[-1], *names):
+            if word != ALL and word not in words:
+                words.add(word)
+                fresh.append(word)
         if names <= known:
             return False
         known |= names
@@ -118,11 +121,31 @@ def importers(project: Project, modules: set[str]) -> set[str]:
             )
         return found
 
+    # A row is asked again only when what it names changes: the reached names of a module
+    # it imports from (or a star import's), a reached module under an ``import a`` target,
+    # or (for a row whose text spelled no reached word yet) the reached words.
+    by_module: dict[str, list[int]] = {}
+    by_import: dict[str, list[int]] = {}
+    for i, (_rel, _module, (stars, binds, _aliases, _classes)) in enumerate(rows):
+        for star, _top in stars:
+            by_module.setdefault(star, []).append(i)
+        for _local, kind, target, name, _top in binds:
+            if kind == FROM:
+                by_module.setdefault(target, []).append(i)
+                by_module.setdefault(f"{target}.{name}", []).append(i)
+            else:
+                by_import.setdefault(target, []).append(i)
+    # Rounds, as a fixpoint over every row would, but each round asks only the rows that
+    # the previous one may have changed (a row still to come in this round sees it anyway).
+    waiting: dict[str, list[int]] = {}  # word -> the rows that hit but whose text spells no reached word yet
+    waits: set[int] = set()
     out: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for rel, module, row in rows:
+    current: list[int] = list(range(len(rows)))
+    while current:
+        asked = set(current)
+        later: set[int] = set()
+        for i in current:
+            rel, module, row = rows[i]
             hit, names = _uses(row, reached, prefixes)
             if not hit:  # (names are found only with a hit)
                 continue
@@ -132,11 +155,26 @@ def importers(project: Project, modules: set[str]) -> set[str]:
             if known.isdisjoint(words):  # else its text spells one: not read to find out
                 ident = spelled(rel)
                 if ident.isdisjoint(words) and ALL not in ident:
+                    if i not in waits:
+                        waits.add(i)
+                        for word in ident:
+                            waiting.setdefault(word, []).append(i)
                     continue
             out.add(rel)
             if names and module and reach(module, names):
-                changed = True
+                _ask(later, asked, i, by_module.get(module, ()))
+                parts = module.split(".")
+                for k in range(1, len(parts) + 1):
+                    _ask(later, asked, i, by_import.get(".".join(parts[:k]), ()))
+            while fresh:
+                _ask(later, asked, i, waiting.pop(fresh.pop(), ()))
+        current = sorted(later)
     return out
+
+
+def _ask(later: set[int], asked: set[int], at: int, rows: Iterable[int]) -> None:
+    """Ask ``rows`` again next round, unless this round (at row ``at``) still comes to them."""
+    later.update(j for j in rows if j <= at or j not in asked)
 
 
 def _spelled_by_imports(row: ImportRow, module: str) -> frozenset[str]:
