@@ -29,7 +29,7 @@ from .facts import (
     ModuleFacts,
     identifier_text,
 )
-from .rows import ModuleRow, row_for_key
+from .rows import ModuleRow
 from .timings import phase
 
 R = TypeVar("R")
@@ -473,13 +473,6 @@ class ProjectIndex:
                 except Exception:  # cannot be recomputed here (e.g. no contract): never equal
                     return None
             return None if value is None else repr(value)
-        if dep.startswith(ROW + ":"):
-            key, _, module = dep[len(ROW) + 1 :].rpartition(":")
-            row = row_for_key(key)
-            if row is None or row.reads_project:
-                return None
-            value = self.module_row(row, module)
-            return "-" if value is None else repr(value)
         if dep.startswith(ALIAS_CLOSURE + ":"):
             seeds = frozenset(x for x in dep[len(ALIAS_CLOSURE) + 1 :].split(",") if x)
             with self.unrecorded():

@@ -21,7 +21,7 @@ from .codec import dumps, loads
 from .contract import SCREEN
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
-from .index import ROWS, TABLE, WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
+from .index import ROW, ROWS, TABLE, WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
 from .rows import ModuleRow, row_for_key
 from .session import CONTRACT
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
@@ -489,6 +489,24 @@ class Project:
         self._groups_hold[group] = holds
         return holds
 
+    def _row_fingerprint(self, key: str, module: str) -> str:
+        """``@row:<key>:<module>``: the module's row of ``key`` (a row of its own facts), as
+        its kept JSON while the module is unchanged (not decoded), else computed."""
+        row = row_for_key(key)
+        if row is None or row.reads_project:
+            return _never_equal()
+        rel = self.path_of_module.get(module)
+        text = None
+        if rel is not None:
+            where = self._row_key(row, rel)
+            text = self._kept_row(where, rel)
+            if text is None:
+                value = self.module_row(row, module)
+                text = self._kept_row(where, rel)
+                if text is None and value is not None:  # no cache
+                    text = dumps(value, row.type).decode("ascii")
+        return digest("-" if text is None else text)
+
     def _rows_fingerprint(self, key: str) -> str:
         """``@rows:<key>``: every module's row of ``key``. A row that holds (``_kept_row``)
         gives its kept JSON, not decoded; the others are computed. A ``reads_project`` row is
@@ -590,6 +608,9 @@ class Project:
                 if row is not None and row.reads_project and not self.row_salt:
                     return _never_equal()  # before the contract is known: not kept
                 found = self._fingerprints[dep] = self._rows_fingerprint(key)
+            if found is None and dep.startswith(ROW + ":"):
+                key, _, module = dep[len(ROW) + 1 :].rpartition(":")
+                found = self._fingerprints[dep] = self._row_fingerprint(key, module)
             if found is None and dep.startswith(TABLE + ":") and self._memo_holds(dep):
                 found = self._fingerprints[dep] = self.table_memo.tables[dep][1]
                 self.memo_hits.add(dep)
