@@ -7,6 +7,8 @@ With ``--dependents``, the files whose findings depend on the files named are ad
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..discovery import DiscoveredFile, discover
@@ -31,14 +33,18 @@ def discover_run(
 ) -> tuple[list[DiscoveredFile], dict[str, DiscoveredFile], dict[str, str]]:
     """The targets of a run, every file of the project (the root's and the targets) by
     path, and the in-memory texts (a stdin buffer) that replace files on disk."""
+    everything = linter.discover([str(linter.root)])
     if stdin is not None:
         rel, text = stdin
         targets = [DiscoveredFile(str(linter.root / rel), rel, True)]
         overrides = {rel: text}
+    elif len(paths) == 1 and os.path.isdir(paths[0]) and Path(paths[0]).resolve() == linter.root.resolve():
+        targets = list(everything)  # `check .` at the root: the same walk, once
+        overrides = {}
     else:
         targets = linter.discover(paths)
         overrides = {}
-    files = {f.relpath: f for f in linter.discover([str(linter.root)])}
+    files = {f.relpath: f for f in everything}
     for f in targets:
         files.setdefault(f.relpath, f)
     count_phase("discover", len(files))
