@@ -302,18 +302,20 @@ class Cache:
     def facts_key(self, chash: str, module: str, path: str, is_package: bool) -> str:
         return digest(chash, module, path, is_package, __version__, self._schema)
 
-    def _facts_path(self, key: str) -> Path:
-        return self.dir / "facts" / key[:2] / f"{key}.json"
+    def _facts_path(self, key: str, folder: str = "facts") -> Path:
+        return self.dir / folder / key[:2] / f"{key}.json"
 
-    def get_facts(self, key: str) -> ModuleFacts | None:
+    def get_facts(self, key: str, folder: str = "facts") -> ModuleFacts | None:
+        """The facts kept under ``key`` (``folder``: "reference" for the reference package's
+        modules, kept apart from the project's)."""
         if not self.enabled:
             return None
-        return _load(self._facts_path(key), key, ModuleFacts)
+        return _load(self._facts_path(key, folder), key, ModuleFacts)
 
-    def put_facts(self, key: str, facts: ModuleFacts) -> None:
+    def put_facts(self, key: str, facts: ModuleFacts, folder: str = "facts") -> None:
         if not self.enabled or not self._prepare():
             return
-        _store(self._facts_path(key), key, facts)
+        _store(self._facts_path(key, folder), key, facts)
 
     def has_facts(self, key: str) -> bool:
         """Is there an entry for ``key`` (not read: it may still turn out damaged)?"""

@@ -305,6 +305,11 @@ class _Parsed:
     stamp: tuple
 
 
+# The facts of a reference module from its bytes, module name, display path and whether it
+# is a package's ``__init__`` (``ReferenceCache``).
+FactsSource = Callable[[bytes, str, str, bool], ModuleFacts]
+
+
 class ReferenceCache:
     """Parsed reference packages, reused while their files are unchanged (``_Parsed.stamp``).
 
@@ -312,8 +317,11 @@ class ReferenceCache:
     contract, then the inferred one; the language server's, for every check): never a
     module global, so nothing outlives its owner."""
 
-    def __init__(self) -> None:
+    def __init__(self, facts: FactsSource | None = None) -> None:
+        """``facts(text_bytes, module, display path, is package)``: a module's facts, e.g.
+        from the facts cache by content (default: extracted)."""
         self._entries: dict[tuple[str, str, str], tuple[_Parsed, _Derived]] = {}
+        self.facts = facts
 
     def get(self, key: tuple[str, str, str]) -> tuple[_Parsed, _Derived] | None:
         found = self._entries.get(key)
@@ -323,7 +331,7 @@ class ReferenceCache:
         self._entries[key] = value
 
 
-def _parse_package(module: str, path: Path, root: Path) -> _Parsed:
+def _parse_package(module: str, path: Path, root: Path, facts_of: FactsSource | None = None) -> _Parsed:
     """Facts of ``module`` and the modules of its package it imports (transitively)."""
     is_package = path.name == "__init__.py"
     base = _base_of(path, module, is_package)
@@ -341,8 +349,12 @@ def _parse_package(module: str, path: Path, root: Path) -> _Parsed:
         except OSError:
             continue
         stamp.append((str(file), st.st_mtime_ns, st.st_size))
-        text = data.decode("utf-8", errors="replace")
-        fa = extract_facts(text, name, _display(file, root), file.name == "__init__.py")
+        if facts_of is not None:
+            fa = facts_of(data, name, _display(file, root), file.name == "__init__.py")
+        else:
+            fa = extract_facts(
+                data.decode("utf-8", errors="replace"), name, _display(file, root), file.name == "__init__.py"
+            )
         facts.append(fa)
         paths[name] = fa.path
         wanted: list[str] = []
@@ -993,7 +1005,7 @@ def _reference_part(module: str, root: Path, references: ReferenceCache) -> tupl
     cached = references.get(key)
     if cached is not None:
         return cached[0], cached[1], str(path)
-    parsed = _parse_package(module, path, root)
+    parsed = _parse_package(module, path, root, references.facts)
     derived = _derive_reference(module, parsed)
     references.put(key, (parsed, derived))
     return parsed, derived, str(path)

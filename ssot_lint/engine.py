@@ -24,12 +24,12 @@ from pathlib import Path
 import libcst as cst  # noqa: F401  (tests patch ``ssot_lint.engine.cst.parse_module``)
 
 from . import testcode
-from .cache import Cache
+from .cache import Cache, content_hash
 from .config import Config, resolve_target_version
 from .contract import Contract, ReferenceCache, build_contract
 from .diagnostics import Diagnostic, InternalError
 from .discovery import DiscoveredFile, compile_globs
-from .facts import ModuleFacts
+from .facts import ModuleFacts, extract_facts
 from .fixes import FixOutcome
 from .index import ProjectIndex
 from .project import LazyFacts, Project
@@ -115,7 +115,9 @@ class Linter:
         self.per_file = [(compile_globs([glob]), codes) for glob, codes in config.per_file_ignores.items()]
         self.rule_options = rule_options(config, rules)
         # Reference + config now; inference is added once the project index exists.
-        self.references = ReferenceCache()  # the reference package, parsed once per Linter
+        # The reference package, parsed once per Linter (its facts from the facts cache).
+        self._reference_unsaved: list[tuple[str, ModuleFacts]] = []
+        self.references = ReferenceCache(self._reference_facts if self.options.use_cache else None)
         self.contract: Contract = build_contract(config, references=self.references)
         self.base_contract = self.contract
         self.stats_contract_inferred = False
@@ -202,6 +204,16 @@ class Linter:
     def run_key(self) -> str:
         return plan_phase.run_key(self)
 
+    def _reference_facts(self, data: bytes, module: str, display: str, is_package: bool) -> ModuleFacts:
+        """A reference module's facts, kept in the facts cache by content like any module's."""
+        cache = self.make_cache()
+        key = cache.facts_key(content_hash(data), module, display, is_package)
+        found = cache.get_facts(key, "reference")
+        if found is None or found.module != module or found.path != display:
+            found = extract_facts(data.decode("utf-8", errors="replace"), module, display, is_package)
+            self._reference_unsaved.append((key, found))  # written by a run, not by building a Linter
+        return found
+
     def make_cache(self, enabled: bool | None = None) -> Cache:
         on = self.use_cache if enabled is None else enabled
         return Cache(self.root / self.config.cache_dir, enabled=on)
@@ -260,6 +272,10 @@ class Linter:
         per_file, to_lint = plan.partition(targets)
         plan.record(lint_phase.lint_many(self, project, to_lint, progress), per_file)
         plan.save(targets)
+        if plan.use_findings:
+            for key, facts in self._reference_unsaved:
+                plan.cache.put_facts(key, facts, "reference")
+            self._reference_unsaved.clear()
         if plan.use_findings and not fix:
             with phase("cache"):
                 unchanged_phase.keep(self, project, given, targets, per_file, dependents)

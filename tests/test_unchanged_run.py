@@ -171,3 +171,25 @@ def test_a_pre_commit_run_with_dependents_is_answered_the_same(tmp_path):
     assert "unchanged" not in stats and "app/user.py" in first[1]
     again, stats = pre_commit()
     assert stats.get("unchanged") == 1 and again == first
+
+
+def test_the_reference_package_is_parsed_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    """Every Linter builds the reference contract. A run keeps the reference modules' facts
+    in the cache (``reference/``, apart from the project's facts), and the next Linter reads
+    them instead of extracting them; building a Linter writes nothing."""
+    import ssot_lint.engine
+
+    root = tmp_path / "p"
+    write_tree(root, project())
+    extracted: list[str] = []
+    real = ssot_lint.engine.extract_facts
+    monkeypatch.setattr(ssot_lint.engine, "extract_facts", lambda *a: extracted.append(a[1]) or real(*a))
+    linter = Linter(load_config(root), load_rules(), options=RunOptions(jobs=1, use_cache=True))
+    assert extracted and not (root / ".ssot_lint_cache").exists()
+    cold = linter.run([str(root)])
+    assert list((root / ".ssot_lint_cache" / "reference").rglob("*.json"))
+    extracted.clear()
+    linter = Linter(load_config(root), load_rules(), options=RunOptions(jobs=1, use_cache=True))
+    assert extracted == []
+    assert linter.base_contract == Linter(load_config(root), load_rules(), options=RunOptions(use_cache=False)).contract
+    assert linter.run([str(root)]).diagnostics == cold.diagnostics
