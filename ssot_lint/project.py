@@ -496,16 +496,20 @@ class Project:
         if row is None or row.reads_project:
             return _never_equal()
         rel = self.path_of_module.get(module)
-        text = None
-        if rel is not None:
-            where = self._row_key(row, rel)
-            text = self._kept_row(where, rel)
-            if text is None:
-                value = self.module_row(row, module)
-                text = self._kept_row(where, rel)
-                if text is None and value is not None:  # no cache
-                    text = dumps(value, row.type).decode("ascii")
+        text = None if rel is None else self._row_text(row, module, rel)
         return digest("-" if text is None else text)
+
+    def _row_text(self, row: ModuleRow[Any], module: str, rel: str) -> str | None:
+        """The module's row as JSON: the kept one while it holds (not decoded), else
+        computed (None: the module cannot be read)."""
+        where = self._row_key(row, rel)
+        text = self._kept_row(where, rel)
+        if text is None:
+            value = self.module_row(row, module)
+            text = self._kept_row(where, rel)
+            if text is None and value is not None:  # no cache, or not kept (a cycle)
+                text = dumps(value, row.type).decode("ascii")
+        return text
 
     def _rows_fingerprint(self, key: str) -> str:
         """``@rows:<key>``: every module's row of ``key``. A row that holds (``_kept_row``)
@@ -517,13 +521,7 @@ class Project:
             return _never_equal()
         h = hashlib.blake2b(digest_size=16)
         for module, rel in sorted(self.path_of_module.items()):
-            where = self._row_key(row, rel)
-            text = self._kept_row(where, rel)
-            if text is None:
-                value = self.module_row(row, module)
-                text = self._kept_row(where, rel)
-                if text is None and value is not None:  # no cache, or not kept (a cycle)
-                    text = dumps(value, row.type).decode("ascii")
+            text = self._row_text(row, module, rel)
             h.update(module.encode("utf-8", "surrogatepass") + b"\0")
             h.update(b"-\1" if text is None else text.encode("utf-8", "surrogatepass") + b"\1")
         return h.hexdigest()
