@@ -117,6 +117,7 @@ class Linter:
         # Reference + config now; inference is added once the project index exists.
         # The reference package, parsed once per Linter (its facts from the facts cache).
         self._reference_unsaved: list[tuple[str, ModuleFacts]] = []
+        self._reference_cache: Cache | None = None  # (building a Cache hashes the facts schema)
         self.references = ReferenceCache(self._reference_facts if self.options.use_cache else None)
         self.contract: Contract = build_contract(config, references=self.references)
         self.base_contract = self.contract
@@ -206,7 +207,9 @@ class Linter:
 
     def _reference_facts(self, data: bytes, module: str, display: str, is_package: bool) -> ModuleFacts:
         """A reference module's facts, kept in the facts cache by content like any module's."""
-        cache = self.make_cache()
+        cache = self._reference_cache
+        if cache is None:
+            cache = self._reference_cache = self.make_cache()
         key = cache.facts_key(content_hash(data), module, display, is_package)
         found = cache.get_facts(key, "reference")
         if found is None or found.module != module or found.path != display:

@@ -337,7 +337,7 @@ class ProjectIndex:
     def touch_table(self, kind: str, arg: str = "") -> None:
         """Record a dependency on the project table ``kind`` (``AnalysisSession.table``):
         the caller depends on the table's value, which a later run recomputes."""
-        self._touch(f"{TABLE}:{kind}:{arg}")
+        self._touch(table_dep(kind, arg))
 
     def project_table(self, key: Any, compute: Callable[[], Any]) -> Any:
         """A table computed from the project once per key (per index). Every caller, not
@@ -793,6 +793,11 @@ class ProjectIndex:
                 if fn.kind in (DEF, ASYNC_DEF):
                     return self.definition(module, q)
         return None
+
+
+def table_dep(kind: str, arg: str = "") -> str:
+    """The dependency on the project table ``kind`` for ``arg``: ``@table:<kind>:<arg>``."""
+    return f"{TABLE}:{kind}:{arg}"
 
 
 ALIAS_CLOSURE = "@alias-closure"

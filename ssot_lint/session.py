@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .index import TABLE, WHOLE_PROJECT, ProjectIndex
+from .index import TABLE, WHOLE_PROJECT, ProjectIndex, table_dep
 
 if TYPE_CHECKING:
     from .config import Config
@@ -141,7 +141,7 @@ class AnalysisSession:
             with self.index.capturing() as read:
                 found = table.compute(self, arg)
             self._values[key] = found
-            dep = f"{TABLE}:{table.kind}:{arg}"
+            dep = table_dep(table.kind, arg)
             read.deps.discard(dep)  # a value that names its own table (``touch_table``) as it is built
             clean = not read.tainted and WHOLE_PROJECT not in read.deps
             self.inputs[dep] = frozenset(read.deps) if clean else None
@@ -149,7 +149,7 @@ class AnalysisSession:
 
     def _restored(self, table: ProjectTable[T], arg: str) -> Any:
         """The table's value kept by the previous run, when its entry holds (else _MISSING)."""
-        dep = f"{TABLE}:{table.kind}:{arg}"
+        dep = table_dep(table.kind, arg)
         data = self.index.stored_table(dep)
         if data is None:
             return _MISSING
