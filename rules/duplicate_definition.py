@@ -120,9 +120,6 @@ def _compute_candidates(session: AnalysisSession, arg: str) -> tuple[tuple[str, 
     return tuple(sorted(found))
 
 
-# (module, path, the wanted names of its row), for the modules whose row names one: the
-# table's only view of the rows. Its readers depend on its value, so a module-level name
-# added anywhere that no pattern wants does not fold the duplicate table again.
 def _restore_candidates(session: AnalysisSession, data: object) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """The candidates back from their summary (kept in the cache: checked, raises if odd)."""
     if not isinstance(data, list):
@@ -135,6 +132,9 @@ def _restore_candidates(session: AnalysisSession, data: object) -> tuple[tuple[s
     return tuple(found)
 
 
+# (module, path, the wanted names of its row), for the modules whose row names one: the
+# table's only view of the rows. Its readers depend on its value, so a module-level name
+# added anywhere that no pattern wants does not fold the duplicate table again.
 CANDIDATES: ProjectTable[tuple[tuple[str, str, tuple[str, ...]], ...]] = ProjectTable(
     "duplicate-candidates", _compute_candidates, restore=_restore_candidates
 )
@@ -146,7 +146,7 @@ def _whole_table(session: AnalysisSession, patterns: tuple[str, ...]) -> Duplica
 
     def build() -> DuplicateTable:
         candidates = session.table(CANDIDATES, json.dumps(list(patterns)))
-        return _build(session.index, contract, patterns, config.test_paths, candidates)
+        return _build(session.index, contract, config.test_paths, candidates)
 
     return session.cached(("duplicate-table", patterns, tuple(config.test_paths)), build)
 
@@ -202,22 +202,21 @@ def _snake(name: str) -> str:
 def _build(
     index: ProjectIndex,
     contract: Contract,
-    patterns: tuple[str, ...],
     test_paths: list[str],
     candidates: tuple[tuple[str, str, tuple[str, ...]], ...],
 ) -> DuplicateTable:
     tests = test_code(index, test_paths)
     _, dotted = _contract_names(contract)
-    wanted = _wanted(contract, patterns)
     defs: dict[str, dict[str, Definition]] = {}  # name -> fullname -> class
     aliases: dict[str, list[tuple[str, Definition]]] = {}  # name -> (module, class it names)
-    for module, path, _names in candidates:
+    for module, path, names in candidates:
         if path.endswith(".pyi") or tests.is_test(path):
             continue
         facts = index.modules[module]
         mscope = facts.module_scope
-        for name, bindings in mscope.bindings.items():
-            if not wanted(name):
+        for name in names:  # the wanted ones of the row, which holds every module-level binding
+            bindings = mscope.bindings.get(name)
+            if not bindings:
                 continue
             live = [b for b in bindings if not b.type_checking]
             if any(b.kind == CLASS for b in live):
