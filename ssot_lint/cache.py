@@ -13,6 +13,12 @@ Layout of ``<root>/.ssot_lint_cache/`` (``cache-dir`` in the config):
   when the manifest was written (the snapshot: every entry is valid for it); and the
   ``stat`` of every file with its content hash. A cached entry is used only when its
   content and run key match and none of its dependencies changed since the snapshot.
+- ``sections/<name>/<nn>.json``: per-module data (alias edges, screens, class rows,
+  import rows, module rows; ``SECTIONS``), in 16 shards by path: read on first use, and
+  only the shards a run changed are written again.
+- ``row-texts/<ab>.json``: the JSON of module rows, by digest (``Cache.row_text``).
+- ``last-run.json``: the stamp of the last full check (``run.unchanged``).
+- ``reference/``: the facts of the reference package's modules, by content.
 
 The stat fast path: a file whose (mtime_ns, ctime_ns, size, inode) equal the recorded
 ones is not read; its recorded content hash is used (as Ruff and mypy do). Any change of
@@ -56,7 +62,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Iterable
+import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -68,7 +75,7 @@ from .diagnostics import Diagnostic
 from .facts import ModuleFacts
 from .fixes import write_bytes_atomic
 
-FORMAT = 5  # 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
+FORMAT = 6  # 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
 # A file changed less than this long before it was stat'ed is re-read next time.
 RACY_NS = 2_000_000_000
 _MAGIC = "ssot-lint-cache"
@@ -149,9 +156,17 @@ class FindingsEntry:
     diagnostics: tuple[Diagnostic, ...]
 
 
-# (row key, rel) -> (content hash, dependency fingerprints, the row as JSON), see
-# ``Project.module_row``.
+# (row key, rel) -> (content hash, dependency fingerprints, ``row_digest`` of the row's
+# JSON), see ``Project.module_row``; the JSON itself is kept by digest (``Cache.row_text``).
 ModuleRows = dict[tuple[str, str], tuple[str, dict[str, str], str]]
+# ``row_digest`` -> the row's JSON.
+RowTexts = dict[str, str]
+
+
+def row_digest(text: str) -> str:
+    """The digest a module row's JSON is kept and fingerprinted by."""
+    return content_hash(text.encode("utf-8", "surrogatepass"))
+
 
 # (mtime_ns, ctime_ns, size, inode, content hash) of a file when it was last read.
 StatRecord = tuple[int, int, int, int, str]
@@ -182,6 +197,66 @@ class TableMemo:
     values: dict[str, str] = field(default_factory=dict)
 
 
+# Per-module data kept in files of their own, apart from the manifest: ``sections/<name>/<nn>.json``,
+# each holding the entries of the files whose path falls in shard ``nn`` (``section_shard``).
+# A section is read on first use (all its shards), and a run writes only the shards whose
+# entries it changed: an edit of one module writes one shard of each section it touched,
+# not the whole section. Every entry names the content hash it holds for (and, for class
+# rows and ``reads_project`` module rows, the fingerprints of what it read) and is checked
+# where it is used, so the sections need no consistency with the manifest or each other:
+# a shard that is missing, damaged, or written by a concurrent run is only a miss.
+SECTION_SHARDS = 16
+
+
+@dataclass(frozen=True)
+class Section:
+    """The type of a section's entries in memory, and of one shard as stored."""
+
+    entries: Any
+    stored: Any
+    pack: Callable[[dict[Any, Any]], Any] = lambda entries: entries
+    unpack: Callable[[Any], dict[Any, Any]] = lambda stored: stored
+
+
+def _nest(entries: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
+    """(key, rel) -> entry as key -> rel -> entry (each key written once, not per file)."""
+    out: dict[str, dict[str, Any]] = {}
+    for (key, rel), entry in entries.items():
+        out.setdefault(key, {})[rel] = entry
+    return out
+
+
+def _flatten(nested: dict[str, dict[str, Any]]) -> dict[tuple[str, str], Any]:
+    return {(key, rel): entry for key, by_rel in nested.items() for rel, entry in by_rel.items()}
+
+
+_ROW_ENTRY = tuple[str, dict[str, str], str]
+SECTIONS: dict[str, Section] = {
+    # rel -> (content hash, alias edges of the module), see ``Project.module_edges``.
+    "edges": Section(dict[str, tuple[str, list[tuple[str, str]]]], dict[str, tuple[str, list[tuple[str, str]]]]),
+    # (screen key, rel) -> (content hash, passes the screen), see ``Project.screened``.
+    "screens": Section(
+        dict[tuple[str, str], tuple[str, bool]], dict[str, dict[str, tuple[str, bool]]], _nest, _flatten
+    ),
+    # rel -> (content hash, dependency fingerprints, class rows), see ``Project.class_rows``.
+    "class-rows": Section(
+        dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]],
+        dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]],
+    ),
+    # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``).
+    "imports": Section(dict[str, tuple[str, ImportRow]], dict[str, tuple[str, ImportRow]]),
+    # The module rows (``ModuleRows``), see ``Project.module_row``; their JSON is kept by
+    # digest (``Cache.row_text``).
+    "rows": Section(dict[tuple[str, str], _ROW_ENTRY], dict[str, dict[str, _ROW_ENTRY]], _nest, _flatten),
+}
+
+
+def section_shard(key: str | tuple[str, str]) -> int:
+    """The shard of a section entry: by the path of its file (the last part of its key)."""
+    rel = key if isinstance(key, str) else key[-1]
+    return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SECTION_SHARDS
+
+
 @dataclass
 class Manifest:
     tool: str
@@ -189,19 +264,11 @@ class Manifest:
     # The snapshot: dependency -> fingerprint when the manifest was written; every entry
     # is valid for it. ``*`` (the whole project) is always there.
     fingerprints: dict[str, str] = field(default_factory=dict)
-    # rel -> (content hash, alias edges of the module), see ``Project.module_edges``.
-    edges: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
     # (key, fingerprints of what it read, contract, fingerprint of the whole project): the
     # contract with what inference found, see ``run.contract.contract_for``.
     contract: tuple[str, dict[str, str], Contract, str] | None = None
     # rel -> stat record, for the stat fast path (see ``Project.content_hash``).
     stats: dict[str, StatRecord] = field(default_factory=dict)
-    # (screen key, rel) -> (content hash, passes the screen), see ``Project.screened``.
-    screens: dict[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
-    # rel -> (content hash, dependency fingerprints, class rows), see ``Project.class_rows``.
-    rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] = field(default_factory=dict)
-    # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``).
-    imports: dict[str, tuple[str, ImportRow]] = field(default_factory=dict)
     # What the project tables read and gave, see ``Project.table_memo``.
     tables: TableMemo = field(default_factory=lambda: TableMemo())
 
@@ -258,13 +325,6 @@ class LastRun:
     dependents: tuple[str, ...]
 
 
-@dataclass
-class RowsFile:
-    """The module rows of a project (``Cache.load_rows``), stored under the tool's fingerprint."""
-
-    rows: ModuleRows = field(default_factory=dict)
-
-
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(str(path), data, mode=0o644)
@@ -278,6 +338,7 @@ class Cache:
         self.enabled = enabled
         self._schema = facts_schema() if enabled else ""
         self._prepared = False
+        self._row_shards: dict[str, RowTexts] = {}  # ``row-texts`` files read or written
 
     # --- setup ------------------------------------------------------------------------
     def _prepare(self) -> bool:
@@ -292,6 +353,7 @@ class Cache:
             if not tag.exists():
                 _atomic_write(tag, _TAG.encode())
             _remove_pickles(self.dir)
+            (self.dir / "rows.json").unlink(missing_ok=True)  # format 5's rows, now a section
         except OSError:
             self.enabled = False
             return False
@@ -352,6 +414,35 @@ class Cache:
             return
         _store(self._manifest_path, manifest.tool, stored_manifest(manifest))
 
+    # --- sections (``SECTIONS``) --------------------------------------------------------
+    def _section_path(self, name: str, shard: int) -> Path:
+        return self.dir / "sections" / name / f"{shard:02d}.json"
+
+    def load_section(self, tool: str, name: str) -> dict[int, dict[Any, Any]]:
+        """Each shard of the section ``name`` that is kept for ``tool``: a missing,
+        damaged or foreign shard is left out (a miss)."""
+        section = SECTIONS[name]
+        out: dict[int, dict[Any, Any]] = {}
+        if not self.enabled:
+            return out
+        for shard in range(SECTION_SHARDS):
+            found = _load(self._section_path(name, shard), f"{tool}:{name}", section.stored)
+            if isinstance(found, dict):
+                try:
+                    out[shard] = section.unpack(found)
+                except (TypeError, ValueError):
+                    pass
+        return out
+
+    def save_section(self, tool: str, name: str, shard: int, entries: dict[Any, Any]) -> None:
+        if not self.enabled or not self._prepare():
+            return
+        path = self._section_path(name, shard)
+        if entries:
+            _store(path, f"{tool}:{name}", SECTIONS[name].pack(entries))
+        else:
+            path.unlink(missing_ok=True)
+
     # --- the last full check (``run.unchanged``) ------------------------------------------
     @property
     def _last_run_path(self) -> Path:
@@ -374,25 +465,50 @@ class Cache:
         except OSError:
             pass
 
-    # --- module rows ------------------------------------------------------------------
-    # Kept apart from the manifest: a warm run with nothing changed never reads them; a
-    # run that folds a project table reads them once. Each row carries the content hash
-    # (and dependency fingerprints) it is valid for, so this file needs no consistency
-    # with the manifest.
-    @property
-    def _rows_path(self) -> Path:
-        return self.dir / "rows.json"
-
-    def load_rows(self, tool: str) -> ModuleRows:
-        if not self.enabled:
-            return {}
-        found = _load(self._rows_path, tool, RowsFile)
-        return found.rows if found is not None else {}
-
-    def save_rows(self, tool: str, rows: ModuleRows) -> None:
+    # --- the JSON of module rows --------------------------------------------------------
+    # The rows themselves are a section (``SECTIONS["rows"]``): each holds the digest of
+    # its JSON, kept by digest in ``row-texts/<ab>.json`` (the digest's first two
+    # characters) and read only when a row's value is needed. Fingerprinting a table's rows
+    # reads digests alone, and an edit that leaves a module's rows as they were writes no
+    # row text.
+    def save_row_texts(self, texts: RowTexts, named: set[str]) -> None:
+        """Keep the JSON of the rows made in this run that a kept row names (``named``):
+        each ``row-texts`` file that gets one is written again without the rows no kept
+        row names any more."""
         if not self.enabled or not self._prepare():
             return
-        _store(self._rows_path, tool, RowsFile(rows))
+        fresh: dict[str, RowTexts] = {}
+        for found, text in texts.items():
+            if found in named:
+                fresh.setdefault(found[:2], {})[found] = text
+        for shard, new in sorted(fresh.items()):
+            old = self._row_shard(shard)
+            if all(old.get(d) == t for d, t in new.items()):
+                continue
+            merged = {d: t for d, t in old.items() if d in named}
+            merged.update(new)
+            self._row_shards[shard] = merged
+            _store(self._row_texts_path(shard), "row-texts", merged)
+
+    def _row_texts_path(self, shard: str) -> Path:
+        return self.dir / "row-texts" / f"{shard}.json"
+
+    def _row_shard(self, shard: str) -> RowTexts:
+        found = self._row_shards.get(shard)
+        if found is None:
+            loaded = _load(self._row_texts_path(shard), "row-texts", RowTexts)
+            found = self._row_shards[shard] = loaded if isinstance(loaded, dict) else {}
+        return found
+
+    def row_text(self, found: str) -> str | None:
+        """The JSON of the row whose digest is ``found`` (None: not kept, or not the JSON
+        of that digest: a damaged or planted entry)."""
+        if not self.enabled or len(found) < 2:
+            return None
+        text = self._row_shard(found[:2]).get(found)
+        if text is None or row_digest(text) != found:
+            return None
+        return text
 
 
 def _remove_pickles(directory: Path) -> None:

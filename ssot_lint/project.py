@@ -7,7 +7,6 @@ decide a file without its facts at all.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat as stat_mod
@@ -16,7 +15,18 @@ from collections.abc import Callable
 from typing import Any
 
 from . import cache as cache_mod
-from .cache import Cache, ImportRow, ModuleRows, StatRecord, TableMemo, content_hash, digest
+from .cache import (
+    Cache,
+    ImportRow,
+    ModuleRows,
+    RowTexts,
+    StatRecord,
+    TableMemo,
+    content_hash,
+    digest,
+    row_digest,
+    section_shard,
+)
 from .codec import dumps, loads
 from .contract import SCREEN
 from .discovery import DiscoveredFile
@@ -66,40 +76,33 @@ class Project:
         files: dict[str, DiscoveredFile],
         overrides: dict[str, str] | None,
         cache: Cache,
-        edges: dict[str, tuple[str, list[tuple[str, str]]]] | None = None,
         max_bytes: int = MAX_FILE_BYTES,
         stats: dict[str, StatRecord] | None = None,
-        screens: dict[tuple[str, str], tuple[str, bool]] | None = None,
-        rows: dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]] | None = None,
-        imports: dict[str, tuple[str, ImportRow]] | None = None,
-        load_rows: Callable[[], ModuleRows] | None = None,
+        load_section: Callable[[str], dict[int, dict[Any, Any]]] | None = None,
     ) -> None:
         self.cache = cache
         # The stat fast path: records of the previous run, and those taken in this one.
         self.old_stats = stats if stats is not None else {}
         self.new_stats: dict[str, StatRecord] = {}
         self.restatted: set[str] = set()  # files stat'ed and read in this run
-        self.screens = screens if screens is not None else {}
-        # rel -> (content hash, {dependency: fingerprint}, class rows), see ``class_rows``.
-        self.rows = rows if rows is not None else {}
-        # rel -> (content hash, import row), see ``import_row``.
-        self.imports = imports if imports is not None else {}
-        # (row key, rel) -> (content hash, dependency fingerprints, the row as the codec's
-        # JSON), see ``module_row``: read from the cache on first use (``load_rows``).
-        self._load_rows = load_rows
-        self._module_rows: ModuleRows | None = None
-        self.rows_changed = False  # rows computed or adopted (the rows file must be saved)
+        # The cache's per-module sections (``cache.SECTIONS``: edges, screens, class rows,
+        # import rows, module rows), each read on first use (all its shards), and the shards
+        # as read (a run writes those it changed).
+        self._load_section = load_section
+        self._sections: dict[str, dict[Any, Any]] = {}
+        self.section_shards: dict[str, dict[int, dict[Any, Any]]] = {}
+        self.touched: dict[str, set[Any]] = {}  # the keys of entries set in this run
         self._row_values: dict[tuple[str, str], Any] = {}
         self._new_rows: ModuleRows = {}
+        # digest -> JSON of the rows made in this run (``_new_texts``: since the last
+        # ``take_new_rows``); kept rows' JSON is read from the cache when a value is needed.
+        self._row_texts: RowTexts = {}
+        self._new_texts: RowTexts = {}
         # What a ``reads_project`` row may depend on besides what it reads: the config, the
         # rule options and the contract (``run.plan.row_salt``), set once the contract is
         # known. Such rows are kept under ``<row key>@<salt>``; the others under ``<row key>``.
         self.row_salt = ""
-        self.derived_changed = False  # edges or screens computed anew (the manifest must be saved)
         self.max_bytes = max_bytes
-        # rel -> (content hash, alias edges): kept in the findings cache, so the prefilter's
-        # project-wide alias closure is recomputed without loading any facts.
-        self.edges = edges if edges is not None else {}
         self.files = files
         self.overrides = overrides or {}
         self.paths = sorted(set(files) | set(self.overrides))
@@ -123,6 +126,7 @@ class Project:
         self._index: ProjectIndex | None = None
         self._whole: str | None = None
         self._fingerprints: dict[str, str] = {}
+        self._modules_sorted: list[tuple[str, str]] | None = None
         # The previous run's project tables: what computing each read and its fingerprint
         # (``run.plan``). A table whose inputs did not change is not computed again to
         # fingerprint it. Used only under the same ``table_key`` (the tool, config, rules
@@ -135,6 +139,53 @@ class Project:
         self._checking: set[int] = set()
         self._groups_hold: dict[int, bool] = {}
         self.computed_facts = 0  # facts extracted (not loaded from the cache) in this process
+
+    # --- the manifest's sections ------------------------------------------------------
+    def section(self, name: str) -> dict[Any, Any]:
+        """A per-module section of the cache, read on first use."""
+        found = self._sections.get(name)
+        if found is None:
+            shards: dict[int, dict[Any, Any]] = {}
+            if self._load_section is not None:
+                with phase("cache", 1):
+                    shards = self._load_section(name)
+            self.section_shards[name] = shards
+            found = self._sections[name] = {}
+            for part in shards.values():
+                found.update(part)
+        return found
+
+    def _put(self, name: str, key: Any, entry: Any) -> None:
+        section = self.section(name)
+        if section.get(key) != entry:
+            section[key] = entry
+            self.touched.setdefault(name, set()).add(key)
+
+    @property
+    def screens(self) -> dict[tuple[str, str], tuple[str, bool]]:
+        return self.section("screens")
+
+    @property
+    def edges(self) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+        """rel -> (content hash, alias edges): the prefilter's project-wide alias closure is
+        recomputed without loading any facts."""
+        return self.section("edges")
+
+    @property
+    def rows(self) -> dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]]:
+        """rel -> (content hash, {dependency: fingerprint}, class rows), see ``class_rows``."""
+        return self.section("class-rows")
+
+    @property
+    def imports(self) -> dict[str, tuple[str, ImportRow]]:
+        """rel -> (content hash, import row), see ``import_row``."""
+        return self.section("imports")
+
+    @property
+    def module_rows(self) -> ModuleRows:
+        """(row key, rel) -> (content hash, dependency fingerprints, digest of the row as
+        the codec's JSON), see ``module_row``."""
+        return self.section("rows")
 
     # --- sources ----------------------------------------------------------------------
     def _read(self, rel: str) -> None:
@@ -251,8 +302,8 @@ class Project:
         predicate = screen_predicate(key)
         facts = self.facts(rel) if predicate is not None else None
         found = True if facts is None or predicate is None else bool(predicate(facts))
-        self.screens[(key, rel)] = (chash, found)
-        self.derived_changed = True
+        self._put("screens", (key, rel), (chash, found))
+
         return found
 
     def read_all(self) -> None:
@@ -313,12 +364,13 @@ class Project:
         chash = self._hashes.get(rel)
         if chash is None or not self.cache.enabled:
             return
+        if "imports" not in self._sections and self.old_stats:
+            return  # not read in this warm run: a later ``import_row`` makes it from the facts
         known = self.imports.get(rel)
         if known is None or known[0] != chash:
             from .dependents import import_row
 
-            self.imports[rel] = (chash, import_row(facts))
-            self.derived_changed = True
+            self._put("imports", rel, (chash, import_row(facts)))
 
     def lazy_facts(self, rel: str) -> LazyFacts:
         module, is_package = self.module_info.get(rel, ("", False))
@@ -336,8 +388,8 @@ class Project:
         if facts is None:
             return None
         row = import_row(facts)
-        self.imports[rel] = (chash, row)
-        self.derived_changed = True
+        self._put("imports", rel, (chash, row))
+
         return row
 
     def module_text(self, module: str) -> str | None:
@@ -360,8 +412,8 @@ class Project:
             return None
         with phase("index"):
             found = alias_edges(facts)
-        self.edges[rel] = (chash, found)
-        self.derived_changed = True
+        self._put("edges", rel, (chash, found))
+
         return found
 
     def class_rows(self, module: str) -> list[tuple[str, list[str]]]:
@@ -380,13 +432,13 @@ class Project:
                 pass
         with phase("index"):
             rows, deps = self.index().compute_class_rows(module)
-        self.rows[rel] = (chash, {d: self.fingerprint(d) for d in sorted(deps)}, rows)
-        self.derived_changed = True
+        self._put("class-rows", rel, (chash, {d: self.fingerprint(d) for d in sorted(deps)}, rows))
+
         return rows
 
     def module_row(self, row: ModuleRow[Any], module: str) -> Any:
         """``row`` of a module (None: not a module of the project, or unreadable), kept
-        in the cache (``rows.json``) while the module's content (and, for a ``reads_project`` row,
+        in the cache (``cache.SECTIONS``) while the module's content (and, for a ``reads_project`` row,
         everything it consulted) is unchanged: a table folded from rows loads the facts
         of the changed modules only."""
         rel = self.path_of_module.get(module)
@@ -397,7 +449,8 @@ class Project:
         if found is not None:
             return found
         chash = self.content_hash(rel)
-        text = self._kept_row(key, rel)
+        kept = self._kept_row(key, rel)
+        text = None if kept is None else self._row_text_of(kept)
         if text is not None:
             try:
                 found = loads(text.encode("utf-8"), row.type)
@@ -421,9 +474,11 @@ class Project:
                 found = row.make(facts, index)
             if self.cache.enabled and not tainted:
                 fingerprints = {d: self.fingerprint(d) for d in sorted(deps)}
-                entry = (chash, fingerprints, dumps(found, row.type).decode("ascii"))
-                self.module_rows[key] = self._new_rows[key] = entry
-                self.rows_changed = True
+                text = dumps(found, row.type).decode("ascii")
+                entry = (chash, fingerprints, row_digest(text))
+                self._put("rows", key, entry)
+                self._new_rows[key] = entry
+                self._row_texts[entry[2]] = self._new_texts[entry[2]] = text
         self._row_values[key] = found
         return found
 
@@ -432,14 +487,24 @@ class Project:
         run's salt (the config, options and contract it may read)."""
         return (f"{row.key}@{self.row_salt}" if row.reads_project else row.key, rel)
 
+    def _row_text_of(self, found: str) -> str | None:
+        """The JSON of the row whose digest is ``found``: made in this run, or kept in
+        the cache (None: not there, or damaged)."""
+        text = self._row_texts.get(found)
+        return text if text is not None else self.cache.row_text(found)
+
     def _kept_row(self, key: tuple[str, str], rel: str) -> str | None:
-        """The kept row (its JSON) at ``key`` while it holds: the file's content unchanged
-        and, for a ``reads_project`` row, every dependency's fingerprint too."""
+        """The digest of the kept row (of its JSON) at ``key`` while it holds: the file's
+        content unchanged and, for a ``reads_project`` row, every dependency's fingerprint
+        too."""
         known = self.module_rows.get(key)
-        if known is None or known[0] != self.content_hash(rel):
+        if known is None or known[0] != (self._hashes.get(rel) or self.content_hash(rel)):
             return None
+        if not known[1]:
+            return known[2]
+        fingerprints = self._fingerprints
         try:
-            if all(self.fingerprint(d) == fp for d, fp in known[1].items()):
+            if all((fingerprints.get(d) or self.fingerprint(d)) == fp for d, fp in known[1].items()):
                 return known[2]
         except Exception:  # a dependency that cannot be checked now
             pass
@@ -496,69 +561,86 @@ class Project:
         if row is None or row.reads_project:
             return _never_equal()
         rel = self.path_of_module.get(module)
-        text = None if rel is None else self._row_text(row, module, rel)
-        return digest("-" if text is None else text)
+        found = None if rel is None else self._row_digest(row, module, rel)
+        return digest("-" if found is None else found)
 
-    def _row_text(self, row: ModuleRow[Any], module: str, rel: str) -> str | None:
-        """The module's row as JSON: the kept one while it holds (not decoded), else
-        computed (None: the module cannot be read)."""
+    def _row_digest(self, row: ModuleRow[Any], module: str, rel: str) -> str | None:
+        """The digest of the module's row (of its JSON): the kept one while it holds (the
+        row is not read), else computed (None: the module cannot be read)."""
         where = self._row_key(row, rel)
-        text = self._kept_row(where, rel)
-        if text is None:
+        found = self._kept_row(where, rel)
+        if found is None:
             value = self.module_row(row, module)
-            text = self._kept_row(where, rel)
-            if text is None and value is not None:  # no cache, or not kept (a cycle)
-                text = dumps(value, row.type).decode("ascii")
-        return text
+            found = self._kept_row(where, rel)
+            if found is None and value is not None:  # no cache, or not kept (a cycle)
+                found = row_digest(dumps(value, row.type).decode("ascii"))
+        return found
 
     def _rows_fingerprint(self, key: str) -> str:
         """``@rows:<key>``: every module's row of ``key``. A row that holds (``_kept_row``)
-        gives its kept JSON, not decoded; the others are computed. A ``reads_project`` row is
+        gives its kept digest, not read; the others are computed. A ``reads_project`` row is
         checked against what it read, under this run's salt. When the row is not known in
         this process, a value that equals no other (the dependency changed)."""
         row = row_for_key(key)
         if row is None:
             return _never_equal()
-        h = hashlib.blake2b(digest_size=16)
-        for module, rel in sorted(self.path_of_module.items()):
-            text = self._row_text(row, module, rel)
-            h.update(module.encode("utf-8", "surrogatepass") + b"\0")
-            h.update(b"-\1" if text is None else text.encode("utf-8", "surrogatepass") + b"\1")
-        return h.hexdigest()
+        if self._modules_sorted is None:
+            self._modules_sorted = sorted(self.path_of_module.items())
+        parts = []
+        for module, rel in self._modules_sorted:
+            found = self._kept_row(self._row_key(row, rel), rel)
+            if found is None:
+                found = self._row_digest(row, module, rel)
+            parts.append(f"{module}\0{'-' if found is None else found}\1")
+        return content_hash("".join(parts).encode("utf-8", "surrogatepass"))
 
     @property
     def facts_in_memory(self) -> int:
         """How many modules' facts this process loaded or extracted."""
         return len(self._facts)
 
-    @property
-    def module_rows(self) -> ModuleRows:
-        if self._module_rows is None:
-            self._module_rows = {}
-            if self._load_rows is not None:
-                with phase("cache", 1):
-                    self._module_rows = self._load_rows()
-        return self._module_rows
-
-    def take_new_rows(self) -> ModuleRows:
-        """The module rows computed since the last call (a worker sends them to the main
-        process, which keeps them in the cache: ``adopt_rows``)."""
+    def take_new_rows(self) -> tuple[ModuleRows, RowTexts]:
+        """The module rows computed since the last call, with their JSON (a worker sends
+        them to the main process, which keeps them in the cache: ``adopt_rows``)."""
         rows, self._new_rows = self._new_rows, {}
-        return rows
+        texts, self._new_texts = self._new_texts, {}
+        return rows, texts
 
-    def adopt_rows(self, rows: ModuleRows) -> None:
+    def adopt_rows(self, taken: tuple[ModuleRows, RowTexts]) -> None:
+        rows, texts = taken
+        self._row_texts.update(texts)
         for key, entry in rows.items():
-            if self.module_rows.get(key) != entry:
-                self.module_rows[key] = entry
-                self.rows_changed = True
+            self._put("rows", key, entry)
 
-    def kept_rows(self, known: set[str]) -> ModuleRows:
-        """The rows to keep in the cache: of files that still exist, and, for rows that
+    def new_row_texts(self) -> RowTexts:
+        """The JSON of the rows made (or received) in this run, by digest."""
+        return self._row_texts
+
+    def kept_shards(self, name: str, known: set[str], every: bool) -> dict[int, dict[Any, Any]]:
+        """The shards of a section read in this run that may have changed (``every``: all
+        of them; else those of the entries set in this run), with the entries to keep."""
+        entries = self._sections[name]
+        if every:
+            kept = self._kept_entries(name, entries, known)
+        else:
+            old = self.section_shards[name]
+            shards = {section_shard(k) for k in self.touched.get(name, ())}
+            keys = {k for shard in shards for k in old.get(shard, ())} | self.touched.get(name, set())
+            kept = self._kept_entries(name, {k: entries[k] for k in keys if k in entries}, known)
+        out: dict[int, dict[Any, Any]] = {} if every else {shard: {} for shard in shards}
+        for key, entry in kept.items():
+            out.setdefault(section_shard(key), {})[key] = entry
+        return out
+
+    def _kept_entries(self, name: str, entries: dict[Any, Any], known: set[str]) -> dict[Any, Any]:
+        """Of ``entries``, those of files that still exist, and, for module rows that
         depend on the config and contract, of this run's salt (when this run set one)."""
+        if name != "rows":
+            return {k: v for k, v in entries.items() if (k[-1] if isinstance(k, tuple) else k) in known}
         salt = f"@{self.row_salt}"
         return {
             k: v
-            for k, v in self.module_rows.items()
+            for k, v in entries.items()
             if k[1] in known and ("@" not in k[0] or not self.row_salt or k[0].endswith(salt))
         }
 

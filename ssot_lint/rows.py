@@ -5,7 +5,7 @@ operations on class attributes, ...) would otherwise load the facts of every mod
 every run that has to check it, after any edit anywhere. A ``ModuleRow`` is the part of
 one module's facts such a table folds: by default a function of that module's facts
 alone (``reads_project`` rows may follow imports), as plain data of a declared type. The
-run keeps each module's rows in the cache (``rows.json``) with the module's content hash
+run keeps each module's rows in the cache (``cache.SECTIONS["rows"]``) with the module's content hash
 (``Project.module_row``), so after an edit only the changed modules' rows are computed
 again, and a table is folded from rows without loading the facts of the others. Outside a
 run (a test, the language server's buffers) a row is computed from the facts in memory.

@@ -41,7 +41,7 @@ class WorkerJob:
 
     work: Callable[[str], tuple]
     # The module rows the worker computed (``Project.take_new_rows``), sent with each batch.
-    new_rows: Callable[[], dict] | None = None
+    new_rows: Callable[[], tuple[dict, dict]] | None = None
 
 
 # The job of this worker process. Set only in a worker, by the pool's initializer: with the
@@ -57,14 +57,14 @@ def _start_worker(job: WorkerJob) -> None:
     _JOB = job
 
 
-def _lint_batch(rels: list[str]) -> tuple[list[tuple[str, tuple]], dict | None, dict]:
+def _lint_batch(rels: list[str]) -> tuple[list[tuple[str, tuple]], dict | None, tuple[dict, dict]]:
     """The batch's results, (with ``--timings``) this batch's time per phase, and the
     module rows computed for it."""
     assert _JOB is not None, "worker started without a job"
     work = _JOB.work
     clock = timings.restart_in_worker()
     results = [(rel, work(rel)) for rel in rels]
-    rows = _JOB.new_rows() if _JOB.new_rows is not None else {}
+    rows = _JOB.new_rows() if _JOB.new_rows is not None else ({}, {})
     return results, clock.snapshot() if clock is not None else None, rows
 
 

@@ -143,8 +143,13 @@ def test_manifest_and_contract_round_trip(tmp_path):
     assert codec.loads(codec.dumps(contract), Contract) == contract
     linter.make_cache = lambda enabled=None: Cache(tmp_path / "cache")  # type: ignore[method-assign]
     linter.run([str(root)])
-    manifest = linter.make_cache().load_manifest(linter.tool())
-    assert manifest.entries and manifest.screens and manifest.contract is not None
+    cache = linter.make_cache()
+    manifest = cache.load_manifest(linter.tool())
+    assert manifest.entries and manifest.contract is not None
+    # The per-module sections are files of their own, in shards, read back under the tool.
+    for name in ("class-rows", "edges", "imports", "screens", "rows"):
+        assert cache.load_section(linter.tool(), name), name
+        assert cache.load_section("another tool", name) == {}
     assert any(e.diagnostics for e in manifest.entries.values())
     assert any(d.fix is not None for e in manifest.entries.values() for d in e.diagnostics)
     again = codec.loads(codec.dumps(manifest), Manifest)

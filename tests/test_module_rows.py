@@ -10,12 +10,13 @@ without the cache.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from warm_cold import findings, write_tree
 
-from ssot_lint.cache import Cache, tool_fingerprint
+from ssot_lint.cache import Cache, row_digest, tool_fingerprint
 from ssot_lint.config import load_config
 from ssot_lint.engine import Linter, RunOptions
 from ssot_lint.project import Project
@@ -88,7 +89,9 @@ def test_rows_computed_in_workers_reach_the_cache(tmp_path):
     assert stats["linted"] == len(files)
     rules = load_rules()
     tool = tool_fingerprint([__import__(r.__module__, fromlist=["_"]) for r in rules.rules])
-    rows = Cache(root / ".ssot_lint_cache").load_rows(tool)
+    rows = {
+        k: v for shard in Cache(root / ".ssot_lint_cache").load_section(tool, "rows").values() for k, v in shard.items()
+    }
     kinds = {key.split("@", 1)[0].rsplit(":", 1)[0] for key, _rel in rows}
     # Rows of tables only the workers read (the prefilters run there) are in the manifest.
     assert {"notifier-relevant", "null-notifier-targets", "attr-ops", "notifier-classes"} <= kinds, kinds
@@ -168,24 +171,54 @@ def test_rows_of_another_config_are_not_reused(tmp_path):
     assert run(root)[0] == findings(root, cache=False) == first
 
 
-def test_a_damaged_or_foreign_rows_file_is_rebuilt(tmp_path):
-    """rows.json is data checked against its declared types: a truncated file, a foreign
-    shape, or a row whose JSON does not fit its row type is a miss, never an answer."""
+def test_damaged_or_foreign_rows_are_rebuilt(tmp_path):
+    """The rows and their JSON are data checked against their declared types: a truncated
+    shard, a foreign shape, a row's JSON that is not of its digest, or JSON of its digest
+    that does not fit the row type is a miss, never an answer."""
     root = tmp_path / "p"
     files = project()
     write_tree(root, files)
     cold, _ = run(root)
-    path = root / ".ssot_lint_cache" / "rows.json"
-    text = path.read_text(encoding="utf-8")
-    assert '"test-imports:1"' in text
-    for planted in (
-        text[: len(text) // 2],
-        '["ssot-lint-cache", 3, "x", {"rows": 1}]',
-        text.replace('[[\\"', "[[7", 1),
-    ):
-        path.write_text(planted, encoding="utf-8")
-        write_tree(root, {**files, "app/leaf05.py": leaf(5) + f"\nEXTRA = {len(planted)}\n"})
-        assert run(root)[0] == findings(root, cache=False) == cold
+    cache = root / ".ssot_lint_cache"
+    shards = sorted((cache / "sections" / "rows").glob("*.json"))
+    texts = sorted((cache / "row-texts").glob("*.json"))
+    assert shards and texts and any('"test-imports:1"' in p.read_text() for p in shards)
+    bad = json.dumps("not a row")
+    bad_digest = row_digest(bad)
+
+    def plant_rows(make):
+        for p in shards:
+            p.write_text(make(p.read_text(encoding="utf-8")), encoding="utf-8")
+
+    def plant_texts(make):
+        for p in texts:
+            p.write_text(make(p.read_text(encoding="utf-8")), encoding="utf-8")
+
+    def other_digests(text):  # every row names JSON of the right digest, of the wrong shape
+        doc = json.loads(text)
+        for by_rel in doc[3].values():
+            for entry in by_rel.values():
+                entry[2] = bad_digest
+        return json.dumps(doc)
+
+    def add_bad_text(text):
+        doc = json.loads(text)
+        doc[3][bad_digest] = bad
+        return json.dumps(doc)
+
+    plantings = [
+        lambda: plant_rows(lambda t: t[: len(t) // 2]),
+        lambda: plant_rows(lambda t: '["ssot-lint-cache", 6, "x", {"rows": 1}]'),
+        lambda: plant_texts(lambda t: t.replace('[[\\"', "[[7")),
+        lambda: (plant_rows(other_digests), plant_texts(add_bad_text)),
+    ]
+    for i, plant in enumerate(plantings):
+        plant()
+        write_tree(root, {**files, "app/leaf05.py": leaf(5) + f"\nEXTRA = {i}\n"})
+        assert run(root)[0] == findings(root, cache=False) == cold, i
+        run(root)  # the shards as the run writes them, for the next planting
+        shards = sorted((cache / "sections" / "rows").glob("*.json"))
+        texts = sorted((cache / "row-texts").glob("*.json"))
 
 
 @pytest.mark.parametrize("memo", [True, False])

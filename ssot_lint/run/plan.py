@@ -117,13 +117,9 @@ class Plan:
             files,
             overrides,
             cache,
-            manifest.edges if use else None,
             linter.config.max_file_bytes,
             stats=manifest.stats if use else None,
-            screens=manifest.screens if use else None,
-            rows=manifest.rows if use else None,
-            imports=manifest.imports if use else None,
-            load_rows=(lambda: cache.load_rows(tool)) if use else None,
+            load_section=(lambda name: cache.load_section(tool, name)) if use else None,
         )
         if use:
             self.project.table_memo = manifest.tables
@@ -292,13 +288,11 @@ class Plan:
             except Exception:  # cannot be fingerprinted: the entries depending on it go
                 entries = {rel: e for rel, e in entries.items() if dep not in e.deps}
         tables = self._table_memo(fingerprints)
-        if project.rows_changed:
-            self.cache.save_rows(manifest.tool, project.kept_rows(known))
+        self._save_sections(known)
         stats = project.stat_records()
         dirty = (
             bool(self.fresh)
             or self.contract_changed
-            or project.derived_changed
             or entries.keys() != manifest.entries.keys()
             or fingerprints != manifest.fingerprints
             or tables != manifest.tables
@@ -310,8 +304,23 @@ class Plan:
         manifest.fingerprints = fingerprints
         manifest.tables = tables
         manifest.stats = stats
-        manifest.edges = {k: v for k, v in project.edges.items() if k in known}
-        manifest.screens = {k: v for k, v in project.screens.items() if k[1] in known}
-        manifest.rows = {k: v for k, v in project.rows.items() if k in known}
-        manifest.imports = {k: v for k, v in project.imports.items() if k in known}
         self.cache.save_manifest(manifest)
+
+    def _save_sections(self, known: set[str]) -> None:
+        """Write the shards of the sections read in this run whose entries changed (the
+        sections not read are kept as they are), and the JSON of the new module rows.
+        When a file the previous run recorded is gone, every shard of what was read is
+        checked (entries of removed files go); else only the shards of the entries this
+        run set."""
+        project = self.project
+        tool = self.manifest.tool
+        every = not project.old_stats.keys() <= known
+        for name, old in project.section_shards.items():
+            shards = project.kept_shards(name, known, every)
+            for shard in sorted(set(shards) | (set(old) if every else set())):
+                new = shards.get(shard, {})
+                if new != old.get(shard, {}):
+                    self.cache.save_section(tool, name, shard, new)
+            if name == "rows" and project.new_row_texts():
+                named = {entry[2] for entry in project.module_rows.values()}
+                self.cache.save_row_texts(project.new_row_texts(), named)
