@@ -132,11 +132,17 @@ def resolve_site(index: ProjectIndex, module: str, scope: str, site: str) -> Cal
 
 
 def file_may_call(
-    context: RuleContext, rule: type, wanted: Callable[[DefInfo], bool], kind: str, awaited: bool
+    context: RuleContext,
+    rule: type,
+    wanted: Callable[[DefInfo], bool],
+    kind: str,
+    awaited: bool,
+    judged: Callable[[str, str], bool] | None = None,
 ) -> bool:
     """The await rules' sound prefilter: does some call site of the file (an awaited one
-    when ``awaited``, else one that is not the operand of an `await`) resolve to project
-    definitions whose calls all give ``kind``?
+    when ``awaited``, else one that is not the operand of an `await`, and whose use
+    ``judged(scope, use)`` accepts when given) resolve to project definitions whose calls
+    all give ``kind``?
 
     This is the rules' own test (``resolve_callee`` + ``Inference.call_kind`` + the
     patched-attribute exemption) run on the facts instead of the LibCST tree. A call can
@@ -156,8 +162,8 @@ def file_may_call(
         return False
     inference = Inference.for_index(context.index)
     patched = facts.patched_attrs
-    for scope, site, is_awaited in facts.call_sites:
-        if awaited != is_awaited:
+    for scope, site, use in facts.call_sites:
+        if awaited != (use == "await"):
             continue
         attr = site.rsplit(".", 1)[-1]
         if attr not in names or attr in patched:
@@ -165,7 +171,7 @@ def file_may_call(
         callee = resolve_site(context.index, context.module, scope, site)
         if callee is None:
             continue
-        if inference.target_kinds(callee.resolution, modes) == {kind}:
+        if inference.target_kinds(callee.resolution, modes) == {kind} and (judged is None or judged(scope, use)):
             return True
     return False
 

@@ -126,6 +126,67 @@ class _Frame:
     node: cst.FunctionDef | None = None
 
 
+def _plain_parameter(
+    context: RuleContext, inference: Inference, scope: str, site: str, i: int, keyword: str | None
+) -> str | None:
+    """How a call of ``site`` made in ``scope`` uses its argument (the ``i``-th positional
+    one, or ``keyword``) when that binds to a parameter of a project function annotated with
+    a type that is not awaitable, else None."""
+    outer = resolve_site(context.index, context.module, scope, site)
+    if outer is None:
+        return None
+    bound = inference.parameter_for(outer.resolution, None if keyword else i, keyword)
+    if bound is None or not bound[1].annotation:
+        return None
+    fn, param = bound
+    if inference.annotation_kind(fn.module, fn.info.scope, param.annotation) != "plain":
+        return None
+    return f"use as the argument `{param.name}: {param.annotation}` of `{outer.label}()`"
+
+
+def _declared_plain_return(context: RuleContext, inference: Inference, scope: str) -> str | None:
+    """The return annotation of the function ``scope`` when it names a type that is not
+    awaitable (a coroutine returned from there is never awaited as such), else None."""
+    facts = context.facts
+    info = facts.defs.get(scope) if scope else None
+    if info is None or info.kind not in (DEF, ASYNC_DEF) or not info.returns or info.has_yield:
+        return None
+    parent = facts.scopes.get(info.scope)
+    if parent is None or len(parent.bindings.get(info.name, ())) > 1:
+        return None  # `@overload` variants or a redefinition: which signature is this one?
+    if inference.annotation_kind(context.module, info.scope, info.returns) != "plain":
+        return None
+    return info.returns
+
+
+# Uses of a call's value (``ModuleFacts.call_sites``) the rule judges whatever the context.
+_ALWAYS_JUDGED = frozenset({"stmt", "subscript", "test", "compare", "iter", "fstring", "assign"})
+
+
+def _judged_use(context: RuleContext, inference: Inference, scope: str, use: str) -> bool:
+    """Could the rule report a coroutine call used as ``use`` (``facts.CALL_USES``) in
+    ``scope``? The visitor's own tests where they are cheap (a `return` from a function
+    declared to return a plain type; an argument bound to a parameter annotated with
+    one), else yes."""
+    kind, _, rest = use.partition(":")
+    if kind in _ALWAYS_JUDGED:
+        return True
+    if kind == "attr":
+        return rest not in COROUTINE_ATTRS
+    if kind == "return":
+        return _declared_plain_return(context, inference, scope) is not None
+    if kind == "star":
+        return rest in PLAIN_CONSUMERS  # else the visitor stops at the first `*`/`**` argument
+    if kind in ("arg", "kw"):
+        position, _, site = rest.partition(":")
+        if site in PLAIN_CONSUMERS:
+            return True
+        if kind == "kw":
+            return _plain_parameter(context, inference, scope, site, 0, position) is not None
+        return position.isdigit() and _plain_parameter(context, inference, scope, site, int(position), None) is not None
+    return False  # "other": a use the visitor never judges ("await" never reaches here)
+
+
 class MissingAwait(LintRule):
     """
     ## What it does
@@ -299,9 +360,18 @@ class MissingAwait(LintRule):
     @classmethod
     def could_fire(cls, context: RuleContext) -> bool:
         # Every finding is a call whose callee resolves to definitions that all give a
-        # coroutine (`_coroutine_call`): the same test, on the call sites the facts recorded.
-        # The operand of an `await` is never one (each use the rule judges sees the `Await`).
-        return file_may_call(context, cls, may_give_coroutine, "coroutine", awaited=False)
+        # coroutine (`_coroutine_call`), used where the visitor judges it: the same tests,
+        # on the call sites the facts recorded with their use (``_judged_use``). The operand
+        # of an `await` is never one.
+        inference = Inference.for_index(context.index)
+        return file_may_call(
+            context,
+            cls,
+            may_give_coroutine,
+            "coroutine",
+            awaited=False,
+            judged=lambda scope, use: _judged_use(context, inference, scope, use),
+        )
 
     # --- bookkeeping ------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
@@ -460,31 +530,11 @@ class MissingAwait(LintRule):
         """How ``call`` uses its argument ``arg`` (the ``i``-th) when it binds to a parameter
         of a project function annotated with a type that is not awaitable, else None."""
         site = call_site(call)
-        outer = None if site is None else resolve_site(self.context.index, self.context.module, scope, site)
-        if outer is None:
-            return None
         keyword = arg.keyword.value if arg.keyword is not None else None
-        bound = self.inference.parameter_for(outer.resolution, None if keyword else i, keyword)
-        if bound is None or not bound[1].annotation:
-            return None
-        fn, param = bound
-        if self.inference.annotation_kind(fn.module, fn.info.scope, param.annotation) != "plain":
-            return None
-        return f"use as the argument `{param.name}: {param.annotation}` of `{outer.label}()`"
+        return None if site is None else _plain_parameter(self.context, self.inference, scope, site, i, keyword)
 
     def _declared_plain_return(self, scope: str) -> str | None:
-        """The return annotation of the function ``scope`` when it names a type that is not
-        awaitable (a coroutine returned from there is never awaited as such), else None."""
-        facts = self.context.facts
-        info = facts.defs.get(scope) if scope else None
-        if info is None or info.kind not in (DEF, ASYNC_DEF) or not info.returns or info.has_yield:
-            return None
-        parent = facts.scopes.get(info.scope)
-        if parent is None or len(parent.bindings.get(info.name, ())) > 1:
-            return None  # `@overload` variants or a redefinition: which signature is this one?
-        if self.inference.annotation_kind(self.context.module, info.scope, info.returns) != "plain":
-            return None
-        return info.returns
+        return _declared_plain_return(self.context, self.inference, scope)
 
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is None:

@@ -209,10 +209,11 @@ class ModuleFacts:
     # Patches anywhere else (module level, helpers, fixtures, generators) are in `patched_attrs`.
     patched_regions: tuple[tuple[str, int, int], ...] = ()
     # Every call whose callee is a dotted name or `super().m` / `super(X, y).m`, as
-    # (scope qualname, callee, awaited): callee is the dotted name, "super()" + ".m", or
+    # (scope qualname, callee, use): callee is the dotted name, "super()" + ".m", or
     # "super(X)" + ".m"; scope is the one the engine's traversal is in at the call (decorators,
-    # defaults and bases belong to the outer scope). The await rules' prefilters resolve them.
-    call_sites: frozenset[tuple[str, str, bool]] = frozenset()
+    # defaults and bases belong to the outer scope); use is how the call's value is used
+    # (``CALL_USES``). The await rules' prefilters resolve them.
+    call_sites: frozenset[tuple[str, str, str]] = frozenset()
     # pytest fixtures defined at module level: (fixture name, function qualname); the name is
     # the function's or the literal `name=` of `@pytest.fixture(name=...)`.
     fixtures: tuple[tuple[str, str], ...] = ()
@@ -464,8 +465,8 @@ class _FactsVisitor(ast.NodeVisitor):
         self.call_parent = -1
         self.call_roles: dict[int, tuple[str, str]] = {}
         self.raising = 0
-        self.call_sites: set[tuple[str, str, bool]] = set()
-        self.awaited: set[int] = set()  # id() of the calls that are the operand of an `await`
+        self.call_sites: set[tuple[str, str, str]] = set()
+        self.uses: dict[int, str] = {}  # id() of a call -> its use (``CALL_USES``), set by its parent
         self.name_log: list[str] = []  # every Name visited, in order (a call's arguments are a slice)
         self.cond: list[str] = []  # conditional constructs around the statement, in the current scope
 
@@ -484,6 +485,9 @@ class _FactsVisitor(ast.NodeVisitor):
         levels deep; recursing through them would hit Python's recursion limit. Only node
         types with their own ``visit_X`` method recurse, and those nest shallowly.
         """
+        marker = _MARKERS.get(type(node))
+        if marker is not None:
+            marker(self.uses, node)
         if not isinstance(node, ast.expr):
             for child in _children(node):
                 self.visit(child)
@@ -496,6 +500,9 @@ class _FactsVisitor(ast.NodeVisitor):
             if method is None:
                 self.visit(child)  # fills the table
             elif method is _GENERIC:
+                marker = _MARKERS.get(type(child))
+                if marker is not None:
+                    marker(self.uses, child)
                 children = _children(child)
                 children.reverse()
                 stack.extend(children)
@@ -755,7 +762,7 @@ class _FactsVisitor(ast.NodeVisitor):
     def _record_site(self, node: ast.Call, dotted: str | None) -> None:
         site = dotted if dotted is not None else super_site(node)
         if site is not None:
-            self.call_sites.add((self.scope.qualname, site, id(node) in self.awaited))
+            self.call_sites.add((self.scope.qualname, site, self.uses.get(id(node), "other")))
 
     def visit_Call(self, node: ast.Call) -> None:
         self._record_self_attr_call(node)
@@ -763,6 +770,7 @@ class _FactsVisitor(ast.NodeVisitor):
         self._record_patch(node, dotted or "")
         self._call_keyed(node)
         self._record_site(node, dotted)
+        _mark_arguments(self.uses, node, dotted)
         callee = dotted if self.calls is not None else None
         if callee is None or self.calls is None:
             self.generic_visit(node)
@@ -791,6 +799,7 @@ class _FactsVisitor(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             self._mark_call(node.value, "assign", node.targets[0].id)
+            _mark(self.uses, node.value, "assign")
         self.visit(node.value)
         for t in node.targets:
             self.visit(t)
@@ -828,6 +837,7 @@ class _FactsVisitor(ast.NodeVisitor):
             self.scope.bind(n, Binding(GLOBAL, line=node.lineno, col=node.col_offset))
 
     def visit_If(self, node: ast.If) -> None:
+        _mark(self.uses, node.test, "test")
         self.visit(node.test)
         if _is_type_checking(node.test):
             self.type_checking += 1
@@ -846,6 +856,8 @@ class _FactsVisitor(ast.NodeVisitor):
                 self._bind(n.id, Binding(ASSIGN, line=node.lineno, col=node.col_offset, value_kind="other"))
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        if isinstance(node, ast.For):
+            _mark(self.uses, node.iter, "iter")
         self.visit(node.target)
         self.visit(node.iter)
         self._visit_under("loop", node.body + node.orelse)
@@ -856,6 +868,7 @@ class _FactsVisitor(ast.NodeVisitor):
     visit_AsyncFor = visit_For
 
     def visit_While(self, node: ast.While) -> None:
+        _mark(self.uses, node.test, "test")
         self.visit(node.test)
         self._visit_under("loop", node.body + node.orelse)
 
@@ -929,7 +942,7 @@ class _FactsVisitor(ast.NodeVisitor):
             fn.has_await = True
         self.facts.has_await = True
         if isinstance(node.value, ast.Call):
-            self.awaited.add(id(node.value))
+            self.uses[id(node.value)] = "await"
         self.generic_visit(node)
 
     def visit_Raise(self, node: ast.Raise) -> None:
@@ -943,6 +956,7 @@ class _FactsVisitor(ast.NodeVisitor):
     def visit_Return(self, node: ast.Return) -> None:
         fn = self._current_function()
         self._mark_call(node.value, "return")
+        _mark(self.uses, node.value, "return")
         if fn is not None:
             leaves = _return_leaves(node.value) if node.value is not None else ["none"]
             fn.return_leaves = fn.return_leaves + tuple(leaves)
@@ -1050,6 +1064,81 @@ class _FactsVisitor(ast.NodeVisitor):
 
 # node type -> the _FactsVisitor method that visits it
 _DISPATCH: dict[type, Callable[[_FactsVisitor, ast.AST], None]] = {}
+
+
+# How a call's value is used, as ``ModuleFacts.call_sites`` records it (set by the call's
+# parent node, before the call is visited):
+#   "await"      the operand of an `await`
+#   "stmt"       an expression statement (the value is discarded)
+#   "attr:<a>"   the object of the attribute access `.a`
+#   "subscript"  the object of a subscript
+#   "test"       the test of `if`, `while`, a conditional expression or `assert`, the operand
+#                of `not`, or the first operand of `and`/`or`
+#   "compare"    an operand of a comparison
+#   "iter"       the iterable of a (synchronous) `for`
+#   "fstring"    a replacement field of an f-string
+#   "return"     the value of a `return`
+#   "assign"     the value of `name = ...` (one target, a name)
+#   "arg:<i>:<callee>"   the i-th positional argument of a call of ``callee`` (a call site),
+#                        before any `*` or `**` argument
+#   "kw:<name>:<callee>" the keyword argument ``name``, before any `*` or `**` argument
+#   "star:<callee>"      `*x`, `**x`, or any argument after one of them
+#   "other"      anything else (an element of a display, a lambda's body, ...)
+CALL_USES = ("await", "stmt", "attr", "subscript", "test", "compare", "iter", "fstring", "return", "assign")
+
+
+def _mark(uses: dict[int, str], node: ast.AST | None, use: str) -> None:
+    if isinstance(node, ast.Call):
+        uses[id(node)] = use
+
+
+def _mark_arguments(uses: dict[int, str], node: ast.Call, dotted: str | None) -> None:
+    """The uses of the calls that are arguments of ``node`` (none without a call site)."""
+    callee = dotted if dotted is not None else super_site(node)
+    if callee is None:
+        return
+    stars = [(a.lineno, a.col_offset) for a in node.args if isinstance(a, ast.Starred)]
+    stars += [(k.lineno, k.col_offset) for k in node.keywords if k.arg is None]
+    first = min(stars) if stars else None
+    for i, arg in enumerate(node.args):
+        if isinstance(arg, ast.Starred):
+            _mark(uses, arg.value, f"star:{callee}")
+        elif isinstance(arg, ast.Call):
+            before = first is None or (arg.lineno, arg.col_offset) < first
+            uses[id(arg)] = f"arg:{i}:{callee}" if before else f"star:{callee}"
+    for kw in node.keywords:
+        if isinstance(kw.value, ast.Call):
+            before = kw.arg is not None and (first is None or (kw.lineno, kw.col_offset) < first)
+            uses[id(kw.value)] = f"kw:{kw.arg}:{callee}" if before else f"star:{callee}"
+
+
+def _mark_bool(uses: dict[int, str], node: ast.BoolOp) -> None:
+    _mark(uses, node.values[0], "test")
+
+
+def _mark_compare(uses: dict[int, str], node: ast.Compare) -> None:
+    _mark(uses, node.left, "compare")
+    for c in node.comparators:
+        _mark(uses, c, "compare")
+
+
+def _mark_not(uses: dict[int, str], node: ast.UnaryOp) -> None:
+    if isinstance(node.op, ast.Not):
+        _mark(uses, node.operand, "test")
+
+
+# Parents without a visit method of their own: marked where they are expanded.
+_MARKERS: dict[type, Callable[[dict[int, str], Any], None]] = {
+    ast.Expr: lambda uses, node: _mark(uses, node.value, "stmt"),
+    ast.Assert: lambda uses, node: _mark(uses, node.test, "test"),
+    ast.IfExp: lambda uses, node: _mark(uses, node.test, "test"),
+    ast.Attribute: lambda uses, node: _mark(uses, node.value, f"attr:{node.attr}"),
+    ast.Subscript: lambda uses, node: _mark(uses, node.value, "subscript"),
+    ast.FormattedValue: lambda uses, node: _mark(uses, node.value, "fstring"),
+    ast.BoolOp: _mark_bool,
+    ast.Compare: _mark_compare,
+    ast.UnaryOp: _mark_not,
+}
 _GENERIC = _FactsVisitor.generic_visit
 
 

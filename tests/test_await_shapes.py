@@ -475,3 +475,64 @@ def test_warm_run_sees_edits_of_the_modules_the_resolution_read(shapes_copy: Pat
     after = _shape_findings(shapes_copy)
     assert not any(f[1] == SHAPES + "rebinding.py" for f in after)
     assert after == _shape_findings(shapes_copy, "--no-cache")
+
+
+# One file per use of a coroutine call's value (``facts.CALL_USES``): those SSOT005 judges,
+# and those it never does (handed to the event loop, stored in a display, awaited, ...).
+_USES = {
+    # judged: each reports
+    "stmt": "    load()\n",
+    "attr": "    load().result\n",
+    "subscript": "    load()[0]\n",
+    "test": "    if load():\n        pass\n",
+    "not": "    if not load():\n        pass\n",
+    "bool": "    x = load() or 1\n",
+    "compare": "    x = load() == 1\n",
+    "iter": "    for i in load():\n        pass\n",
+    "fstring": "    x = f'{load()}'\n",
+    "assigned": "    x = load()\n    return x.keys()\n",
+    "consumer": "    return len(load())\n",
+    "plain_param": "    page(load())\n",
+    "plain_kw": "    page(user=load())\n",
+    "plain_return": None,  # below: a function declared to return a plain type
+    # not judged: none reports, and the prefilter skips the file
+    "task": "    asyncio.create_task(load())\n",
+    "gather": "    await asyncio.gather(load(), load())\n",
+    "awaitable_param": "    run(load())\n",
+    "after_star": "    page(*args, load())\n",
+    "display": "    x = [load()]\n    await x[0]\n",
+    "lambda": "    f = lambda: load()\n",
+    "close": "    load().close()\n",
+    "awaited": "    await load()\n",
+    "return_plain_def": None,  # below: `return load()` from an unannotated function
+}
+_JUDGED = {"stmt", "attr", "subscript", "test", "not", "bool", "compare", "iter", "fstring", "assigned",
+           "consumer", "plain_param", "plain_kw", "plain_return"}  # fmt: skip
+
+
+def test_ssot005_prefilter_reads_how_each_call_is_used(tmp_path: Path, monkeypatch):
+    """The prefilter passes a file only where a coroutine call is used where the visitor
+    judges it, and never drops a finding (checked with the prefilter bypassed)."""
+    lib = (
+        "from collections.abc import Awaitable\n\n"
+        "async def load() -> dict:\n    return {}\n\n"
+        "def page(user: dict) -> str:\n    return str(user)\n\n"
+        "def run(job: Awaitable[dict]) -> None:\n    pass\n"
+    )
+    root = tmp_path / "svc"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "lib.py").write_text(lib)
+    head = "import asyncio\nfrom app.lib import load, page, run\n\n"
+    for name, body in _USES.items():
+        if name == "plain_return":
+            text = head + "def use() -> dict:\n    return load()\n"
+        elif name == "return_plain_def":
+            text = head + "def use():\n    return load()\n"
+        else:
+            text = head + "async def use(args):\n" + body
+        (root / "app" / f"u_{name}.py").write_text(text)
+    passed, flagged, _ = prefilter_soundness(RULES, SSOT005, root, monkeypatch)
+    judged = {f"app/u_{name}.py" for name in _JUDGED}
+    assert flagged == judged
+    assert passed == judged

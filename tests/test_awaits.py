@@ -505,16 +505,76 @@ def test_benchmark_project_is_reproducible_and_fully_found(tmp_path: Path):
 
 
 # --- call sites: what the precise prefilter resolves ----------------------------------------------
-def _independent_sites(source: str) -> set[tuple[str, str, bool]]:
+def _independent_uses(tree) -> dict[int, str]:
+    """The use of every call (``facts.CALL_USES``) from each call's parent, by a plain walk."""
+    import ast
+
+    from ssot_lint.facts import dotted_name, super_site
+
+    uses: dict[int, str] = {}
+
+    def mark(node, use):
+        if isinstance(node, ast.Call):
+            uses[id(node)] = use
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Await):
+            mark(node.value, "await")
+        elif isinstance(node, ast.Expr):
+            mark(node.value, "stmt")
+        elif isinstance(node, ast.Attribute):
+            mark(node.value, f"attr:{node.attr}")
+        elif isinstance(node, ast.Subscript):
+            mark(node.value, "subscript")
+        elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+            mark(node.test, "test")
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            mark(node.operand, "test")
+        elif isinstance(node, ast.BoolOp):
+            mark(node.values[0], "test")
+        elif isinstance(node, ast.Compare):
+            for operand in [node.left, *node.comparators]:
+                mark(operand, "compare")
+        elif isinstance(node, ast.For):
+            mark(node.iter, "iter")
+        elif isinstance(node, ast.FormattedValue):
+            mark(node.value, "fstring")
+        elif isinstance(node, ast.Return):
+            mark(node.value, "return")
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            mark(node.value, "assign")
+        elif isinstance(node, ast.Call):
+            callee = dotted_name(node.func) or super_site(node)
+            if callee is None:
+                continue
+            # Source order: everything from the first `*x` / `**x` on is "star".
+            items = [(a.lineno, a.col_offset, a) for a in node.args] + [
+                (k.lineno, k.col_offset, k) for k in node.keywords
+            ]
+            starred = False
+            for _, _, item in sorted(items, key=lambda t: (t[0], t[1])):
+                if isinstance(item, ast.Starred) or (isinstance(item, ast.keyword) and item.arg is None):
+                    starred = True
+                value = item.value if isinstance(item, (ast.Starred, ast.keyword)) else item
+                if starred:
+                    mark(value, f"star:{callee}")
+                elif isinstance(item, ast.keyword):
+                    mark(value, f"kw:{item.arg}:{callee}")
+                else:
+                    mark(value, f"arg:{node.args.index(item)}:{callee}")
+    return uses
+
+
+def _independent_sites(source: str) -> set[tuple[str, str, str]]:
     """Every dotted / super() call with the scope the engine's traversal is in, computed by a
-    plain walk (decorators, defaults, annotations and bases in the outer scope)."""
+    plain walk (decorators, defaults, annotations and bases in the outer scope), and its use."""
     import ast
 
     from ssot_lint.facts import dotted_name, super_site
 
     tree = ast.parse(source)
-    awaited = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Await) and isinstance(n.value, ast.Call)}
-    out: set[tuple[str, str, bool]] = set()
+    uses = _independent_uses(tree)
+    out: set[tuple[str, str, str]] = set()
     stack: list[tuple[ast.AST, str]] = [(tree, "")]
     while stack:
         node, scope = stack.pop()
@@ -527,7 +587,7 @@ def _independent_sites(source: str) -> set[tuple[str, str, bool]]:
         if isinstance(node, ast.Call):
             site = dotted_name(node.func) or super_site(node)
             if site is not None:
-                out.add((scope, site, id(node) in awaited))
+                out.add((scope, site, uses.get(id(node), "other")))
         stack.extend((c, scope) for c in ast.iter_child_nodes(node))
     return out
 
@@ -574,18 +634,86 @@ def test_call_sites_shapes():
     )
     sites = extract_facts(src, "m", "m.py", False).call_sites
     assert sites == {
-        ("", "lib.deco", False),
-        ("", "lib.make", False),
-        ("", "lib.default", False),
-        ("f", "lib.inner", False),
-        ("f", "lib.comp", False),
-        ("", "lib.base", False),
-        ("C", "lib.in_class", False),
-        ("C.m", "super().m", True),
-        ("C.m", "super(C).n", True),
-        ("C.m", "self.p", False),
-        ("C.m", "super", False),
-        ("C.m", "type", False),
+        ("", "lib.deco", "other"),
+        ("", "lib.make", "arg:0:lib.deco"),
+        ("", "lib.default", "other"),
+        ("f", "lib.inner", "other"),
+        ("f", "lib.comp", "other"),
+        ("", "lib.base", "other"),
+        ("C", "lib.in_class", "assign"),
+        ("C.m", "super().m", "await"),
+        ("C.m", "super(C).n", "await"),
+        ("C.m", "self.p", "other"),
+        ("C.m", "super", "attr:m"),
+        ("C.m", "super", "attr:n"),
+        ("C.m", "super", "attr:o"),
+        ("C.m", "type", "arg:0:super"),
+    }
+
+
+def test_call_sites_record_each_use():
+    """How each call's value is used, as the SSOT005 prefilter reads it (``CALL_USES``)."""
+    from ssot_lint.facts import extract_facts
+
+    src = (
+        "async def f(x):\n"
+        "    a.stmt()\n"
+        "    a.attr().x\n"
+        "    a.sub()[0]\n"
+        "    if a.test():\n"
+        "        pass\n"
+        "    while not a.neg():\n"
+        "        pass\n"
+        "    y = a.left() or a.right()\n"
+        "    a.cmp() == a.cmp2()\n"
+        "    for i in a.it():\n"
+        "        pass\n"
+        "    async for i in a.ait():\n"
+        "        pass\n"
+        "    f'{a.fs()}'\n"
+        "    x = a.assigned()\n"
+        "    x.y = a.attr_target()\n"
+        "    a.outer(a.pos(), k=a.kw())\n"
+        "    a.outer2(1, *a.st(), a.after(), z=a.kw2())\n"
+        "    a.outer3(k=a.kw3(), **a.dst())\n"
+        "    b = [a.elem()]\n"
+        "    assert a.asserted()\n"
+        "    v = 1 if a.cond() else a.other()\n"
+        "    await a.awaited()\n"
+        "    return a.ret()\n"
+    )
+    sites = {site: use for scope, site, use in extract_facts(src, "m", "m.py", False).call_sites}
+    assert sites == {
+        "a.stmt": "stmt",
+        "a.attr": "attr:x",
+        "a.sub": "subscript",
+        "a.test": "test",
+        "a.neg": "test",
+        "a.left": "test",
+        "a.right": "other",
+        "a.cmp": "compare",
+        "a.cmp2": "compare",
+        "a.it": "iter",
+        "a.ait": "other",
+        "a.fs": "fstring",
+        "a.assigned": "assign",
+        "a.attr_target": "other",
+        "a.outer": "stmt",
+        "a.pos": "arg:0:a.outer",
+        "a.kw": "kw:k:a.outer",
+        "a.outer2": "stmt",
+        "a.st": "star:a.outer2",
+        "a.after": "star:a.outer2",
+        "a.kw2": "star:a.outer2",
+        "a.outer3": "stmt",
+        "a.kw3": "kw:k:a.outer3",
+        "a.dst": "star:a.outer3",
+        "a.elem": "other",
+        "a.asserted": "test",
+        "a.cond": "test",
+        "a.other": "other",
+        "a.awaited": "await",
+        "a.ret": "return",
     }
 
 
