@@ -9,7 +9,7 @@ import libcst as cst
 from ssot_lint.api import Invalid, LintRule, RuleContext, Valid, cst_dotted_name
 
 from ._notifiers import TABLES as NOTIFIER_TABLES
-from ._notifiers import NotifierModel, ReceiverTyper, notifier_model, relevant_names
+from ._notifiers import NotifierModel, Receiver, ReceiverTyper, notifier_model, relevant_names
 
 _NOTIFIER = """\
 class WebSocketNotifier:
@@ -270,18 +270,26 @@ class UnknownNotifierMethod(LintRule):
         model = notifier_model(context.session)
         if not model.active:
             return False
-        names = context.facts.names
-        if any(n.lower().endswith(("notifier", "emitter", "bridge")) for n in names):
-            return True
-        relevant = relevant_names(context.session)
-        if names & relevant:
-            return True
-        # String annotations are not names: look at the annotation text too.
-        for scope in context.facts.scopes.values():
-            for bindings in scope.bindings.values():
-                for b in bindings:
-                    if b.annotation and any(r in b.annotation for r in relevant):
-                        return True
+        if not _may_name_a_notifier(context):
+            return False
+        # The visitor's own test on every method call the facts record: `recv.m(...)` as
+        # the call site "recv.m"; `f(...).m(...)` as the call site "f" used as "attr:m".
+        typer = ReceiverTyper(context.index, model, context.module)
+        for scope, site, use in context.facts.call_sites:
+            on_call = use.startswith("attr:")
+            if on_call:
+                method = use[5:]
+            elif "." in site and not site.startswith("super("):
+                dotted, _, method = site.rpartition(".")
+            else:
+                continue
+            if (method.startswith("__") and method.endswith("__")) or method.startswith("assert_"):
+                continue
+            if method in model.patched:
+                continue
+            receiver = typer.of_call(context.module, scope, site, 0) if on_call else typer.of_dotted(scope, dotted)
+            if _unknown_method(model, receiver, method):
+                return True
         return False
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -349,6 +357,38 @@ class UnknownNotifierMethod(LintRule):
                 f"{_suggest(method, methods)}",
             )
         # An unknown receiver is never guessed from its name (`*notifier`, `*emitter`, `*bridge`).
+
+
+def _may_name_a_notifier(context: RuleContext) -> bool:
+    """Does the file name something notifier-like, or a name the notifier model finds
+    relevant (in a string annotation too)? A file that does not is never reported."""
+    names = context.facts.names
+    if any(n.lower().endswith(("notifier", "emitter", "bridge")) for n in names):
+        return True
+    relevant = relevant_names(context.session)
+    if names & relevant:
+        return True
+    # String annotations are not names: look at the annotation text too.
+    for scope in context.facts.scopes.values():
+        for bindings in scope.bindings.values():
+            for b in bindings:
+                if b.annotation and any(r in b.annotation for r in relevant):
+                    return True
+    return False
+
+
+def _unknown_method(model: NotifierModel, receiver: Receiver, method: str) -> bool:
+    """Would the visitor report calling ``method`` on ``receiver`` (before its check for a
+    method patched in the calling scope)?"""
+    if receiver.kind == "class" and receiver.cls is not None:
+        if not model.is_notifier(receiver.cls):
+            return False
+        methods = model.methods(receiver.cls)
+        return methods is not None and method not in methods
+    if receiver.kind == "contract" and receiver.contract is not None:
+        found = model.contract_methods.get(receiver.contract.name.rsplit(".", 1)[-1])
+        return found is not None and bool(found) and method not in found
+    return False
 
 
 def _suggest(method: str, methods: frozenset[str]) -> str:

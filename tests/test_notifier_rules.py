@@ -435,3 +435,29 @@ def test_name_heuristic_needs_a_notifier_class_in_the_project():
     )
     out = found(UnknownNotifierMethod, code, files={"app/__init__.py": ""})
     assert [(line, "the contract's notifier `WebSocketNotifier`" in msg) for line, _, msg in out] == [(4, True)]
+
+
+def test_ssot006_prefilter_types_each_method_call(tmp_path, monkeypatch):
+    """SSOT006's prefilter runs the visitor's typing of the receiver on every method call
+    the facts record (``recv.m()``, and ``f().m()`` through the call ``f`` used as
+    ``attr:m``): a file that merely names a notifier, or calls its real methods, is skipped."""
+    root = tmp_path / "svc"
+    (root / "app").mkdir(parents=True)
+    files = {
+        "app/__init__.py": "",
+        "app/notifier.py": NOTIFIER,
+        "app/make.py": "from app.notifier import WebSocketNotifier\n\n"
+        "def make() -> WebSocketNotifier:\n    return WebSocketNotifier()\n",
+        "app/typo.py": "from app.notifier import WebSocketNotifier\n\n"
+        "async def f(n: WebSocketNotifier):\n    await n.agent_strated('a', 'r')\n",
+        "app/on_call.py": "from app.make import make\n\nasync def f():\n    await make().agent_finished('a', 'r')\n",
+        "app/known.py": "from app.notifier import WebSocketNotifier\n\n"
+        "async def f(n: WebSocketNotifier):\n    await n.agent_started('a', 'r')\n    make_notifier = 1\n",
+        "app/mock.py": "from app.notifier import WebSocketNotifier\n\n"
+        "def f(n: WebSocketNotifier):\n    n.assert_called_once()\n    n.__repr__()\n",
+        "app/other.py": "def f(emitter):\n    emitter.anything()\n",
+    }
+    for rel, text in files.items():
+        (root / rel).write_text(text)
+    passed, flagged, _ = prefilter_soundness(RULES, UnknownNotifierMethod, root, monkeypatch)
+    assert flagged == passed == {"app/typo.py", "app/on_call.py"}
