@@ -27,7 +27,7 @@ from ssot_lint.api import (
 )
 
 from ._notifiers import TABLES as NOTIFIER_TABLES
-from ._notifiers import alias_closure, annotation_mentions, notifier_model
+from ._notifiers import NotifierModel, alias_closure, annotation_mentions, notifier_model
 
 _TOOLS = """\
 from typing import Optional
@@ -325,15 +325,16 @@ class NullNotifier(LintRule):
         params = frozenset(p.name for p in context.contract.notifier_params)
         model = notifier_model(context.session)
         names = context.facts.names
-        if any(n.lstrip("_") in params for n in names):
-            return True
         targets = context.session.table(TARGETS)
-        if names & targets:
-            return True
-        return any(
-            any(p.annotation and any(c in p.annotation for c in model.class_names) for p in info.params)
-            for info in context.facts.defs.values()
+        screened = (
+            any(n.lstrip("_") in params for n in names)
+            or bool(names & targets)
+            or any(
+                any(p.annotation and any(c in p.annotation for c in model.class_names) for p in info.params)
+                for info in context.facts.defs.values()
+            )
         )
+        return screened and _may_report(context, params, model)
 
     def _is_notifier_param(self, p: Param) -> bool:
         return p.name in self.params or annotation_mentions(p.annotation, self.model.class_names)
@@ -344,26 +345,10 @@ class NullNotifier(LintRule):
         if target is None:
             return
         index = self.context.index
-        owner: Definition | None
-        if target.kind == CLASS:
-            owner = target
-            init = _init_of(index, owner)
-            if init is None:
-                return
-            params = list(init.info.params[1:])
-            constructor = True
-        elif target.kind in (DEF, ASYNC_DEF) and "." in target.qualname:
-            decorators = {d.rsplit(".", 1)[-1] for d in target.info.decorators}
-            if not decorators & {"classmethod", "staticmethod"}:
-                return
-            owner = index.definition(target.module, target.qualname.rpartition(".")[0])
-            if owner is None or owner.kind != CLASS:
-                return
-            init = target
-            params = list(target.info.params[1:] if "classmethod" in decorators else target.info.params)
-            constructor = False
-        else:
+        built = _constructor(index, target)
+        if built is None:
             return
+        owner, init, params, constructor = built
         notifier_params = [p for p in params if self._is_notifier_param(p)]
         if not notifier_params:
             return
@@ -511,6 +496,58 @@ class NullNotifier(LintRule):
                 f"`{p.name}` defaults to None, is stored as {stored} and never validated: an object "
                 f"built without it silently sends no events{hidden}. Make it required and raise on None",
             )
+
+
+def _constructor(index: ProjectIndex, target: Definition) -> tuple[Definition, Definition, list[Param], bool] | None:
+    """For a call of ``target``: the class it builds, the function that takes the arguments
+    (its ``__init__``, or ``target`` itself for a classmethod or staticmethod of a class),
+    that function's parameters the call binds, and whether it is the class's constructor.
+    None for any other callee."""
+    if target.kind == CLASS:
+        init = _init_of(index, target)
+        return None if init is None else (target, init, list(init.info.params[1:]), True)
+    if target.kind in (DEF, ASYNC_DEF) and "." in target.qualname:
+        decorators = {d.rsplit(".", 1)[-1] for d in target.info.decorators}
+        if not decorators & {"classmethod", "staticmethod"}:
+            return None
+        owner = index.definition(target.module, target.qualname.rpartition(".")[0])
+        if owner is None or owner.kind != CLASS:
+            return None
+        params = list(target.info.params[1:] if "classmethod" in decorators else target.info.params)
+        return owner, target, params, False
+    return None
+
+
+def _may_report(context: RuleContext, params: frozenset[str], model: NotifierModel) -> bool:
+    """The visitor's first tests, on the facts: a class of the file that sets ``self.x =
+    None`` in a method (3) or whose ``__init__`` defaults a notifier parameter to None (4),
+    or a call (a call site of the facts, resolved in its scope) of a class or classmethod
+    constructor that takes a notifier parameter (1, 2)."""
+
+    def notifier_param(p: Param) -> bool:
+        return p.name in params or annotation_mentions(p.annotation, model.class_names)
+
+    facts = context.facts
+    for info in facts.defs.values():
+        if info.kind != CLASS:
+            continue
+        if any(a.value == "none" for a in info.attr_assigns):
+            return True
+        init = facts.defs.get(f"{info.qualname}.__init__")
+        if init is not None and init.kind in (DEF, ASYNC_DEF):
+            if any(p.default_none and notifier_param(p) for p in init.params):
+                return True
+    index = context.index
+    for scope, site, _use in facts.call_sites:
+        if site.startswith("super("):
+            continue  # the visitor resolves dotted callees only
+        target = index.resolve(context.module, scope, site)
+        if not isinstance(target, Definition):
+            continue
+        built = _constructor(index, target)
+        if built is not None and any(notifier_param(p) for p in built[2]):
+            return True
+    return False
 
 
 def _bind_args(node: cst.Call, params: list[Param]) -> tuple[dict[str, cst.Arg], bool]:

@@ -461,3 +461,50 @@ def test_ssot006_prefilter_types_each_method_call(tmp_path, monkeypatch):
         (root / rel).write_text(text)
     passed, flagged, _ = prefilter_soundness(RULES, UnknownNotifierMethod, root, monkeypatch)
     assert flagged == passed == {"app/typo.py", "app/on_call.py"}
+
+
+def test_ssot004_prefilter_needs_a_constructor_call_or_a_none_notifier(tmp_path, monkeypatch):
+    """SSOT004's prefilter asks the facts what the visitor looks at: a call resolved to a
+    class (or classmethod constructor) taking a notifier, `self.x = None` in a method, an
+    `__init__` defaulting a notifier to None. A file that only imports, annotates or names
+    the executor or a notifier is skipped."""
+    root = tmp_path / "svc"
+    (root / "app").mkdir(parents=True)
+    engine = (
+        "from app.emitter import UserWebSocketEmitter\n\n"
+        "class ToolExecutor:\n"
+        "    def __init__(self, registry, websocket_notifier: UserWebSocketEmitter):\n"
+        "        self._notifier = websocket_notifier\n\n"
+        "    @classmethod\n"
+        "    def build(cls, websocket_notifier: UserWebSocketEmitter) -> 'ToolExecutor':\n"
+        "        return cls(None, websocket_notifier)\n\n"
+        "    async def run(self):\n"
+        "        await self._notifier.agent_started('a', 'r')\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/emitter.py": EMITTER,
+        "app/engine.py": engine,
+        "app/none_arg.py": "from app.engine import ToolExecutor\n\ndef f(reg):\n    return ToolExecutor(reg, None)\n",
+        "app/none_build.py": "from app import engine\n\ndef f():\n    return engine.ToolExecutor.build(None)\n",
+        "app/alias.py": "from app.engine import ToolExecutor\n\ndef f(reg):\n    make = ToolExecutor\n"
+        "    return make(reg, websocket_notifier=None)\n",
+        "app/drop.py": "from app.engine import ToolExecutor\n\nclass Runner(ToolExecutor):\n"
+        "    def switch(self):\n        self._notifier = None\n",
+        "app/default.py": "from app.emitter import UserWebSocketEmitter\n\nclass Tool:\n"
+        "    def __init__(self, websocket_notifier: UserWebSocketEmitter = None):\n"
+        "        self._notifier = websocket_notifier\n\n"
+        "    async def go(self):\n        await self._notifier.agent_started('a', 'r')\n",
+        # skipped: the executor named, annotated and imported, a notifier passed along
+        "app/annotated.py": "from app.engine import ToolExecutor\n\n"
+        "async def handle(engine: ToolExecutor, websocket_notifier):\n    await engine.run()\n",
+        "app/passed.py": "from app.engine import ToolExecutor\n\ndef f(reg, websocket_notifier):\n"
+        "    return len([ToolExecutor, websocket_notifier])\n",
+    }
+    for rel, text in files.items():
+        (root / rel).write_text(text)
+    passed, flagged, _ = prefilter_soundness(RULES, NullNotifier, root, monkeypatch)
+    reporting = {"app/none_arg.py", "app/none_build.py", "app/alias.py", "app/drop.py", "app/default.py"}
+    assert flagged == reporting
+    assert flagged <= passed
+    assert not passed & {"app/annotated.py", "app/passed.py"}
