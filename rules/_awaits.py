@@ -11,8 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from ssot_lint.api import (
     ALIAS,
     ASYNC_DEF,
@@ -39,6 +37,7 @@ from ssot_lint.api import (
     restore_names,
     session_of,
 )
+from ssot_lint.lazy import cst
 
 if TYPE_CHECKING:
     from libcst.metadata import CodeRange
@@ -62,11 +61,9 @@ KNOWN_BASES_OPTION = Option(
     "are known without being listed.",
 )
 
-_EMPTY = cst.Module(body=[])
-
 
 def code(node: cst.CSTNode) -> str:
-    return " ".join(_EMPTY.code_for_node(node).split())
+    return " ".join(cst.Module(body=[]).code_for_node(node).split())
 
 
 def short(node: cst.CSTNode, limit: int = 60) -> str:

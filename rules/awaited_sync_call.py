@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
 from ssot_lint.api import ASYNC_DEF, CLASS, CstFix, Inference, Invalid, LintRule, RuleContext, Valid
+from ssot_lint.lazy import cst
 
 from ._awaits import (
     KNOWN_BASES_OPTION,

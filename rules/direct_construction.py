@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
 from ssot_lint.api import Definition, Invalid, LintRule, RuleContext, Valid
+from ssot_lint.lazy import cst
 
 _ENGINE_MODULE = "app/agents/execution_engine.py"
 _ENGINE = """\

@@ -8,8 +8,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import libcst as cst
-
 from ssot_lint.api import (
     ALIAS,
     ASSIGN,
@@ -34,6 +32,7 @@ from ssot_lint.api import (
     names_from,
     test_code,
 )
+from ssot_lint.lazy import cst
 
 from ._notifiers import bare, is_test_double_name
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import libcst as cst
-
 from ssot_lint.api import (
     ASSIGN,
     CLASS,
@@ -19,6 +17,7 @@ from ssot_lint.api import (
     Valid,
     cst_dotted_name,
 )
+from ssot_lint.lazy import cst
 
 from ._state import (
     ATTR_OPS,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 
-import libcst as cst
-
 from ssot_lint.api import (
     ASYNC_DEF,
     CLASS,
@@ -25,6 +23,7 @@ from ssot_lint.api import (
     restore_names,
     session_of,
 )
+from ssot_lint.lazy import cst
 
 from ._notifiers import TABLES as NOTIFIER_TABLES
 from ._notifiers import NotifierModel, alias_closure, annotation_mentions, notifier_model

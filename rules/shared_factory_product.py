@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-
-import libcst as cst
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ssot_lint.api import (
     ASSIGN,
@@ -23,6 +22,7 @@ from ssot_lint.api import (
     Valid,
     cst_dotted_name,
 )
+from ssot_lint.lazy import cst
 
 from ._state import (
     ATTR_OPS,
@@ -40,6 +40,10 @@ from ._state import (
 from ._state import (
     TABLES as STATE_TABLES,
 )
+
+if TYPE_CHECKING:
+    from ._body_scan import Body
+
 
 DEFAULT_FACTORY_NAMES = ("create_*", "*_for_user", "get_*_for_user")
 DEFAULT_CONTEXT_PARAMS = ("user_context", "user_execution_context", "user_ctx")
@@ -61,66 +65,6 @@ _HEAD = (
     "from app.context import UserExecutionContext\n\nclass Engine:\n    def __init__(self, context=None):\n"
     "        self._runs: list['RunId'] = []\n\n"
 )
-
-
-@dataclass
-class _Assign:
-    targets: list[cst.BaseExpression]
-    value: cst.BaseExpression
-    unconditional: bool
-    order: int
-
-
-@dataclass
-class _Body:
-    returns: list[tuple[cst.Return, int]] = field(default_factory=list)
-    assigns: list[_Assign] = field(default_factory=list)
-
-
-class _BodyScan(cst.CSTVisitor):
-    """Returns and assignments of one function body (not of nested functions or classes)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.body = _Body()
-        self.depth = 0
-        self.order = 0
-
-    def _tick(self) -> int:
-        self.order += 1
-        return self.order
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def _enter(self, node: cst.CSTNode) -> None:
-        self.depth += 1
-
-    def _leave(self, original_node: cst.CSTNode) -> None:
-        self.depth -= 1
-
-    visit_If = visit_For = visit_While = visit_Try = visit_TryStar = visit_Match = _enter
-    leave_If = leave_For = leave_While = leave_Try = leave_TryStar = leave_Match = _leave
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None:
-            self.body.returns.append((node, self._tick()))
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self.body.assigns.append(_Assign([t.target for t in node.targets], node.value, self.depth == 0, self._tick()))
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self.body.assigns.append(_Assign([node.target], node.value, self.depth == 0, self._tick()))
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self.body.assigns.append(_Assign([node.target], node.value, False, self._tick()))
 
 
 @dataclass(frozen=True)
@@ -367,11 +311,13 @@ class SharedFactoryProduct(LintRule):
             return
         if info.returns and parse_head(info.returns) in _PRIMITIVES:
             return
-        scan = _BodyScan()
+        from ._body_scan import BodyScan  # a LibCST visitor class: imports LibCST
+
+        scan = BodyScan()
         node.body.visit(scan)
         fn = _Function(self, info, qual, scan.body)
         for ret, order in scan.body.returns:
-            assert ret.value is not None  # _BodyScan keeps only returns with a value
+            assert ret.value is not None  # BodyScan keeps only returns with a value
             found = fn.shared_source(ret.value, order)
             if found is not None and not fn.harmless_product(found[0]):
                 read, via = found
@@ -392,7 +338,7 @@ def parse_head(annotation: str) -> str:
 class _Function:
     """The analysis of one factory method's body."""
 
-    def __init__(self, rule: SharedFactoryProduct, info: DefInfo, qual: str, body: _Body) -> None:
+    def __init__(self, rule: SharedFactoryProduct, info: DefInfo, qual: str, body: Body) -> None:
         self.rule = rule
         self.index = rule.index
         self.module = rule.context.module

@@ -11,13 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import libcst as cst
-
 from .config import Config
 from .contract import Contract
 from .facts import ModuleFacts, mentions_any
 from .index import Definition, ProjectIndex, Target
 from .inference import DEFAULT_TRANSPARENT_DECORATORS, CallResolution, ClassType, Inference
+from .lazy import cst
 from .session import AnalysisSession, session_of
 
 if TYPE_CHECKING:

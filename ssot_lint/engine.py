@@ -21,8 +21,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst  # noqa: F401  (tests patch ``ssot_lint.engine.cst.parse_module``)
-
 from . import testcode
 from .cache import Cache, content_hash
 from .config import Config, resolve_target_version

@@ -12,9 +12,8 @@ import os
 import tempfile
 from dataclasses import dataclass
 
-import libcst as cst
-
 from .diagnostics import Diagnostic, Edit, Fix, Position
+from .lazy import cst
 from .source import SourceFile
 
 

@@ -15,9 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import libcst as cst
-
 from .diagnostics import Fix, Range
+from .lazy import cst
 
 if TYPE_CHECKING:
     from .context import RuleContext

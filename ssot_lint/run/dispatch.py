@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import libcst as cst
-
 from ..context import RuleContext
+from ..lazy import cst
 from ..rule import LintRule, visitor_methods
 
 

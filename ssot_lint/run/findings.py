@@ -15,13 +15,11 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-
 from ..config import code_matches
 from ..diagnostics import Diagnostic, Edit, Fix, InternalError, Position, Range
 from ..facts import ModuleFacts
 from ..fixes import line_starts, offset_of
+from ..lazy import cst, cst_metadata
 from ..rule import CstFix, LintRule, Report
 from ..source import SourceFile
 from ..suppress import Suppressions
@@ -193,11 +191,11 @@ def node_positions(module: cst.Module) -> Any:
     wrapper if this LibCST's provider does not work that way.
     """
     try:
-        provider = PositionProvider()
+        provider = cst_metadata.PositionProvider()
         provider._gen_impl(module)
         return provider._computed
     except Exception:  # another LibCST version: the public, slower way
-        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return cst_metadata.MetadataWrapper(module, unsafe_skip_copy=True).resolve(cst_metadata.PositionProvider)
 
 
 def _scope_at(facts: ModuleFacts, line: int) -> str:

@@ -10,6 +10,7 @@ something to report. Many files are linted here or in worker processes
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import traceback
 import warnings
@@ -17,22 +18,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper
-
 from .. import workers
 from ..config import Config, code_matches
 from ..context import RuleContext
 from ..diagnostics import Diagnostic, InternalError
 from ..facts import ModuleFacts, parse_source
 from ..index import WHOLE_PROJECT, ProjectIndex
+from ..lazy import cst, cst_metadata
 from ..project import LazyFacts, Project
 from ..registry import LoadedRules
 from ..rule import FileOutcome, LintRule
 from ..source import SourceFile
 from ..suppress import Suppressions, parse_suppressions
 from ..timings import PARALLEL, phase
-from .dispatch import Dispatcher
 from .findings import (
     INVALID_SYNTAX,
     libcst_error_position,
@@ -181,6 +179,8 @@ def _lint_cst(
             result.errors.append(rule_error(type(rule), source.path, exc))
 
         try:
+            from .dispatch import Dispatcher  # a LibCST visitor: imports LibCST
+
             module.visit(Dispatcher(instances, context, on_error))
         except RecursionError:
             where = (1, 1, "too deeply nested to analyse")
@@ -274,7 +274,7 @@ def _resolve_metadata(linter: Linter, module: cst.Module, instances: list[LintRu
     needed = {p for inst in instances for p in inst.METADATA_DEPENDENCIES}
     if not needed:
         return
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper = cst_metadata.MetadataWrapper(module, unsafe_skip_copy=True)
     resolved = wrapper.resolve_many(needed)
     for inst in instances:
         inst._metadata = {p: resolved[p] for p in inst.METADATA_DEPENDENCIES}
@@ -334,6 +334,10 @@ def lint_many(
         if progress:
             progress(done, total)
 
+    # Many files: some will likely be parsed with LibCST. Imported once here, the forked
+    # workers share it instead of each importing it (``ssot_lint.lazy``).
+    importlib.import_module("libcst")
+    importlib.import_module("libcst.metadata")
     with phase(PARALLEL):
         out.update(workers.lint_in_workers(linter, project, rest, jobs, on_batch))
     return out
