@@ -30,6 +30,7 @@ from ssot_lint.api import (
     ProjectIndex,
     ProjectTable,
     RuleContext,
+    cst,
     cst_dotted_name,
     node_positions,
     phase,
@@ -37,7 +38,6 @@ from ssot_lint.api import (
     restore_names,
     session_of,
 )
-from ssot_lint.lazy import cst
 
 if TYPE_CHECKING:
     from libcst.metadata import CodeRange

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ssot_lint.api import ASYNC_DEF, CLASS, CstFix, Inference, Invalid, LintRule, RuleContext, Valid
-from ssot_lint.lazy import cst
+from ssot_lint.api import ASYNC_DEF, CLASS, CstFix, Inference, Invalid, LintRule, RuleContext, Valid, cst
 
 from ._awaits import (
     KNOWN_BASES_OPTION,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ssot_lint.api import Definition, Invalid, LintRule, RuleContext, Valid
-from ssot_lint.lazy import cst
+from ssot_lint.api import Definition, Invalid, LintRule, RuleContext, Valid, cst
 
 _ENGINE_MODULE = "app/agents/execution_engine.py"
 _ENGINE = """\

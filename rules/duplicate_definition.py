@@ -29,10 +29,10 @@ from ssot_lint.api import (
     ProjectTable,
     RuleContext,
     Valid,
+    cst,
     names_from,
     test_code,
 )
-from ssot_lint.lazy import cst
 
 from ._notifiers import bare, is_test_double_name
 

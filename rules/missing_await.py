@@ -15,9 +15,9 @@ from ssot_lint.api import (
     LintRule,
     RuleContext,
     Valid,
+    cst,
     cst_dotted_name,
 )
-from ssot_lint.lazy import cst
 
 from ._awaits import (
     KNOWN_BASES_OPTION,

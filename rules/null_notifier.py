@@ -20,10 +20,10 @@ from ssot_lint.api import (
     ProjectTable,
     RuleContext,
     Valid,
+    cst,
     restore_names,
     session_of,
 )
-from ssot_lint.lazy import cst
 
 from ._notifiers import TABLES as NOTIFIER_TABLES
 from ._notifiers import NotifierModel, alias_closure, annotation_mentions, notifier_model

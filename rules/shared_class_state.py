@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ssot_lint.api import ASSIGN, CLASS, Binding, Definition, Invalid, LintRule, RuleContext, Valid
-from ssot_lint.lazy import cst
+from ssot_lint.api import ASSIGN, CLASS, Binding, Definition, Invalid, LintRule, RuleContext, Valid, cst
 
 from ._state import (
     ATTR_OPS,

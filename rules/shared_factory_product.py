@@ -20,9 +20,9 @@ from ssot_lint.api import (
     ProjectIndex,
     RuleContext,
     Valid,
+    cst,
     cst_dotted_name,
 )
-from ssot_lint.lazy import cst
 
 from ._state import (
     ATTR_OPS,

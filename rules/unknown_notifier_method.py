@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from ssot_lint.api import Invalid, LintRule, RuleContext, Valid, cst_dotted_name
-from ssot_lint.lazy import cst
+from ssot_lint.api import Invalid, LintRule, RuleContext, Valid, cst, cst_dotted_name
 
 from ._notifiers import TABLES as NOTIFIER_TABLES
 from ._notifiers import NotifierModel, Receiver, ReceiverTyper, notifier_model, relevant_names

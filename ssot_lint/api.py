@@ -22,6 +22,9 @@ options (``Option``) and fixes (``CstFix``). What it may ask of the project:
   LibCST tree) through the same context; ``False`` must mean the rule cannot report in
   the file. ``docs/writing-rules.md`` builds one step by step.
 
+``cst`` is LibCST itself, imported the first time an attribute is read (``ssot_lint.lazy``):
+a rule that names it so costs a run nothing until a file is parsed with LibCST.
+
 Everything else in ``ssot_lint`` is the engine's and may change between releases.
 """
 
@@ -51,6 +54,7 @@ from .facts import (
 )
 from .index import WHOLE_PROJECT, Definition, ModuleRef, ProjectIndex, Target, Value
 from .inference import BASE_PREFIX, DEFAULT_TRANSPARENT_DECORATORS, CallResolution, ClassType, Inference
+from .lazy import cst
 from .rows import ModuleRow, register_family
 from .rule import CstFix, FileOutcome, Finding, Invalid, LintRule, Option, Valid
 from .run.findings import node_positions
@@ -75,6 +79,7 @@ __all__ = [
     "Suppression",
     "Suppressions",
     "RuleContext",
+    "cst",
     "cst_dotted_name",
     "node_positions",
     # the project: facts, index, inference, contract
