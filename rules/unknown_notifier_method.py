@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 
 from ssot_lint.api import Invalid, LintRule, RuleContext, Valid, cst, cst_dotted_name
 
@@ -366,13 +368,25 @@ def _may_name_a_notifier(context: RuleContext) -> bool:
     relevant = relevant_names(context.session)
     if names & relevant:
         return True
-    # String annotations are not names: look at the annotation text too.
+    # String annotations are not names: look at the annotation text too, word by word (a
+    # relevant name is an identifier; one that is not is looked for as text).
+    texts = [r for r in relevant if not r.isidentifier()]
     for scope in context.facts.scopes.values():
         for bindings in scope.bindings.values():
             for b in bindings:
-                if b.annotation and any(r in b.annotation for r in relevant):
+                if b.annotation and (
+                    not relevant.isdisjoint(_words(b.annotation)) or any(r in b.annotation for r in texts)
+                ):
                     return True
     return False
+
+
+_WORD = re.compile(r"[^\W\d]\w*")
+
+
+def _words(text: str) -> list[str]:
+    """The identifiers of an annotation's text, as the parser would read them (NFKC)."""
+    return _WORD.findall(text if text.isascii() else unicodedata.normalize("NFKC", text))
 
 
 def _unknown_method(model: NotifierModel, receiver: Receiver, method: str) -> bool:

@@ -456,11 +456,14 @@ def test_ssot006_prefilter_types_each_method_call(tmp_path, monkeypatch):
         "app/mock.py": "from app.notifier import WebSocketNotifier\n\n"
         "def f(n: WebSocketNotifier):\n    n.assert_called_once()\n    n.__repr__()\n",
         "app/other.py": "def f(emitter):\n    emitter.anything()\n",
+        # the class named only inside a string annotation (read word by word)
+        "app/stringly.py": "from app import make as m\n\nasync def f(n: 'm.WebSocketNotifier'):\n"
+        "    await n.agent_strated('a', 'r')\n",
     }
     for rel, text in files.items():
         (root / rel).write_text(text)
     passed, flagged, _ = prefilter_soundness(RULES, UnknownNotifierMethod, root, monkeypatch)
-    assert flagged == passed == {"app/typo.py", "app/on_call.py"}
+    assert flagged == passed == {"app/typo.py", "app/on_call.py", "app/stringly.py"}
 
 
 def test_ssot004_prefilter_needs_a_constructor_call_or_a_none_notifier(tmp_path, monkeypatch):
