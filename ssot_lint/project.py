@@ -303,7 +303,6 @@ class Project:
         facts = self.facts(rel) if predicate is not None else None
         found = True if facts is None or predicate is None else bool(predicate(facts))
         self._put("screens", (key, rel), (chash, found))
-
         return found
 
     def read_all(self) -> None:
@@ -389,7 +388,6 @@ class Project:
             return None
         row = import_row(facts)
         self._put("imports", rel, (chash, row))
-
         return row
 
     def module_text(self, module: str) -> str | None:
@@ -413,7 +411,6 @@ class Project:
         with phase("index"):
             found = alias_edges(facts)
         self._put("edges", rel, (chash, found))
-
         return found
 
     def class_rows(self, module: str) -> list[tuple[str, list[str]]]:
@@ -433,7 +430,6 @@ class Project:
         with phase("index"):
             rows, deps = self.index().compute_class_rows(module)
         self._put("class-rows", rel, (chash, {d: self.fingerprint(d) for d in sorted(deps)}, rows))
-
         return rows
 
     def module_row(self, row: ModuleRow[Any], module: str) -> Any:
