@@ -176,12 +176,11 @@ def _judged_use(context: RuleContext, inference: Inference, scope: str, use: str
     if kind == "star":
         return rest in PLAIN_CONSUMERS  # else the visitor stops at the first `*`/`**` argument
     if kind in ("arg", "kw"):
-        position, _, site = rest.partition(":")
+        position, _, site = rest.partition(":")  # an index for "arg", a name for "kw"
         if site in PLAIN_CONSUMERS:
             return True
-        if kind == "kw":
-            return _plain_parameter(context, inference, scope, site, 0, position) is not None
-        return position.isdigit() and _plain_parameter(context, inference, scope, site, int(position), None) is not None
+        index, keyword = (int(position), None) if kind == "arg" else (0, position)
+        return _plain_parameter(context, inference, scope, site, index, keyword) is not None
     return False  # "other": a use the visitor never judges ("await" never reaches here)
 
 

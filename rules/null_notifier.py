@@ -336,7 +336,7 @@ class NullNotifier(LintRule):
         return screened and _may_report(context, params, model)
 
     def _is_notifier_param(self, p: Param) -> bool:
-        return p.name in self.params or annotation_mentions(p.annotation, self.model.class_names)
+        return _is_notifier_param(p, self.params, self.model)
 
     # --- 1 and 2: calls -------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
@@ -517,15 +517,16 @@ def _constructor(index: ProjectIndex, target: Definition) -> tuple[Definition, D
     return None
 
 
+def _is_notifier_param(p: Param, params: frozenset[str], model: NotifierModel) -> bool:
+    """Named as the contract's notifier parameters, or annotated with a notifier class."""
+    return p.name in params or annotation_mentions(p.annotation, model.class_names)
+
+
 def _may_report(context: RuleContext, params: frozenset[str], model: NotifierModel) -> bool:
     """The visitor's first tests, on the facts: a class of the file that sets ``self.x =
     None`` in a method (3) or whose ``__init__`` defaults a notifier parameter to None (4),
     or a call (a call site of the facts, resolved in its scope) of a class or classmethod
     constructor that takes a notifier parameter (1, 2)."""
-
-    def notifier_param(p: Param) -> bool:
-        return p.name in params or annotation_mentions(p.annotation, model.class_names)
-
     facts = context.facts
     for info in facts.defs.values():
         if info.kind != CLASS:
@@ -534,7 +535,7 @@ def _may_report(context: RuleContext, params: frozenset[str], model: NotifierMod
             return True
         init = facts.defs.get(f"{info.qualname}.__init__")
         if init is not None and init.kind in (DEF, ASYNC_DEF):
-            if any(p.default_none and notifier_param(p) for p in init.params):
+            if any(p.default_none and _is_notifier_param(p, params, model) for p in init.params):
                 return True
     index = context.index
     for scope, site, _use in facts.call_sites:
@@ -544,7 +545,7 @@ def _may_report(context: RuleContext, params: frozenset[str], model: NotifierMod
         if not isinstance(target, Definition):
             continue
         built = _constructor(index, target)
-        if built is not None and any(notifier_param(p) for p in built[2]):
+        if built is not None and any(_is_notifier_param(p, params, model) for p in built[2]):
             return True
     return False
 

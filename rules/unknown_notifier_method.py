@@ -283,12 +283,11 @@ class UnknownNotifierMethod(LintRule):
                 dotted, _, method = site.rpartition(".")
             else:
                 continue
-            if (method.startswith("__") and method.endswith("__")) or method.startswith("assert_"):
-                continue
-            if method in model.patched:
+            if _not_judged(model, method):
                 continue
             receiver = typer.of_call(context.module, scope, site, 0) if on_call else typer.of_dotted(scope, dotted)
-            if _unknown_method(model, receiver, method):
+            methods = _notifier_methods(model, receiver)
+            if methods is not None and method not in methods:
                 return True
         return False
 
@@ -319,10 +318,8 @@ class UnknownNotifierMethod(LintRule):
         if not isinstance(func, cst.Attribute):
             return
         method = func.attr.value
-        if method.startswith("__") and method.endswith("__"):
+        if _not_judged(self.model, method):
             return
-        if method.startswith("assert_") or method in self.model.patched:
-            return  # a mock's assertion, or a method added to an instance somewhere in the project
         receiver_node = func.value
         if isinstance(receiver_node, cst.Call):
             callee = cst_dotted_name(receiver_node.func)
@@ -336,27 +333,16 @@ class UnknownNotifierMethod(LintRule):
                 return
             receiver = self.typer.of_dotted(self.context.scope, dotted)
             shown = dotted
-        if receiver.kind == "class" and receiver.cls is not None:
-            if not self.model.is_notifier(receiver.cls):
-                return
-            methods = self.model.methods(receiver.cls)
-            if methods is None or method in methods or self._is_patched(shown, method):
-                return
-            self.report(
-                node,
-                f"`{method}` is not a method of notifier `{receiver.cls.qualname}` "
-                f"(`{shown}.{method}(...)` raises AttributeError){_suggest(method, methods)}",
-            )
-        elif receiver.kind == "contract" and receiver.contract is not None:
-            methods = self.model.contract_methods.get(receiver.contract.name.rsplit(".", 1)[-1])
-            if not methods or method in methods or self._is_patched(shown, method):
-                return
-            self.report(
-                node,
-                f"`{method}` is not a method of the contract's notifier `{receiver.contract.name}`"
-                f"{_suggest(method, methods)}",
-            )
         # An unknown receiver is never guessed from its name (`*notifier`, `*emitter`, `*bridge`).
+        methods = _notifier_methods(self.model, receiver)
+        if methods is None or method in methods or self._is_patched(shown, method):
+            return
+        if receiver.cls is not None:
+            what = f"notifier `{receiver.cls.qualname}` (`{shown}.{method}(...)` raises AttributeError)"
+        else:
+            assert receiver.contract is not None
+            what = f"the contract's notifier `{receiver.contract.name}`"
+        self.report(node, f"`{method}` is not a method of {what}{_suggest(method, methods)}")
 
 
 def _may_name_a_notifier(context: RuleContext) -> bool:
@@ -389,18 +375,23 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text if text.isascii() else unicodedata.normalize("NFKC", text))
 
 
-def _unknown_method(model: NotifierModel, receiver: Receiver, method: str) -> bool:
-    """Would the visitor report calling ``method`` on ``receiver`` (before its check for a
-    method patched in the calling scope)?"""
+def _not_judged(model: NotifierModel, method: str) -> bool:
+    """A method call the rule never judges: a dunder, a mock's assertion, or a method added
+    to an instance somewhere in the project."""
+    return (
+        (method.startswith("__") and method.endswith("__")) or method.startswith("assert_") or method in model.patched
+    )
+
+
+def _notifier_methods(model: NotifierModel, receiver: Receiver) -> frozenset[str] | None:
+    """Every method of the notifier ``receiver`` is (a class the model counts as a
+    notifier, or the contract's notifier); None when it is no notifier, or its methods are
+    open (or unknown)."""
     if receiver.kind == "class" and receiver.cls is not None:
-        if not model.is_notifier(receiver.cls):
-            return False
-        methods = model.methods(receiver.cls)
-        return methods is not None and method not in methods
+        return model.methods(receiver.cls) if model.is_notifier(receiver.cls) else None
     if receiver.kind == "contract" and receiver.contract is not None:
-        found = model.contract_methods.get(receiver.contract.name.rsplit(".", 1)[-1])
-        return found is not None and bool(found) and method not in found
-    return False
+        return model.contract_methods.get(receiver.contract.name.rsplit(".", 1)[-1]) or None
+    return None
 
 
 def _suggest(method: str, methods: frozenset[str]) -> str:

@@ -1084,7 +1084,10 @@ _DISPATCH: dict[type, Callable[[_FactsVisitor, ast.AST], None]] = {}
 #   "kw:<name>:<callee>" the keyword argument ``name``, before any `*` or `**` argument
 #   "star:<callee>"      `*x`, `**x`, or any argument after one of them
 #   "other"      anything else (an element of a display, a lambda's body, ...)
-CALL_USES = ("await", "stmt", "attr", "subscript", "test", "compare", "iter", "fstring", "return", "assign")
+CALL_USES = (
+    "await", "stmt", "attr", "subscript", "test", "compare", "iter", "fstring", "return", "assign",
+    "arg", "kw", "star", "other",
+)  # fmt: skip
 
 
 def _mark(uses: dict[int, str], node: ast.AST | None, use: str) -> None:

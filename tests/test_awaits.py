@@ -604,13 +604,14 @@ def _coverage_sources():
 def test_call_sites_cover_every_call_of_real_code():
     """The facts record every call the await rules can judge, each with its scope: the
     prefilter of SSOT003/SSOT005 resolves exactly these, so a missing one would drop findings."""
-    from ssot_lint.facts import extract_facts
+    from ssot_lint.facts import CALL_USES, extract_facts
 
     checked = 0
     for path in _coverage_sources():
         text = path.read_text(encoding="utf-8")
         facts = extract_facts(text, "m", "m.py", False)
         assert set(facts.call_sites) == _independent_sites(text), path
+        assert {use.partition(":")[0] for _, _, use in facts.call_sites} <= set(CALL_USES), path
         checked += 1
     assert checked > 100
 
