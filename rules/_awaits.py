@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -146,16 +147,17 @@ def file_may_call(
     only reach a definition ``wanted`` accepts through one of ``callable_names``.
     """
     facts = context.facts
-    if not facts.names & callable_names(context.session, wanted):
+    if not callable_names(context.session, wanted, facts.names):
         return False
     modes = transparent(context, rule)
-    # A call reaches a definition of that kind through its own name or an alias name.
+    # A call reaches a definition of that kind through its own name or an alias name (a
+    # call site's names are among the file's).
     names = (
-        kind_names(context.session, wanted, kind, modes)
+        kind_names(context.session, wanted, kind, modes, facts.names)
         if kind == "coroutine"
-        else callable_names(context.session, wanted)
+        else callable_names(context.session, wanted, facts.names)
     )
-    if not facts.names & names:
+    if not names:
         return False
     inference = Inference.for_index(context.index)
     patched = facts.patched_attrs
@@ -312,22 +314,29 @@ KIND_NAMES: ProjectTable[frozenset[str]] = ProjectTable("await-kind-names", _com
 TABLES = (CALLABLE_NAMES, KIND_NAMES)
 
 
-def callable_names(session: AnalysisSession, wanted: Callable[[DefInfo], bool]) -> frozenset[str]:
-    """Names through which a project definition that ``wanted`` accepts may be called.
+def callable_names(
+    session: AnalysisSession, wanted: Callable[[DefInfo], bool], spelled: AbstractSet[str]
+) -> frozenset[str]:
+    """Names in ``spelled`` (the names of the file being linted: ``ModuleFacts.names``)
+    through which a project definition that ``wanted`` accepts may be called.
 
     The definitions' own names, plus every alias name (``_alias_names``): a call can only
-    reach such a definition through one of these names. A project table: callers depend
-    on its value (``AnalysisSession.table``).
+    reach such a definition through one of these names. A project table, met with the
+    file's names: the file depends on those only (``AnalysisSession.table_meet``).
     """
-    return session.table(CALLABLE_NAMES, wanted.__name__)
+    return session.table_meet(CALLABLE_NAMES, wanted.__name__, spelled)
 
 
 def kind_names(
-    session: AnalysisSession, wanted: Callable[[DefInfo], bool], kind: str, modes: frozenset[str]
+    session: AnalysisSession,
+    wanted: Callable[[DefInfo], bool],
+    kind: str,
+    modes: frozenset[str],
+    spelled: AbstractSet[str],
 ) -> frozenset[str]:
     """Like ``callable_names``, but only definitions whose calls give ``kind``
     (``Inference.call_kind``); ``wanted`` is a cheap necessary condition for that kind."""
-    return session.table(KIND_NAMES, f"{wanted.__name__}:{kind}:{','.join(sorted(modes))}")
+    return session.table_meet(KIND_NAMES, f"{wanted.__name__}:{kind}:{','.join(sorted(modes))}", spelled)
 
 
 _WANTED.update({f.__name__: f for f in (may_be_sync, may_give_coroutine)})

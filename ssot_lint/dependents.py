@@ -13,7 +13,8 @@ routes.py awaits into a ``def``. The files added are:
   importers dependents: that would make a change to a utility module used everywhere
   re-report the whole project.
 - **The cache's records**: a cached result lists the modules its file's lookups consulted
-  (``FindingsEntry.deps``); a file whose list names a given file's module is added too.
+  (``FindingsEntry.deps``, by name slice: ``ssot_lint.slices``); a file whose list names a
+  given file's module, or a slice of it, is added too.
 
 Project-wide dependencies (``*``, and derived tables such as the await-name tables) are
 not followed: nearly every file has them, so every file would depend on every other and a
@@ -33,6 +34,7 @@ from .cache import ImportRow
 from .facts import ALIAS, CLASS, FROM, IMPORT, ModuleFacts
 from .index import identifier_text
 from .project import Project
+from .slices import dep_module
 from .source import ReadError
 
 
@@ -44,7 +46,7 @@ def find_dependents(project: Project, entries: Mapping[str, Any], given: list[st
     found = importers(project, modules)
     for rel, entry in entries.items():
         deps = getattr(entry, "deps", None)
-        if isinstance(deps, frozenset) and not deps.isdisjoint(modules) and rel in project.module_info:
+        if isinstance(deps, frozenset) and rel in project.module_info and any(dep_module(d) in modules for d in deps):
             found.add(rel)
     return sorted(found - set(given))
 

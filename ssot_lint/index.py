@@ -30,6 +30,7 @@ from .facts import (
     identifier_text,
 )
 from .rows import ModuleRow
+from .slices import HEADER, FactsView, slice_dep
 from .timings import phase
 
 R = TypeVar("R")
@@ -117,8 +118,9 @@ class _ModuleTable(Mapping[str, ModuleFacts]):
 
     Every lookup of a module name is recorded by the owning index (see
     ``ProjectIndex.recording``), so the findings of a file can be cached with the
-    fingerprints of exactly the modules that were consulted.  Iterating over the
-    table records the whole project.
+    fingerprints of exactly what was consulted: the facts come as a ``FactsView``, which
+    records each read by name slice (``ssot_lint.slices``). Iterating over the table
+    records the whole project.
     """
 
     def __init__(
@@ -134,6 +136,7 @@ class _ModuleTable(Mapping[str, ModuleFacts]):
         self._loaded = loaded
         self._loader = loader
         self._missing: set[str] = set()
+        self._views: dict[str, FactsView] = {}
 
     def _load(self, name: str) -> ModuleFacts | None:
         facts = self._loaded.get(name)
@@ -147,9 +150,17 @@ class _ModuleTable(Mapping[str, ModuleFacts]):
         return facts
 
     def get(self, name: str, default: Any = None) -> Any:
-        self._index._touch(name)
-        facts = self._load(name)
-        return default if facts is None else facts
+        """The facts of module ``name`` as a ``FactsView`` (reads recorded by slice), or
+        ``default``; records the module's header (that it exists, or not)."""
+        view = self._views.get(name)
+        if view is None:
+            facts = self._load(name)
+            if facts is None:
+                self._index._touch(slice_dep(name, HEADER))
+                return default
+            view = self._views[name] = FactsView(facts, self._index._touch)
+        self._index._touch(view.header)
+        return view
 
     def __getitem__(self, name: str) -> ModuleFacts:
         facts = self.get(name)
@@ -339,6 +350,11 @@ class ProjectIndex:
         the caller depends on the table's value, which a later run recomputes."""
         self._touch(table_dep(kind, arg))
 
+    def touch_meet(self, kind: str, arg: str = "") -> None:
+        """Record a dependency on the names of the table ``kind`` that the text of the file
+        being linted spells (``AnalysisSession.table_meet``)."""
+        self._touch(f"{MEET}:{kind}:{arg}")
+
     def project_table(self, key: Any, compute: Callable[[], Any]) -> Any:
         """A table computed from the project once per key (per index). Every caller, not
         only the first, records the modules the computation consulted (``"*"`` for a
@@ -481,7 +497,7 @@ class ProjectIndex:
 
     # --- lookup helpers ----------------------------------------------------------------
     def has_module(self, name: str) -> bool:
-        self._touch(name)
+        self._touch(slice_dep(name, HEADER))
         return name in self.modules or name in self.packages
 
     def get_module(self, name: str) -> ModuleFacts | None:
@@ -800,8 +816,14 @@ def table_dep(kind: str, arg: str = "") -> str:
     return f"{TABLE}:{kind}:{arg}"
 
 
+def meet_table(dep: str) -> str:
+    """The table (``@table:<kind>:<arg>``) a ``@meet:<kind>:<arg>`` dependency meets."""
+    return TABLE + dep[len(MEET) :]
+
+
 ALIAS_CLOSURE = "@alias-closure"
 TABLE = "@table"
+MEET = "@meet"  # @meet:<kind>:<arg>: the names of a table that the reader's text spells
 ROW = "@row"
 ROWS = "@rows"
 SUBCLASSES = "@subclasses"

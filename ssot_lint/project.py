@@ -31,9 +31,10 @@ from .codec import dumps, loads
 from .contract import SCREEN
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
-from .index import ROW, ROWS, TABLE, WHOLE_PROJECT, ProjectIndex, alias_edges, module_for_path
+from .index import MEET, ROW, ROWS, TABLE, WHOLE_PROJECT, ProjectIndex, alias_edges, meet_table, module_for_path
 from .rows import ModuleRow, row_for_key
 from .session import CONTRACT
+from .slices import SLICE, dep_module, is_slice_dep, slice_digest, slice_digests
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
 from .timings import count as count_phase
 from .timings import phase
@@ -118,6 +119,7 @@ class Project:
         self._sources: dict[str, SourceFile | ReadError] = {}
         self._hashes: dict[str, str] = {}
         self._facts: dict[str, ModuleFacts] = {}
+        self._slice_digests: dict[tuple[str, str], dict[str, str] | None] = {}
         # Facts a worker extracted (``run.facts``), as the codec's JSON: decoded on first use.
         self._packed: dict[str, bytes] = {}
         # Files a worker read without error: their hash is known; they are read here only
@@ -423,7 +425,7 @@ class Project:
         known = self.rows.get(rel)
         if known is not None and known[0] == chash:
             try:
-                if all(self.fingerprint(d) == fp for d, fp in known[1].items()):
+                if all(self.holds(d, fp) for d, fp in known[1].items()):
                     return known[2]
             except Exception:
                 pass
@@ -498,9 +500,8 @@ class Project:
             return None
         if not known[1]:
             return known[2]
-        fingerprints = self._fingerprints
         try:
-            if all((fingerprints.get(d) or self.fingerprint(d)) == fp for d, fp in known[1].items()):
+            if all(self.holds(d, fp) for d, fp in known[1].items()):
                 return known[2]
         except Exception:  # a dependency that cannot be checked now
             pass
@@ -544,7 +545,7 @@ class Project:
             return False  # not yet: checked again once the contract is known
         self._checking.add(group)
         try:
-            holds = all(self.fingerprint(d) == memo.inputs.get(d) for d in names)
+            holds = all(self.holds(d, memo.inputs.get(d, "")) for d in names)
         finally:
             self._checking.discard(group)
         self._groups_hold[group] = holds
@@ -670,6 +671,9 @@ class Project:
             if self._whole is None:
                 self._whole = digest([(rel, self.content_hash(rel)) for rel in self.paths])
             return self._whole
+        if dep.startswith(MEET + ":"):
+            # The table's own: the reader's own words decide the rest (``run.plan``).
+            return self.fingerprint(meet_table(dep))
         if dep.startswith("@"):
             found = self._fingerprints.get(dep)
             if found is None and dep.startswith(SCREEN + ":"):
@@ -696,10 +700,54 @@ class Project:
             return found
         found = self._fingerprints.get(dep)
         if found is None:
-            rel = self.path_of_module.get(dep)
+            module = dep_module(dep)  # a slice of a module: as the module (``holds`` tells more)
+            rel = self.path_of_module.get(module)
             if rel is not None:
                 found = f"{rel}:{self.content_hash(rel)}"
             else:
-                found = "package" if dep in self.index().packages else "-"
+                found = "package" if module in self.index().packages else "-"
             self._fingerprints[dep] = found
         return found
+
+    def holds(self, dep: str, fp: str) -> bool:
+        """Is the dependency ``dep`` still as it was when fingerprinted ``fp``? Its
+        fingerprint is the same; or, for a name slice of a module whose content changed
+        (``ssot_lint.slices``), the slice is the same in the facts of both contents (those
+        of the old content are read from the cache: not there, it changed)."""
+        try:
+            now = self.fingerprint(dep)
+        except Exception:  # cannot be computed now: treated as changed
+            return False
+        if now == fp:
+            return True
+        if not is_slice_dep(dep):
+            return False
+        old_rel, _, old_hash = fp.rpartition(":")
+        rel, _, new_hash = now.rpartition(":")
+        if not rel or old_rel != rel:
+            return False
+        old = self._slices(rel, old_hash)
+        if old is None:
+            return False
+        new = self._slices(rel, new_hash)
+        key = dep.partition(SLICE)[2]
+        return new is not None and slice_digest(old, key) == slice_digest(new, key)
+
+    def _slices(self, rel: str, chash: str) -> dict[str, str] | None:
+        """``slice_digests`` of the facts of ``rel`` with content ``chash`` (the current
+        content's, or a previous one's kept in the cache), or None."""
+        key = (rel, chash)
+        if key in self._slice_digests:
+            return self._slice_digests[key]
+        found: ModuleFacts | None = None
+        try:
+            if chash == self.content_hash(rel):
+                found = self.facts(rel)
+            elif self.cache.enabled:
+                module, is_package = self.module_info.get(rel, ("", False))
+                with phase("cache", 1):
+                    found = self.cache.get_facts(self.cache.facts_key(chash, module, rel, is_package))
+        except Exception:  # unreadable now, or damaged: changed
+            found = None
+        digests = self._slice_digests[key] = None if found is None else slice_digests(found)
+        return digests

@@ -7,7 +7,9 @@ check gets a new session, and nothing leaks from one run into the next.
 
 Dependency recording is the index's (``ProjectIndex.start_recording``): a table read
 records ``@table:<kind>:<arg>`` (its value), never what computing it read; a later run
-checks such a dependency by recomputing the table's ``summary`` in its own session.
+checks such a dependency by recomputing the table's ``summary`` in its own session. A
+file that reads a table of names only for the names its own text spells records
+``@meet:<kind>:<arg>`` instead (``table_meet``).
 A table that reads every module folds module rows (``ssot_lint.rows``, through
 ``ProjectIndex.rows``), so recomputing it loads only the changed modules' facts.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -125,11 +128,30 @@ class AnalysisSession:
     # --- project tables --------------------------------------------------------------------
     def table(self, table: ProjectTable[T], arg: str = "") -> T:
         """The value of ``table`` for ``arg``; the caller depends on that value only."""
+        self._check_declared(table)
+        self.index.touch_table(table.kind, arg)
+        return self._value(table, arg)
+
+    def table_meet(self, table: ProjectTable[frozenset[str]], arg: str, names: AbstractSet[str]) -> frozenset[str]:
+        """The names of ``table`` (a table of names) that are in ``names``: words that the
+        text of the file being linted spells (its facts' ``names``, or any subset of its
+        identifiers). The caller depends on that meet only (``@meet:<kind>:<arg>``): when
+        the table changes, a cached result of the file still holds if its text spells
+        none of the names added to or removed from the table (``run.plan``). Read inside
+        another table, the whole table is the dependency."""
+        if self.index.capturing_depth:
+            return self.table(table, arg) & names
+        self._check_declared(table)
+        self.index.touch_meet(table.kind, arg)
+        return self._value(table, arg) & names
+
+    def _check_declared(self, table: ProjectTable[Any]) -> None:
         if table.kind not in self._declared:
             if self._strict:
                 raise LookupError(f"project table {table.kind!r} is read but no enabled rule declares it in TABLES")
             self._declare(table)
-        self.index.touch_table(table.kind, arg)
+
+    def _value(self, table: ProjectTable[T], arg: str) -> T:
         key = (table.kind, arg)
         found = self._values.get(key, _MISSING)
         if found is _MISSING and table.restore is not None:

@@ -19,7 +19,7 @@ from ..index import WHOLE_PROJECT, ProjectIndex
 from ..project import Project
 from ..session import AnalysisSession, rule_tables
 from ..timings import count as count_phase
-from .plan import contract_key, same_fingerprint
+from .plan import contract_key
 
 if TYPE_CHECKING:
     from ..engine import Linter
@@ -67,10 +67,7 @@ def contract_for(linter: Linter, project: Project, manifest: Manifest | None) ->
             if (
                 old_key == key
                 and isinstance(contract, Contract)
-                and (
-                    whole == project.fingerprint(WHOLE_PROJECT)
-                    or all(same_fingerprint(project, d, fp) for d, fp in deps.items())
-                )
+                and (whole == project.fingerprint(WHOLE_PROJECT) or all(project.holds(d, fp) for d, fp in deps.items()))
             ):
                 return contract, False
         except (TypeError, ValueError, AttributeError):  # a foreign or damaged entry

@@ -28,6 +28,7 @@ from ..lazy import cst, cst_metadata
 from ..project import LazyFacts, Project
 from ..registry import LoadedRules
 from ..rule import FileOutcome, LintRule
+from ..slices import dep_module
 from ..source import SourceFile
 from ..suppress import Suppressions, parse_suppressions
 from ..timings import PARALLEL, phase
@@ -300,6 +301,10 @@ def lint_one(
         )
         return [], [err], frozenset()
     deps = set(index.stop_recording())
+    own = project.module_info.get(rel, ("", False))[0]
+    if own and project.path_of_module.get(own) == rel:
+        # The file's own facts: the cached entry holds only for this content anyway.
+        deps = {d for d in deps if dep_module(d) != own}
     if any(getattr(r, "PROJECT_WIDE", False) for r in rules_for(linter, rel, index)):
         deps.add(WHOLE_PROJECT)
     return res.diagnostics, res.errors, frozenset(deps)

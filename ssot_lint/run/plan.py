@@ -10,6 +10,7 @@ is valid for; ``changed()`` is what differs from it now.
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -18,12 +19,17 @@ from ..cache import FindingsEntry, Manifest, TableMemo, digest, tool_fingerprint
 from ..contract import Contract
 from ..diagnostics import Diagnostic, InternalError
 from ..discovery import DiscoveredFile
-from ..index import TABLE, WHOLE_PROJECT
+from ..facts import identifier_text, identifier_words
+from ..index import MEET, TABLE, WHOLE_PROJECT, meet_table, mentions
 from ..project import Project
+from ..session import names_from
+from ..source import ReadError
 from ..timings import phase
 
 if TYPE_CHECKING:
     from ..engine import Linter
+
+_FEW_WORDS = 16  # more: the text's identifiers as a set, rather than a search per word
 
 # A file's findings and errors, as the run reports them.
 PerFile = dict[str, tuple[list[Diagnostic], list[InternalError]]]
@@ -90,13 +96,6 @@ def contract_key(contract: Contract) -> Any:
     return strip(contract)
 
 
-def same_fingerprint(project: Project, dep: str, fp: str) -> bool:
-    try:
-        return project.fingerprint(dep) == fp
-    except Exception:  # cannot be computed now: treated as changed
-        return False
-
-
 class Plan:
     """One run's cache state: the manifest, the project over it, and the findings to keep.
 
@@ -129,6 +128,7 @@ class Plan:
         self.reused: dict[str, FindingsEntry] = {}
         self.fresh: dict[str, FindingsEntry] = {}
         self._changed: frozenset[str] | None = None
+        self._diffs: dict[str, frozenset[str] | None] = {}
 
     @property
     def cached_manifest(self) -> Manifest | None:
@@ -145,7 +145,7 @@ class Plan:
             if snapshot.get(WHOLE_PROJECT) == project.fingerprint(WHOLE_PROJECT):
                 self._changed = frozenset()
             else:
-                self._changed = frozenset(d for d, fp in snapshot.items() if not same_fingerprint(project, d, fp))
+                self._changed = frozenset(d for d, fp in snapshot.items() if not project.holds(d, fp))
         return self._changed
 
     def partition(self, targets: list[DiscoveredFile]) -> tuple[PerFile, list[str]]:
@@ -182,9 +182,58 @@ class Plan:
         try:
             if entry.run_key != self.run_key or entry.content != self.project.content_hash(rel):
                 return False
-            return isinstance(entry.deps, frozenset) and entry.deps.isdisjoint(self.changed())
+            return isinstance(entry.deps, frozenset) and self._deps_hold(rel, entry.deps, self.changed())
         except Exception:  # a foreign or damaged entry is never trusted
             return False
+
+    def _deps_hold(self, rel: str, deps: frozenset[str], changed: frozenset[str]) -> bool:
+        """Do the cached findings of ``rel``, which depend on ``deps``, still hold? None of
+        ``deps`` changed; or those that did are ``@meet`` dependencies (the names of a table
+        that the file's text spells: ``AnalysisSession.table_meet``) and the file's text
+        spells none of the names their tables gained or lost."""
+        if deps.isdisjoint(changed):
+            return True
+        words: set[str] = set()
+        for dep in deps & changed:
+            diff = self._meet_diff(dep) if dep.startswith(MEET + ":") else None
+            if diff is None:
+                return False
+            words |= diff
+        return not self._spells(rel, words)
+
+    def _meet_diff(self, dep: str) -> frozenset[str] | None:
+        """The names the table of a ``@meet`` dependency gained or lost since the snapshot:
+        its summary kept then (``TableMemo.values``) against its value now (None: either
+        is not known, or is not a list of names)."""
+        if dep in self._diffs:
+            return self._diffs[dep]
+        project = self.project
+        table = meet_table(dep)
+        found: frozenset[str] | None = None
+        kept = project.table_memo.values.get(table)
+        session = project.index().session if project.has_index else None
+        if kept is not None and session is not None and project.table_memo.key == project.table_key:
+            try:
+                kind, _, arg = table[len(TABLE) + 1 :].partition(":")
+                now = session.table_summary(kind, arg)
+                if now is not None:
+                    found = names_from(json.loads(kept)) ^ names_from(now)
+            except Exception:  # damaged or foreign: the dependency changed
+                found = None
+        self._diffs[dep] = found
+        return found
+
+    def _spells(self, rel: str, words: set[str]) -> bool:
+        """Does the text of ``rel`` spell one of ``words`` as a whole identifier, as the
+        parser sees it (comments and strings count: a superset of its facts' names)?"""
+        if not words:
+            return False
+        src = self.project.source(rel)
+        if isinstance(src, ReadError):
+            return True
+        if len(words) <= _FEW_WORDS:
+            return mentions(identifier_text(src.text), words)
+        return not words.isdisjoint(identifier_words(src.text))
 
     def record(
         self, linted: dict[str, tuple[list[Diagnostic], list[InternalError], frozenset[str]]], per_file: PerFile
@@ -215,6 +264,13 @@ class Plan:
         # The tables the snapshot names, and the tables those read (an entry of a table
         # that only other tables read lets them be checked without computing it).
         pending = [(dep, fp) for dep, fp in fingerprints.items() if dep.startswith(TABLE + ":")]
+        # A ``@meet`` dependency needs its table's entry: its fingerprint, and its summary
+        # (the next run's ``_meet_diff``).
+        pending += [
+            (meet_table(dep), fp)
+            for dep, fp in fingerprints.items()
+            if dep.startswith(MEET + ":") and meet_table(dep) not in fingerprints
+        ]
         seen = {dep for dep, _ in pending}
         for dep, fp in pending:  # grows as it goes
             read = inputs.get(dep)
@@ -271,7 +327,7 @@ class Plan:
         gone = changed()
         old = manifest.fingerprints
         for rel, e in others:
-            if isinstance(e.deps, frozenset) and e.deps.isdisjoint(gone):
+            if isinstance(e.deps, frozenset) and self._deps_hold(rel, e.deps, gone):
                 entries[rel] = e
         entries.update(self.reused)
         entries.update(self.fresh)
@@ -281,7 +337,10 @@ class Plan:
         fingerprints = {}
         for dep in sorted(names):
             if dep in old and dep not in gone:
-                fingerprints[dep] = old[dep]  # unchanged since the snapshot
+                # Unchanged since the snapshot. A module's or slice's fingerprint is cheap
+                # and names the current content (a slice that held across an edit must
+                # not be compared with the old content's facts again next time).
+                fingerprints[dep] = old[dep] if dep.startswith("@") else project.fingerprint(dep)
                 continue
             try:
                 fingerprints[dep] = project.fingerprint(dep)
