@@ -7,7 +7,8 @@
 # worktrees). TREE_PREFIX-old and TREE_PREFIX-new are two copies of one tree (each gets its own
 # cache, deleted first). LEAF is a file nothing imports, HUB one most of the tree imports, OTHER
 # FILES four unchanged files pre-commit also names. Every mode runs old, then new, 3 times
-# (cold once); each "changed" run first appends a statement to the file. The wall time of each
+# (cold once); each "changed" run first appends a statement to the file (the "def" modes append a
+# new function: it changes the project's tables of callable names too). The wall time of each
 # run is printed, then the medians (min-max) and the old/new ratio per mode.
 set -u
 [ $# -eq 6 ] || { sed -n '2,12p' "$0"; exit 2; }
@@ -18,16 +19,22 @@ both() { # both MODE FILE-TO-EDIT|- ARGS...
   local mode=$1 file=$2 v bin; shift 2
   for v in old new; do
     bin=$OLD; [ "$v" = new ] && bin=$NEW
-    (cd "$P-$v" && { [ "$file" = - ] || echo "ab_edit_$RANDOM = 1" >>"$file"; } && echo "$mode $v $(t "$bin" "$@")") | tee -a "$LOG"
+    case $mode in
+      *def*) edit="def ab_fn_$RANDOM():\n    return 1" ;;
+      *) edit="ab_edit_$RANDOM = 1" ;;
+    esac
+    (cd "$P-$v" && { [ "$file" = - ] || printf '\n%b\n' "$edit" >>"$file"; } && echo "$mode $v $(t "$bin" "$@")") | tee -a "$LOG"
   done
 }
 for v in old new; do rm -rf "$P-$v/.ssot_lint_cache"; done
 both cold - check . -q
 for i in 1 2 3; do both warm - check . -q; done
 for i in 1 2 3; do both leaf-changed "$LEAF" check . -q; done
+for i in 1 2 3; do both leaf-def-changed "$LEAF" check . -q; done
 for i in 1 2 3; do both pre-commit-leaf "$LEAF" check "$LEAF" $OTHERS -q; done
 for i in 1 2 3; do both pre-commit-leaf-fix "$LEAF" check --fix "$LEAF" $OTHERS -q; done
 for i in 1 2 3; do both hub-changed "$HUB" check . -q; done
+for i in 1 2 3; do both hub-def-changed "$HUB" check . -q; done
 for i in 1 2 3; do both pre-commit-hub "$HUB" check "$HUB" $OTHERS -q; done
 python3 - "$LOG" <<'PY'
 import collections, statistics, sys

@@ -91,3 +91,34 @@ def test_a_shared_duplicate_table_records_its_dependencies_for_every_file(tmp_pa
     assert [f[:3] for f in cold] == [("SSOT007", "app/m0.py", 1), ("SSOT007", "app/m2.py", 1)]
     assert "defined as 3 different classes" in cold[1][4]
     assert findings(root, cache=True) == cold
+
+
+def test_a_config_change_refreshes_the_snapshot_of_the_project_tables(tmp_path):
+    """A config change alone (no file changed) changes a project table's value: here the
+    duplicate table, once `Widget` is a managed name. The snapshot must take the new
+    value, or a later edit that brings the old value back looks like no change, and
+    m1.py (which reads the table, not m3.py) keeps a stale SSOT007."""
+    m3 = "def create_executionengine_for_user(ctx):\n    return ExecutionEngine(ctx)\n\n\nclass Widget:\n    pass\n"
+    files = {
+        "app/__init__.py": "",
+        "app/m1.py": "class Widget(Notifier):\n    pass\n",
+        "app/pkg/__init__.py": "from app.pkg.m3 import Widget\n",
+        "app/pkg/m3.py": m3,
+    }
+    root = tmp_path / "p"
+    steps = [
+        files,
+        {**files, "pyproject.toml": '[tool.ssot-lint.contract]\nmanaged = ["app.m0.Widget"]\n'},
+        {
+            **files,
+            "pyproject.toml": '[tool.ssot-lint.contract]\nmanaged = ["app.m0.Widget"]\n',
+            "app/pkg/m3.py": m3.replace("    return ExecutionEngine(ctx)\n", ""),
+        },
+    ]
+    seen = []
+    for step in steps:
+        write_tree(root, step)
+        warm, cold = findings(root, cache=True), findings(root, cache=False)
+        assert warm == cold
+        seen.append([(f[0], f[1]) for f in cold if f[0] == "SSOT007"])
+    assert seen == [[], [("SSOT007", "app/m1.py")], []]

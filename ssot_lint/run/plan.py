@@ -138,11 +138,15 @@ class Plan:
     def changed(self) -> frozenset[str]:
         """The dependencies whose fingerprint differs from the manifest's snapshot. Nothing
         changed when the whole project's fingerprint did not (the stat fast path makes that
-        cheap): then no other fingerprint is computed."""
+        cheap) and neither did what the project tables depend on besides the files (the
+        config, the rules, the tool: ``table_key``): then no other fingerprint is computed."""
         if self._changed is None:
             snapshot = self.manifest.fingerprints
             project = self.project
-            if snapshot.get(WHOLE_PROJECT) == project.fingerprint(WHOLE_PROJECT):
+            if (
+                snapshot.get(WHOLE_PROJECT) == project.fingerprint(WHOLE_PROJECT)
+                and self.manifest.tables.key == project.table_key
+            ):
                 self._changed = frozenset()
             else:
                 self._changed = frozenset(d for d, fp in snapshot.items() if not project.holds(d, fp))
