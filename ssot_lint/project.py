@@ -34,7 +34,7 @@ from .facts import ModuleFacts, extract_facts
 from .index import MEET, ROW, ROWS, TABLE, WHOLE_PROJECT, ProjectIndex, alias_edges, meet_table, module_for_path
 from .rows import ModuleRow, row_for_key
 from .session import CONTRACT
-from .slices import SLICE, dep_module, is_slice_dep, slice_digest, slice_digests
+from .slices import SLICE, is_slice_dep, slice_digest, slice_digests
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
 from .timings import count as count_phase
 from .timings import phase
@@ -120,6 +120,8 @@ class Project:
         self._hashes: dict[str, str] = {}
         self._facts: dict[str, ModuleFacts] = {}
         self._slice_digests: dict[tuple[str, str], dict[str, str] | None] = {}
+        self._held: set[tuple[str, str]] = set()  # (dependency, fingerprint) pairs that hold
+        self._module_fps: dict[str, str] | None = None  # module -> its fingerprint (``all_hold``)
         # Facts a worker extracted (``run.facts``), as the codec's JSON: decoded on first use.
         self._packed: dict[str, bytes] = {}
         # Files a worker read without error: their hash is known; they are read here only
@@ -425,7 +427,7 @@ class Project:
         known = self.rows.get(rel)
         if known is not None and known[0] == chash:
             try:
-                if all(self.holds(d, fp) for d, fp in known[1].items()):
+                if self.all_hold(known[1]):
                     return known[2]
             except Exception:
                 pass
@@ -501,7 +503,7 @@ class Project:
         if not known[1]:
             return known[2]
         try:
-            if all(self.holds(d, fp) for d, fp in known[1].items()):
+            if self.all_hold(known[1]):
                 return known[2]
         except Exception:  # a dependency that cannot be checked now
             pass
@@ -700,25 +702,56 @@ class Project:
             return found
         found = self._fingerprints.get(dep)
         if found is None:
-            module = dep_module(dep)  # a slice of a module: as the module (``holds`` tells more)
-            rel = self.path_of_module.get(module)
-            if rel is not None:
-                found = f"{rel}:{self.content_hash(rel)}"
+            module, sliced, _ = dep.partition(SLICE)
+            if sliced:  # a slice of a module: as the module (``holds`` tells more)
+                found = self.fingerprint(module)
             else:
-                found = "package" if module in self.index().packages else "-"
+                rel = self.path_of_module.get(module)
+                if rel is not None:
+                    found = f"{rel}:{self.content_hash(rel)}"
+                else:
+                    found = "package" if module in self.index().packages else "-"
             self._fingerprints[dep] = found
         return found
+
+    def all_hold(self, fingerprints: dict[str, str]) -> bool:
+        """Does every dependency of ``fingerprints`` (dependency -> fingerprint) hold? Most
+        are already fingerprinted in this run and equal: a subset test of the items, in C;
+        the others one by one (``holds``)."""
+        known = self._fingerprints
+        if fingerprints.items() <= known.items():
+            return True
+        if self._module_fps is None:
+            self._module_fps = {m: f"{rel}:{self.content_hash(rel)}" for m, rel in self.path_of_module.items()}
+        modules = self._module_fps
+        for dep, fp in fingerprints.items():
+            now = known.get(dep)
+            if now is None and dep[:1] != "@" and dep != WHOLE_PROJECT:
+                # A module or a slice of one: as the module (``fingerprint``), without the detour.
+                now = modules.get(dep.partition(SLICE)[0])
+                if now is not None:
+                    known[dep] = now
+            if now != fp and not self.holds(dep, fp):
+                return False
+        return True
 
     def holds(self, dep: str, fp: str) -> bool:
         """Is the dependency ``dep`` still as it was when fingerprinted ``fp``? Its
         fingerprint is the same; or, for a name slice of a module whose content changed
         (``ssot_lint.slices``), the slice is the same in the facts of both contents (those
-        of the old content are read from the cache: not there, it changed)."""
+        of the old content are read from the cache: not there, it changed).
+
+        Asked tens of thousands of times per run (every kept row's and table's inputs): a
+        dependency whose fingerprint is known is answered from it first. Fingerprints, once
+        computed, hold for the run, so a pair found equal is kept too."""
+        if self._fingerprints.get(dep) == fp or (dep, fp) in self._held:
+            return True
         try:
             now = self.fingerprint(dep)
         except Exception:  # cannot be computed now: treated as changed
             return False
         if now == fp:
+            self._held.add((dep, fp))
             return True
         if not is_slice_dep(dep):
             return False
@@ -731,7 +764,10 @@ class Project:
             return False
         new = self._slices(rel, new_hash)
         key = dep.partition(SLICE)[2]
-        return new is not None and slice_digest(old, key) == slice_digest(new, key)
+        if new is None or slice_digest(old, key) != slice_digest(new, key):
+            return False
+        self._held.add((dep, fp))
+        return True
 
     def _slices(self, rel: str, chash: str) -> dict[str, str] | None:
         """``slice_digests`` of the facts of ``rel`` with content ``chash`` (the current

@@ -59,7 +59,7 @@ class _Sliced:
     bindings) that records, for each key read, the slice it belongs to; iterating
     records the whole module."""
 
-    __slots__ = ("_data", "_touch", "_module", "_deps", "_whole", "_slice_of")
+    __slots__ = ("_data", "_touch", "_module", "_deps", "_slice_of")
 
     def __init__(
         self, data: dict[str, Any], touch: Callable[[str], None], module: str, slice_of: Callable[[str], str]
@@ -183,12 +183,6 @@ class FactsView:
         if found is None:
             raise KeyError(HEADER)
         return found
-
-    @property
-    def facts(self) -> ModuleFacts:
-        """The facts themselves; reading them records the whole module."""
-        self._touch(self._facts.module)
-        return self._facts
 
     def __getattr__(self, name: str) -> Any:
         facts = object.__getattribute__(self, "_facts")

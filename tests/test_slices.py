@@ -86,34 +86,26 @@ def _changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
     return {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
 
 
-@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(DefInfo)])
-def test_every_field_of_a_definition_is_in_its_slice_only(field):
-    """What ``FactsView`` records for a definition (its top-level name) is where
-    ``slice_digests`` puts every field of it: a change anywhere in ``Hub.start`` changes
-    the slice ``Hub`` and no other."""
+# (where, key, field, the slice it belongs to): every field of a definition, of a scope and
+# of a module-level binding.
+FIELDS = (
+    [("defs", "Hub.start", f.name, "Hub") for f in dataclasses.fields(DefInfo)]
+    + [("scopes", "Hub.start", f.name, "Hub") for f in dataclasses.fields(Scope)]
+    + [("bindings", "load", f.name, "load") for f in dataclasses.fields(Binding)]
+)
+
+
+@pytest.mark.parametrize(("where", "key", "field", "name"), FIELDS)
+def test_every_field_is_in_the_slice_of_its_top_level_name_only(where, key, field, name):
+    """What ``FactsView`` records for a read (the top-level name) is where
+    ``slice_digests`` puts every field of what was read: a change anywhere in ``Hub.start``
+    changes the slice ``Hub`` and no other."""
     facts = extract_facts(HUB, "app.hub", "app/hub.py", False)
     before = slice_digests(facts)
-    info = facts.defs["Hub.start"]
-    facts.defs["Hub.start"] = dataclasses.replace(info, **{field: _other(getattr(info, field))})
-    assert _changed(before, slice_digests(facts)) == {"Hub"}
-
-
-@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(Scope)])
-def test_every_field_of_a_scope_is_in_its_slice_only(field):
-    facts = extract_facts(HUB, "app.hub", "app/hub.py", False)
-    before = slice_digests(facts)
-    scope = facts.scopes["Hub.start"]
-    facts.scopes["Hub.start"] = dataclasses.replace(scope, **{field: _other(getattr(scope, field))})
-    assert _changed(before, slice_digests(facts)) == {"Hub"}
-
-
-@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(Binding)])
-def test_every_field_of_a_module_level_binding_is_in_its_slice_only(field):
-    facts = extract_facts(HUB, "app.hub", "app/hub.py", False)
-    before = slice_digests(facts)
-    bindings = facts.module_scope.bindings["load"]
-    bindings[0] = dataclasses.replace(bindings[0], **{field: _other(getattr(bindings[0], field))})
-    assert _changed(before, slice_digests(facts)) == {"load"}
+    holder: Any = facts.module_scope.bindings[key] if where == "bindings" else getattr(facts, where)
+    at: Any = 0 if where == "bindings" else key
+    holder[at] = dataclasses.replace(holder[at], **{field: _other(getattr(holder[at], field))})
+    assert _changed(before, slice_digests(facts)) == {name}
 
 
 @pytest.mark.parametrize("field", [*HEADER_FIELDS, "star_imports"])
