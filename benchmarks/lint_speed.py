@@ -540,6 +540,19 @@ def real_root(spec: str, corpus: Path | None) -> Path:
     return out
 
 
+def byte_compile() -> None:
+    """Write the .pyc files of ssot_lint and the rules before timing anything: where
+    PYTHONDONTWRITEBYTECODE is set, a checkout newer than its .pyc files recompiles each
+    changed module in every timed run (about 0.08 s a run, measured)."""
+    import compileall
+
+    import rules
+    import ssot_lint
+
+    for package in (ssot_lint, rules):
+        compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="ssot-lint speed benchmark")
     ap.add_argument("--runs", type=int, default=5)
@@ -568,6 +581,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     GENERATED.mkdir(exist_ok=True)
+    byte_compile()
     rows = []
     sizes = [int(x) for x in args.mono_sizes.split(",") if x]
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores", flush=True)
