@@ -121,7 +121,6 @@ class Project:
         self._facts: dict[str, ModuleFacts] = {}
         self._slice_digests: dict[tuple[str, str], dict[str, str] | None] = {}
         self._held: set[tuple[str, str]] = set()  # (dependency, fingerprint) pairs that hold
-        self._module_fps: dict[str, str] | None = None  # module -> its fingerprint (``all_hold``)
         # Facts a worker extracted (``run.facts``), as the codec's JSON: decoded on first use.
         self._packed: dict[str, bytes] = {}
         # Files a worker read without error: their hash is known; they are read here only
@@ -718,22 +717,9 @@ class Project:
         """Does every dependency of ``fingerprints`` (dependency -> fingerprint) hold? Most
         are already fingerprinted in this run and equal: a subset test of the items, in C;
         the others one by one (``holds``)."""
-        known = self._fingerprints
-        if fingerprints.items() <= known.items():
+        if fingerprints.items() <= self._fingerprints.items():
             return True
-        if self._module_fps is None:
-            self._module_fps = {m: f"{rel}:{self.content_hash(rel)}" for m, rel in self.path_of_module.items()}
-        modules = self._module_fps
-        for dep, fp in fingerprints.items():
-            now = known.get(dep)
-            if now is None and dep[:1] != "@" and dep != WHOLE_PROJECT:
-                # A module or a slice of one: as the module (``fingerprint``), without the detour.
-                now = modules.get(dep.partition(SLICE)[0])
-                if now is not None:
-                    known[dep] = now
-            if now != fp and not self.holds(dep, fp):
-                return False
-        return True
+        return all(self.holds(d, fp) for d, fp in fingerprints.items())
 
     def holds(self, dep: str, fp: str) -> bool:
         """Is the dependency ``dep`` still as it was when fingerprinted ``fp``? Its
