@@ -75,7 +75,7 @@ from .diagnostics import Diagnostic
 from .facts import ModuleFacts
 from .fixes import write_bytes_atomic
 
-FORMAT = 6  # 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
+FORMAT = 7  # 7: rows and class rows with their strings once per shard; 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
 # A file changed less than this long before it was stat'ed is re-read next time.
 RACY_NS = 2_000_000_000
 _MAGIC = "ssot-lint-cache"
@@ -230,7 +230,82 @@ def _flatten(nested: dict[str, dict[str, Any]]) -> dict[tuple[str, str], Any]:
     return {(key, rel): entry for key, by_rel in nested.items() for rel, entry in by_rel.items()}
 
 
+class _Strings:
+    """A shard's table of strings: the dependency names and fingerprints of its entries,
+    each stored once (a module's fingerprint is shared by every name slice of it that
+    hundreds of rows read; stored in each, Home Assistant's rows section took 26 MB)."""
+
+    def __init__(self, table: list[str] | None = None) -> None:
+        self.table: list[str] = [] if table is None else table
+        self._at: dict[str, int] = {}
+
+    def index(self, text: str) -> int:
+        i = self._at.get(text)
+        if i is None:
+            i = self._at[text] = len(self.table)
+            self.table.append(text)
+        return i
+
+    def pack(self, deps: dict[str, str]) -> list[int]:
+        """``deps`` (dependency -> fingerprint) as a flat list of indices, pair by pair."""
+        return [self.index(text) for pair in deps.items() for text in pair]
+
+    def check(self, flat: list[int]) -> None:
+        """ValueError when an index of ``flat`` is out of range (a damaged or hostile shard)."""
+        if flat and not 0 <= min(flat) <= max(flat) < len(self.table):
+            raise ValueError("a string index out of range")
+
+    def unpack(self, flat: list[int]) -> dict[str, str]:
+        """The dependencies of ``pack``'s list; ValueError for an odd list or an index out
+        of range."""
+        if len(flat) % 2:
+            raise ValueError("a dependency without its fingerprint")
+        self.check(flat)
+        table = self.table
+        return {table[flat[i]]: table[flat[i + 1]] for i in range(0, len(flat), 2)}
+
+
 _ROW_ENTRY = tuple[str, dict[str, str], str]
+_CLASS_ROW = tuple[str, dict[str, str], list[tuple[str, list[str]]]]
+_STORED_CLASS_ROW = tuple[str, list[int], list[tuple[str, list[str]]]]
+
+
+def _pack_rows(entries: dict[tuple[str, str], _ROW_ENTRY]) -> tuple[list[str], dict[str, list[list[int]]]]:
+    """Each file's rows as lists of indices into the shard's strings: the row key, the
+    content hash and the row's digest, then the dependency pairs (a file's rows share its
+    content hash, and the rows of many files have the same digest: an empty row's)."""
+    strings = _Strings()
+    out: dict[str, list[list[int]]] = {}
+    for (key, rel), (chash, deps, found) in entries.items():
+        head = [strings.index(key), strings.index(chash), strings.index(found)]
+        out.setdefault(rel, []).append(head + strings.pack(deps))
+    return strings.table, out
+
+
+def _unpack_rows(stored: tuple[list[str], dict[str, list[list[int]]]]) -> dict[tuple[str, str], _ROW_ENTRY]:
+    table, by_rel = stored
+    size = len(table)
+    at = table.__getitem__
+    out: dict[tuple[str, str], _ROW_ENTRY] = {}
+    for rel, rows in by_rel.items():  # the hot loop of a warm run's first table check: flat
+        for flat in rows:
+            if len(flat) < 3 or not len(flat) % 2 or not 0 <= min(flat) <= max(flat) < size:
+                raise ValueError("a row without its key, content hash and digest, or an index out of range")
+            deps = dict(zip(map(at, flat[3::2]), map(at, flat[4::2]))) if len(flat) > 3 else {}
+            out[table[flat[0]], rel] = (table[flat[1]], deps, table[flat[2]])
+    return out
+
+
+def _pack_class_rows(entries: dict[str, _CLASS_ROW]) -> tuple[list[str], dict[str, _STORED_CLASS_ROW]]:
+    strings = _Strings()
+    return strings.table, {rel: (chash, strings.pack(deps), rows) for rel, (chash, deps, rows) in entries.items()}
+
+
+def _unpack_class_rows(stored: tuple[list[str], dict[str, _STORED_CLASS_ROW]]) -> dict[str, _CLASS_ROW]:
+    strings = _Strings(stored[0])
+    return {rel: (chash, strings.unpack(flat), rows) for rel, (chash, flat, rows) in stored[1].items()}
+
+
 SECTIONS: dict[str, Section] = {
     # rel -> (content hash, alias edges of the module), see ``Project.module_edges``.
     "edges": Section(dict[str, tuple[str, list[tuple[str, str]]]], dict[str, tuple[str, list[tuple[str, str]]]]),
@@ -239,15 +314,20 @@ SECTIONS: dict[str, Section] = {
         dict[tuple[str, str], tuple[str, bool]], dict[str, dict[str, tuple[str, bool]]], _nest, _flatten
     ),
     # rel -> (content hash, dependency fingerprints, class rows), see ``Project.class_rows``.
+    # Stored with their dependencies' strings once per shard (``_Strings``).
     "class-rows": Section(
-        dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]],
-        dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]],
+        dict[str, _CLASS_ROW],
+        tuple[list[str], dict[str, _STORED_CLASS_ROW]],
+        _pack_class_rows,
+        _unpack_class_rows,
     ),
     # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``).
     "imports": Section(dict[str, tuple[str, ImportRow]], dict[str, tuple[str, ImportRow]]),
     # The module rows (``ModuleRows``), see ``Project.module_row``; their JSON is kept by
     # digest (``Cache.row_text``).
-    "rows": Section(dict[tuple[str, str], _ROW_ENTRY], dict[str, dict[str, _ROW_ENTRY]], _nest, _flatten),
+    "rows": Section(
+        dict[tuple[str, str], _ROW_ENTRY], tuple[list[str], dict[str, list[list[int]]]], _pack_rows, _unpack_rows
+    ),
 }
 
 
@@ -427,7 +507,7 @@ class Cache:
             return out
         for shard in range(SECTION_SHARDS):
             found = _load(self._section_path(name, shard), f"{tool}:{name}", section.stored)
-            if isinstance(found, dict):
+            if found is not None:
                 try:
                     out[shard] = section.unpack(found)
                 except (TypeError, ValueError):

@@ -12,6 +12,7 @@ import os
 import stat as stat_mod
 import time
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from . import cache as cache_mod
@@ -34,7 +35,7 @@ from .facts import ModuleFacts, extract_facts
 from .index import MEET, ROW, ROWS, TABLE, WHOLE_PROJECT, ProjectIndex, alias_edges, meet_table, module_for_path
 from .rows import ModuleRow, row_for_key
 from .session import CONTRACT
-from .slices import SLICE, is_slice_dep, slice_digest, slice_digests
+from .slices import SLICE, dep_module, is_slice_dep, slice_digest, slice_digests
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
 from .timings import count as count_phase
 from .timings import phase
@@ -432,8 +433,16 @@ class Project:
                 pass
         with phase("index"):
             rows, deps = self.index().compute_class_rows(module)
-        self._put("class-rows", rel, (chash, {d: self.fingerprint(d) for d in sorted(deps)}, rows))
+        fingerprints = {d: self.fingerprint(d) for d in sorted(self._not_own(deps, module, rel))}
+        self._put("class-rows", rel, (chash, fingerprints, rows))
         return rows
+
+    def _not_own(self, deps: AbstractSet[str], module: str, rel: str) -> AbstractSet[str]:
+        """``deps`` without the module's own (its slices and header): an entry kept by the
+        content hash of ``rel`` holds for that content only anyway."""
+        if self.path_of_module.get(module) != rel:
+            return deps
+        return {d for d in deps if dep_module(d) != module}
 
     def module_row(self, row: ModuleRow[Any], module: str) -> Any:
         """``row`` of a module (None: not a module of the project, or unreadable), kept
@@ -472,7 +481,7 @@ class Project:
             else:
                 found = row.make(facts, index)
             if self.cache.enabled and not tainted:
-                fingerprints = {d: self.fingerprint(d) for d in sorted(deps)}
+                fingerprints = {d: self.fingerprint(d) for d in sorted(self._not_own(deps, module, rel))}
                 text = dumps(found, row.type).decode("ascii")
                 entry = (chash, fingerprints, row_digest(text))
                 self._put("rows", key, entry)

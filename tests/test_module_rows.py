@@ -196,9 +196,11 @@ def test_damaged_or_foreign_rows_are_rebuilt(tmp_path):
 
     def other_digests(text):  # every row names JSON of the right digest, of the wrong shape
         doc = json.loads(text)
-        for by_rel in doc[3].values():
-            for entry in by_rel.values():
-                entry[2] = bad_digest
+        strings = doc[3][0]
+        strings.append(bad_digest)
+        for rows in doc[3][1].values():
+            for entry in rows:
+                entry[2] = len(strings) - 1
         return json.dumps(doc)
 
     def add_bad_text(text):
@@ -206,9 +208,17 @@ def test_damaged_or_foreign_rows_are_rebuilt(tmp_path):
         doc[3][bad_digest] = bad
         return json.dumps(doc)
 
+    def dependency_out_of_range(text):  # a dependency index past the shard's strings
+        doc = json.loads(text)
+        for rows in doc[3][1].values():
+            for entry in rows:
+                entry.extend([0, len(doc[3][0])])
+        return json.dumps(doc)
+
     plantings = [
         lambda: plant_rows(lambda t: t[: len(t) // 2]),
-        lambda: plant_rows(lambda t: '["ssot-lint-cache", 6, "x", {"rows": 1}]'),
+        lambda: plant_rows(lambda t: '["ssot-lint-cache", 7, "x", {"rows": 1}]'),
+        lambda: plant_rows(dependency_out_of_range),
         lambda: plant_texts(lambda t: t.replace('[[\\"', "[[7")),
         lambda: (plant_rows(other_digests), plant_texts(add_bad_text)),
     ]
