@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from ssot_lint.api import (
     Valid,
     cst,
     names_from,
+    register_family,
+    session_of,
     test_code,
 )
 
@@ -69,8 +72,8 @@ class DuplicateTable:
 def _names_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, tuple[str, ...]]:
     """The module's path, and every name the table may look at in it: its module-level
     bindings (classes and aliases) and the bare names it references by import or by a
-    dotted path (``_import_counts``). A module whose row names no wanted class name
-    is skipped without loading its facts."""
+    dotted path (``_import_counts``). Its wanted names are the module's row of hits
+    (``_hits_row``): a module with none is skipped without loading its facts."""
     names: set[str] = set(facts.module_scope.bindings)
     for scope in facts.scopes.values():
         for bindings in scope.bindings.values():
@@ -86,15 +89,14 @@ def _names_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, tuple[str,
     return facts.path, tuple(sorted(names))
 
 
-NAMES_ROW: ModuleRow[tuple[str, tuple[str, ...]]] = ModuleRow(
-    "duplicate-names", tuple[str, tuple[str, ...]], _names_row
-)
-
-
 def _wanted(contract: Contract, patterns: tuple[str, ...]) -> Callable[[str], bool]:
     """Is a name one the table looks at: a contract class's bare name, or a pattern's match?
     (One regular expression for all patterns, and one answer per distinct name.)"""
-    bare_names, _ = _contract_names(contract)
+    return _wanted_among(frozenset(_contract_names(contract)[0]), patterns)
+
+
+@functools.lru_cache(maxsize=8)
+def _wanted_among(bare_names: frozenset[str], patterns: tuple[str, ...]) -> Callable[[str], bool]:
     match = re.compile("|".join(fnmatch.translate(p) for p in patterns)).match if patterns else None
     answers: dict[str, bool] = {}
 
@@ -107,13 +109,31 @@ def _wanted(contract: Contract, patterns: tuple[str, ...]) -> Callable[[str], bo
     return wanted
 
 
+@functools.cache
+def _hits_row(arg: str) -> ModuleRow[tuple[str, tuple[str, ...]]]:
+    """The module's path and the names of ``_names_row`` that the table wants, for the
+    patterns ``arg`` (JSON) and the contract (the row reads it: ``reads_project``, kept
+    under the run's salt). The candidates fold these rows, so a name added anywhere that
+    no pattern wants (a new import, a module constant) leaves every row, and the
+    candidates, as they were: nothing is folded again."""
+    patterns = tuple(str(p) for p in json.loads(arg))
+
+    def make(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, tuple[str, ...]]:
+        contract = session_of(index).contract
+        assert contract is not None, "the duplicate candidates need a contract"
+        wanted = _wanted(contract, patterns)
+        path, names = _names_row(facts, index)
+        return path, tuple(n for n in names if wanted(n))
+
+    return ModuleRow(f"duplicate-hits-{arg}", tuple[str, tuple[str, ...]], make, reads_project=True)
+
+
+register_family("duplicate-hits-", _hits_row)
+
+
 def _compute_candidates(session: AnalysisSession, arg: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    contract = session.contract
-    assert contract is not None, "the duplicate candidates need a contract"
-    wanted = _wanted(contract, tuple(json.loads(arg)))
     found = []
-    for module, (path, names) in session.index.rows(NAMES_ROW).items():
-        hits = tuple(n for n in names if wanted(n))
+    for module, (path, hits) in session.index.rows(_hits_row(arg)).items():
         if hits:
             found.append((module, path, hits))
     return tuple(sorted(found))

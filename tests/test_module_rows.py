@@ -345,3 +345,33 @@ def test_a_kept_table_value_that_is_damaged_is_computed_again(tmp_path, monkeypa
     after, _ = run(root)
     assert set(RESTORABLE) & set(computed), computed
     assert after == findings(root, cache=False) == cold
+
+
+def test_a_new_name_no_pattern_wants_leaves_the_duplicate_candidates_as_they_were(tmp_path, monkeypatch):
+    """SSOT007's candidates fold each module's row of *wanted* names (the contract's class
+    names and the patterns' matches, ``duplicate_definition._hits_row``). A leaf that gains
+    an import and a module constant keeps its row, so the candidates are not folded again.
+    A leaf that gains a class named like an engine changes its row: the candidates are
+    folded again, and the new duplicate is reported, as without the cache."""
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    cold, _ = run(root)
+    computed = _compute_counter(monkeypatch)
+    quiet = {**files, "app/leaf07.py": "import os\n\nLIMIT = 3\n" + leaf(7)}
+    write_tree(root, quiet)
+    after, stats = run(root)
+    assert stats["linted"] == 1
+    assert "duplicate-candidates" not in computed, computed
+    assert after == findings(root, cache=False) == cold
+    engine = {
+        **quiet,
+        "app/engine.py": ENGINE + "\n\nclass ExecutionEngine:\n    pass\n",
+        "app/leaf08.py": leaf(8) + "\n\nclass ExecutionEngine:\n    pass\n",
+    }
+    write_tree(root, engine)
+    computed.clear()
+    after, _ = run(root)
+    assert "duplicate-candidates" in computed, computed
+    assert any(f[0] == "SSOT007" for f in after), after
+    assert after == findings(root, cache=False)
