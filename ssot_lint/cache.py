@@ -75,7 +75,7 @@ from .diagnostics import Diagnostic
 from .facts import ModuleFacts
 from .fixes import write_bytes_atomic
 
-FORMAT = 7  # 7: rows and class rows with their strings once per shard; 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
+FORMAT = 8  # 8: the manifest's snapshot and the alias edges by index; 7: rows and class rows with their strings once per shard; 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
 # A file changed less than this long before it was stat'ed is re-read next time.
 RACY_NS = 2_000_000_000
 _MAGIC = "ssot-lint-cache"
@@ -289,10 +289,47 @@ def _unpack_rows(stored: tuple[list[str], dict[str, list[list[int]]]]) -> dict[t
     out: dict[tuple[str, str], _ROW_ENTRY] = {}
     for rel, rows in by_rel.items():  # the hot loop of a warm run's first table check: flat
         for flat in rows:
-            if len(flat) < 3 or not len(flat) % 2 or not 0 <= min(flat) <= max(flat) < size:
+            n = len(flat)
+            if n == 3:  # most rows: no dependencies (one shared empty dict, never written to)
+                key, chash, found = flat
+                if not (0 <= key < size and 0 <= chash < size and 0 <= found < size):
+                    raise ValueError("a string index out of range")
+                out[table[key], rel] = (table[chash], _NO_DEPS, table[found])
+                continue
+            if n < 3 or not n % 2 or not 0 <= min(flat) <= max(flat) < size:
                 raise ValueError("a row without its key, content hash and digest, or an index out of range")
-            deps = dict(zip(map(at, flat[3::2]), map(at, flat[4::2]))) if len(flat) > 3 else {}
+            deps = dict(zip(map(at, flat[3::2]), map(at, flat[4::2])))
             out[table[flat[0]], rel] = (table[flat[1]], deps, table[flat[2]])
+    return out
+
+
+# The dependencies of a row that has none, as read back (entries are never changed in place).
+_NO_DEPS: dict[str, str] = {}
+
+
+_EDGES = tuple[str, list[tuple[str, str]]]
+
+
+def _pack_edges(entries: dict[str, _EDGES]) -> tuple[list[str], dict[str, list[int]]]:
+    """Each file's alias edges as indices into the shard's strings: its content hash, then
+    the module names of each edge (each name once per shard, not a tuple per edge)."""
+    strings = _Strings()
+    out = {
+        rel: [strings.index(chash), *(strings.index(n) for edge in edges for n in edge)]
+        for rel, (chash, edges) in entries.items()
+    }
+    return strings.table, out
+
+
+def _unpack_edges(stored: tuple[list[str], dict[str, list[int]]]) -> dict[str, _EDGES]:
+    table, by_rel = stored
+    size = len(table)
+    at = table.__getitem__
+    out: dict[str, _EDGES] = {}
+    for rel, flat in by_rel.items():
+        if not len(flat) % 2 or not 0 <= min(flat) <= max(flat) < size:
+            raise ValueError("edges without their content hash, or an index out of range")
+        out[rel] = (table[flat[0]], list(zip(map(at, flat[1::2]), map(at, flat[2::2]))))
     return out
 
 
@@ -308,7 +345,8 @@ def _unpack_class_rows(stored: tuple[list[str], dict[str, _STORED_CLASS_ROW]]) -
 
 SECTIONS: dict[str, Section] = {
     # rel -> (content hash, alias edges of the module), see ``Project.module_edges``.
-    "edges": Section(dict[str, tuple[str, list[tuple[str, str]]]], dict[str, tuple[str, list[tuple[str, str]]]]),
+    # Stored with their strings once per shard.
+    "edges": Section(dict[str, _EDGES], tuple[list[str], dict[str, list[int]]], _pack_edges, _unpack_edges),
     # (screen key, rel) -> (content hash, passes the screen), see ``Project.screened``.
     "screens": Section(
         dict[tuple[str, str], tuple[str, bool]], dict[str, dict[str, tuple[str, bool]]], _nest, _flatten
@@ -369,23 +407,45 @@ class StoredManifest:
     entries name the same modules and rows: stored as text in each, Home Assistant's
     manifest took 82 MB)."""
 
-    manifest: Manifest  # without its entries
-    names: tuple[str, ...]
+    manifest: Manifest  # without its entries and fingerprints
+    names: tuple[str, ...]  # every dependency of an entry or of the snapshot, sorted
     entries: dict[str, StoredEntry]
+    # The snapshot (``Manifest.fingerprints``) as one index per name into ``values``, -1
+    # for a name without one: a module's fingerprint is shared by its name slices, and the
+    # names are not written twice (Home Assistant's snapshot took 3.4 MB as an object).
+    values: tuple[str, ...] = ()
+    fingerprints: tuple[int, ...] = ()
+    # ``TableMemo.tables`` as (name index, group, value index) triples, flat: one entry per
+    # table a finding read (two per module for SSOT007 and the test code).
+    tables: tuple[int, ...] = ()
 
 
 def stored_manifest(manifest: Manifest) -> StoredManifest:
-    names = sorted({d for e in manifest.entries.values() for d in e.deps})
+    memo = manifest.tables
+    names = sorted(
+        {d for e in manifest.entries.values() for d in e.deps} | manifest.fingerprints.keys() | memo.tables.keys()
+    )
     at = {n: i for i, n in enumerate(names)}
     entries = {
         rel: StoredEntry(e.content, e.run_key, tuple(sorted(at[d] for d in e.deps)), e.diagnostics)
         for rel, e in manifest.entries.items()
     }
-    return StoredManifest(replace(manifest, entries={}), tuple(names), entries)
+    values = _Strings()
+    fps = manifest.fingerprints
+    fingerprints = tuple(values.index(fps[n]) if n in fps else -1 for n in names)
+    tables = tuple(n for dep, (group, fp) in memo.tables.items() for n in (at[dep], group, values.index(fp)))
+    return StoredManifest(
+        replace(manifest, entries={}, fingerprints={}, tables=replace(memo, tables={})),
+        tuple(names),
+        entries,
+        tuple(values.table),
+        fingerprints,
+        tables,
+    )
 
 
 def loaded_manifest(stored: StoredManifest) -> Manifest:
-    """The manifest of ``stored``; ValueError when an index names no dependency."""
+    """The manifest of ``stored``; ValueError when an index names no dependency or value."""
     names = stored.names
     count = len(names)
     entries = {}
@@ -393,7 +453,20 @@ def loaded_manifest(stored: StoredManifest) -> Manifest:
         if any(not 0 <= i < count for i in e.deps):
             raise ValueError(f"{rel}: a dependency index out of range")
         entries[rel] = FindingsEntry(e.content, e.run_key, frozenset([names[i] for i in e.deps]), e.diagnostics)
-    return replace(stored.manifest, entries=entries)
+    fps, values = stored.fingerprints, stored.values
+    if len(fps) != count or (fps and not -1 <= min(fps) <= max(fps) < len(values)):
+        raise ValueError("a fingerprint index out of range")
+    fingerprints = {name: values[i] for name, i in zip(names, fps) if i >= 0}
+    flat = stored.tables
+    if (
+        len(flat) % 3
+        or any(not 0 <= i < count for i in flat[0::3])
+        or any(not 0 <= i < len(values) for i in flat[2::3])
+    ):
+        raise ValueError("a table index out of range")
+    tables = {names[flat[i]]: (flat[i + 1], values[flat[i + 2]]) for i in range(0, len(flat), 3)}
+    memo = replace(stored.manifest.tables, tables=tables)
+    return replace(stored.manifest, entries=entries, fingerprints=fingerprints, tables=memo)
 
 
 @dataclass

@@ -89,7 +89,7 @@ def test_hostile_json_of_the_right_frame_is_a_miss(tmp_path):
     cache = root / ".ssot_lint_cache"
     tool = json.loads((cache / "findings.json").read_bytes())[2]
     good = json.loads((cache / "findings.json").read_bytes())
-    # [manifest without entries, dependency names, entries (their dependencies by index)]
+    # [manifest without entries, dependency names, entries (their dependencies by index), ...]
     entries = good[3][2]
     routes = entries["app/routes.py"]
     bad_values = [
@@ -104,12 +104,31 @@ def test_hostile_json_of_the_right_frame_is_a_miss(tmp_path):
         [[1, 2]],
         None,
     ]
-    for bad in bad_values:
-        doc = [*good[:3], [good[3][0], good[3][1], bad]]
+    # [..., entries, fingerprint values, one value index per dependency name, the tables'
+    # (name, group, value) index triples]
+    values, fingerprints, tables = good[3][3], good[3][4], good[3][5]
+    assert len(fingerprints) == len(good[3][1]) and max(fingerprints) < len(values)
+    assert tables and len(tables) % 3 == 0
+    bad_snapshots = [
+        (values, fingerprints[:-1], tables),  # one name without its index
+        (values, [*fingerprints[:-1], len(values)], tables),  # an index past the values
+        (values, [*fingerprints[:-1], -2], tables),
+        (values[: max(fingerprints)], fingerprints, tables),
+        (values, fingerprints, tables[:-1]),  # a table without its value
+        (values, fingerprints, [len(good[3][1]), *tables[1:]]),  # a table named by no name
+        (values, fingerprints, [*tables[:-1], len(values)]),
+    ]
+    docs = [[good[3][0], good[3][1], bad, values, fingerprints, tables] for bad in bad_values]
+    docs += [[good[3][0], good[3][1], entries, *snapshot] for snapshot in bad_snapshots]
+    for bad in docs:
+        doc = [*good[:3], bad]
         (cache / "findings.json").write_text(json.dumps(doc))
         (cache / "last-run.json").unlink(missing_ok=True)  # (else the unchanged run answers)
         again, stats, _ = lint(root)
         assert again == found and stats["cached"] == 0
+    (cache / "findings.json").write_text(json.dumps(good))  # as written: every entry holds
+    (cache / "last-run.json").unlink(missing_ok=True)
+    assert lint(root)[1]["cached"] == 3
     deep = "[" * 100_000 + "]" * 100_000
     for text in (deep, f'["ssot-lint-cache", {FORMAT}, {json.dumps(tool)}, {deep}]', "\xff\xfe", ""):
         (cache / "findings.json").write_bytes(text.encode("latin-1"))
@@ -119,6 +138,39 @@ def test_hostile_json_of_the_right_frame_is_a_miss(tmp_path):
         again, stats, _ = lint(root)
         assert again == found and stats["cached"] == 0
     assert lint(root)[1]["cached"] == 3
+
+
+@pytest.mark.parametrize("name", ["rows", "class-rows", "edges"])
+def test_a_section_shard_whose_indices_name_no_string_is_a_miss(tmp_path, name):
+    """The rows, class rows and alias edges keep their strings once per shard and name
+    them by index: a shard whose indices fall outside its strings (damaged, or planted)
+    is dropped and computed again, never read as some other string or a crash."""
+    from ssot_lint.cache import SECTIONS, _load
+
+    root = FIXTURES / "legacy_service"
+    work = tmp_path / "p"
+    make_project(work, {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*.py")})
+    found, _, _ = lint(work, select=None)
+    assert found
+    shards = sorted((work / ".ssot_lint_cache" / "sections" / name).glob("*.json"))
+    assert shards
+    tool = json.loads(shards[0].read_bytes())[2]
+    for shard in shards:
+        doc = json.loads(shard.read_bytes())
+        doc[3][0] = []  # no strings: every index is out of range
+        if name == "class-rows":  # (rows, edges: each entry names its content hash by index)
+            for entry in doc[3][1].values():
+                entry[1] = [0, 1]  # a dependency and its fingerprint
+        shard.write_text(json.dumps(doc))
+    for shard in shards:  # each planted shard is a miss now, not a value
+        with pytest.raises(ValueError):
+            SECTIONS[name].unpack(_load(shard, tool, SECTIONS[name].stored))
+    (work / ".ssot_lint_cache" / "last-run.json").unlink(missing_ok=True)
+    (work / "extra_module.py").write_text("X = 1\n")  # a run that checks the tables again
+    again, _, _ = lint(work, select=None)
+    assert again == found == lint(work, cache=False, select=None)[0]
+    for shard in shards:  # written again, whole
+        assert len(SECTIONS[name].unpack(_load(shard, tool, SECTIONS[name].stored))) >= 1
 
 
 def _every_fixture_facts() -> list[ModuleFacts]:

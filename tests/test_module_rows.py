@@ -217,7 +217,7 @@ def test_damaged_or_foreign_rows_are_rebuilt(tmp_path):
 
     plantings = [
         lambda: plant_rows(lambda t: t[: len(t) // 2]),
-        lambda: plant_rows(lambda t: '["ssot-lint-cache", 7, "x", {"rows": 1}]'),
+        lambda: plant_rows(lambda t: '["ssot-lint-cache", 8, "x", {"rows": 1}]'),
         lambda: plant_rows(dependency_out_of_range),
         lambda: plant_texts(lambda t: t.replace('[[\\"', "[[7")),
         lambda: (plant_rows(other_digests), plant_texts(add_bad_text)),
