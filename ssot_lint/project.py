@@ -593,9 +593,23 @@ class Project:
             return _never_equal()
         if self._modules_sorted is None:
             self._modules_sorted = sorted(self.path_of_module.items())
+        # ``_kept_row`` inlined: this loop runs once per module and row key on every run
+        # that checks a table (every module's row, after any edit).
+        stored = self._row_key(row, "")[0]
+        kept, hashes, all_hold = self.module_rows, self._hashes, self.all_hold
         parts = []
         for module, rel in self._modules_sorted:
-            found = self._kept_row(self._row_key(row, rel), rel)
+            found = None
+            known = kept.get((stored, rel))
+            if known is not None and known[0] == (hashes.get(rel) or self.content_hash(rel)):
+                if not known[1]:
+                    found = known[2]
+                else:
+                    try:
+                        if all_hold(known[1]):
+                            found = known[2]
+                    except Exception:  # a dependency that cannot be checked now
+                        pass
             if found is None:
                 found = self._row_digest(row, module, rel)
             parts.append(f"{module}\0{'-' if found is None else found}\1")
@@ -726,9 +740,16 @@ class Project:
         """Does every dependency of ``fingerprints`` (dependency -> fingerprint) hold? Most
         are already fingerprinted in this run and equal: a subset test of the items, in C;
         the others one by one (``holds``)."""
-        if fingerprints.items() <= self._fingerprints.items():
+        known = self._fingerprints
+        if fingerprints.items() <= known.items():
             return True
-        return all(self.holds(d, fp) for d, fp in fingerprints.items())
+        for dep, fp in fingerprints.items():
+            now = known.get(dep)
+            if now is None and SLICE in dep and not dep.startswith("@"):
+                now = self.fingerprint(dep)  # a slice: as its module, cached
+            if now != fp and not self.holds(dep, fp):
+                return False
+        return True
 
     def holds(self, dep: str, fp: str) -> bool:
         """Is the dependency ``dep`` still as it was when fingerprinted ``fp``? Its
