@@ -5,7 +5,6 @@ Exit codes: 0 nothing found; 1 findings; 2 usage, configuration or internal erro
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import sys
@@ -634,6 +633,8 @@ def baseline_cmd(
 
 
 def _write_diff(result: RunResult, out: TextIO) -> None:
+    import difflib  # only for --diff
+
     for o in result.fixes:
         if o.fixed == o.original:
             continue

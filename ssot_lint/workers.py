@@ -11,11 +11,8 @@ fails there too becomes an internal error.
 
 from __future__ import annotations
 
-import multiprocessing
 import traceback
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +27,11 @@ if TYPE_CHECKING:
 MIN_PARALLEL_FILES = 24
 
 
+# ``multiprocessing`` and ``concurrent.futures`` are imported where a pool starts: a warm
+# run, or an edit that re-lints a few files, never starts one (about 10 ms of imports).
 def can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -94,6 +95,10 @@ def lint_in_workers(
         work = lambda rel: linter.lint_one(project, rel)  # noqa: E731
     project.take_new_rows()  # what the workers inherit is the main process's already
     job = WorkerJob(work, project.take_new_rows)
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import TextIO
-from xml.etree import ElementTree as ET
 
 from . import Report, register
 
 
 @register("junit")
 def write_junit(report: Report, out: TextIO) -> None:
+    from xml.etree import ElementTree as ET  # only for this format
+
     report.show_fixes_on_stderr()
     by_path = defaultdict(list)
     for d in report.diagnostics:

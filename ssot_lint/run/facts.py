@@ -86,10 +86,10 @@ def extract_in_parallel(linter: Linter, project: Project) -> int:
     With one job, too few such files, or no ``fork``, nothing is done here: facts are
     extracted lazily in this process, as lookups need them."""
     jobs = linter.jobs or os.cpu_count() or 1
-    if jobs <= 1 or not workers.can_fork():
+    if jobs <= 1:
         return 0
     todo = [rel for rel in project.paths if rel not in project.overrides and project.known_hash(rel) is None]
-    if len(todo) < workers.MIN_PARALLEL_FILES:
+    if len(todo) < workers.MIN_PARALLEL_FILES or not workers.can_fork():
         return 0
 
     def take(rel: str, found: tuple[str, StatRecord | None, bytes | None] | None) -> None:
