@@ -75,7 +75,7 @@ from .diagnostics import Diagnostic
 from .facts import ModuleFacts
 from .fixes import write_bytes_atomic
 
-FORMAT = 8  # 8: the manifest's snapshot and the alias edges by index; 7: rows and class rows with their strings once per shard; 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
+FORMAT = 8  # 8: the manifest's snapshot and the alias edges by index, rows shards with a header; 7: rows and class rows with their strings once per shard; 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
 # A file changed less than this long before it was stat'ed is re-read next time.
 RACY_NS = 2_000_000_000
 _MAGIC = "ssot-lint-cache"
@@ -230,7 +230,7 @@ def _flatten(nested: dict[str, dict[str, Any]]) -> dict[tuple[str, str], Any]:
     return {(key, rel): entry for key, by_rel in nested.items() for rel, entry in by_rel.items()}
 
 
-class _Strings:
+class Strings:
     """A shard's table of strings: the dependency names and fingerprints of its entries,
     each stored once (a module's fingerprint is shared by every name slice of it that
     hundreds of rows read; stored in each, Home Assistant's rows section took 26 MB)."""
@@ -265,6 +265,11 @@ class _Strings:
         return {table[flat[i]]: table[flat[i + 1]] for i in range(0, len(flat), 2)}
 
 
+def unpack_strings(table: list[str], flat: list[int]) -> dict[str, str]:
+    """``Strings.unpack`` over a table read back (ValueError: an index out of range)."""
+    return Strings(table).unpack(flat)
+
+
 _ROW_ENTRY = tuple[str, dict[str, str], str]
 _CLASS_ROW = tuple[str, dict[str, str], list[tuple[str, list[str]]]]
 _STORED_CLASS_ROW = tuple[str, list[int], list[tuple[str, list[str]]]]
@@ -274,7 +279,7 @@ def _pack_rows(entries: dict[tuple[str, str], _ROW_ENTRY]) -> tuple[list[str], d
     """Each file's rows as lists of indices into the shard's strings: the row key, the
     content hash and the row's digest, then the dependency pairs (a file's rows share its
     content hash, and the rows of many files have the same digest: an empty row's)."""
-    strings = _Strings()
+    strings = Strings()
     out: dict[str, list[list[int]]] = {}
     for (key, rel), (chash, deps, found) in entries.items():
         head = [strings.index(key), strings.index(chash), strings.index(found)]
@@ -313,7 +318,7 @@ _EDGES = tuple[str, list[tuple[str, str]]]
 def _pack_edges(entries: dict[str, _EDGES]) -> tuple[list[str], dict[str, list[int]]]:
     """Each file's alias edges as indices into the shard's strings: its content hash, then
     the module names of each edge (each name once per shard, not a tuple per edge)."""
-    strings = _Strings()
+    strings = Strings()
     out = {
         rel: [strings.index(chash), *(strings.index(n) for edge in edges for n in edge)]
         for rel, (chash, edges) in entries.items()
@@ -334,13 +339,29 @@ def _unpack_edges(stored: tuple[list[str], dict[str, list[int]]]) -> dict[str, _
 
 
 def _pack_class_rows(entries: dict[str, _CLASS_ROW]) -> tuple[list[str], dict[str, _STORED_CLASS_ROW]]:
-    strings = _Strings()
+    strings = Strings()
     return strings.table, {rel: (chash, strings.pack(deps), rows) for rel, (chash, deps, rows) in entries.items()}
 
 
 def _unpack_class_rows(stored: tuple[list[str], dict[str, _STORED_CLASS_ROW]]) -> dict[str, _CLASS_ROW]:
-    strings = _Strings(stored[0])
+    strings = Strings(stored[0])
     return {rel: (chash, strings.unpack(flat), rows) for rel, (chash, flat, rows) in stored[1].items()}
+
+
+# The header of a rows shard: (strings of the unions, basis, parts). The basis is every
+# module of the shard when the header was written (rel -> (module, content hash)); each
+# part (stored row key -> (aggregate, union)) is the XOR of ``row_mix`` over those modules'
+# rows of that key (hex), and the union of those rows' dependencies (index pairs into the
+# strings). A part holds while the shard's modules are the basis and the union holds.
+RowsHead = tuple[list[str], dict[str, tuple[str, str]], dict[str, tuple[str, list[int]]]]
+
+
+def row_mix(module: str, found: str | None) -> int:
+    """A module's share of a row key's aggregate: its row's digest (``-``: none), mixed
+    with its name. The aggregate is the XOR of the shares: a shard's, and the project's
+    (of its shards'), so an unchanged shard's is reused as it is."""
+    h = hashlib.blake2b(f"{module}\0{'-' if found is None else found}".encode("utf-8", "surrogatepass"), digest_size=16)
+    return int.from_bytes(h.digest(), "big")
 
 
 SECTIONS: dict[str, Section] = {
@@ -352,7 +373,7 @@ SECTIONS: dict[str, Section] = {
         dict[tuple[str, str], tuple[str, bool]], dict[str, dict[str, tuple[str, bool]]], _nest, _flatten
     ),
     # rel -> (content hash, dependency fingerprints, class rows), see ``Project.class_rows``.
-    # Stored with their dependencies' strings once per shard (``_Strings``).
+    # Stored with their dependencies' strings once per shard (``Strings``).
     "class-rows": Section(
         dict[str, _CLASS_ROW],
         tuple[list[str], dict[str, _STORED_CLASS_ROW]],
@@ -430,7 +451,7 @@ def stored_manifest(manifest: Manifest) -> StoredManifest:
         rel: StoredEntry(e.content, e.run_key, tuple(sorted(at[d] for d in e.deps)), e.diagnostics)
         for rel, e in manifest.entries.items()
     }
-    values = _Strings()
+    values = Strings()
     fps = manifest.fingerprints
     fingerprints = tuple(values.index(fps[n]) if n in fps else -1 for n in names)
     tables = tuple(n for dep, (group, fp) in memo.tables.items() for n in (at[dep], group, values.index(fp)))
@@ -578,6 +599,12 @@ class Cache:
         out: dict[int, dict[Any, Any]] = {}
         if not self.enabled:
             return out
+        if name == "rows":  # shards with a header line (``load_rows_shards``)
+            for shard, (_, data) in self.load_rows_shards(tool).items():
+                entries = self.rows_entries(tool, data)
+                if entries is not None:
+                    out[shard] = entries
+            return out
         for shard in range(SECTION_SHARDS):
             found = _load(self._section_path(name, shard), f"{tool}:{name}", section.stored)
             if found is not None:
@@ -595,6 +622,50 @@ class Cache:
             _store(path, f"{tool}:{name}", SECTIONS[name].pack(entries))
         else:
             path.unlink(missing_ok=True)
+
+    # --- the rows section, shard by shard, with a header --------------------------------
+    # A rows shard is two JSON lines: its header (``RowsHead``), then its entries. A run
+    # that can answer from the headers (``Project``'s aggregate of each row key) never
+    # decodes the entries: their line is kept as bytes and decoded when first needed.
+    def load_rows_shards(self, tool: str) -> dict[int, tuple[RowsHead | None, bytes]]:
+        """Each rows shard kept for ``tool``: its header (None: damaged, foreign or absent)
+        and the bytes of its entries' line (``rows_entries``)."""
+        out: dict[int, tuple[RowsHead | None, bytes]] = {}
+        if not self.enabled:
+            return out
+        for shard in range(SECTION_SHARDS):
+            try:
+                data = self._section_path("rows", shard).read_bytes()
+            except OSError:
+                continue
+            first, _, rest = data.partition(b"\n")
+            out[shard] = (_decoded(first, f"{tool}:rows-head", RowsHead), rest)
+        return out
+
+    def rows_entries(self, tool: str, data: bytes) -> dict[Any, Any] | None:
+        """The entries of a rows shard's second line (None: damaged or foreign)."""
+        section = SECTIONS["rows"]
+        found = _decoded(data, f"{tool}:rows", section.stored)
+        if found is None:
+            return None
+        try:
+            return section.unpack(found)
+        except (TypeError, ValueError):
+            return None
+
+    def save_rows_shard(self, tool: str, shard: int, head: RowsHead | None, entries: dict[Any, Any]) -> None:
+        if not self.enabled or not self._prepare():
+            return
+        path = self._section_path("rows", shard)
+        if not entries:
+            path.unlink(missing_ok=True)
+            return
+        try:
+            first = dumps([_MAGIC, FORMAT, f"{tool}:rows-head", head])
+            rest = dumps([_MAGIC, FORMAT, f"{tool}:rows", SECTIONS["rows"].pack(entries)])
+            _atomic_write(path, first + b"\n" + rest)
+        except (OSError, CodecError, RecursionError, ValueError):
+            pass
 
     # --- the last full check (``run.unchanged``) ------------------------------------------
     @property
@@ -624,10 +695,11 @@ class Cache:
     # characters) and read only when a row's value is needed. Fingerprinting a table's rows
     # reads digests alone, and an edit that leaves a module's rows as they were writes no
     # row text.
-    def save_row_texts(self, texts: RowTexts, named: set[str]) -> None:
+    def save_row_texts(self, texts: RowTexts, named: set[str], every: bool = True) -> None:
         """Keep the JSON of the rows made in this run that a kept row names (``named``):
         each ``row-texts`` file that gets one is written again without the rows no kept
-        row names any more."""
+        row names any more (``every``: ``named`` is every kept row's; else it is only some,
+        and nothing is dropped)."""
         if not self.enabled or not self._prepare():
             return
         fresh: dict[str, RowTexts] = {}
@@ -638,7 +710,7 @@ class Cache:
             old = self._row_shard(shard)
             if all(old.get(d) == t for d, t in new.items()):
                 continue
-            merged = {d: t for d, t in old.items() if d in named}
+            merged = {d: t for d, t in old.items() if d in named or not every}
             merged.update(new)
             self._row_shards[shard] = merged
             _store(self._row_texts_path(shard), "row-texts", merged)
@@ -691,9 +763,18 @@ def _load(path: Path, key: str, tp: type) -> Any:
     another format or version, or not of the declared shape (a hostile file) are all a miss."""
     try:
         with open(path, "rb") as fh:
-            raw = json.loads(fh.read())
+            data = fh.read()
+    except OSError:
+        return None
+    return _decoded(data, key, tp)
+
+
+def _decoded(data: bytes, key: str, tp: Any) -> Any:
+    """``_load`` of bytes already read."""
+    try:
+        raw = json.loads(data)
         if type(raw) is not list or len(raw) != 4 or raw[:3] != [_MAGIC, FORMAT, key]:
             return None
         return decoder(tp)(raw[3])
-    except Exception:  # OSError, JSON/Unicode errors, CodecError, RecursionError, a rejecting __init__
+    except Exception:  # JSON/Unicode errors, CodecError, RecursionError, a rejecting __init__
         return None

@@ -17,16 +17,21 @@ from typing import Any
 
 from . import cache as cache_mod
 from .cache import (
+    SECTION_SHARDS,
     Cache,
     ImportRow,
     ModuleRows,
+    RowsHead,
     RowTexts,
     StatRecord,
+    Strings,
     TableMemo,
     content_hash,
     digest,
     row_digest,
+    row_mix,
     section_shard,
+    unpack_strings,
 )
 from .codec import dumps, loads
 from .contract import SCREEN
@@ -81,6 +86,7 @@ class Project:
         max_bytes: int = MAX_FILE_BYTES,
         stats: dict[str, StatRecord] | None = None,
         load_section: Callable[[str], dict[int, dict[Any, Any]]] | None = None,
+        tool: str | None = None,
     ) -> None:
         self.cache = cache
         # The stat fast path: records of the previous run, and those taken in this one.
@@ -93,6 +99,20 @@ class Project:
         self._load_section = load_section
         self._sections: dict[str, dict[Any, Any]] = {}
         self.section_shards: dict[str, dict[int, dict[Any, Any]]] = {}
+        # The rows section is read shard by shard (``_rows_section``): each shard's header
+        # first, its entries only when a row of it is looked up or its header does not
+        # answer (``_shard_aggregate``). ``tool`` is None when nothing is read from the cache.
+        self._rows_tool = tool
+        self._rows_files: dict[int, tuple[RowsHead | None, bytes]] | None = None
+        self._rows_loaded: set[int] = set()
+        self._members: dict[int, list[tuple[str, str]]] | None = None
+        self._bases: dict[int, dict[str, tuple[str, str]]] = {}
+        # shard -> stored row key -> (aggregate, union): the header parts that held or were
+        # computed in this run (``rows_to_save`` writes them), and the shards whose parts
+        # were computed from their entries (their header changes).
+        self._parts: dict[int, dict[str, tuple[str, dict[str, str]]]] = {}
+        self._parts_computed: set[int] = set()
+        self._shard_by_rel: dict[str, int] = {}
         self.touched: dict[str, set[Any]] = {}  # the keys of entries set in this run
         self._row_values: dict[tuple[str, str], Any] = {}
         self._new_rows: ModuleRows = {}
@@ -147,6 +167,8 @@ class Project:
     # --- the manifest's sections ------------------------------------------------------
     def section(self, name: str) -> dict[Any, Any]:
         """A per-module section of the cache, read on first use."""
+        if name == "rows":
+            return self._rows_section(None)
         found = self._sections.get(name)
         if found is None:
             shards: dict[int, dict[Any, Any]] = {}
@@ -159,8 +181,57 @@ class Project:
                 found.update(part)
         return found
 
+    def _rows_file_map(self) -> dict[int, tuple[RowsHead | None, bytes]]:
+        if self._rows_files is None:
+            self._rows_files = {}
+            if self._rows_tool is not None and self._load_section is not None:
+                with phase("cache", 1):
+                    self._rows_files = self.cache.load_rows_shards(self._rows_tool)
+        return self._rows_files
+
+    def _rows_section(self, shard: int | None) -> dict[Any, Any]:
+        """The rows section with the entries of ``shard`` (None: of every shard) read."""
+        found = self._sections.get("rows")
+        if found is None:
+            found = self._sections["rows"] = {}
+            self.section_shards["rows"] = {}
+        if shard is not None and shard in self._rows_loaded:
+            return found
+        for s in range(SECTION_SHARDS) if shard is None else (shard,):
+            if s in self._rows_loaded:
+                continue
+            self._rows_loaded.add(s)
+            data = self._rows_file_map().get(s)
+            entries: dict[Any, Any] | None = None
+            if data is not None and self._rows_tool is not None:
+                with phase("cache", 1):
+                    entries = self.cache.rows_entries(self._rows_tool, data[1])
+            self.section_shards["rows"][s] = entries or {}
+            found.update(entries or {})
+        return found
+
+    def _row_entry(self, key: tuple[str, str]) -> tuple[str, dict[str, str], str] | None:
+        """The kept entry of a module row (``ModuleRows``), reading its shard only."""
+        return self._rows_section(self._shard_of(key[1])).get(key)
+
+    def _shard_of(self, rel: str) -> int:
+        found = self._shard_by_rel.get(rel)
+        if found is None:
+            found = self._shard_by_rel[rel] = section_shard(rel)
+        return found
+
+    def _members_by_shard(self) -> dict[int, list[tuple[str, str]]]:
+        """Shard -> the modules (module, rel) whose rows it keeps, in module order."""
+        if self._members is None:
+            members: dict[int, list[tuple[str, str]]] = {s: [] for s in range(SECTION_SHARDS)}
+            for module, rel in sorted(self.path_of_module.items()):
+                shard = self._shard_by_rel[rel] = section_shard(rel)
+                members[shard].append((module, rel))
+            self._members = members
+        return self._members
+
     def _put(self, name: str, key: Any, entry: Any) -> None:
-        section = self.section(name)
+        section = self._rows_section(self._shard_of(key[1])) if name == "rows" else self.section(name)
         if section.get(key) != entry:
             section[key] = entry
             self.touched.setdefault(name, set()).add(key)
@@ -505,7 +576,7 @@ class Project:
         """The digest of the kept row (of its JSON) at ``key`` while it holds: the file's
         content unchanged and, for a ``reads_project`` row, every dependency's fingerprint
         too."""
-        known = self.module_rows.get(key)
+        known = self._row_entry(key)
         if known is None or known[0] != (self._hashes.get(rel) or self.content_hash(rel)):
             return None
         if not known[1]:
@@ -563,13 +634,33 @@ class Project:
 
     def _row_fingerprint(self, key: str, module: str) -> str:
         """``@row:<key>:<module>``: the module's row of ``key`` (a row of its own facts), as
-        its kept JSON while the module is unchanged (not decoded), else computed."""
+        ``<rel>:<content hash>:<digest of its JSON>``: the kept digest while the module is
+        unchanged (not decoded), else computed. A row is a function of its module's content,
+        so ``holds`` answers from the path and content hash alone while they are the same
+        (``_row_holds``), and from the digest after an edit."""
         row = row_for_key(key)
         if row is None or row.reads_project:
             return _never_equal()
         rel = self.path_of_module.get(module)
-        found = None if rel is None else self._row_digest(row, module, rel)
-        return digest("-" if found is None else found)
+        if rel is None:
+            return "-"
+        found = self._row_digest(row, module, rel)
+        return f"{rel}:{self.content_hash(rel)}:{'-' if found is None else found}"
+
+    def _row_holds(self, dep: str, fp: str) -> bool:
+        """``holds`` for ``@row:<key>:<module>`` (see ``_row_fingerprint``)."""
+        key, _, module = dep[len(ROW) + 1 :].rpartition(":")
+        row = row_for_key(key)
+        rel = self.path_of_module.get(module)
+        old_basis, _, old_digest = fp.rpartition(":")
+        if row is not None and not row.reads_project and rel is not None:
+            if old_basis == f"{rel}:{self.content_hash(rel)}":
+                return True  # the same content: the same row, not looked up
+        now = self.fingerprint(dep)
+        if now == fp:
+            return True
+        basis, _, found = now.rpartition(":")
+        return bool(old_basis) and basis.rpartition(":")[0] == old_basis.rpartition(":")[0] and found == old_digest
 
     def _row_digest(self, row: ModuleRow[Any], module: str, rel: str) -> str | None:
         """The digest of the module's row (of its JSON): the kept one while it holds (the
@@ -584,36 +675,123 @@ class Project:
         return found
 
     def _rows_fingerprint(self, key: str) -> str:
-        """``@rows:<key>``: every module's row of ``key``. A row that holds (``_kept_row``)
-        gives its kept digest, not read; the others are computed. A ``reads_project`` row is
-        checked against what it read, under this run's salt. When the row is not known in
-        this process, a value that equals no other (the dependency changed)."""
+        """``@rows:<key>``: every module's row of ``key``, as the XOR of their ``row_mix``
+        (hex), shard by shard (``_shard_aggregate``). A ``reads_project`` row is checked
+        against what it read, under this run's salt. When the row is not known in this
+        process, a value that equals no other (the dependency changed)."""
         row = row_for_key(key)
         if row is None:
             return _never_equal()
-        if self._modules_sorted is None:
-            self._modules_sorted = sorted(self.path_of_module.items())
-        # ``_kept_row`` inlined: this loop runs once per module and row key on every run
-        # that checks a table (every module's row, after any edit).
         stored = self._row_key(row, "")[0]
-        kept, hashes, all_hold = self.module_rows, self._hashes, self.all_hold
-        parts = []
-        for module, rel in self._modules_sorted:
-            found = None
+        total = 0
+        for shard, members in self._members_by_shard().items():
+            if members:
+                total ^= self._shard_aggregate(row, stored, shard, members)
+        return f"{total:032x}"
+
+    def _basis(self, shard: int, members: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        """The shard's modules now: rel -> (module, content hash)."""
+        found = self._bases.get(shard)
+        if found is None:
+            hashes = self._hashes
+            found = self._bases[shard] = {
+                rel: (module, hashes.get(rel) or self.content_hash(rel)) for module, rel in members
+            }
+        return found
+
+    def _shard_aggregate(self, row: ModuleRow[Any], stored: str, shard: int, members: list[tuple[str, str]]) -> int:
+        """The XOR of ``row_mix`` over the shard's modules' rows of ``row`` (kept under
+        ``stored``). Its header answers while the shard's modules are those it was written
+        for, with the same contents, and (a ``reads_project`` row) everything those rows
+        read holds: the shard's entries are then not read. Else each row is checked as
+        ``_kept_row`` does (and computed when it does not hold), and the result becomes the
+        header's part for the next run."""
+        basis = self._basis(shard, members)
+        found = self._rows_file_map().get(shard)
+        head = found[0] if found is not None else None
+        if head is not None and head[1] == basis:
+            part = head[2].get(stored)
+            if part is not None:
+                try:
+                    answer = int(part[0], 16)
+                    read = unpack_strings(head[0], part[1])
+                    if not read or self.all_hold(read):
+                        self._parts.setdefault(shard, {})[stored] = (part[0], read)
+                        return answer
+                except Exception:  # a damaged or planted part: computed below
+                    pass
+        kept = self._rows_section(shard)
+        all_hold = self.all_hold
+        aggregate = 0
+        union: dict[str, str] = {}
+        keep = self.cache.enabled
+        for module, rel in members:
+            digest_of = None
             known = kept.get((stored, rel))
-            if known is not None and known[0] == (hashes.get(rel) or self.content_hash(rel)):
+            if known is not None and known[0] == basis[rel][1]:
                 if not known[1]:
-                    found = known[2]
+                    digest_of = known[2]
                 else:
                     try:
                         if all_hold(known[1]):
-                            found = known[2]
+                            digest_of = known[2]
                     except Exception:  # a dependency that cannot be checked now
                         pass
-            if found is None:
-                found = self._row_digest(row, module, rel)
-            parts.append(f"{module}\0{'-' if found is None else found}\1")
-        return content_hash("".join(parts).encode("utf-8", "surrogatepass"))
+            if digest_of is None:
+                digest_of = self._row_digest(row, module, rel)
+                known = kept.get((stored, rel))
+                if digest_of is not None and (known is None or known[2] != digest_of):
+                    keep = False  # a row not kept (a cycle, or no cache): no part
+            if known is not None and known[1]:
+                union.update(known[1])
+            aggregate ^= row_mix(module, digest_of)
+        if keep:
+            self._parts.setdefault(shard, {})[stored] = (f"{aggregate:032x}", union)
+            self._parts_computed.add(shard)
+        return aggregate
+
+    def rows_to_save(self, known: set[str], every: bool) -> dict[int, tuple[RowsHead, dict[Any, Any]]]:
+        """The rows shards to write: those whose entries this run set (``every``: all, when
+        a file the previous run recorded is gone) or whose header parts it computed, each
+        with its header (the parts that held or were computed in this run, for the shard's
+        modules now) and its entries to keep."""
+        if "rows" not in self._sections:
+            return {}
+        shards = {self._shard_of(k[1]) for k in self.touched.get("rows", ())} | self._parts_computed
+        if every:
+            self._rows_section(None)
+            shards |= set(range(SECTION_SHARDS))
+        for shard in shards:
+            self._rows_section(shard)
+        by_shard: dict[int, dict[Any, Any]] = {shard: {} for shard in shards}
+        for k, v in self._sections["rows"].items():
+            mine = by_shard.get(self._shard_of(k[1]))
+            if mine is not None:
+                mine[k] = v
+        out: dict[int, tuple[RowsHead, dict[Any, Any]]] = {}
+        members = self._members_by_shard()
+        files = self._rows_file_map()
+        for shard in sorted(shards):
+            kept = self._kept_entries("rows", by_shard[shard], known)
+            strings = Strings()
+            parts = {
+                key: (aggregate, strings.pack(union)) for key, (aggregate, union) in self._parts.get(shard, {}).items()
+            }
+            head: RowsHead = (strings.table, self._basis(shard, members.get(shard, [])), parts)
+            old = files.get(shard)
+            if old is not None and old[0] == head and self.section_shards["rows"].get(shard) == kept:
+                continue  # as kept
+            out[shard] = (head, kept)
+        return out
+
+    def loaded_rows(self) -> ModuleRows:
+        """The rows entries read (or set) in this run, without reading any more."""
+        return self._sections.get("rows", {})
+
+    def rows_every_loaded(self) -> bool:
+        """Are the entries of every rows shard read (``new_row_texts`` can tell which row
+        texts no kept row names)?"""
+        return len(self._rows_loaded) == SECTION_SHARDS
 
     @property
     def facts_in_memory(self) -> int:
@@ -736,6 +914,14 @@ class Project:
             self._fingerprints[dep] = found
         return found
 
+    def refreshed(self, dep: str, fp: str) -> str:
+        """The fingerprint to keep for a dependency that held at ``fp``: for a module row
+        (``@row``), the one computed in this run, if any (it names the current content,
+        so the next run answers from it without looking the row up); else ``fp``."""
+        if dep.startswith(ROW + ":"):
+            return self._fingerprints.get(dep, fp)
+        return fp
+
     def all_hold(self, fingerprints: dict[str, str]) -> bool:
         """Does every dependency of ``fingerprints`` (dependency -> fingerprint) hold? Most
         are already fingerprinted in this run and equal: a subset test of the items, in C;
@@ -762,6 +948,14 @@ class Project:
         computed, hold for the run, so a pair found equal is kept too."""
         if self._fingerprints.get(dep) == fp or (dep, fp) in self._held:
             return True
+        if dep.startswith(ROW + ":"):
+            try:
+                held = self._row_holds(dep, fp)
+            except Exception:  # cannot be checked now: treated as changed
+                return False
+            if held:
+                self._held.add((dep, fp))
+            return held
         try:
             now = self.fingerprint(dep)
         except Exception:  # cannot be computed now: treated as changed

@@ -173,22 +173,48 @@ def test_rows_of_another_config_are_not_reused(tmp_path):
 
 def test_damaged_or_foreign_rows_are_rebuilt(tmp_path):
     """The rows and their JSON are data checked against their declared types: a truncated
-    shard, a foreign shape, a row's JSON that is not of its digest, or JSON of its digest
-    that does not fit the row type is a miss, never an answer."""
+    shard, a foreign shape, a damaged header, a row's JSON that is not of its digest, or
+    JSON of its digest that does not fit the row type is a miss, never an answer. (A
+    shard is a header line, then its entries: a damaged header makes the run read the
+    entries, so the plantings in the entries come with one.)"""
     root = tmp_path / "p"
     files = project()
     write_tree(root, files)
     cold, _ = run(root)
     cache = root / ".ssot_lint_cache"
+    write_tree(root, {**files, "app/leaf05.py": leaf(5) + "\nEXTRA = -1\n"})
+    run(root)  # checks the tables: each shard's header gets its parts
     shards = sorted((cache / "sections" / "rows").glob("*.json"))
     texts = sorted((cache / "row-texts").glob("*.json"))
     assert shards and texts and any('"test-imports:1"' in p.read_text() for p in shards)
+    assert all(json.loads(p.read_text().split("\n", 1)[0])[3][2] for p in shards)  # parts
     bad = json.dumps("not a row")
     bad_digest = row_digest(bad)
 
-    def plant_rows(make):
+    def plant_rows(make=None, head=None, whole=None):
         for p in shards:
-            p.write_text(make(p.read_text(encoding="utf-8")), encoding="utf-8")
+            text = p.read_text(encoding="utf-8")
+            if whole is not None:
+                text = whole(text)
+            else:
+                first, rest = text.split("\n", 1)
+                text = (head or (lambda t: t))(first) + "\n" + (make or (lambda t: t))(rest)
+            p.write_text(text, encoding="utf-8")
+
+    def no_head(first):
+        return "not a header"
+
+    def union_out_of_range(first):  # every part's union names a string past the table
+        doc = json.loads(first)
+        for part in doc[3][2].values():
+            part[1] = [0, len(doc[3][0])]
+        return json.dumps(doc)
+
+    def another_basis(first):  # written for other contents of the shard's modules
+        doc = json.loads(first)
+        for rel in doc[3][1]:
+            doc[3][1][rel][1] = "0" * 32
+        return json.dumps(doc)
 
     def plant_texts(make):
         for p in texts:
@@ -216,11 +242,14 @@ def test_damaged_or_foreign_rows_are_rebuilt(tmp_path):
         return json.dumps(doc)
 
     plantings = [
-        lambda: plant_rows(lambda t: t[: len(t) // 2]),
-        lambda: plant_rows(lambda t: '["ssot-lint-cache", 8, "x", {"rows": 1}]'),
-        lambda: plant_rows(dependency_out_of_range),
-        lambda: plant_texts(lambda t: t.replace('[[\\"', "[[7")),
-        lambda: (plant_rows(other_digests), plant_texts(add_bad_text)),
+        lambda: plant_rows(whole=lambda t: t[: len(t) // 2]),
+        lambda: plant_rows(whole=lambda t: t[: len(t) - 40]),
+        lambda: plant_rows(whole=lambda t: '["ssot-lint-cache", 8, "x", {"rows": 1}]'),
+        lambda: plant_rows(dependency_out_of_range, no_head),
+        lambda: plant_rows(head=union_out_of_range),
+        lambda: plant_rows(head=another_basis),
+        lambda: (plant_rows(head=no_head), plant_texts(lambda t: t.replace('[[\\"', "[[7"))),
+        lambda: (plant_rows(other_digests, no_head), plant_texts(add_bad_text)),
     ]
     for i, plant in enumerate(plantings):
         plant()
@@ -375,3 +404,41 @@ def test_a_new_name_no_pattern_wants_leaves_the_duplicate_candidates_as_they_wer
     assert "duplicate-candidates" in computed, computed
     assert any(f[0] == "SSOT007" for f in after), after
     assert after == findings(root, cache=False)
+
+
+def test_a_leaf_edit_reads_the_rows_of_one_shard(tmp_path, monkeypatch):
+    """Each rows shard keeps in its header, for every row key, the XOR of its modules'
+    rows (and what ``reads_project`` rows read), with the contents it holds for. After
+    a leaf edit, the shards whose modules did not change answer from their header: only
+    the edited module's shard has its entries read. An edit that changes what the rows
+    of other shards read (a function that turns ``async``) reads theirs, and the
+    findings equal a run without the cache at every step."""
+    root = tmp_path / "p"
+    files = project({f"app/more{i:02d}.py": leaf(100 + i) for i in range(60)})
+    write_tree(root, files)
+    run(root)
+    edited = {**files, "app/leaf07.py": leaf(7) + "\nEXTRA = 1\n"}
+    write_tree(root, edited)
+    run(root)  # the headers get their parts
+    read: list[bytes] = []
+    real = Cache.rows_entries
+
+    def counting(self, tool, data):
+        read.append(data)
+        return real(self, tool, data)
+
+    monkeypatch.setattr(Cache, "rows_entries", counting)
+    edited = {**edited, "app/leaf07.py": leaf(7) + "\nEXTRA = 2\n"}
+    write_tree(root, edited)
+    after, stats = run(root)
+    assert stats["linted"] == 1
+    assert len(read) == 1, len(read)
+    assert after == findings(root, cache=False)
+    read.clear()
+    edited = {**edited, "app/leaf08.py": leaf(8).replace("def helper_8", "async def helper_8")}
+    write_tree(root, edited)
+    after, _ = run(root)
+    assert after == findings(root, cache=False)
+    read.clear()
+    after, stats = run(root)  # nothing changed: the unchanged run answers
+    assert read == [] and stats.get("linted", 0) == 0

@@ -119,6 +119,7 @@ class Plan:
             linter.config.max_file_bytes,
             stats=manifest.stats if use else None,
             load_section=(lambda name: cache.load_section(tool, name)) if use else None,
+            tool=tool if use else None,
         )
         if use:
             self.project.table_memo = manifest.tables
@@ -289,7 +290,7 @@ class Plan:
             if group is None:
                 if isinstance(key, int):
                     names = old.groups[key]
-                    fps = {d: old.inputs[d] for d in names}
+                    fps = {d: project.refreshed(d, old.inputs[d]) for d in names}
                 else:
                     names = tuple(sorted(read or ()))
                     try:
@@ -344,7 +345,9 @@ class Plan:
                 # Unchanged since the snapshot. A module's or slice's fingerprint is cheap
                 # and names the current content (a slice that held across an edit must
                 # not be compared with the old content's facts again next time).
-                fingerprints[dep] = old[dep] if dep.startswith("@") else project.fingerprint(dep)
+                fingerprints[dep] = (
+                    project.refreshed(dep, old[dep]) if dep.startswith("@") else project.fingerprint(dep)
+                )
                 continue
             try:
                 fingerprints[dep] = project.fingerprint(dep)
@@ -379,11 +382,17 @@ class Plan:
         tool = self.manifest.tool
         every = not project.old_stats.keys() <= known
         for name, old in project.section_shards.items():
+            if name == "rows":
+                continue  # below: shards with a header, some of them not read
             shards = project.kept_shards(name, known, every)
             for shard in sorted(set(shards) | (set(old) if every else set())):
                 new = shards.get(shard, {})
                 if new != old.get(shard, {}):
                     self.cache.save_section(tool, name, shard, new)
-            if name == "rows" and project.new_row_texts():
-                named = {entry[2] for entry in project.module_rows.values()}
-                self.cache.save_row_texts(project.new_row_texts(), named)
+        for shard, (head, entries) in project.rows_to_save(known, every).items():
+            self.cache.save_rows_shard(tool, shard, head, entries)
+        if project.new_row_texts():
+            # The digests of the rows read: every kept row's when every shard was read;
+            # else no row text is dropped (a row not read may name it).
+            named = {entry[2] for entry in project.loaded_rows().values()}
+            self.cache.save_row_texts(project.new_row_texts(), named, every=project.rows_every_loaded())
