@@ -75,7 +75,7 @@ from .diagnostics import Diagnostic
 from .facts import ModuleFacts
 from .fixes import write_bytes_atomic
 
-FORMAT = 8  # 8: the manifest's snapshot and the alias edges by index, rows shards with a header; 7: rows and class rows with their strings once per shard; 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
+FORMAT = 8  # 8: the manifest's snapshot, the alias edges and import rows by index, rows shards with a header; 7: rows and class rows with their strings once per shard; 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
 # A file changed less than this long before it was stat'ed is re-read next time.
 RACY_NS = 2_000_000_000
 _MAGIC = "ssot-lint-cache"
@@ -338,6 +338,57 @@ def _unpack_edges(stored: tuple[list[str], dict[str, list[int]]]) -> dict[str, _
     return out
 
 
+_IMPORTS = tuple[str, ImportRow]
+
+
+def _pack_imports(entries: dict[str, _IMPORTS]) -> tuple[list[str], dict[str, list[int]]]:
+    """Each file's import row as one list of ints: its strings by index into the shard's
+    table, each list of the row preceded by its length, flags as 0/1: the content hash,
+    then the star imports (target, top), the bindings (local, kind, target, name, top), the
+    aliases (local, target) and the classes (name, bases)."""
+    strings = Strings()
+    at = strings.index
+    out: dict[str, list[int]] = {}
+    for rel, (chash, (stars, binds, aliases, classes)) in entries.items():
+        flat = [at(chash), len(stars)]
+        for target, top in stars:
+            flat += (at(target), int(top))
+        flat.append(len(binds))
+        for local, kind, target, name, top in binds:
+            flat += (at(local), at(kind), at(target), at(name), int(top))
+        flat.append(len(aliases))
+        for local, target in aliases:
+            flat += (at(local), at(target))
+        flat.append(len(classes))
+        for name, bases in classes:
+            flat += (at(name), len(bases), *map(at, bases))
+        out[rel] = flat
+    return strings.table, out
+
+
+def _unpack_imports(stored: tuple[list[str], dict[str, list[int]]]) -> dict[str, _IMPORTS]:
+    """ValueError for a list that is not what ``_pack_imports`` makes (damaged or planted)."""
+    table, by_rel = stored
+    out: dict[str, _IMPORTS] = {}
+    for rel, flat in by_rel.items():
+        if flat and min(flat) < 0:
+            raise ValueError("a negative index")
+        try:
+            it = iter(flat)
+            take = it.__next__
+            chash = table[take()]
+            stars = [(table[take()], bool(take())) for _ in range(take())]
+            binds = [(table[take()], table[take()], table[take()], table[take()], bool(take())) for _ in range(take())]
+            aliases = [(table[take()], table[take()]) for _ in range(take())]
+            classes = [(table[take()], [table[take()] for _ in range(take())]) for _ in range(take())]
+        except (IndexError, StopIteration):
+            raise ValueError("an import row cut short, or an index out of range") from None
+        if next(it, None) is not None:
+            raise ValueError("an import row too long")
+        out[rel] = (chash, (stars, binds, aliases, classes))
+    return out
+
+
 def _pack_class_rows(entries: dict[str, _CLASS_ROW]) -> tuple[list[str], dict[str, _STORED_CLASS_ROW]]:
     strings = Strings()
     return strings.table, {rel: (chash, strings.pack(deps), rows) for rel, (chash, deps, rows) in entries.items()}
@@ -380,8 +431,9 @@ SECTIONS: dict[str, Section] = {
         _pack_class_rows,
         _unpack_class_rows,
     ),
-    # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``).
-    "imports": Section(dict[str, tuple[str, ImportRow]], dict[str, tuple[str, ImportRow]]),
+    # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``),
+    # stored as lists of ints (``_pack_imports``).
+    "imports": Section(dict[str, _IMPORTS], tuple[list[str], dict[str, list[int]]], _pack_imports, _unpack_imports),
     # The module rows (``ModuleRows``), see ``Project.module_row``; their JSON is kept by
     # digest (``Cache.row_text``).
     "rows": Section(

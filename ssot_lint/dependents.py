@@ -142,7 +142,14 @@ def importers(project: Project, modules: set[str]) -> set[str]:
     waiting: dict[str, list[int]] = {}  # word -> the rows that hit but whose text spells no reached word yet
     waits: set[int] = set()
     out: set[str] = set()
-    current: list[int] = list(range(len(rows)))
+    # The first round asks only the rows that import from a given module or under it: no
+    # other row can use a reached name yet (``_uses`` looks names up by those keys).
+    first: set[int] = set()
+    for m in modules:
+        first.update(by_module.get(m, ()))
+    for prefix in prefixes:
+        first.update(by_import.get(prefix, ()))
+    current: list[int] = sorted(first)
     while current:
         asked = set(current)
         later: set[int] = set()

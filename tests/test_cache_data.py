@@ -172,6 +172,26 @@ def test_a_section_shard_whose_indices_name_no_string_is_a_miss(tmp_path, name):
     assert len(Cache(work / ".ssot_lint_cache").load_section(tool, name)) == len(shards)  # written again
 
 
+def test_import_rows_round_trip_and_a_damaged_one_is_a_miss():
+    """The import rows (``--dependents``) are kept as lists of ints into their shard's
+    strings: every fixture's row comes back as it was, and a list cut short, too long, or
+    naming a string past the table is a ValueError (the shard is a miss), never a row."""
+    from ssot_lint.cache import SECTIONS
+    from ssot_lint.dependents import import_row
+
+    section = SECTIONS["imports"]
+    entries = {f.path: (f"hash{i}", import_row(f)) for i, f in enumerate(_every_fixture_facts())}
+    assert any(row[1] and row[3] for _, row in entries.values())  # bindings and classes
+    stored = codec.loads(codec.dumps(section.pack(entries)), section.stored)
+    assert section.unpack(stored) == entries
+    table, by_rel = stored
+    rel = next(r for r, (_, row) in entries.items() if row[1] and row[3])
+    flat = by_rel[rel]
+    for bad in (flat[:-1], [*flat, 0], [*flat[:-1], len(table)], [-1, *flat[1:]], flat[:1]):
+        with pytest.raises(ValueError):
+            section.unpack((table, {rel: bad}))
+
+
 def _every_fixture_facts() -> list[ModuleFacts]:
     out = []
     for path in sorted((FIXTURES).rglob("*.py")):
