@@ -222,7 +222,9 @@ class Plan:
                 kind, _, arg = table[len(TABLE) + 1 :].partition(":")
                 now = session.table_summary(kind, arg)
                 if now is not None:
-                    found = names_from(json.loads(kept)) ^ names_from(now)
+                    # Copied: a symmetric difference keeps the table of its (large)
+                    # operands, and each reader's ``words |= diff`` would scan all of it.
+                    found = frozenset(list(names_from(json.loads(kept)) ^ names_from(now)))
             except Exception:  # damaged or foreign: the dependency changed
                 found = None
         self._diffs[dep] = found
