@@ -38,6 +38,7 @@ from ssot_lint.api import (
     register_family,
     restore_names,
     session_of,
+    union_delta,
 )
 
 if TYPE_CHECKING:
@@ -307,10 +308,13 @@ def _compute_kind(session: AnalysisSession, arg: str) -> frozenset[str]:
 
 # Project tables: a reader depends on the value (sorted, as a dependency), not on every
 # module read to build it.
+# Both are unions of rows of names: a definition added anywhere updates them (``union_delta``).
 CALLABLE_NAMES: ProjectTable[frozenset[str]] = ProjectTable(
-    "await-callable-names", _compute_callable, restore=restore_names
+    "await-callable-names", _compute_callable, restore=restore_names, delta=union_delta
 )
-KIND_NAMES: ProjectTable[frozenset[str]] = ProjectTable("await-kind-names", _compute_kind, restore=restore_names)
+KIND_NAMES: ProjectTable[frozenset[str]] = ProjectTable(
+    "await-kind-names", _compute_kind, restore=restore_names, delta=union_delta
+)
 TABLES = (CALLABLE_NAMES, KIND_NAMES)
 
 

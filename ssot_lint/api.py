@@ -58,7 +58,7 @@ from .lazy import cst
 from .rows import ModuleRow, register_family
 from .rule import CstFix, FileOutcome, Finding, Invalid, LintRule, Option, Valid
 from .run.findings import node_positions
-from .session import AnalysisSession, ProjectTable, names_from, restore_names, session_of
+from .session import AnalysisSession, ProjectTable, RowChanges, names_from, restore_names, session_of, union_delta
 from .suppress import Suppression, Suppressions
 from .testcode import is_test, test_code
 from .timings import phase
@@ -121,6 +121,8 @@ __all__ = [
     "ProjectTable",
     "names_from",
     "restore_names",
+    "RowChanges",
+    "union_delta",
     "ModuleRow",
     "register_family",
     "session_of",

@@ -200,6 +200,7 @@ class ProjectIndex:
         class_rows: Callable[[str], list[tuple[str, list[str]]]] | None = None,
         module_row: Callable[[ModuleRow[Any], str], Any] | None = None,
         stored_table: Callable[[str], Any] | None = None,
+        table_changes: Callable[[str], Any] | None = None,
     ) -> None:
         """An index over ``modules`` (facts given up front) and, lazily, over ``names``.
 
@@ -210,7 +211,9 @@ class ProjectIndex:
         ``class_rows(name)`` its ``compute_class_rows`` (e.g. from a cache);
         ``module_row(row, name)`` its ``ModuleRow`` ``row`` (e.g. from a cache; None: unreadable);
         ``stored_table(dep)`` the summary a previous run kept for the project table ``dep``
-        while what it read is unchanged (None: compute it), see ``AnalysisSession.table``.
+        while what it read is unchanged (None: compute it), see ``AnalysisSession.table``;
+        ``table_changes(dep)`` its summary then, the module rows changed since, and what it
+        read, when those are known exactly (``Project.table_changes``; None: compute it).
         """
         loaded: dict[str, ModuleFacts] = {}
         for facts in modules:
@@ -242,6 +245,7 @@ class ProjectIndex:
         self._class_rows = class_rows
         self._module_row = module_row
         self.stored_table: Callable[[str], Any] = stored_table or (lambda dep: None)
+        self.table_changes: Callable[[str], Any] = table_changes or (lambda dep: None)
         self._module_names: frozenset[str] | None = None
         self._subclass_table: dict[str, list[tuple[str, str]]] | None = None
         self._dead_active: set[str] = set()

@@ -113,6 +113,9 @@ class Project:
         self._parts: dict[int, dict[str, tuple[str, dict[str, str]]]] = {}
         self._parts_computed: set[int] = set()
         self._shard_by_rel: dict[str, int] = {}
+        # stored row key -> module -> (digest of its kept row then, of its row now): the rows
+        # found changed while fingerprinting ``@rows`` (``table_changes``).
+        self._row_changes: dict[str, dict[str, tuple[str | None, str | None]]] = {}
         self.touched: dict[str, set[Any]] = {}  # the keys of entries set in this run
         self._row_values: dict[tuple[str, str], Any] = {}
         self._new_rows: ModuleRows = {}
@@ -611,6 +614,69 @@ class Project:
         self.memo_hits.add(dep)
         return found
 
+    def table_changes(self, dep: str) -> tuple[Any, dict[str, list[tuple[str, Any, Any]]], frozenset[str]] | None:
+        """For the project table ``dep`` whose previous entry no longer holds: its summary
+        then (decoded JSON, not trusted), the module rows that changed since, and what
+        computing it read; when every input that changed is a fold of rows (``@rows``) whose
+        changes this run found, and they account exactly for the change of its fingerprint
+        (the XOR of each changed row's ``row_mix`` then and now). Else None: compute it."""
+        memo = self.table_memo
+        found = memo.tables.get(dep)
+        text = memo.values.get(dep)
+        if found is None or text is None or not self.table_key or memo.key != self.table_key:
+            return None
+        if not 0 <= found[0] < len(memo.groups):
+            return None
+        names = memo.groups[found[0]]
+        changes: dict[str, list[tuple[str, Any, Any]]] = {}
+        for d in names:
+            fp = memo.inputs.get(d, "")
+            if self.holds(d, fp):
+                continue
+            if not d.startswith(ROWS + ":"):
+                return None
+            key = d[len(ROWS) + 1 :]
+            rows = self._verified_changes(key, fp)
+            if rows is None:
+                return None
+            changes[key] = rows
+        if not changes:
+            return None
+        try:
+            return json.loads(text), changes, frozenset(names)
+        except ValueError:
+            return None
+
+    def _verified_changes(self, key: str, before: str) -> list[tuple[str, Any, Any]] | None:
+        """The rows of ``key`` that changed since its fingerprint was ``before`` (module, row
+        then, row now), when the changes found in this run account for it exactly."""
+        row = row_for_key(key)
+        if row is None:
+            return None
+        try:
+            diff = int(before, 16) ^ int(self.fingerprint(f"{ROWS}:{key}"), 16)
+        except ValueError:  # never equal, or not a fingerprint of rows
+            return None
+        found = self._row_changes.get(self._row_key(row, "")[0], {})
+        mixed = 0
+        for module, (then, now) in found.items():
+            mixed ^= row_mix(module, then) ^ row_mix(module, now)
+        if mixed != diff:
+            return None
+        out: list[tuple[str, Any, Any]] = []
+        for module, (then, now) in sorted(found.items()):
+            old = None
+            if then is not None:
+                text = self._row_text_of(then)
+                if text is None:
+                    return None
+                try:
+                    old = loads(text.encode("utf-8"), row.type)
+                except Exception:  # damaged or foreign
+                    return None
+            out.append((module, old, self.module_row(row, module) if now is not None else None))
+        return out
+
     def _group_holds(self, group: int) -> bool:
         """Are the inputs of a group of tables unchanged? Checked once per run; groups that
         read each other's tables are checked once each: a group met again while it is being
@@ -738,7 +804,10 @@ class Project:
                     except Exception:  # a dependency that cannot be checked now
                         pass
             if digest_of is None:
+                before = known[2] if known is not None else None
                 digest_of = self._row_digest(row, module, rel)
+                if before != digest_of:
+                    self._row_changes.setdefault(stored, {})[module] = (before, digest_of)
                 known = kept.get((stored, rel))
                 if digest_of is not None and (known is None or known[2] != digest_of):
                     keep = False  # a row not kept (a cycle, or no cache): no part
@@ -858,6 +927,7 @@ class Project:
                 class_rows=self.class_rows,
                 module_row=self.module_row,
                 stored_table=self.stored_table,
+                table_changes=self.table_changes,
             )
         return self._index
 

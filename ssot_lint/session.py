@@ -49,6 +49,27 @@ def restore_names(session: AnalysisSession, data: Any) -> frozenset[str]:
     return names_from(data)
 
 
+# The module rows that changed since a table was last computed, by row key: (module, its
+# row then, its row now), None for a module without one. See ``ProjectTable.delta``.
+RowChanges = dict[str, list[tuple[str, Any, Any]]]
+
+
+def union_delta(session: AnalysisSession, arg: str, old: frozenset[str], changes: RowChanges) -> frozenset[str] | None:
+    """``ProjectTable.delta`` of a table that is the union of its rows' names: the names
+    the changed rows gained are added; a name one of them lost may still come from another
+    module, so then the table is folded again (None)."""
+    added: set[str] = set()
+    removed: set[str] = set()
+    for items in changes.values():
+        for _module, before, after in items:
+            then, now = set(before or ()), set(after or ())
+            added |= now - then
+            removed |= then - now
+    if removed - added:
+        return None
+    return old | added
+
+
 @dataclass(frozen=True, eq=False)
 class ProjectTable(Generic[T]):
     """A project-wide value rules read, computed once per session and argument.
@@ -67,6 +88,12 @@ class ProjectTable(Generic[T]):
     # whose entry for the table still holds reads the value instead of computing it
     # (``Project.stored_table``). What restoring reads is nobody's dependency.
     restore: Callable[[AnalysisSession, Any], T] | None = None
+    # ``delta(session, arg, old, changes)``: the value from the previous run's (``restore``d)
+    # and the module rows that changed since (``RowChanges``), or None to compute it. Used
+    # when what computing the table read is unchanged but for folds of rows (``@rows``)
+    # whose changes are known exactly (``Project.table_changes``): a definition added to
+    # one module then costs that module's rows, not a fold of every module's.
+    delta: Callable[[AnalysisSession, str, T, RowChanges], T | None] | None = None
 
 
 class AnalysisSession:
@@ -156,6 +183,8 @@ class AnalysisSession:
         found = self._values.get(key, _MISSING)
         if found is _MISSING and table.restore is not None:
             found = self._restored(table, arg)
+        if found is _MISSING and table.delta is not None and table.restore is not None:
+            found = self._updated(table, arg)
         if found is _MISSING:
             # What it reads is not the caller's dependency: it is kept with the table
             # (``inputs``), so that a later run can tell its value unchanged without
@@ -182,6 +211,28 @@ class AnalysisSession:
         except Exception:  # damaged or foreign: compute it
             return _MISSING
         self._values[(table.kind, arg)] = value  # no ``inputs``: the next run keeps its entry
+        return value
+
+    def _updated(self, table: ProjectTable[T], arg: str) -> Any:
+        """The table's value from the previous run's and the rows changed since
+        (``ProjectTable.delta``), when the index knows them exactly (else _MISSING). It read
+        what the previous computation read (``inputs``: the same dependencies)."""
+        dep = table_dep(table.kind, arg)
+        known = self.index.table_changes(dep)
+        if known is None:
+            return _MISSING
+        data, changes, read = known
+        assert table.restore is not None and table.delta is not None
+        try:
+            with self.index.unrecorded():
+                old = table.restore(self, data)
+                value = table.delta(self, arg, old, changes)
+        except Exception:  # damaged or foreign: compute it
+            return _MISSING
+        if value is None:
+            return _MISSING
+        self._values[(table.kind, arg)] = value
+        self.inputs[dep] = read
         return value
 
     def kept_summary(self, dep: str) -> str | None:
@@ -255,6 +306,8 @@ __all__ = [
     "core_tables",
     "names_from",
     "restore_names",
+    "RowChanges",
     "rule_tables",
+    "union_delta",
     "session_of",
 ]

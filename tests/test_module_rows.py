@@ -442,3 +442,37 @@ def test_a_leaf_edit_reads_the_rows_of_one_shard(tmp_path, monkeypatch):
     read.clear()
     after, stats = run(root)  # nothing changed: the unchanged run answers
     assert read == [] and stats.get("linted", 0) == 0
+
+
+def test_a_definition_added_updates_the_await_names_without_folding_every_row(tmp_path, monkeypatch):
+    """The await rules' tables of names are unions of rows (``union_delta``). A function
+    added to a leaf changes that leaf's rows only: the tables are updated from the kept
+    value and the changed rows (``Project.table_changes``), not folded again, and the
+    file that awaits the new sync function gets its SSOT003, as without the cache. A name
+    removed may still come from another module: the tables are then folded again."""
+    import ssot_lint.rules._awaits as awaits
+
+    root = tmp_path / "p"
+    caller = "from app.leaf05 import fresh_sync\n\n\nasync def go():\n    await fresh_sync()\n"
+    files = project({"app/caller.py": caller})
+    write_tree(root, files)
+    cold, _ = run(root)
+    assert not any(f[0] == "SSOT003" for f in cold)
+    folded: list[str] = []
+    real = awaits._callable_names
+
+    def counting(index, wanted_name):
+        folded.append(wanted_name)
+        return real(index, wanted_name)
+
+    monkeypatch.setattr(awaits, "_callable_names", counting)
+    edited = {**files, "app/leaf05.py": leaf(5) + "\n\ndef fresh_sync():\n    return 1\n"}
+    write_tree(root, edited)
+    after, _ = run(root)
+    assert folded == [], folded
+    assert any(f[0] == "SSOT003" and f[1] == "app/caller.py" for f in after), after
+    assert after == findings(root, cache=False)
+    write_tree(root, files)  # the function goes again
+    after, _ = run(root)
+    assert folded, "a name removed folds the table again"
+    assert after == findings(root, cache=False) == cold
