@@ -476,3 +476,28 @@ def test_a_definition_added_updates_the_await_names_without_folding_every_row(tm
     after, _ = run(root)
     assert folded, "a name removed folds the table again"
     assert after == findings(root, cache=False) == cold
+
+
+def test_a_run_with_nothing_changed_keeps_the_table_memo(tmp_path, monkeypatch):
+    """A run in which nothing changed (no file, no setting) checks no table: the previous
+    memo's entries all still hold and are kept as they were, values included. Before, such
+    a run (an incremental one: a file edited within two seconds of its read leaves no
+    stamp for the unchanged run) dropped them, and the next function added anywhere
+    re-linted every file that had met the await tables: 3,513 on Home Assistant."""
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    run(root)
+    edited = {**files, "app/leaf05.py": leaf(5) + "\n\ndef first_new():\n    return 1\n"}
+    write_tree(root, edited)
+    run(root)
+    (root / ".ssot_lint_cache" / "last-run.json").unlink(missing_ok=True)  # the next run is incremental
+    _, stats = run(root)
+    assert stats["linted"] == 0
+    memo = Cache(root / ".ssot_lint_cache").load_manifest(Linter(load_config(root), load_rules()).tool()).tables
+    assert "@table:await-callable-names:may_be_sync" in memo.values, sorted(memo.values)
+    edited = {**edited, "app/leaf06.py": leaf(6) + "\n\ndef second_new():\n    return 1\n"}
+    write_tree(root, edited)
+    after, stats = run(root)
+    assert stats["linted"] == 1, stats
+    assert after == findings(root, cache=False)

@@ -279,12 +279,16 @@ class Plan:
             if dep.startswith(MEET + ":") and meet_table(dep) not in fingerprints
         ]
         seen = {dep for dep, _ in pending}
+        # Nothing changed since the snapshot (same files, same table key: ``changed``'s fast
+        # path, which checks no table): every entry of the previous memo still holds.
+        unchanged = not self.changed() and old.key == project.table_key
         for dep, fp in pending:  # grows as it goes
             read = inputs.get(dep)
             key: object
+            held = dep not in inputs and dep in old.tables and (dep in project.memo_hits or unchanged)
             if read is not None:
                 key = read
-            elif dep not in inputs and dep in project.memo_hits:
+            elif held:
                 key = old.tables[dep][0]  # its old group: it held in this run, so unchanged
             else:
                 continue
@@ -308,7 +312,7 @@ class Plan:
                         pending.append((d, fps[d]))
             memo.tables[dep] = (group, fp)
             kept = session.kept_summary(dep) if session is not None else None
-            if kept is None and dep in project.memo_hits:
+            if kept is None and held:
                 kept = old.values.get(dep)
             if kept is not None:
                 memo.values[dep] = kept
