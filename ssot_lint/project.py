@@ -153,7 +153,6 @@ class Project:
         self._index: ProjectIndex | None = None
         self._whole: str | None = None
         self._fingerprints: dict[str, str] = {}
-        self._modules_sorted: list[tuple[str, str]] | None = None
         # The previous run's project tables: what computing each read and its fingerprint
         # (``run.plan``). A table whose inputs did not change is not computed again to
         # fingerprint it. Used only under the same ``table_key`` (the tool, config, rules
@@ -258,12 +257,6 @@ class Project:
     def imports(self) -> dict[str, tuple[str, ImportRow]]:
         """rel -> (content hash, import row), see ``import_row``."""
         return self.section("imports")
-
-    @property
-    def module_rows(self) -> ModuleRows:
-        """(row key, rel) -> (content hash, dependency fingerprints, digest of the row as
-        the codec's JSON), see ``module_row``."""
-        return self.section("rows")
 
     # --- sources ----------------------------------------------------------------------
     def _read(self, rel: str) -> None:
@@ -579,8 +572,12 @@ class Project:
         """The digest of the kept row (of its JSON) at ``key`` while it holds: the file's
         content unchanged and, for a ``reads_project`` row, every dependency's fingerprint
         too."""
-        known = self._row_entry(key)
-        if known is None or known[0] != (self._hashes.get(rel) or self.content_hash(rel)):
+        return self._held_digest(self._row_entry(key), self._hashes.get(rel) or self.content_hash(rel))
+
+    def _held_digest(self, known: tuple[str, dict[str, str], str] | None, chash: str) -> str | None:
+        """The digest of a kept row entry while it holds for content ``chash`` (and, with
+        dependencies, while each of them holds), else None."""
+        if known is None or known[0] != chash:
             return None
         if not known[1]:
             return known[2]
@@ -787,22 +784,13 @@ class Project:
                 except Exception:  # a damaged or planted part: computed below
                     pass
         kept = self._rows_section(shard)
-        all_hold = self.all_hold
+        held_digest = self._held_digest
         aggregate = 0
         union: dict[str, str] = {}
         keep = self.cache.enabled
         for module, rel in members:
-            digest_of = None
             known = kept.get((stored, rel))
-            if known is not None and known[0] == basis[rel][1]:
-                if not known[1]:
-                    digest_of = known[2]
-                else:
-                    try:
-                        if all_hold(known[1]):
-                            digest_of = known[2]
-                    except Exception:  # a dependency that cannot be checked now
-                        pass
+            digest_of = held_digest(known, basis[rel][1])
             if digest_of is None:
                 before = known[2] if known is not None else None
                 digest_of = self._row_digest(row, module, rel)
@@ -828,7 +816,6 @@ class Project:
             return {}
         shards = {self._shard_of(k[1]) for k in self.touched.get("rows", ())} | self._parts_computed
         if every:
-            self._rows_section(None)
             shards |= set(range(SECTION_SHARDS))
         for shard in shards:
             self._rows_section(shard)
