@@ -39,6 +39,7 @@ from ssot_lint.api import (
     ProjectIndex,
     ProjectTable,
     Value,
+    closure_of,
     dotted_name,
     name_variants,
     names_from,
@@ -175,7 +176,7 @@ class NotifierModel:
         seeds: set[str] = set(self.class_names)
         for row in self.index.rows(RELEVANT_ROW).values():
             seeds.update(row)
-        return frozenset(alias_closure(self.index, seeds))
+        return frozenset(closure_of(self.index, seeds))
 
     @property
     def active(self) -> bool:
@@ -445,51 +446,6 @@ def _classes_row(facts: ModuleFacts, index: ProjectIndex) -> Row:
 CLASSES_ROW: ModuleRow[Row] = ModuleRow(
     "notifier-classes", tuple[str, tuple[tuple[str, str, tuple[str, ...], bool], ...], tuple[str, ...]], _classes_row
 )
-
-
-def _edges_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[tuple[str, str], ...]:
-    """(source name, name bound to it) for every ``Y = X``, ``from m import X as Y`` and
-    ``import a.X as Y`` of a module."""
-    edges: list[tuple[str, str]] = []
-    for scope in facts.scopes.values():
-        for bound, bindings in scope.bindings.items():
-            for b in bindings:
-                if b.kind == FROM and b.name != bound:
-                    edges.append((b.name, bound))
-                elif b.kind == ALIAS:
-                    edges.append((bare(b.target), bound))
-                elif b.kind == IMPORT and bound != b.target.split(".")[0]:
-                    edges.append((bare(b.target), bound))
-    return tuple(edges)
-
-
-EDGES_ROW: ModuleRow[tuple[tuple[str, str], ...]] = ModuleRow(
-    "notifier-alias-edges", tuple[tuple[str, str], ...], _edges_row
-)
-
-
-def _bound_from(index: ProjectIndex) -> dict[str, list[str]]:
-    bound_from: dict[str, list[str]] = {}  # source name -> names bound to it
-    for edges in index.rows(EDGES_ROW).values():
-        for src, bound in edges:
-            bound_from.setdefault(src, []).append(bound)
-    return bound_from
-
-
-def alias_closure(index: ProjectIndex, names: Iterable[str]) -> set[str]:
-    """``names`` plus every name bound to one of them anywhere (``Y = X``, ``import X as Y``).
-
-    An over-approximation by name (nothing is resolved), so it is safe for prefilters.
-    """
-    out = set(names)
-    bound_from = session_of(index).cached("notifier-alias-edges", lambda: _bound_from(index), contract_free=True)
-    stack = list(out)  # each name is followed once: linear in the bindings, whatever the chains' depth
-    while stack:
-        for bound in bound_from.get(stack.pop(), ()):
-            if bound not in out:
-                out.add(bound)
-                stack.append(bound)
-    return out
 
 
 def _is_method(index: ProjectIndex, cls: Definition, name: str) -> bool:

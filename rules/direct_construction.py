@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ssot_lint.api import Definition, Invalid, LintRule, RuleContext, Valid, cst
+from ssot_lint.api import Definition, Invalid, LintRule, RuleContext, Valid, alias_closure, cst
 
 _ENGINE_MODULE = "app/agents/execution_engine.py"
 _ENGINE = """\
@@ -199,7 +199,7 @@ class DirectConstruction(LintRule):
         # name is the class's own name or one bound to it through `Y = X` / imports
         # somewhere in the project (the alias closure), so the file must mention one.
         seeds = frozenset(m.name.rsplit(".", 1)[-1] for m in context.contract.managed)
-        return context.may_mention(context.index.alias_closure(seeds))
+        return context.may_mention(alias_closure(context.index, seeds))
 
     def _managed(self, node: cst.CSTNode) -> Definition | None:
         definition = self.context.resolve_definition(node)

@@ -20,13 +20,14 @@ from ssot_lint.api import (
     ProjectTable,
     RuleContext,
     Valid,
+    closure_of,
     cst,
     restore_names,
     session_of,
 )
 
 from ._notifiers import TABLES as NOTIFIER_TABLES
-from ._notifiers import NotifierModel, alias_closure, annotation_mentions, notifier_model
+from ._notifiers import NotifierModel, annotation_mentions, notifier_model
 
 _TOOLS = """\
 from typing import Optional
@@ -117,7 +118,7 @@ def _compute_targets(session: AnalysisSession, arg: str) -> frozenset[str]:
     seeds: set[str] = set(notifier_model(session).class_names)
     for row in session.index.rows(TARGETS_ROW).values():
         seeds.update(row)
-    return frozenset(alias_closure(session.index, seeds))
+    return frozenset(closure_of(session.index, seeds))
 
 
 # The project's targets (once per session); callers depend on their value.

@@ -15,7 +15,8 @@ options (``Option``) and fixes (``CstFix``). What it may ask of the project:
   facts (typed JSON, ``ssot_lint.codec``) and read back with ``collector.of(facts)``;
 - **project tables**: a ``ProjectTable`` listed in ``LintRule.TABLES``, read with
   ``context.session.table(TABLE, arg)``, computed once per run; the reader depends on
-  its value only. A table that reads every module folds ``ModuleRow``s
+  its value only (``alias_closure(index, names)`` is one: every name through which
+  ``names`` can be reached). A table that reads every module folds ``ModuleRow``s
   (``context.index.rows(ROW)``): each module's row is kept in the cache by content hash,
   so after an edit only the changed modules' facts are read to fold the table again;
 - **a sound prefilter**: ``LintRule.could_fire(context)`` sees the file's facts (no
@@ -30,6 +31,7 @@ Everything else in ``ssot_lint`` is the engine's and may change between releases
 
 from __future__ import annotations
 
+from .aliases import alias_closure, closure_of
 from .config import DEFAULT_TEST_PATHS
 from .context import RuleContext, cst_dotted_name
 from .contract import CONFIG, INFERRED, REFERENCE, Contract, ManagedClass, NotifierClass, name_variants
@@ -116,6 +118,8 @@ __all__ = [
     "INFERRED",
     "REFERENCE",
     "name_variants",
+    "alias_closure",
+    "closure_of",
     # the run
     "AnalysisSession",
     "ProjectTable",

@@ -13,7 +13,7 @@ Layout of ``<root>/.ssot_lint_cache/`` (``cache-dir`` in the config):
   when the manifest was written (the snapshot: every entry is valid for it); and the
   ``stat`` of every file with its content hash. A cached entry is used only when its
   content and run key match and none of its dependencies changed since the snapshot.
-- ``sections/<name>/<nn>.json``: per-module data (alias edges, screens, class rows,
+- ``sections/<name>/<nn>.json``: per-module data (screens, class rows,
   import rows, module rows; ``SECTIONS``), in 16 shards by path: read on first use, and
   only the shards a run changed are written again.
 - ``row-texts/<ab>.json``: the JSON of module rows, by digest (``Cache.row_text``).
@@ -75,7 +75,7 @@ from .diagnostics import Diagnostic
 from .facts import ModuleFacts
 from .fixes import write_bytes_atomic
 
-FORMAT = 8  # 8: the manifest's snapshot, the alias edges and import rows by index, rows shards with a header; 7: rows and class rows with their strings once per shard; 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
+FORMAT = 9  # 9: the alias edges a module row (no "edges" section); 8: the manifest's snapshot, the alias edges and import rows by index, rows shards with a header; 7: rows and class rows with their strings once per shard; 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
 # A file changed less than this long before it was stat'ed is re-read next time.
 RACY_NS = 2_000_000_000
 _MAGIC = "ssot-lint-cache"
@@ -312,32 +312,6 @@ def _unpack_rows(stored: tuple[list[str], dict[str, list[list[int]]]]) -> dict[t
 _NO_DEPS: dict[str, str] = {}
 
 
-_EDGES = tuple[str, list[tuple[str, str]]]
-
-
-def _pack_edges(entries: dict[str, _EDGES]) -> tuple[list[str], dict[str, list[int]]]:
-    """Each file's alias edges as indices into the shard's strings: its content hash, then
-    the module names of each edge (each name once per shard, not a tuple per edge)."""
-    strings = Strings()
-    out = {
-        rel: [strings.index(chash), *(strings.index(n) for edge in edges for n in edge)]
-        for rel, (chash, edges) in entries.items()
-    }
-    return strings.table, out
-
-
-def _unpack_edges(stored: tuple[list[str], dict[str, list[int]]]) -> dict[str, _EDGES]:
-    table, by_rel = stored
-    size = len(table)
-    at = table.__getitem__
-    out: dict[str, _EDGES] = {}
-    for rel, flat in by_rel.items():
-        if not len(flat) % 2 or not 0 <= min(flat) <= max(flat) < size:
-            raise ValueError("edges without their content hash, or an index out of range")
-        out[rel] = (table[flat[0]], list(zip(map(at, flat[1::2]), map(at, flat[2::2]))))
-    return out
-
-
 _IMPORTS = tuple[str, ImportRow]
 
 
@@ -416,9 +390,6 @@ def row_mix(module: str, found: str | None) -> int:
 
 
 SECTIONS: dict[str, Section] = {
-    # rel -> (content hash, alias edges of the module), see ``Project.module_edges``.
-    # Stored with their strings once per shard.
-    "edges": Section(dict[str, _EDGES], tuple[list[str], dict[str, list[int]]], _pack_edges, _unpack_edges),
     # (screen key, rel) -> (content hash, passes the screen), see ``Project.screened``.
     "screens": Section(
         dict[tuple[str, str], tuple[str, bool]], dict[str, dict[str, tuple[str, bool]]], _nest, _flatten
@@ -580,6 +551,7 @@ class Cache:
                 _atomic_write(tag, _TAG.encode())
             _remove_pickles(self.dir)
             (self.dir / "rows.json").unlink(missing_ok=True)  # format 5's rows, now a section
+            _remove_sections(self.dir / "sections", ("edges",))  # format 8's, now module rows
         except OSError:
             self.enabled = False
             return False
@@ -786,6 +758,17 @@ class Cache:
         if text is None or row_digest(text) != found:
             return None
         return text
+
+
+def _remove_sections(directory: Path, names: Iterable[str]) -> None:
+    """Delete the shards of sections an older format kept (one ``stat`` each per run that
+    writes)."""
+    for name in names:
+        folder = directory / name
+        if folder.is_dir():
+            for p in folder.glob("*.json"):
+                p.unlink(missing_ok=True)
+            folder.rmdir()
 
 
 def _remove_pickles(directory: Path) -> None:

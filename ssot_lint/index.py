@@ -195,8 +195,6 @@ class ProjectIndex:
         *,
         names: Iterable[str] | None = None,
         loader: Callable[[str], ModuleFacts | None] | None = None,
-        text: Callable[[str], str | None] | None = None,
-        edges: Callable[[str], list[tuple[str, str]] | None] | None = None,
         class_rows: Callable[[str], list[tuple[str, list[str]]]] | None = None,
         module_row: Callable[[ModuleRow[Any], str], Any] | None = None,
         stored_table: Callable[[str], Any] | None = None,
@@ -206,8 +204,6 @@ class ProjectIndex:
 
         With ``names`` and ``loader``, the facts of a module are loaded only when some
         lookup needs them (``loader(name)`` returns None for a module that cannot be read).
-        ``text(name)`` gives a module's source, for cheap textual screening (``alias_closure``);
-        ``edges(name)`` its ``alias_edges`` (e.g. from a cache), so that facts need not be loaded;
         ``class_rows(name)`` its ``compute_class_rows`` (e.g. from a cache);
         ``module_row(row, name)`` its ``ModuleRow`` ``row`` (e.g. from a cache; None: unreadable);
         ``stored_table(dep)`` the summary a previous run kept for the project table ``dep``
@@ -235,10 +231,6 @@ class ProjectIndex:
             for i in range(1, len(parts)):
                 self.packages.add(".".join(parts[:i]))
         self._memo: dict[Any, tuple[Any, frozenset[str]]] = {}
-        self._text = text
-        self._edges = edges
-        self._closures: dict[frozenset[str], frozenset[str]] = {}
-        self._reverse_edges: dict[str, set[str]] | None = None
         # The run's analysis session (``AnalysisSession`` sets it): the project tables that
         # rules declare, whose values ``derived_fingerprint`` recomputes.
         self.session: AnalysisSession | None = None
@@ -371,57 +363,6 @@ class ProjectIndex:
 
         return self._memoized(("table", key), timed)
 
-    # --- derived, project-wide facts used by prefilters ------------------------------
-    def alias_closure(self, seeds: frozenset[str]) -> frozenset[str]:
-        """Every name through which a definition named in ``seeds`` can be reached.
-
-        The seeds, plus (to a fixpoint) every name bound anywhere in the project by
-        ``Y = ...X`` or ``from m import X [as Y]`` where ``X`` is already in the set.
-        Resolution reaches a definition only through bindings whose name is in this
-        set, so a file that mentions none of these names cannot refer to the seeds.
-        Modules whose text mentions none of the names are never analysed.
-
-        Recorded as the derived dependency ``@alias-closure:<seeds>`` whose fingerprint
-        is the closure itself (see ``derived_fingerprint``).
-        """
-        seeds = frozenset(seeds)
-        self._touch(f"{ALIAS_CLOSURE}:{','.join(sorted(seeds))}")
-        found = self._closures.get(seeds)
-        if found is None:
-            with self.unrecorded(), phase("index"):  # what the closure reads is not a file's dependency
-                found = self._compute_closure(seeds)
-            self._closures[seeds] = found
-        return found
-
-    def _module_edges(self, mod: str) -> list[tuple[str, str]] | None:
-        if self._edges is not None:
-            return self._edges(mod)
-        facts = self.modules._load(mod)
-        return alias_edges(facts) if facts is not None else None
-
-    def _bound_from(self) -> dict[str, set[str]]:
-        """Source name -> the names bound to it (``Y = a.X``, ``from m import X as Y``)
-        anywhere in the project: every module's ``alias_edges``, read once per index
-        (from the cache's edge rows when the project has them)."""
-        if self._reverse_edges is None:
-            table: dict[str, set[str]] = {}
-            for mod in self.modules._names:
-                for bound, src in self._module_edges(mod) or ():
-                    table.setdefault(src, set()).add(bound)
-            self._reverse_edges = table
-        return self._reverse_edges
-
-    def _compute_closure(self, seeds: frozenset[str]) -> frozenset[str]:
-        table = self._bound_from()
-        names = set(seeds)
-        stack = list(seeds)
-        while stack:
-            for bound in table.get(stack.pop(), ()):
-                if bound not in names:
-                    names.add(bound)
-                    stack.append(bound)
-        return frozenset(names)
-
     def compute_class_rows(self, module: str) -> tuple[list[tuple[str, list[str]]], frozenset[str]]:
         """The classes of a module that have project bases: (qualname, base fullnames) rows,
         and the modules consulted to resolve the bases."""
@@ -493,10 +434,6 @@ class ProjectIndex:
                 except Exception:  # cannot be recomputed here (e.g. no contract): never equal
                     return None
             return None if value is None else repr(value)
-        if dep.startswith(ALIAS_CLOSURE + ":"):
-            seeds = frozenset(x for x in dep[len(ALIAS_CLOSURE) + 1 :].split(",") if x)
-            with self.unrecorded():
-                return ",".join(sorted(self.alias_closure(seeds)))
         return None
 
     # --- lookup helpers ----------------------------------------------------------------
@@ -825,25 +762,11 @@ def meet_table(dep: str) -> str:
     return TABLE + dep[len(MEET) :]
 
 
-ALIAS_CLOSURE = "@alias-closure"
 TABLE = "@table"
 MEET = "@meet"  # @meet:<kind>:<arg>: the names of a table that the reader's text spells
 ROW = "@row"
 ROWS = "@rows"
 SUBCLASSES = "@subclasses"
-
-
-def alias_edges(facts: ModuleFacts) -> list[tuple[str, str]]:
-    """(bound name, source name) of every ``Y = a.X`` and ``from m import X as Y`` binding."""
-    out = []
-    for scope in facts.scopes.values():
-        for bound, bindings in scope.bindings.items():
-            for b in bindings:
-                if b.kind == ALIAS and b.target:
-                    out.append((bound, b.target.rsplit(".", 1)[-1]))
-                elif b.kind == FROM and b.name:
-                    out.append((bound, b.name))
-    return out
 
 
 def mentions(text: str, words: Iterable[str]) -> bool:
@@ -915,7 +838,6 @@ __all__ = [
     "ProjectIndex",
     "Target",
     "WHOLE_PROJECT",
-    "alias_edges",
     "identifier_text",
     "mentions",
     "Value",

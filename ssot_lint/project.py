@@ -37,7 +37,7 @@ from .codec import dumps, loads
 from .contract import SCREEN
 from .discovery import DiscoveredFile
 from .facts import ModuleFacts, extract_facts
-from .index import MEET, ROW, ROWS, TABLE, WHOLE_PROJECT, ProjectIndex, alias_edges, meet_table, module_for_path
+from .index import MEET, ROW, ROWS, TABLE, WHOLE_PROJECT, ProjectIndex, meet_table, module_for_path
 from .rows import ModuleRow, row_for_key
 from .session import CONTRACT
 from .slices import SLICE, dep_module, is_slice_dep, slice_digest, slice_digests
@@ -241,12 +241,6 @@ class Project:
     @property
     def screens(self) -> dict[tuple[str, str], tuple[str, bool]]:
         return self.section("screens")
-
-    @property
-    def edges(self) -> dict[str, tuple[str, list[tuple[str, str]]]]:
-        """rel -> (content hash, alias edges): the prefilter's project-wide alias closure is
-        recomputed without loading any facts."""
-        return self.section("edges")
 
     @property
     def rows(self) -> dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]]:
@@ -460,29 +454,6 @@ class Project:
         row = import_row(facts)
         self._put("imports", rel, (chash, row))
         return row
-
-    def module_text(self, module: str) -> str | None:
-        rel = self.path_of_module.get(module)
-        if rel is None:
-            return None
-        src = self.source(rel)
-        return None if isinstance(src, ReadError) else src.text
-
-    def module_edges(self, module: str) -> list[tuple[str, str]] | None:
-        rel = self.path_of_module.get(module)
-        if rel is None:
-            return None
-        chash = self.content_hash(rel)
-        known = self.edges.get(rel)
-        if known is not None and known[0] == chash:
-            return known[1]
-        facts = self.facts(rel)
-        if facts is None:
-            return None
-        with phase("index"):
-            found = alias_edges(facts)
-        self._put("edges", rel, (chash, found))
-        return found
 
     def class_rows(self, module: str) -> list[tuple[str, list[str]]]:
         """``ProjectIndex.compute_class_rows`` of a module, cached while its content and the
@@ -909,8 +880,6 @@ class Project:
             self._index = ProjectIndex(
                 names=list(self.path_of_module),
                 loader=lambda m: self.facts(self.path_of_module[m]) if m in self.path_of_module else None,
-                text=self.module_text,
-                edges=self.module_edges,
                 class_rows=self.class_rows,
                 module_row=self.module_row,
                 stored_table=self.stored_table,

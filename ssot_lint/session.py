@@ -280,9 +280,10 @@ class AnalysisSession:
 
 def core_tables() -> tuple[ProjectTable[Any], ...]:
     """The project tables of the core itself, declared in every session."""
+    from .aliases import ALIAS_CLOSURE
     from .testcode import TEST_CODE, TEST_SUPPORT
 
-    return (TEST_CODE, TEST_SUPPORT)
+    return (TEST_CODE, TEST_SUPPORT, ALIAS_CLOSURE)
 
 
 def rule_tables(rules: Iterable[type]) -> list[ProjectTable[Any]]:

@@ -29,6 +29,7 @@ from ssot_lint.api import (
     ProjectTable,
     RuleContext,
     Valid,
+    alias_closure,
     dotted_name,
     restore_names,
 )
@@ -85,7 +86,7 @@ def _all_blocking(session: AnalysisSession, arg: str) -> frozenset[str]:
 
 def _reaching_names(session: AnalysisSession, arg: str) -> frozenset[str]:
     bare = frozenset(name.rsplit(".", 1)[-1] for name in session.table(BLOCKING_FUNCTIONS))
-    return session.index.alias_closure(bare)
+    return alias_closure(session.index, bare)
 
 
 BLOCKING_FUNCTIONS: ProjectTable[frozenset[str]] = ProjectTable(
