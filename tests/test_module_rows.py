@@ -501,3 +501,48 @@ def test_a_run_with_nothing_changed_keeps_the_table_memo(tmp_path, monkeypatch):
     after, stats = run(root)
     assert stats["linted"] == 1, stats
     assert after == findings(root, cache=False)
+
+
+def test_the_alias_closure_is_kept_or_updated_from_the_changed_bindings(tmp_path, monkeypatch):
+    """The alias closure (``ssot_lint.aliases``) is a project table kept in the cache. A
+    leaf edit that leaves its bindings as they were keeps it without a fold; a binding
+    added from a name outside the closure keeps it too (``_delta``); one bound to a name in
+    it (``import UserWebSocketEmitter as Emitter``) folds it again, and the new name is in it. Each run
+    gives what a run without the cache gives."""
+    import ssot_lint.aliases as aliases
+
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    run(root)
+    cache = root / ".ssot_lint_cache"
+
+    def closures() -> dict[str, list[str]]:
+        memo = Cache(cache).load_manifest(Linter(load_config(root), load_rules()).tool()).tables
+        return {k: json.loads(v) for k, v in memo.values.items() if k.startswith("@table:alias-closure:")}
+
+    before = closures()
+    assert before and all("UserWebSocketEmitter" in names for names in before.values()), before
+    folded: list[str] = []
+    real = aliases.closure_of
+
+    def counting(index, names):
+        folded.append(names)
+        return real(index, names)
+
+    monkeypatch.setattr(aliases, "closure_of", counting)  # what the table's compute calls
+    steps = [
+        ("app/leaf05.py", leaf(5) + "\nX = 1\n", False),  # no binding changed
+        ("app/leaf06.py", leaf(6) + "\nH = helper_6\n", False),  # from a name outside the closure
+        ("app/leaf07.py", leaf(7) + "\nfrom app.notifier import UserWebSocketEmitter as Emitter\n", True),
+    ]
+    for path, text, grows in steps:
+        files = {**files, path: text}
+        write_tree(root, files)
+        folded.clear()
+        after, _ = run(root)
+        assert bool(folded) == grows, (path, folded)
+        assert after == findings(root, cache=False), path
+        now = closures()
+        assert now.keys() == before.keys()
+        assert all(("Emitter" in names) == grows for names in now.values()), (path, now)
