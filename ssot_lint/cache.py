@@ -13,7 +13,7 @@ Layout of ``<root>/.ssot_lint_cache/`` (``cache-dir`` in the config):
   when the manifest was written (the snapshot: every entry is valid for it); and the
   ``stat`` of every file with its content hash. A cached entry is used only when its
   content and run key match and none of its dependencies changed since the snapshot.
-- ``sections/<name>/<nn>.json``: per-module data (screens, class rows,
+- ``sections/<name>/<nn>.json``: per-module data (screens,
   import rows, module rows; ``SECTIONS``), in 16 shards by path: read on first use, and
   only the shards a run changed are written again.
 - ``row-texts/<ab>.json``: the JSON of module rows, by digest (``Cache.row_text``).
@@ -75,7 +75,7 @@ from .diagnostics import Diagnostic
 from .facts import ModuleFacts
 from .fixes import write_bytes_atomic
 
-FORMAT = 9  # 9: the alias edges a module row (no "edges" section); 8: the manifest's snapshot, the alias edges and import rows by index, rows shards with a header; 7: rows and class rows with their strings once per shard; 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
+FORMAT = 9  # 9: the alias edges and the class hierarchy module rows (no "edges", "class-rows" sections); 8: the manifest's snapshot, the alias edges and import rows by index, rows shards with a header; 7: rows and class rows with their strings once per shard; 6: sections, sharded, in files of their own; 5: table values kept; 4: the manifest's dependencies by index; 3: JSON (codec); 2 and before: pickle
 # A file changed less than this long before it was stat'ed is re-read next time.
 RACY_NS = 2_000_000_000
 _MAGIC = "ssot-lint-cache"
@@ -271,8 +271,6 @@ def unpack_strings(table: list[str], flat: list[int]) -> dict[str, str]:
 
 
 _ROW_ENTRY = tuple[str, dict[str, str], str]
-_CLASS_ROW = tuple[str, dict[str, str], list[tuple[str, list[str]]]]
-_STORED_CLASS_ROW = tuple[str, list[int], list[tuple[str, list[str]]]]
 
 
 def _pack_rows(entries: dict[tuple[str, str], _ROW_ENTRY]) -> tuple[list[str], dict[str, list[list[int]]]]:
@@ -363,16 +361,6 @@ def _unpack_imports(stored: tuple[list[str], dict[str, list[int]]]) -> dict[str,
     return out
 
 
-def _pack_class_rows(entries: dict[str, _CLASS_ROW]) -> tuple[list[str], dict[str, _STORED_CLASS_ROW]]:
-    strings = Strings()
-    return strings.table, {rel: (chash, strings.pack(deps), rows) for rel, (chash, deps, rows) in entries.items()}
-
-
-def _unpack_class_rows(stored: tuple[list[str], dict[str, _STORED_CLASS_ROW]]) -> dict[str, _CLASS_ROW]:
-    strings = Strings(stored[0])
-    return {rel: (chash, strings.unpack(flat), rows) for rel, (chash, flat, rows) in stored[1].items()}
-
-
 # The header of a rows shard: (strings of the unions, basis, parts). The basis is every
 # module of the shard when the header was written (rel -> (module, content hash)); each
 # part (stored row key -> (aggregate, union)) is the XOR of ``row_mix`` over those modules'
@@ -393,14 +381,6 @@ SECTIONS: dict[str, Section] = {
     # (screen key, rel) -> (content hash, passes the screen), see ``Project.screened``.
     "screens": Section(
         dict[tuple[str, str], tuple[str, bool]], dict[str, dict[str, tuple[str, bool]]], _nest, _flatten
-    ),
-    # rel -> (content hash, dependency fingerprints, class rows), see ``Project.class_rows``.
-    # Stored with their dependencies' strings once per shard (``Strings``).
-    "class-rows": Section(
-        dict[str, _CLASS_ROW],
-        tuple[list[str], dict[str, _STORED_CLASS_ROW]],
-        _pack_class_rows,
-        _unpack_class_rows,
     ),
     # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``),
     # stored as lists of ints (``_pack_imports``).
@@ -551,7 +531,7 @@ class Cache:
                 _atomic_write(tag, _TAG.encode())
             _remove_pickles(self.dir)
             (self.dir / "rows.json").unlink(missing_ok=True)  # format 5's rows, now a section
-            _remove_sections(self.dir / "sections", ("edges",))  # format 8's, now module rows
+            _remove_sections(self.dir / "sections", ("edges", "class-rows"))  # format 8's, now module rows
         except OSError:
             self.enabled = False
             return False

@@ -195,7 +195,6 @@ class ProjectIndex:
         *,
         names: Iterable[str] | None = None,
         loader: Callable[[str], ModuleFacts | None] | None = None,
-        class_rows: Callable[[str], list[tuple[str, list[str]]]] | None = None,
         module_row: Callable[[ModuleRow[Any], str], Any] | None = None,
         stored_table: Callable[[str], Any] | None = None,
         table_changes: Callable[[str], Any] | None = None,
@@ -204,7 +203,6 @@ class ProjectIndex:
 
         With ``names`` and ``loader``, the facts of a module are loaded only when some
         lookup needs them (``loader(name)`` returns None for a module that cannot be read).
-        ``class_rows(name)`` its ``compute_class_rows`` (e.g. from a cache);
         ``module_row(row, name)`` its ``ModuleRow`` ``row`` (e.g. from a cache; None: unreadable);
         ``stored_table(dep)`` the summary a previous run kept for the project table ``dep``
         while what it read is unchanged (None: compute it), see ``AnalysisSession.table``;
@@ -234,7 +232,6 @@ class ProjectIndex:
         # The run's analysis session (``AnalysisSession`` sets it): the project tables that
         # rules declare, whose values ``derived_fingerprint`` recomputes.
         self.session: AnalysisSession | None = None
-        self._class_rows = class_rows
         self._module_row = module_row
         self.stored_table: Callable[[str], Any] = stored_table or (lambda dep: None)
         self.table_changes: Callable[[str], Any] = table_changes or (lambda dep: None)
@@ -363,38 +360,18 @@ class ProjectIndex:
 
         return self._memoized(("table", key), timed)
 
-    def compute_class_rows(self, module: str) -> tuple[list[tuple[str, list[str]]], frozenset[str]]:
-        """The classes of a module that have project bases: (qualname, base fullnames) rows,
-        and the modules consulted to resolve the bases."""
-        self.start_recording()
-        try:
-            facts = self.modules.get(module)
-            rows: list[tuple[str, list[str]]] = []
-            if facts is not None:
-                for info in facts.defs.values():
-                    if info.kind != CLASS or not info.bases:
-                        continue
-                    found = [b.fullname for b in self.bases(Definition(module, info.qualname, info))]
-                    if found:
-                        rows.append((info.qualname, found))
-        finally:
-            deps = self.stop_recording()
-        return rows, deps
-
     def subclass_table(self) -> dict[str, list[tuple[str, str]]]:
         """Base fullname -> its direct project subclasses (module, qualname), in module order.
 
-        What it reads is not a dependency of the caller: callers record ``@subclasses``
-        (the table's value) and the modules of the subclasses they get.
+        Folded from every module's ``CLASS_BASES`` row. What it reads is not a dependency
+        of the caller: callers record the rows' fold (``@rows:<CLASS_BASES key>``: the
+        hierarchy) and the modules of the subclasses they get.
         """
         if self._subclass_table is None:
             self._subclass_table = {}  # a cycle (resolution that asks for subclasses) sees none
             with self.unrecorded():
                 table: dict[str, list[tuple[str, str]]] = {}
-                for module in self.modules.names():
-                    rows = (
-                        self._class_rows(module) if self._class_rows is not None else self.compute_class_rows(module)[0]
-                    )
+                for module, rows in self.rows(CLASS_BASES).items():
                     for qualname, bases in rows:
                         for base in bases:
                             table.setdefault(base, []).append((module, qualname))
@@ -402,7 +379,8 @@ class ProjectIndex:
         return self._subclass_table
 
     def rows(self, row: ModuleRow[R]) -> dict[str, R]:
-        """``row`` of every module that can be read, by module name. Fold rows in a project
+        """``row`` of every module that can be read (of a ``sparse`` row: those with a
+        non-empty one), by module name. Fold rows in a project
         table (``AnalysisSession.table``), whose readers depend on its value. The caller
         (the table) depends on ``@rows:<key>``, every module's row: ``Project.fingerprint``
         digests the rows kept for unchanged modules (a ``reads_project`` row: while what it
@@ -412,9 +390,10 @@ class ProjectIndex:
         out: dict[str, R] = {}
         captures, self._captures = self._captures, []
         try:
+            sparse = row.sparse
             for name in self.modules.names():
                 value = self.module_row(row, name)
-                if value is not None:
+                if value is not None and (value or not sparse):
                     out[name] = value
         finally:
             self._captures = captures
@@ -422,8 +401,6 @@ class ProjectIndex:
 
     def derived_fingerprint(self, dep: str) -> str | None:
         """The current value of a derived dependency (``@...``) as a string, or None."""
-        if dep == SUBCLASSES:
-            return repr(sorted(self.subclass_table().items()))
         if dep.startswith(TABLE + ":"):
             kind, _, arg = dep[len(TABLE) + 1 :].partition(":")
             if self.session is None:
@@ -678,8 +655,8 @@ class ProjectIndex:
     def subclasses(self, cls: Definition) -> list[Definition]:
         """Direct and indirect project subclasses of ``cls``.
 
-        Recorded as the derived dependency ``@subclasses`` (the class hierarchy of the
-        project) plus the modules of the subclasses returned, not as every module.
+        Recorded as the class hierarchy of the project (the fold of its ``CLASS_BASES``
+        rows) plus the modules of the subclasses returned, not as every module.
         """
         out: list[Definition] = []
         for module, qualname in self.subclass_sites(cls):
@@ -690,9 +667,10 @@ class ProjectIndex:
 
     def subclass_sites(self, cls: Definition) -> list[tuple[str, str]]:
         """(module, qualname) of ``subclasses(cls)``, in the same order, without loading
-        their facts. Records ``@subclasses`` only: a caller that reads a subclass records
-        what it read (its module, when ``definition`` loads it; a row of it, otherwise)."""
-        self._touch(SUBCLASSES)
+        their facts. Records the class hierarchy only (``@rows`` of ``CLASS_BASES``): a caller
+        that reads a subclass records what it read (its module, when ``definition`` loads it;
+        a row of it, otherwise)."""
+        self._touch(f"{ROWS}:{CLASS_BASES.key}")
         table = self.subclass_table()
         out: list[tuple[str, str]] = []
         stack = [cls.fullname]
@@ -711,10 +689,9 @@ class ProjectIndex:
     def class_bases(self, module: str) -> dict[str, list[str]]:
         """Qualname -> the fullnames of its project bases, for the classes of ``module`` that
         have project bases (the class hierarchy's rows: no facts are loaded with a cache).
-        Nothing is recorded: the hierarchy is the dependency ``@subclasses``."""
-        with self.unrecorded():
-            rows = self._class_rows(module) if self._class_rows is not None else self.compute_class_rows(module)[0]
-        return dict((q, list(b)) for q, b in rows)
+        Nothing is recorded: the hierarchy is the dependency (``subclass_sites``)."""
+        rows = self.module_row(CLASS_BASES, module) or ()
+        return {q: list(b) for q, b in rows}
 
     def module_row(self, row: ModuleRow[R], name: str) -> R | None:
         """``row`` of one module (None: not a readable module). Nothing is recorded."""
@@ -766,7 +743,32 @@ TABLE = "@table"
 MEET = "@meet"  # @meet:<kind>:<arg>: the names of a table that the reader's text spells
 ROW = "@row"
 ROWS = "@rows"
-SUBCLASSES = "@subclasses"
+
+
+def _class_bases_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(qualname, fullnames of its project bases) of each class of a module that has
+    project bases, resolved through the project's imports."""
+    rows: list[tuple[str, tuple[str, ...]]] = []
+    for info in facts.defs.values():
+        if info.kind != CLASS or not info.bases:
+            continue
+        found = tuple(b.fullname for b in index.bases(Definition(facts.module, info.qualname, info)))
+        if found:
+            rows.append((info.qualname, found))
+    return tuple(rows)
+
+
+# The class hierarchy's rows: a module's classes and their project bases. They read the
+# modules the bases resolve through, never the config or the contract (inferring the
+# contract reads the hierarchy), so they are kept across contracts (not ``salted``).
+CLASS_BASES: ModuleRow[tuple[tuple[str, tuple[str, ...]], ...]] = ModuleRow(
+    "class-bases",
+    tuple[tuple[str, tuple[str, ...]], ...],
+    _class_bases_row,
+    reads_project=True,
+    salted=False,
+    sparse=True,
+)
 
 
 def mentions(text: str, words: Iterable[str]) -> bool:

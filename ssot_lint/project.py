@@ -70,6 +70,18 @@ class LazyFacts:
         return getattr(self.get(), name)
 
 
+# The digests of an empty row (a tuple or a dict), which a ``sparse`` row leaves out.
+_EMPTY_ROWS = frozenset(row_digest(text) for text in ("[]", "{}"))
+
+
+def _share(row: ModuleRow[Any], module: str, found: str | None) -> int:
+    """A module's share of the fold's fingerprint (``row_mix``): none for a ``sparse`` row's
+    empty one, or a module without one."""
+    if row.sparse and (found is None or found in _EMPTY_ROWS):
+        return 0
+    return row_mix(module, found)
+
+
 def _never_equal() -> str:
     """A fingerprint equal to no other: the dependency counts as changed."""
     return f"?{os.getpid()}:{time.monotonic_ns()}"
@@ -93,8 +105,8 @@ class Project:
         self.old_stats = stats if stats is not None else {}
         self.new_stats: dict[str, StatRecord] = {}
         self.restatted: set[str] = set()  # files stat'ed and read in this run
-        # The cache's per-module sections (``cache.SECTIONS``: edges, screens, class rows,
-        # import rows, module rows), each read on first use (all its shards), and the shards
+        # The cache's per-module sections (``cache.SECTIONS``: screens, import rows, module
+        # rows), each read on first use (all its shards), and the shards
         # as read (a run writes those it changed).
         self._load_section = load_section
         self._sections: dict[str, dict[Any, Any]] = {}
@@ -241,11 +253,6 @@ class Project:
     @property
     def screens(self) -> dict[tuple[str, str], tuple[str, bool]]:
         return self.section("screens")
-
-    @property
-    def rows(self) -> dict[str, tuple[str, dict[str, str], list[tuple[str, list[str]]]]]:
-        """rel -> (content hash, {dependency: fingerprint}, class rows), see ``class_rows``."""
-        return self.section("class-rows")
 
     @property
     def imports(self) -> dict[str, tuple[str, ImportRow]]:
@@ -455,26 +462,6 @@ class Project:
         self._put("imports", rel, (chash, row))
         return row
 
-    def class_rows(self, module: str) -> list[tuple[str, list[str]]]:
-        """``ProjectIndex.compute_class_rows`` of a module, cached while its content and the
-        modules its bases resolve through are unchanged."""
-        rel = self.path_of_module.get(module)
-        if rel is None:
-            return []
-        chash = self.content_hash(rel)
-        known = self.rows.get(rel)
-        if known is not None and known[0] == chash:
-            try:
-                if self.all_hold(known[1]):
-                    return known[2]
-            except Exception:
-                pass
-        with phase("index"):
-            rows, deps = self.index().compute_class_rows(module)
-        fingerprints = {d: self.fingerprint(d) for d in sorted(self._not_own(deps, module, rel))}
-        self._put("class-rows", rel, (chash, fingerprints, rows))
-        return rows
-
     def _not_own(self, deps: AbstractSet[str], module: str, rel: str) -> AbstractSet[str]:
         """``deps`` without the module's own (its slices and header): an entry kept by the
         content hash of ``rel`` holds for that content only anyway."""
@@ -531,7 +518,7 @@ class Project:
     def _row_key(self, row: ModuleRow[Any], rel: str) -> tuple[str, str]:
         """Where ``row`` of the file ``rel`` is kept: a ``reads_project`` row under this
         run's salt (the config, options and contract it may read)."""
-        return (f"{row.key}@{self.row_salt}" if row.reads_project else row.key, rel)
+        return (f"{row.key}@{self.row_salt}" if row.reads_project and row.salted else row.key, rel)
 
     def _row_text_of(self, found: str) -> str | None:
         """The JSON of the row whose digest is ``found``: made in this run, or kept in
@@ -628,7 +615,7 @@ class Project:
         found = self._row_changes.get(self._row_key(row, "")[0], {})
         mixed = 0
         for module, (then, now) in found.items():
-            mixed ^= row_mix(module, then) ^ row_mix(module, now)
+            mixed ^= _share(row, module, then) ^ _share(row, module, now)
         if mixed != diff:
             return None
         out: list[tuple[str, Any, Any]] = []
@@ -772,7 +759,7 @@ class Project:
                     keep = False  # a row not kept (a cycle, or no cache): no part
             if known is not None and known[1]:
                 union.update(known[1])
-            aggregate ^= row_mix(module, digest_of)
+            aggregate ^= _share(row, module, digest_of)
         if keep:
             self._parts.setdefault(shard, {})[stored] = (f"{aggregate:032x}", union)
             self._parts_computed.add(shard)
@@ -880,7 +867,6 @@ class Project:
             self._index = ProjectIndex(
                 names=list(self.path_of_module),
                 loader=lambda m: self.facts(self.path_of_module[m]) if m in self.path_of_module else None,
-                class_rows=self.class_rows,
                 module_row=self.module_row,
                 stored_table=self.stored_table,
                 table_changes=self.table_changes,
@@ -913,7 +899,7 @@ class Project:
             if found is None and dep.startswith(ROWS + ":"):
                 key = dep[len(ROWS) + 1 :]
                 row = row_for_key(key)
-                if row is not None and row.reads_project and not self.row_salt:
+                if row is not None and row.reads_project and row.salted and not self.row_salt:
                     return _never_equal()  # before the contract is known: not kept
                 found = self._fingerprints[dep] = self._rows_fingerprint(key)
             if found is None and dep.startswith(ROW + ":"):

@@ -42,6 +42,14 @@ class ModuleRow(Generic[R]):
     ``index`` about other modules. With ``reads_project``, it may (the kind of a call
     follows imports): what it consults is recorded as the row's dependencies, and the
     kept row is used only while none of them changed (as a file's cached findings).
+    Such a row is kept under the run's salt (config, rule options, contract: it may read
+    them) unless ``salted`` is off: a row that reads the project's modules only (the class
+    hierarchy, which inferring the contract reads) is kept across them.
+
+    A ``sparse`` row is one most modules have empty (a tuple or dict): ``ProjectIndex.rows``
+    leaves those modules out, and so does the fold's fingerprint (``@rows``), so a module
+    added, removed or edited without one (a leaf without classes, for the class hierarchy)
+    changes neither, and the readers of the fold keep their cached findings.
     """
 
     name: str
@@ -49,6 +57,8 @@ class ModuleRow(Generic[R]):
     make: Callable[[ModuleFacts, ProjectIndex], R]
     version: int = 1
     reads_project: bool = False
+    salted: bool = True
+    sparse: bool = False
 
     def __post_init__(self) -> None:
         _BY_KEY[self.key] = self

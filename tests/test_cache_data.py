@@ -140,11 +140,11 @@ def test_hostile_json_of_the_right_frame_is_a_miss(tmp_path):
     assert lint(root)[1]["cached"] == 3
 
 
-@pytest.mark.parametrize("name", ["rows", "class-rows"])
-def test_a_section_shard_whose_indices_name_no_string_is_a_miss(tmp_path, name):
-    """The rows and class rows keep their strings once per shard and name
-    them by index: a shard whose indices fall outside its strings (damaged, or planted)
-    is dropped and computed again, never read as some other string or a crash."""
+def test_a_section_shard_whose_indices_name_no_string_is_a_miss(tmp_path):
+    """The module rows keep their strings once per shard and name them by index: a shard
+    whose indices fall outside its strings (damaged, or planted) is dropped and computed
+    again, never read as some other string or a crash."""
+    name = "rows"
     root = FIXTURES / "legacy_service"
     work = tmp_path / "p"
     make_project(work, {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*.py")})
@@ -160,9 +160,6 @@ def test_a_section_shard_whose_indices_name_no_string_is_a_miss(tmp_path, name):
         head, _, text = shard.read_text().rpartition("\n")
         doc = json.loads(text)
         doc[3][0] = []  # no strings: every index is out of range
-        if name == "class-rows":  # (rows: each entry names its content hash by index)
-            for entry in doc[3][1].values():
-                entry[1] = [0, 1]  # a dependency and its fingerprint
         shard.write_text(("not a header\n" if head else "") + json.dumps(doc))
     assert cache.load_section(tool, name) == {}  # each planted shard is a miss, not a value
     (work / ".ssot_lint_cache" / "last-run.json").unlink(missing_ok=True)
@@ -218,7 +215,7 @@ def test_manifest_and_contract_round_trip(tmp_path):
     manifest = cache.load_manifest(linter.tool())
     assert manifest.entries and manifest.contract is not None
     # The per-module sections are files of their own, in shards, read back under the tool.
-    for name in ("class-rows", "imports", "screens", "rows"):
+    for name in ("imports", "screens", "rows"):
         assert cache.load_section(linter.tool(), name), name
         assert cache.load_section("another tool", name) == {}
     assert any(e.diagnostics for e in manifest.entries.values())
