@@ -60,7 +60,7 @@ class Entry:
     module: str
     name: str
     kind: str  # "class" or "alias"
-    target: Definition  # the class it is (for an alias: the class it names)
+    target: str  # the fullname of the class it is (for an alias: of the class it names)
     message: str
 
 
@@ -172,16 +172,38 @@ def _whole_table(session: AnalysisSession, patterns: tuple[str, ...]) -> Duplica
 
 def _compute_entries(session: AnalysisSession, arg: str) -> tuple[Entry, ...]:
     module, _, patterns = arg.partition(":")
-    return tuple(_whole_table(session, tuple(json.loads(patterns))).by_module.get(module, ()))
+    found = _whole_table(session, tuple(json.loads(patterns))).by_module.get(module, ())
+    return tuple(sorted(found, key=_entry_key))  # in the order of the summary (``_restore_entries``)
 
 
-def _entries_summary(entries: tuple[Entry, ...]) -> list[tuple[str, str, str, str]]:
-    return sorted((e.kind, e.name, e.target.fullname, e.message) for e in entries)
+def _entry_key(e: Entry) -> tuple[str, str, str, str, str]:
+    return (e.kind, e.name, e.target, e.message, e.module)
+
+
+def _entries_summary(entries: tuple[Entry, ...]) -> list[tuple[str, str, str, str, str]]:
+    return sorted(_entry_key(e) for e in entries)
+
+
+def _restore_entries(session: AnalysisSession, data: object) -> tuple[Entry, ...]:
+    """A module's entries back from their summary (kept in the cache: checked, raises if odd)."""
+    if not isinstance(data, list):
+        raise ValueError("not a list of entries")
+    found = []
+    for item in data:
+        if not (isinstance(item, list) and len(item) == 5 and all(isinstance(x, str) for x in item)):
+            raise ValueError("not an entry")
+        kind, name, target, message, module = item
+        found.append(Entry(module, name, kind, target, message))
+    return tuple(sorted(found, key=_entry_key))
 
 
 # A module's duplicate entries, as a project table: a file depends on its own module's
-# entries (``@table:duplicate-entries:<module>:<patterns>``), not on every module.
-ENTRIES: ProjectTable[tuple[Entry, ...]] = ProjectTable("duplicate-entries", _compute_entries, _entries_summary)
+# entries (``@table:duplicate-entries:<module>:<patterns>``), not on every module. Kept in
+# the cache: a file linted again while nothing the table read changed (a leaf edited) reads
+# its module's entries back instead of building the table from the candidates' facts.
+ENTRIES: ProjectTable[tuple[Entry, ...]] = ProjectTable(
+    "duplicate-entries", _compute_entries, _entries_summary, restore=_restore_entries
+)
 
 
 def module_entries(context: RuleContext, patterns: tuple[str, ...]) -> tuple[Entry, ...]:
@@ -275,7 +297,7 @@ def _build(
                 f"canonical {where}: code that imports `{name}` gets one or the other depending on the "
                 "import path. Delete it and import the canonical class"
             )
-            table.by_module.setdefault(d.module, []).append(Entry(d.module, name, "class", d, msg))
+            table.by_module.setdefault(d.module, []).append(Entry(d.module, name, "class", d.fullname, msg))
         for module, t in aliases.get(name, []):
             if t.fullname == canon.fullname:
                 continue
@@ -284,7 +306,7 @@ def _build(
                 f"{where}: one name now refers to two classes. Import the canonical class, or keep the "
                 f"other class under its own name `{t.info.name}`"
             )
-            table.by_module.setdefault(module, []).append(Entry(module, name, "alias", t, msg))
+            table.by_module.setdefault(module, []).append(Entry(module, name, "alias", t.fullname, msg))
     return table
 
 

@@ -442,12 +442,18 @@ class StoredManifest:
     # ``TableMemo.tables`` as (name index, group, value index) triples, flat: one entry per
     # table a finding read (two per module for SSOT007 and the test code).
     tables: tuple[int, ...] = ()
+    # ``TableMemo.values`` as (name index, value index) pairs, flat: most are the same few
+    # texts (``[]``: a module's SSOT007 entries), stored once.
+    table_values: tuple[int, ...] = ()
 
 
 def stored_manifest(manifest: Manifest) -> StoredManifest:
     memo = manifest.tables
     names = sorted(
-        {d for e in manifest.entries.values() for d in e.deps} | manifest.fingerprints.keys() | memo.tables.keys()
+        {d for e in manifest.entries.values() for d in e.deps}
+        | manifest.fingerprints.keys()
+        | memo.tables.keys()
+        | memo.values.keys()
     )
     at = {n: i for i, n in enumerate(names)}
     entries = {
@@ -458,13 +464,15 @@ def stored_manifest(manifest: Manifest) -> StoredManifest:
     fps = manifest.fingerprints
     fingerprints = tuple(values.index(fps[n]) if n in fps else -1 for n in names)
     tables = tuple(n for dep, (group, fp) in memo.tables.items() for n in (at[dep], group, values.index(fp)))
+    texts = tuple(n for dep, text in memo.values.items() for n in (at[dep], values.index(text)))
     return StoredManifest(
-        replace(manifest, entries={}, fingerprints={}, tables=replace(memo, tables={})),
+        replace(manifest, entries={}, fingerprints={}, tables=replace(memo, tables={}, values={})),
         tuple(names),
         entries,
         tuple(values.table),
         fingerprints,
         tables,
+        texts,
     )
 
 
@@ -489,7 +497,15 @@ def loaded_manifest(stored: StoredManifest) -> Manifest:
     ):
         raise ValueError("a table index out of range")
     tables = {names[flat[i]]: (flat[i + 1], values[flat[i + 2]]) for i in range(0, len(flat), 3)}
-    memo = replace(stored.manifest.tables, tables=tables)
+    pairs = stored.table_values
+    if (
+        len(pairs) % 2
+        or any(not 0 <= i < count for i in pairs[0::2])
+        or any(not 0 <= i < len(values) for i in pairs[1::2])
+    ):
+        raise ValueError("a table value index out of range")
+    texts = {names[pairs[i]]: values[pairs[i + 1]] for i in range(0, len(pairs), 2)}
+    memo = replace(stored.manifest.tables, tables=tables, values={**stored.manifest.tables.values, **texts})
     return replace(stored.manifest, entries=entries, fingerprints=fingerprints, tables=memo)
 
 

@@ -105,20 +105,25 @@ def test_hostile_json_of_the_right_frame_is_a_miss(tmp_path):
         None,
     ]
     # [..., entries, fingerprint values, one value index per dependency name, the tables'
-    # (name, group, value) index triples]
-    values, fingerprints, tables = good[3][3], good[3][4], good[3][5]
+    # (name, group, value) index triples, the kept tables' (name, value) index pairs]
+    values, fingerprints, tables, texts = good[3][3], good[3][4], good[3][5], good[3][6]
     assert len(fingerprints) == len(good[3][1]) and max(fingerprints) < len(values)
     assert tables and len(tables) % 3 == 0
+    assert texts and len(texts) % 2 == 0
     bad_snapshots = [
-        (values, fingerprints[:-1], tables),  # one name without its index
-        (values, [*fingerprints[:-1], len(values)], tables),  # an index past the values
-        (values, [*fingerprints[:-1], -2], tables),
-        (values[: max(fingerprints)], fingerprints, tables),
-        (values, fingerprints, tables[:-1]),  # a table without its value
-        (values, fingerprints, [len(good[3][1]), *tables[1:]]),  # a table named by no name
-        (values, fingerprints, [*tables[:-1], len(values)]),
+        (values, fingerprints[:-1], tables, texts),  # one name without its index
+        (values, [*fingerprints[:-1], len(values)], tables, texts),  # an index past the values
+        (values, [*fingerprints[:-1], -2], tables, texts),
+        (values[: max(fingerprints)], fingerprints, tables, texts),
+        (values, fingerprints, tables[:-1], texts),  # a table without its value
+        (values, fingerprints, [len(good[3][1]), *tables[1:]], texts),  # a table named by no name
+        (values, fingerprints, [*tables[:-1], len(values)], texts),
+        (values, fingerprints, tables, texts[:-1]),  # a kept table without its text
+        (values, fingerprints, tables, [len(good[3][1]), *texts[1:]]),
+        (values, fingerprints, tables, [*texts[:-1], len(values)]),
+        (values, fingerprints, tables, [*texts[:-1], -1]),
     ]
-    docs = [[good[3][0], good[3][1], bad, values, fingerprints, tables] for bad in bad_values]
+    docs = [[good[3][0], good[3][1], bad, values, fingerprints, tables, texts] for bad in bad_values]
     docs += [[good[3][0], good[3][1], entries, *snapshot] for snapshot in bad_snapshots]
     for bad in docs:
         doc = [*good[:3], bad]

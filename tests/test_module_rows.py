@@ -546,3 +546,35 @@ def test_the_alias_closure_is_kept_or_updated_from_the_changed_bindings(tmp_path
         now = closures()
         assert now.keys() == before.keys()
         assert all(("Emitter" in names) == grows for names in now.values()), (path, now)
+
+
+def test_a_leaf_edit_reads_its_duplicate_entries_back_without_building_the_table(tmp_path, monkeypatch):
+    """SSOT007's entries of a module are a project table kept in the cache: a file linted
+    again while nothing the duplicate table read changed (a leaf edited) reads them back
+    instead of building the table from every candidate's facts. A duplicate class added
+    builds it again, and the finding is the one a run without the cache gives."""
+    import ssot_lint.rules.duplicate_definition as dup
+
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    cold, _ = run(root)
+    built: list[int] = []
+    real = dup._build
+
+    def counting(*args):
+        built.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(dup, "_build", counting)
+    files = {**files, "app/leaf05.py": leaf(5) + "\nX = 1\n"}
+    write_tree(root, files)
+    after, stats = run(root)
+    assert stats["linted"] == 1 and built == [], (stats, built)
+    assert after == cold == findings(root, cache=False)
+    files = {**files, "app/leaf06.py": leaf(6) + "\n\nclass UserWebSocketEmitter:\n    pass\n"}
+    write_tree(root, files)
+    after, _ = run(root)
+    assert built, "a new duplicate builds the table again"
+    assert any(f[0] == "SSOT007" and f[1] == "app/leaf06.py" for f in after), after
+    assert after == findings(root, cache=False)
