@@ -268,6 +268,7 @@ class Plan:
         # A group per distinct set of inputs (thousands of tables read the same ones): its
         # inputs are fingerprinted, and scanned for tables, once.
         groups: dict[object, int] = {}
+        numbered: dict[tuple[str, ...], int] = {}  # one group per distinct inputs, however reached
         # The tables the snapshot names, and the tables those read (an entry of a table
         # that only other tables read lets them be checked without computing it).
         pending = [(dep, fp) for dep, fp in fingerprints.items() if dep.startswith(TABLE + ":")]
@@ -303,13 +304,16 @@ class Plan:
                         fps = {d: project.fingerprint(d) for d in names}
                     except Exception:  # an input that cannot be fingerprinted: no entry
                         continue
-                group = groups[key] = len(memo.groups)
-                memo.groups.append(names)
-                memo.inputs.update(fps)
-                for d in names:
-                    if d.startswith(TABLE + ":") and d not in seen:
-                        seen.add(d)
-                        pending.append((d, fps[d]))
+                group = numbered.get(names)
+                if group is None:
+                    group = numbered[names] = len(memo.groups)
+                    memo.groups.append(names)
+                    memo.inputs.update(fps)
+                    for d in names:
+                        if d.startswith(TABLE + ":") and d not in seen:
+                            seen.add(d)
+                            pending.append((d, fps[d]))
+                groups[key] = group
             memo.tables[dep] = (group, fp)
             kept = session.kept_summary(dep) if session is not None else None
             if kept is None and held:

@@ -1,0 +1,118 @@
+"""The manifest's delta (``cache.ManifestDelta``): an edit writes what changed, not the
+whole manifest, and a run reads the manifest back exactly as the last run left it.
+
+Every test checks the findings against a run without the cache (warm equals cold) and
+the manifest read back against the one the run kept, field by field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from test_module_rows import leaf, project, run
+from warm_cold import findings, write_tree
+
+from ssot_lint.cache import Cache, Manifest
+from ssot_lint.config import load_config
+from ssot_lint.engine import Linter
+from ssot_lint.registry import load_rules
+
+
+def _tool(root: Path) -> str:
+    return Linter(load_config(root), load_rules()).tool()
+
+
+def _kept(monkeypatch) -> list[Manifest]:
+    """Records each manifest a run keeps (``Cache.save_manifest``), as it was then."""
+    kept: list[Manifest] = []
+    real = Cache.save_manifest
+
+    def saving(self, manifest):
+        kept.append(dataclasses.replace(manifest))
+        return real(self, manifest)
+
+    monkeypatch.setattr(Cache, "save_manifest", saving)
+    return kept
+
+
+def _same(a: Manifest, b: Manifest) -> None:
+    for f in dataclasses.fields(Manifest):
+        assert getattr(a, f.name) == getattr(b, f.name), f.name
+
+
+def test_an_edit_writes_a_delta_and_the_manifest_reads_back_as_kept(tmp_path, monkeypatch):
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    run(root)
+    cache = root / ".ssot_lint_cache"
+    base = (cache / "findings.json").read_bytes()
+    kept = _kept(monkeypatch)
+    edits = [
+        ("app/leaf05.py", leaf(5) + "\nX = 1\n"),
+        ("app/leaf06.py", leaf(6) + "\n\ndef added():\n    return 2\n"),
+        ("app/leaf05.py", leaf(5)),  # back as it was
+        ("app/caller.py", "from app.leaf06 import added\n\n\nasync def go():\n    await added()\n"),
+    ]
+    for path, text in edits:
+        files = {**files, path: text}
+        write_tree(root, files)
+        found, _ = run(root)
+        assert found == findings(root, cache=False), path
+        assert (cache / "findings.json").read_bytes() == base, "the manifest itself is not written again"
+        assert (cache / "findings-delta.json").is_file()
+        _same(Cache(cache).load_manifest(_tool(root)), kept[-1])
+    assert any(f[0] == "SSOT003" for f in found)  # the last edit's finding, through the delta
+    _, stats = run(root)
+    assert stats["linted"] == 0  # every entry holds from the manifest and its delta
+
+
+def test_many_changes_write_the_manifest_whole_and_drop_the_delta(tmp_path, monkeypatch):
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    run(root)
+    cache = root / ".ssot_lint_cache"
+    files = {**files, "app/leaf05.py": leaf(5) + "\nX = 1\n"}
+    write_tree(root, files)
+    run(root)
+    assert (cache / "findings-delta.json").is_file()
+    base = (cache / "findings.json").read_bytes()
+    kept = _kept(monkeypatch)
+    files = {**files, **{f"app/leaf{i:02d}.py": leaf(i) + f"\nY = {i}\n" for i in range(30)}}
+    write_tree(root, files)
+    found, _ = run(root)
+    assert found == findings(root, cache=False)
+    assert (cache / "findings.json").read_bytes() != base
+    assert not (cache / "findings-delta.json").exists()
+    _same(Cache(cache).load_manifest(_tool(root)), kept[-1])
+
+
+@pytest.mark.parametrize("damage", ["another base", "wrong shape", "not json", "hostile values"])
+def test_a_delta_of_another_base_or_damaged_is_a_miss(tmp_path, damage):
+    """The base alone is an older manifest, valid as it is: the run is right, and only the
+    files the delta held for are linted again."""
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    run(root)
+    cache = root / ".ssot_lint_cache"
+    files = {**files, "app/leaf05.py": leaf(5) + "\nX = 1\n"}
+    write_tree(root, files)
+    expected, _ = run(root)
+    delta = cache / "findings-delta.json"
+    doc = json.loads(delta.read_bytes())
+    if damage == "another base":
+        doc[3][0] = "0" * 16
+    elif damage == "wrong shape":
+        doc[3] = doc[3][:4]
+    elif damage == "hostile values":
+        doc[3][1] = {"app/leaf05.py": ["x", "y", [{"__class__": "os.system"}], []]}
+    delta.write_text("[not json" if damage == "not json" else json.dumps(doc))
+    (cache / "last-run.json").unlink(missing_ok=True)  # (else the unchanged run answers)
+    again, stats = run(root)
+    assert again == expected == findings(root, cache=False)
+    assert stats["linted"] == 1, stats  # the edited leaf: its entry was in the delta only
