@@ -111,7 +111,6 @@ def importers(project: Project, modules: set[str]) -> set[str]:
         if row is not None:
             rows.append((rel, project.module_info.get(rel, ("", False))[0], row))
     idents: dict[str, frozenset[str]] = {}
-    sure: dict[str, frozenset[str]] = {}
 
     def spelled(rel: str) -> frozenset[str]:
         found = idents.get(rel)
@@ -158,10 +157,7 @@ def importers(project: Project, modules: set[str]) -> set[str]:
             hit, names = _uses(row, reached, prefixes)
             if not hit:  # (names are found only with a hit)
                 continue
-            known = sure.get(rel)
-            if known is None:
-                known = sure[rel] = _spelled_by_imports(row, module)
-            if known.isdisjoint(words):  # else its text spells one: not read to find out
+            if not _spells_by_imports(row, module, words):  # else its text spells one: not read to find out
                 ident = spelled(rel)
                 if ident.isdisjoint(words) and ALL not in ident:
                     if i not in waits:
@@ -186,30 +182,31 @@ def _ask(later: set[int], asked: set[int], at: int, rows: Iterable[int]) -> None
     later.update(j for j in rows if j <= at or j not in asked)
 
 
-def _spelled_by_imports(row: ImportRow, module: str) -> frozenset[str]:
-    """Words the module's text surely spells as whole identifiers, from its import row: what
-    its imports bind, the names ``from`` imports take, every part of an ``import a.b.c``,
-    and the last part of a ``from`` import's module unless that module is the importer's own
-    package or one above it (``from . import x`` does not spell it). ASCII identifiers only,
-    so that the text's identifiers (``spelled``) surely contain them."""
+def _spells_by_imports(row: ImportRow, module: str, words: set[str]) -> bool:
+    """Does the module's text surely spell one of ``words`` as a whole identifier, by its
+    import row? Its imports spell what they bind, the names ``from`` imports take, every
+    part of an ``import a.b.c``, and the last part of a ``from`` import's module unless that
+    module is the importer's own package or one above it (``from . import x`` does not spell
+    it). ASCII identifiers only, so that the text's identifiers (``spelled``) surely contain
+    them. Asked for thousands of rows per run: the first word found answers."""
     _stars, binds, _aliases, _classes = row
-    words: set[str] = set()
     for local, kind, target, name, _top in binds:
-        words.add(local)
+        if local in words and _spellable(local):
+            return True
         if kind == FROM:
-            words.add(name)
+            if name in words and _spellable(name):
+                return True
             if target != module and not module.startswith(target + "."):
-                words.add(target.rpartition(".")[2])
-        else:
-            words.update(target.split("."))
-    return frozenset(w for w in words if w.isascii() and _IDENT.fullmatch(w))
+                last = target.rpartition(".")[2]
+                if last in words and _spellable(last):
+                    return True
+        elif any(part in words and _spellable(part) for part in target.split(".")):
+            return True
+    return False
 
 
-def _reaches(reached: dict[str, set[str]], module: str, name: str | None) -> bool:
-    names = reached.get(module)
-    if names is not None and (ALL in names or name is None or name in names):
-        return True
-    return name is not None and f"{module}.{name}" in reached  # `from pkg import submodule`
+def _spellable(word: str) -> bool:
+    return word.isascii() and _IDENT.fullmatch(word) is not None
 
 
 def _uses(row: ImportRow, reached: dict[str, set[str]], prefixes: set[str]) -> tuple[bool, set[str]]:
@@ -224,8 +221,15 @@ def _uses(row: ImportRow, reached: dict[str, set[str]], prefixes: set[str]) -> t
             if top:
                 names.add(ALL)
     for local, kind, target, name, top in binds:
-        # `import a` / `import a.b as m`: a reached module at or under the target.
-        found = _reaches(reached, target, name) if kind == FROM else target in prefixes
+        if kind == FROM:  # a reached name of the module, or `from pkg import submodule`
+            got = reached.get(target)
+            # (a reached ``pkg.submodule`` puts ``pkg`` in ``prefixes``: asked first, it
+            # spares building the name of every other bind)
+            found = (got is not None and (ALL in got or name is None or name in got)) or (
+                name is not None and target in prefixes and f"{target}.{name}" in reached
+            )
+        else:  # `import a` / `import a.b as m`: a reached module at or under the target
+            found = target in prefixes
         if found:
             hit = True
             if top:

@@ -93,7 +93,7 @@ def test_importers_read_only_files_whose_imports_do_not_spell_a_reached_word(tmp
     reads.clear()
     found = _check(root, ["pkg/core.py"])[1]
     read = sorted(os.path.relpath(p, root) for p in reads)
-    monkeypatch.setattr(dependents, "_spelled_by_imports", lambda row, module: frozenset())
+    monkeypatch.setattr(dependents, "_spells_by_imports", lambda row, module, words: False)
     assert found == _check(root, ["pkg/core.py"])[1]
     assert {"pkg/plain.py", "pkg/aliased.py", "pkg/relative.py", "pkg/dotted.py", "pkg/star.py"} <= set(found)
     # Read: the file given, and the importers whose row spells no reached word (prefix
