@@ -383,6 +383,8 @@ SECTIONS: dict[str, Section] = {
     "screens": Section(
         dict[tuple[str, str], tuple[str, bool]], dict[str, dict[str, tuple[str, bool]]], _nest, _flatten
     ),
+    # rel -> (content hash, word signature), see ``Project.may_spell``.
+    "words": Section(dict[str, tuple[str, str]], dict[str, tuple[str, str]]),
     # rel -> (content hash, import row), see ``Project.import_row`` (``--dependents``),
     # stored as lists of ints (``_pack_imports``).
     "imports": Section(dict[str, _IMPORTS], tuple[list[str], dict[str, list[int]]], _pack_imports, _unpack_imports),

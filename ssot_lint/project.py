@@ -36,7 +36,7 @@ from .cache import (
 from .codec import dumps, loads
 from .contract import SCREEN
 from .discovery import DiscoveredFile
-from .facts import ModuleFacts, extract_facts
+from .facts import ModuleFacts, extract_facts, identifier_words
 from .index import MEET, ROW, ROWS, TABLE, WHOLE_PROJECT, ProjectIndex, meet_table, module_for_path
 from .rows import ModuleRow, row_for_key
 from .session import CONTRACT
@@ -44,6 +44,7 @@ from .slices import SLICE, dep_module, is_slice_dep, slice_digest, slice_digests
 from .source import MAX_FILE_BYTES, ReadError, SourceFile, read_bytes, source_from_bytes, source_from_text
 from .timings import count as count_phase
 from .timings import phase
+from .wordsig import may_contain, signature
 
 UNREADABLE = "unreadable"
 
@@ -376,6 +377,25 @@ class Project:
         found = True if facts is None or predicate is None else bool(predicate(facts))
         self._put("screens", (key, rel), (chash, found))
         return found
+
+    def may_spell(self, rel: str, words: AbstractSet[str]) -> bool:
+        """Could the text of ``rel`` spell one of ``words`` (each made of word characters) as
+        a whole identifier? False is certain: from the file's word signature
+        (``ssot_lint.wordsig``), kept by content hash; computed from its text (and kept)
+        when there is none for this content. An unreadable file may."""
+        chash = self.content_hash(rel)
+        known = self.section("words").get(rel)
+        if known is not None and known[0] == chash:
+            try:
+                return may_contain(known[1], words)
+            except (TypeError, ValueError):  # damaged or planted: computed below
+                pass
+        src = self.source(rel)
+        if isinstance(src, ReadError):
+            return True
+        sig = signature(identifier_words(src.text))
+        self._put("words", rel, (chash, sig))
+        return may_contain(sig, words)
 
     def read_all(self) -> None:
         for rel in self.paths:

@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 
 _FEW_WORDS = 16  # more: the text's identifiers as a set, rather than a search per word
 
+
+def _plain_word(word: str) -> bool:
+    """Made of word characters only: in a text's ``identifier_words`` exactly when the
+    text spells it as a whole identifier (what a word signature can answer for)."""
+    return bool(word) and all(c.isidentifier() or c.isdigit() for c in word)
+
+
 # A file's findings and errors, as the run reports them.
 PerFile = dict[str, tuple[list[Diagnostic], list[InternalError]]]
 
@@ -235,6 +242,8 @@ class Plan:
         parser sees it (comments and strings count: a superset of its facts' names)?"""
         if not words:
             return False
+        if all(map(_plain_word, words)) and not self.project.may_spell(rel, words):
+            return False  # its word signature says so: not read
         src = self.project.source(rel)
         if isinstance(src, ReadError):
             return True
