@@ -9,7 +9,7 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from ssot_lint.cli import main
+from ssot_lint.cli import entry
 
 if __name__ == "__main__":
-    main(prog_name="ssot-lint")
+    entry()

@@ -143,6 +143,30 @@ def main() -> None:
     tune_gc()
 
 
+def entry() -> None:
+    """The ``ssot-lint`` command (and ``python -m ssot_lint``): ``main``, then an immediate
+    exit once the output is flushed.
+
+    A run leaves hundreds of thousands of objects (the manifest, the index) that the
+    interpreter would otherwise free one by one on its way out: 0.07 s of a 0.8 s run
+    after an edit on Home Assistant. Nothing is left to do by then: the cache is written,
+    worker pools are shut down, and click has closed an output file. A code that is not
+    a number, or output that cannot be flushed (a closed pipe), exits the usual way.
+    """
+    try:
+        main(prog_name="ssot-lint")
+    except SystemExit as exc:
+        code = exc.code
+        if code is not None and not isinstance(code, int):
+            raise
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            raise exc from None
+        os._exit(code or 0)
+
+
 def tune_gc() -> None:
     """Collect cyclic garbage far less often than CPython's default (as mypy does).
 

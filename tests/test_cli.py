@@ -94,6 +94,19 @@ def test_output_file(tmp_path, json_schema):
     validate_json(json.loads(out.read_text()), json_schema)
 
 
+def test_a_report_larger_than_a_pipe_arrives_whole_with_its_exit_code(tmp_path):
+    """The command exits at once after flushing (``cli.entry``): a report of a few hundred
+    kilobytes through a pipe is complete, and the exit code is the run's."""
+    files = {"app/__init__.py": "", "app/engine.py": ENGINE}
+    files.update({f"app/routes_{i:03d}.py": VIOLATION * 8 for i in range(120)})
+    root = make_project(tmp_path, files)
+    proc = run_cli("check", str(root), "--format", "json", "--no-cache")
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert len(proc.stdout) > 256 * 1024
+    doc = json.loads(proc.stdout)
+    assert doc["summary"]["diagnostics"] == len(doc["diagnostics"]) == 120 * 8
+
+
 def test_syntax_error_among_good_files(tmp_path, json_schema):
     root = make_project(
         tmp_path,
