@@ -99,7 +99,7 @@ def _delta(session: AnalysisSession, arg: str, old: frozenset[str], changes: Row
 
 # The closure of the names of its argument (comma-separated); readers depend on its value.
 ALIAS_CLOSURE: ProjectTable[frozenset[str]] = ProjectTable(
-    "alias-closure", _compute, restore=restore_names, delta=_delta
+    "alias-closure", _compute, restore=restore_names, delta=_delta, contract_free=True
 )
 
 

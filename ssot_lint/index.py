@@ -363,18 +363,18 @@ class ProjectIndex:
     def subclass_table(self) -> dict[str, list[tuple[str, str]]]:
         """Base fullname -> its direct project subclasses (module, qualname), in module order.
 
-        Folded from every module's ``CLASS_BASES`` row. What it reads is not a dependency
-        of the caller: callers record the rows' fold (``@rows:<CLASS_BASES key>``: the
-        hierarchy) and the modules of the subclasses they get.
+        The project table ``hierarchy.HIERARCHY`` (folded from every module's
+        ``CLASS_BASES`` row, kept in the cache), once per index. What it reads is not a
+        dependency of the caller: callers record its value (``subclass_sites``) and the
+        modules of the subclasses they get.
         """
         if self._subclass_table is None:
+            from .hierarchy import HIERARCHY
+            from .session import session_of
+
             self._subclass_table = {}  # a cycle (resolution that asks for subclasses) sees none
             with self.unrecorded():
-                table: dict[str, list[tuple[str, str]]] = {}
-                for module, rows in self.rows(CLASS_BASES).items():
-                    for qualname, bases in rows:
-                        for base in bases:
-                            table.setdefault(base, []).append((module, qualname))
+                table = session_of(self).table(HIERARCHY)
             self._subclass_table = table
         return self._subclass_table
 
@@ -667,10 +667,10 @@ class ProjectIndex:
 
     def subclass_sites(self, cls: Definition) -> list[tuple[str, str]]:
         """(module, qualname) of ``subclasses(cls)``, in the same order, without loading
-        their facts. Records the class hierarchy only (``@rows`` of ``CLASS_BASES``): a caller
-        that reads a subclass records what it read (its module, when ``definition`` loads it;
-        a row of it, otherwise)."""
-        self._touch(f"{ROWS}:{CLASS_BASES.key}")
+        their facts. Records the class hierarchy only (``@table:class-hierarchy:``, its
+        value): a caller that reads a subclass records what it read (its module, when
+        ``definition`` loads it; a row of it, otherwise)."""
+        self._touch(table_dep("class-hierarchy"))
         table = self.subclass_table()
         out: list[tuple[str, str]] = []
         stack = [cls.fullname]

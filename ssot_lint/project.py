@@ -15,7 +15,10 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+# The core's rows and tables are registered (``row_for_key``) before a kept dependency names them.
+from . import aliases as _aliases  # noqa: F401
 from . import cache as cache_mod
+from . import hierarchy as _hierarchy  # noqa: F401
 from .cache import (
     SECTION_SHARDS,
     Cache,

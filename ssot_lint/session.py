@@ -94,6 +94,10 @@ class ProjectTable(Generic[T]):
     # whose changes are known exactly (``Project.table_changes``): a definition added to
     # one module then costs that module's rows, not a fold of every module's.
     delta: Callable[[AnalysisSession, str, T, RowChanges], T | None] | None = None
+    # The table never reads the contract (nor, through other tables, anything that does):
+    # computed before the contract is known (contract inference reads the class hierarchy),
+    # it is kept by the session that replaces that one (``AnalysisSession(previous=...)``).
+    contract_free: bool = False
 
 
 class AnalysisSession:
@@ -136,6 +140,11 @@ class AnalysisSession:
             self.inputs.update(previous.inputs)
         if previous is not None and previous.index is index and previous.config is config:
             self._free.update(previous._free)
+            self._values.update(
+                (key, value)
+                for key, value in previous._values.items()
+                if getattr(previous._declared.get(key[0]), "contract_free", False)
+            )
         index.session = self
 
     @property
@@ -281,9 +290,10 @@ class AnalysisSession:
 def core_tables() -> tuple[ProjectTable[Any], ...]:
     """The project tables of the core itself, declared in every session."""
     from .aliases import ALIAS_CLOSURE
+    from .hierarchy import HIERARCHY
     from .testcode import TEST_CODE, TEST_SUPPORT
 
-    return (TEST_CODE, TEST_SUPPORT, ALIAS_CLOSURE)
+    return (TEST_CODE, TEST_SUPPORT, ALIAS_CLOSURE, HIERARCHY)
 
 
 def rule_tables(rules: Iterable[type]) -> list[ProjectTable[Any]]:

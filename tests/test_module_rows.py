@@ -578,3 +578,45 @@ def test_a_leaf_edit_reads_its_duplicate_entries_back_without_building_the_table
     assert built, "a new duplicate builds the table again"
     assert any(f[0] == "SSOT007" and f[1] == "app/leaf06.py" for f in after), after
     assert after == findings(root, cache=False)
+
+
+def test_the_class_hierarchy_is_kept_and_updated_from_the_changed_rows(tmp_path, monkeypatch):
+    """The class hierarchy (``ssot_lint.hierarchy``) is a project table kept in the cache:
+    a module edited without a class change reads it back; a subclass added, moved or
+    removed updates it from the changed rows (``_delta``), in module order. No edit folds
+    every module's rows again, and each run gives what a run without the cache gives."""
+    import ssot_lint.hierarchy as hierarchy
+
+    root = tmp_path / "p"
+    dispatch = "from app.leaf05 import Thing5\n\n\nasync def go(t: Thing5):\n    t.get()\n    return await t.get()\n"
+    files = project({"app/caller.py": dispatch})
+    write_tree(root, files)
+    run(root)
+    folded: list[int] = []
+    real = hierarchy.fold
+    monkeypatch.setattr(hierarchy, "fold", lambda index: folded.append(1) or real(index))
+    sub = "from app.leaf05 import Thing5\n\n\nclass Sub{n}(Thing5):\n    async def get(self):\n        return 2\n"
+    steps = [
+        ("app/caller.py", dispatch + "\nX = 1\n"),  # no class changed: read back
+        ("app/leaf09.py", leaf(9) + "\n" + sub.format(n=9)),  # a subclass added: updated
+        ("app/leaf03.py", leaf(3) + "\n" + sub.format(n=3)),  # another, earlier in module order
+        ("app/leaf09.py", leaf(9)),  # removed
+    ]
+    tool = Linter(load_config(root), load_rules()).tool()
+
+    def kept(where: Path) -> str:
+        return Cache(where / ".ssot_lint_cache").load_manifest(tool).tables.values["@table:class-hierarchy:"]
+
+    for i, (path, text) in enumerate(steps):
+        files = {**files, path: text}
+        write_tree(root, files)
+        folded.clear()
+        after, _ = run(root)
+        assert folded == [], path
+        assert after == findings(root, cache=False), path
+        fresh = tmp_path / f"fresh{i}"
+        write_tree(fresh, files)
+        run(fresh)
+        assert kept(root) == kept(fresh), path  # the same subclasses, in the same order
+    entry = Cache(root / ".ssot_lint_cache").load_manifest(tool).entries["app/caller.py"]
+    assert "@table:class-hierarchy:" in entry.deps  # the caller's lookups read the hierarchy

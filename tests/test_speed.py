@@ -369,12 +369,12 @@ def test_index_records_dependencies_also_through_memoised_lookups():
         # By name slice (``ssot_lint.slices``): each module's header and the names read.
         assert deps == {"a#", "a#Base", "b#", "b#Base", "b#Mid", f"{mod}#", f"{mod}#Mid"}
     assert "lonely" not in loads
-    # The class hierarchy is a dependency (the fold of its rows), plus the subclasses' slices.
+    # The class hierarchy is a dependency (its value), plus the subclasses' slices.
     base = index.definition("a", "Base")
     for _ in range(2):  # the table is built once; every call records
         index.start_recording()
         assert [d.fullname for d in index.subclasses(base)] == ["b.Mid"]
-        assert index.stop_recording() == {"@rows:class-bases:1", "b#", "b#Mid"}
+        assert index.stop_recording() == {"@table:class-hierarchy:", "b#", "b#Mid"}
 
 
 def test_class_becomes_managed_or_unmanaged_through_its_factory(tmp_path):

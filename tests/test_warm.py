@@ -212,11 +212,10 @@ def test_notifier_inherited_from_a_module_that_names_no_method_is_found(tmp_path
 
 def test_a_new_subclass_elsewhere_invalidates_findings_that_used_the_hierarchy(tmp_path, monkeypatch):
     """Findings that asked for the subclasses of a class depend on the class hierarchy
-    (the fold of every module's ``CLASS_BASES`` row), not on every module: an unrelated edit
-    keeps them, a new subclass does not.
+    (``@table:class-hierarchy:``, its value), not on every module: an unrelated edit keeps
+    them, a new subclass does not.
     (Without the prefilter: SSOT005's prefilter reads a table over every module.)"""
     from ssot_lint.engine import Linter
-    from ssot_lint.index import CLASS_BASES, ROWS
 
     linted: list[str] = []
     real = Linter.lint_one
@@ -231,7 +230,7 @@ def test_a_new_subclass_elsewhere_invalidates_findings_that_used_the_hierarchy(t
     )
     found = lint(root, select=["SSOT005"], prefilter=False)[0]
     assert [f[:3] for f in found] == [("SSOT005", "app/calls.py", 5)]
-    assert f"{ROWS}:{CLASS_BASES.key}" in manifest(root).entries["app/calls.py"].deps
+    assert "@table:class-hierarchy:" in manifest(root).entries["app/calls.py"].deps
     linted.clear()
     write(root, {"app/other.py": "def helper():\n    return 5\n"})
     assert lint(root, select=["SSOT005"], prefilter=False)[0] == found
