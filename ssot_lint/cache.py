@@ -633,6 +633,19 @@ def loaded_manifest(stored: StoredManifest) -> Manifest:
 
 
 @dataclass
+class DependentsMemo:
+    """The importers of recent runs' module sets (``dependents.importers``), for one state
+    of the project: each file's content hash and the digest of its import row then. A later
+    run whose files differ from that only in contents with the same import rows reads them
+    back, but for sets whose answer read the text of a changed file (``dependents.json``)."""
+
+    layout: str  # the digest of every file's module name (``dependents._layout``)
+    basis: dict[str, tuple[str, str]]
+    # (modules, their importers, the files whose text the answer read), the latest first.
+    sets: list[tuple[list[str], list[str], list[str]]]
+
+
+@dataclass
 class LastRun:
     """The stamp of the last full check, and its findings (``run.unchanged``)."""
 
@@ -717,6 +730,15 @@ class Cache:
     @property
     def _manifest_path(self) -> Path:
         return self.dir / "findings.json"
+
+    def load_dependents(self, tool: str) -> DependentsMemo | None:
+        if not self.enabled:
+            return None
+        return _load(self.dir / "dependents.json", f"{tool}:dependents", DependentsMemo)
+
+    def save_dependents(self, tool: str, memo: DependentsMemo) -> None:
+        if self.enabled and self._prepare():
+            _store(self.dir / "dependents.json", f"{tool}:dependents", memo)
 
     @property
     def _delta_path(self) -> Path:

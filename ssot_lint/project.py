@@ -119,6 +119,8 @@ class Project:
         # first, its entries only when a row of it is looked up or its header does not
         # answer (``_shard_aggregate``). ``tool`` is None when nothing is read from the cache.
         self._rows_tool = tool
+        # The key the run's cache files are kept under (None: the cache is not read).
+        self.tool = tool
         self._rows_files: dict[int, tuple[RowsHead | None, bytes]] | None = None
         self._rows_loaded: set[int] = set()
         self._members: dict[int, list[tuple[str, str]]] | None = None
