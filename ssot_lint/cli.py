@@ -151,13 +151,15 @@ def entry() -> None:
     interpreter would otherwise free one by one on its way out: 0.07 s of a 0.8 s run
     after an edit on Home Assistant. Nothing is left to do by then: the cache is written,
     worker pools are shut down, and click has closed an output file. A code that is not
-    a number, or output that cannot be flushed (a closed pipe), exits the usual way.
+    a number, output that cannot be flushed (a closed pipe), or a profiler or tracer at
+    work (``python -m cProfile``, coverage: they write their data on the way out) exits
+    the usual way.
     """
     try:
         main(prog_name="ssot-lint")
     except SystemExit as exc:
         code = exc.code
-        if code is not None and not isinstance(code, int):
+        if (code is not None and not isinstance(code, int)) or sys.getprofile() or sys.gettrace():
             raise
         try:
             sys.stdout.flush()

@@ -83,8 +83,23 @@ Target = Definition | ModuleRef | Value
 def module_name_for(relpath: str) -> tuple[str, bool] | None:
     """The dotted module name for a root-relative POSIX path, and whether it is a package.
 
-    A ``src/`` layout is handled by the caller, which strips the ``src/`` prefix.
+    A ``src/`` layout is handled by the caller, which strips the ``src/`` prefix. Asked for
+    every file of every run: a path as discovery writes them (no empty or ``.`` part) is
+    split as a string, anything else as ``PurePosixPath`` reads it (the same answer, 4x
+    slower).
     """
+    parts = relpath.split("/")
+    if "" not in parts and "." not in parts:
+        stem, dot, ext = parts[-1].rpartition(".")
+        if not dot or not stem or ext not in ("py", "pyi"):
+            return None
+        parts[-1] = stem
+        is_package = stem == "__init__"
+        if is_package:
+            parts.pop()
+        if not parts or not all(part.isidentifier() for part in parts):
+            return None
+        return ".".join(parts), is_package
     p = PurePosixPath(relpath)
     if p.suffix not in (".py", ".pyi"):
         return None

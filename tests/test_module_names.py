@@ -1,0 +1,66 @@
+"""Module names from paths (``index.module_name_for``): split as strings for the paths
+discovery writes, and the same answer as ``PurePosixPath`` gives for any path."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ssot_lint.index import module_for_path, module_name_for
+
+
+def _by_path(relpath: str) -> tuple[str, bool] | None:
+    """The definition: what ``PurePosixPath`` makes of the path."""
+    p = PurePosixPath(relpath)
+    if p.suffix not in (".py", ".pyi"):
+        return None
+    parts = list(p.with_suffix("").parts)
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join(parts), is_package
+
+
+PART = st.sampled_from(
+    [
+        "a",
+        "b_c",
+        "__init__",
+        "x.py",
+        ".py",
+        "..py",
+        "a.b",
+        ".",
+        "..",
+        "",
+        "é",
+        "1a",
+        "__init__.pyi",
+        "m.pyc",
+        ".hidden.py",
+        "a..py",
+        "tar.gz.py",
+        "x.PY",
+        "src",
+        "a.",
+    ]
+) | st.text(alphabet="ab._/é1", max_size=6)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(PART, min_size=1, max_size=4), st.sampled_from(["", ".py", ".pyi", "/"]))
+def test_a_module_name_is_what_the_path_says(parts, tail):
+    relpath = "/".join(parts) + tail
+    assert module_name_for(relpath) == _by_path(relpath)
+
+
+def test_the_names_of_common_paths():
+    assert module_for_path("app/core.py") == ("app.core", False)
+    assert module_for_path("app/__init__.py") == ("app", True)
+    assert module_for_path("src/app/stubs.pyi") == ("app.stubs", False)
+    assert module_for_path("app/not-a-module.py") is None
+    assert module_for_path("README.md") is None
