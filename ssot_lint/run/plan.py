@@ -324,9 +324,11 @@ class Plan:
                             pending.append((d, fps[d]))
                 groups[key] = group
             memo.tables[dep] = (group, fp)
-            kept = session.kept_summary(dep) if session is not None else None
-            if kept is None and held:
-                kept = old.values.get(dep)
+            # A table that held keeps its text as it was (its value is the same: not
+            # written out again; Home Assistant's class hierarchy is 750 KB of JSON).
+            kept = old.values.get(dep) if held else None
+            if kept is None and session is not None:
+                kept = session.kept_summary(dep)
             if kept is not None:
                 memo.values[dep] = kept
         return memo
