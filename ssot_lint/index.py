@@ -94,16 +94,20 @@ def module_name_for(relpath: str) -> tuple[str, bool] | None:
         if not dot or not stem or ext not in ("py", "pyi"):
             return None
         parts[-1] = stem
-        is_package = stem == "__init__"
-        if is_package:
-            parts.pop()
-        if not parts or not all(part.isidentifier() for part in parts):
-            return None
-        return ".".join(parts), is_package
+        return _dotted(parts)
+    return module_name_by_path(relpath)
+
+
+def module_name_by_path(relpath: str) -> tuple[str, bool] | None:
+    """``module_name_for`` by ``PurePosixPath``: the definition, for any path."""
     p = PurePosixPath(relpath)
     if p.suffix not in (".py", ".pyi"):
         return None
-    parts = list(p.with_suffix("").parts)
+    return _dotted(list(p.with_suffix("").parts))
+
+
+def _dotted(parts: list[str]) -> tuple[str, bool] | None:
+    """The module of a path's parts without the suffix (``__init__``: the package)."""
     is_package = parts[-1] == "__init__"
     if is_package:
         parts = parts[:-1]

@@ -10,6 +10,7 @@ import shutil
 import pytest
 from conftest import FIXTURES
 from test_dependents_rows import ROUTES, SYNC_API, _check
+from warm_cold import write_tree
 
 import ssot_lint.cache
 import ssot_lint.dependents as dependents
@@ -83,10 +84,7 @@ def test_a_changed_file_whose_text_the_answer_read_computes_it_again(tmp_path, c
         "pkg/plain.py": "from pkg.core import load\n",
     }
     root = tmp_path / "p"
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    (root / "pyproject.toml").write_text('[project]\nname = "p"\n')
+    write_tree(root, files)
     _check(root, ["."])
     paths = ["pkg/core.py"]
     first = _check(root, paths)

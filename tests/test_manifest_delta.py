@@ -70,16 +70,23 @@ def test_an_edit_writes_a_delta_and_the_manifest_reads_back_as_kept(tmp_path, mo
     assert stats["linted"] == 0  # every entry holds from the manifest and its delta
 
 
-def test_many_changes_write_the_manifest_whole_and_drop_the_delta(tmp_path, monkeypatch):
+def _edited_once(tmp_path: Path) -> tuple[Path, dict[str, str], list[tuple]]:
+    """A project linted, then a leaf edited and linted again (a delta written): its root,
+    files and the findings of the second run."""
     root = tmp_path / "p"
     files = project()
     write_tree(root, files)
     run(root)
-    cache = root / ".ssot_lint_cache"
     files = {**files, "app/leaf05.py": leaf(5) + "\nX = 1\n"}
     write_tree(root, files)
-    run(root)
-    assert (cache / "findings-delta.json").is_file()
+    found, _ = run(root)
+    assert (root / ".ssot_lint_cache" / "findings-delta.json").is_file()
+    return root, files, found
+
+
+def test_many_changes_write_the_manifest_whole_and_drop_the_delta(tmp_path, monkeypatch):
+    root, files, _ = _edited_once(tmp_path)
+    cache = root / ".ssot_lint_cache"
     base = (cache / "findings.json").read_bytes()
     kept = _kept(monkeypatch)
     files = {**files, **{f"app/leaf{i:02d}.py": leaf(i) + f"\nY = {i}\n" for i in range(30)}}
@@ -95,14 +102,8 @@ def test_many_changes_write_the_manifest_whole_and_drop_the_delta(tmp_path, monk
 def test_a_delta_of_another_base_or_damaged_is_a_miss(tmp_path, damage):
     """The base alone is an older manifest, valid as it is: the run is right, and only the
     files the delta held for are linted again."""
-    root = tmp_path / "p"
-    files = project()
-    write_tree(root, files)
-    run(root)
+    root, _, expected = _edited_once(tmp_path)
     cache = root / ".ssot_lint_cache"
-    files = {**files, "app/leaf05.py": leaf(5) + "\nX = 1\n"}
-    write_tree(root, files)
-    expected, _ = run(root)
     delta = cache / "findings-delta.json"
     doc = json.loads(delta.read_bytes())
     if damage == "another base":

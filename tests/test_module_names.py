@@ -3,27 +3,10 @@ discovery writes, and the same answer as ``PurePosixPath`` gives for any path.""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssot_lint.index import module_for_path, module_name_for
-
-
-def _by_path(relpath: str) -> tuple[str, bool] | None:
-    """The definition: what ``PurePosixPath`` makes of the path."""
-    p = PurePosixPath(relpath)
-    if p.suffix not in (".py", ".pyi"):
-        return None
-    parts = list(p.with_suffix("").parts)
-    is_package = parts[-1] == "__init__"
-    if is_package:
-        parts = parts[:-1]
-    if not parts or not all(part.isidentifier() for part in parts):
-        return None
-    return ".".join(parts), is_package
-
+from ssot_lint.index import module_for_path, module_name_by_path, module_name_for
 
 PART = st.sampled_from(
     [
@@ -55,7 +38,7 @@ PART = st.sampled_from(
 @given(st.lists(PART, min_size=1, max_size=4), st.sampled_from(["", ".py", ".pyi", "/"]))
 def test_a_module_name_is_what_the_path_says(parts, tail):
     relpath = "/".join(parts) + tail
-    assert module_name_for(relpath) == _by_path(relpath)
+    assert module_name_for(relpath) == module_name_by_path(relpath)
 
 
 def test_the_names_of_common_paths():
