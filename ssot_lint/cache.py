@@ -13,11 +13,14 @@ Layout of ``<root>/.ssot_lint_cache/`` (``cache-dir`` in the config):
   when the manifest was written (the snapshot: every entry is valid for it); and the
   ``stat`` of every file with its content hash. A cached entry is used only when its
   content and run key match and none of its dependencies changed since the snapshot.
-- ``sections/<name>/<nn>.json``: per-module data (screens,
-  import rows, module rows; ``SECTIONS``), in 16 shards by path: read on first use, and
-  only the shards a run changed are written again.
+- ``findings-delta.json``: what changed in the manifest since ``findings.json`` was written
+  (``ManifestDelta``), for that file only.
+- ``sections/<name>/<nn>.json``: per-module data (screens, word signatures, import rows,
+  module rows; ``SECTIONS``), in 16 shards by path: read on first use, and only the shards
+  a run changed are written again.
 - ``row-texts/<ab>.json``: the JSON of module rows, by digest (``Cache.row_text``).
 - ``last-run.json``: the stamp of the last full check (``run.unchanged``).
+- ``dependents.json``: the importers of recent pre-commit runs' files (``DependentsMemo``).
 - ``reference/``: the facts of the reference package's modules, by content.
 
 The stat fast path: a file whose (mtime_ns, ctime_ns, size, inode) equal the recorded

@@ -117,9 +117,8 @@ class Project:
         self.section_shards: dict[str, dict[int, dict[Any, Any]]] = {}
         # The rows section is read shard by shard (``_rows_section``): each shard's header
         # first, its entries only when a row of it is looked up or its header does not
-        # answer (``_shard_aggregate``). ``tool`` is None when nothing is read from the cache.
-        self._rows_tool = tool
-        # The key the run's cache files are kept under (None: the cache is not read).
+        # answer (``_shard_aggregate``). ``tool``: the key the run's cache files are kept
+        # under (None: nothing is read from the cache).
         self.tool = tool
         self._rows_files: dict[int, tuple[RowsHead | None, bytes]] | None = None
         self._rows_loaded: set[int] = set()
@@ -204,9 +203,9 @@ class Project:
     def _rows_file_map(self) -> dict[int, tuple[RowsHead | None, bytes]]:
         if self._rows_files is None:
             self._rows_files = {}
-            if self._rows_tool is not None and self._load_section is not None:
+            if self.tool is not None and self._load_section is not None:
                 with phase("cache", 1):
-                    self._rows_files = self.cache.load_rows_shards(self._rows_tool)
+                    self._rows_files = self.cache.load_rows_shards(self.tool)
         return self._rows_files
 
     def _rows_section(self, shard: int | None) -> dict[Any, Any]:
@@ -223,9 +222,9 @@ class Project:
             self._rows_loaded.add(s)
             data = self._rows_file_map().get(s)
             entries: dict[Any, Any] | None = None
-            if data is not None and self._rows_tool is not None:
+            if data is not None and self.tool is not None:
                 with phase("cache", 1):
-                    entries = self.cache.rows_entries(self._rows_tool, data[1])
+                    entries = self.cache.rows_entries(self.tool, data[1])
             self.section_shards["rows"][s] = entries or {}
             found.update(entries or {})
         return found
