@@ -99,15 +99,22 @@ def module_name_for(relpath: str) -> tuple[str, bool] | None:
 
 
 def module_name_by_path(relpath: str) -> tuple[str, bool] | None:
-    """``module_name_for`` by ``PurePosixPath``: the definition, for any path."""
+    """``module_name_for`` by ``PurePosixPath``: the definition, for any path. A name that
+    is only a suffix (``..py``: Python 3.13 refuses ``.`` as the name left) is no module."""
     p = PurePosixPath(relpath)
     if p.suffix not in (".py", ".pyi"):
         return None
-    return _dotted(list(p.with_suffix("").parts))
+    try:
+        stripped = p.with_suffix("")
+    except ValueError:
+        return None
+    return _dotted(list(stripped.parts))
 
 
 def _dotted(parts: list[str]) -> tuple[str, bool] | None:
     """The module of a path's parts without the suffix (``__init__``: the package)."""
+    if not parts:
+        return None
     is_package = parts[-1] == "__init__"
     if is_package:
         parts = parts[:-1]

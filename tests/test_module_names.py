@@ -41,6 +41,14 @@ def test_a_module_name_is_what_the_path_says(parts, tail):
     assert module_name_for(relpath) == module_name_by_path(relpath)
 
 
+def test_a_name_that_is_only_a_suffix_is_no_module():
+    """``..py`` and ``./..py``: ``PurePosixPath`` refuses ``.`` as the name left on Python
+    3.13 (and gives no part on 3.11): no module, and no error, either way."""
+    for relpath in ("..py", "./..py", "a/./..pyi", "..py/"):
+        assert module_name_for(relpath) is None
+        assert module_name_by_path(relpath) is None
+
+
 def test_the_names_of_common_paths():
     assert module_for_path("app/core.py") == ("app.core", False)
     assert module_for_path("app/__init__.py") == ("app", True)
