@@ -508,7 +508,7 @@ def manifest_delta(base: Manifest, token: str, new: Manifest) -> ManifestDelta |
     """The changes from ``base`` to ``new``, or None when they are too many to be worth a
     delta (``_COMPACT_SHARE``)."""
     entries: dict[str, FindingsEntry | None] = {
-        rel: e for rel, e in new.entries.items() if base.entries.get(rel) is not e and base.entries.get(rel) != e
+        rel: e for rel, e in new.entries.items() if (before := base.entries.get(rel)) is not e and before != e
     }
     entries.update(dict.fromkeys(base.entries.keys() - new.entries.keys()))
     memo, old = new.tables, base.tables

@@ -1325,7 +1325,13 @@ def mentions_any(words_of_text: frozenset[str], words: frozenset[str] | set[str]
     identifier is) is assumed to be there, which a screen may always assume."""
     if not words.isdisjoint(words_of_text):
         return True
-    return any(not all(map(_word_char, w)) for w in words if w)
+    return any(w and not plain_word(w) for w in words)
+
+
+def plain_word(word: str) -> bool:
+    """Made of word characters only: in a text's ``identifier_words`` exactly when the text
+    spells it as a whole identifier."""
+    return bool(word) and all(map(_word_char, word))
 
 
 def extract_facts(

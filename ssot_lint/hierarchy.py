@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .index import CLASS_BASES, ProjectIndex
+from .index import CLASS_BASES, HIERARCHY_KIND, ProjectIndex
 from .session import AnalysisSession, ProjectTable, RowChanges
 
 Hierarchy = dict[str, list[tuple[str, str]]]
@@ -87,7 +87,7 @@ def _delta(session: AnalysisSession, arg: str, old: Hierarchy, changes: RowChang
 
 # The hierarchy; readers depend on its value.
 HIERARCHY: ProjectTable[Hierarchy] = ProjectTable(
-    "class-hierarchy", _compute, _summary, restore=_restore, delta=_delta, contract_free=True
+    HIERARCHY_KIND, _compute, _summary, restore=_restore, delta=_delta, contract_free=True
 )
 
 

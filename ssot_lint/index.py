@@ -681,8 +681,8 @@ class ProjectIndex:
     def subclasses(self, cls: Definition) -> list[Definition]:
         """Direct and indirect project subclasses of ``cls``.
 
-        Recorded as the class hierarchy of the project (the fold of its ``CLASS_BASES``
-        rows) plus the modules of the subclasses returned, not as every module.
+        Recorded as the class hierarchy of the project (``@table:class-hierarchy:``, its
+        value) plus the modules of the subclasses returned, not as every module.
         """
         out: list[Definition] = []
         for module, qualname in self.subclass_sites(cls):
@@ -696,7 +696,7 @@ class ProjectIndex:
         their facts. Records the class hierarchy only (``@table:class-hierarchy:``, its
         value): a caller that reads a subclass records what it read (its module, when
         ``definition`` loads it; a row of it, otherwise)."""
-        self._touch(table_dep("class-hierarchy"))
+        self._touch(table_dep(HIERARCHY_KIND))
         table = self.subclass_table()
         out: list[tuple[str, str]] = []
         stack = [cls.fullname]
@@ -769,6 +769,7 @@ TABLE = "@table"
 MEET = "@meet"  # @meet:<kind>:<arg>: the names of a table that the reader's text spells
 ROW = "@row"
 ROWS = "@rows"
+HIERARCHY_KIND = "class-hierarchy"  # the kind of ``hierarchy.HIERARCHY``, which ``subclass_sites`` reads
 
 
 def _class_bases_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[tuple[str, tuple[str, ...]], ...]:

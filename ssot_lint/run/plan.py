@@ -19,7 +19,7 @@ from ..cache import FindingsEntry, Manifest, TableMemo, digest, tool_fingerprint
 from ..contract import Contract
 from ..diagnostics import Diagnostic, InternalError
 from ..discovery import DiscoveredFile
-from ..facts import identifier_text, identifier_words
+from ..facts import identifier_text, identifier_words, plain_word
 from ..index import MEET, TABLE, WHOLE_PROJECT, meet_table, mentions
 from ..project import Project
 from ..session import names_from
@@ -30,12 +30,6 @@ if TYPE_CHECKING:
     from ..engine import Linter
 
 _FEW_WORDS = 16  # more: the text's identifiers as a set, rather than a search per word
-
-
-def _plain_word(word: str) -> bool:
-    """Made of word characters only: in a text's ``identifier_words`` exactly when the
-    text spells it as a whole identifier (what a word signature can answer for)."""
-    return bool(word) and all(c.isidentifier() or c.isdigit() for c in word)
 
 
 # A file's findings and errors, as the run reports them.
@@ -242,7 +236,7 @@ class Plan:
         parser sees it (comments and strings count: a superset of its facts' names)?"""
         if not words:
             return False
-        if all(map(_plain_word, words)) and not self.project.may_spell(rel, words):
+        if all(map(plain_word, words)) and not self.project.may_spell(rel, words):
             return False  # its word signature says so: not read
         src = self.project.source(rel)
         if isinstance(src, ReadError):
