@@ -51,6 +51,7 @@ from .facts import (
     mentions_any,
 )
 from .index import Definition, ProjectIndex
+from .rows import ModuleRow
 
 REFERENCE = "reference"
 CONFIG = "config"
@@ -786,24 +787,16 @@ class _Analyzer:
         self, modules: Iterable[ModuleFacts], is_test: Callable[[str], bool]
     ) -> Iterable[Definition]:
         for facts in modules:
-            if is_test(facts.path):
-                continue
-            for info in facts.defs.values():
-                if info.kind not in (DEF, ASYNC_DEF):
-                    continue
-                owner = None
-                if info.scope:
-                    parent = facts.defs.get(info.scope)
-                    if parent is None:
-                        continue  # a nested function
-                    if parent.kind != CLASS:
-                        continue
-                    owner = parent.name
-                if not _is_factory_name(info, owner):
-                    continue
-                if self.context_param(info, facts.module) is None:
-                    continue
-                yield Definition(facts.module, info.qualname, info)
+            if not is_test(facts.path):
+                yield from self.candidates_among(facts, factory_defs(facts))
+
+    def candidates_among(self, facts: ModuleFacts, qualnames: Iterable[str]) -> Iterable[Definition]:
+        """The factory candidates among ``qualnames``, factory-shaped functions of the module
+        (``factory_defs``): those with a parameter that takes the user context."""
+        for q in qualnames:
+            info = facts.defs.get(q)
+            if info is not None and self.context_param(info, facts.module) is not None:
+                yield Definition(facts.module, q, info)
 
     def where(self, module: str, line: int) -> str:
         return f"{self.display(module)}:{line}"
@@ -1191,15 +1184,57 @@ def screen_predicate(key: str) -> Callable[[ModuleFacts], bool] | None:
     return None
 
 
-def _may_define_factory(facts: ModuleFacts) -> bool:
+def factory_defs(facts: ModuleFacts, index: object = None) -> tuple[str, ...]:
+    """The qualnames of the module's factory-shaped functions, in definition order: a
+    function or a method (not a nested function) named as a factory (``_is_factory_name``)
+    with an annotated parameter, the only way to take the context class. A factory
+    candidate is one of them whose parameter's annotation names a context class
+    (``_Analyzer.candidates_among``). ``FACTORY_DEFS`` keeps it per module."""
+    out = []
     for info in facts.defs.values():
         if info.kind not in (DEF, ASYNC_DEF) or not any(p.annotation for p in info.params):
             continue
-        parent = facts.defs.get(info.scope) if info.scope else None
-        owner = parent.name if parent is not None and parent.kind == CLASS else None
+        owner = None
+        if info.scope:
+            parent = facts.defs.get(info.scope)
+            if parent is None or parent.kind != CLASS:
+                continue  # a nested function
+            owner = parent.name
         if _is_factory_name(info, owner):
-            return True
-    return False
+            out.append(info.qualname)
+    return tuple(out)
+
+
+# What inference reads of a module that passes the factory screen: a dependency on this row
+# (``@row:factory-defs:<module>``) and on the slices of the functions it names, not on the
+# whole module, so an edit elsewhere in a module that defines `create_task(self, coro:
+# Coroutine)` (Home Assistant's core.py) keeps the inferred contract.
+FACTORY_DEFS: ModuleRow[tuple[str, ...]] = ModuleRow("factory-defs", tuple[str, ...], factory_defs, sparse=True)
+
+
+def _may_define_factory(facts: ModuleFacts) -> bool:
+    return bool(factory_defs(facts))
+
+
+def _project_factories(
+    an: _Analyzer, index: ProjectIndex, screen: Screen | None, is_test: Callable[[str], bool]
+) -> list[Definition]:
+    """The project's factory candidates. With a screen, each module that passes it is read
+    through its ``FACTORY_DEFS`` row and the slices of the functions the row names (both
+    recorded), never whole."""
+    if screen is None:
+        return list(an.factory_candidates(index.modules.values(), is_test))
+    index.record((f"{SCREEN}:{FACTORY_SCREEN}",))
+    out: list[Definition] = []
+    for name in index.modules.names():
+        if not screen(name, FACTORY_SCREEN):
+            continue
+        index.touch_row(FACTORY_DEFS, name)
+        qualnames = index.module_row(FACTORY_DEFS, name)
+        facts = index.modules.get(name) if qualnames else None
+        if facts is not None and not is_test(facts.path):
+            out.extend(an.candidates_among(facts, qualnames or ()))
+    return out
 
 
 def _screened(index: ProjectIndex, screen: Screen | None, key: str) -> list[ModuleFacts]:
@@ -1299,7 +1334,7 @@ def _infer(
         return facts.path if facts is not None else module
 
     an = _Analyzer(index, {x.name for x in contract.contexts}, display)
-    factories = list(an.factory_candidates(_screened(index, screen, FACTORY_SCREEN), is_test))
+    factories = _project_factories(an, index, screen, is_test)
     known = Contract(managed=list(contract.managed))
 
     def already(d: Definition) -> bool:

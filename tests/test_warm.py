@@ -153,6 +153,38 @@ def test_an_existing_module_that_gains_a_factory_is_screened_in(tmp_path):
     assert [f[:3] for f in found] == [("SSOT001", "app/routes.py", 2), ("SSOT001", "app/use.py", 5)]
 
 
+LOOP = (
+    "from collections.abc import Coroutine\n\n\nclass Loop:\n"
+    "    def create_task(self, coro: Coroutine, name: str = ''):\n        return coro\n"
+)
+
+
+def test_an_edit_beside_a_factory_shaped_function_keeps_the_contract(tmp_path):
+    """loop.py passes the factory screen (``create_task`` with annotated parameters), but no
+    parameter takes the context: inference reads its factory-shaped functions (a module row
+    and their slices), so an edit elsewhere in it re-infers nothing, and one to them does."""
+    root = project(tmp_path)
+    write(root, {"app/widget.py": WIDGET, "app/use.py": USES_WIDGET, "app/loop.py": LOOP})
+    assert lint(root)[1]["contract_inferred"] == 1
+    write(root, {"app/loop.py": LOOP + "\n\nLIMIT = 3\n\n\ndef helper(n: int):\n    return n\n"})
+    found, stats, _ = lint(root)
+    assert stats["contract_inferred"] == 0 and stats["linted"] == 1
+    assert [f[:3] for f in found] == [("SSOT001", "app/routes.py", 2)]
+    # A new factory beside it (the row changed), then the method itself (its slice changed).
+    for text in (
+        LOOP + "\n\n" + WIDGET_FACTORY,
+        WIDGET_FACTORY.split("\n\n\n")[0]
+        + "\n"
+        + LOOP.replace("coro: Coroutine", "ctx: 'UserExecutionContext'").replace("return coro", "return Widget(ctx)"),
+    ):
+        write(root, {"app/loop.py": text})
+        found, stats, _ = lint(root)
+        assert stats["contract_inferred"] == 1
+        assert [f[:3] for f in found] == [("SSOT001", "app/routes.py", 2), ("SSOT001", "app/use.py", 5)]
+        write(root, {"app/loop.py": LOOP})
+        assert [f[:3] for f in lint(root)[0]] == [("SSOT001", "app/routes.py", 2)]
+
+
 def test_linting_a_few_files_keeps_the_other_entries_only_while_still_valid(tmp_path):
     """Pre-commit mode: entries of files that were not named survive when nothing they depend on changed."""
     root = project(tmp_path)
