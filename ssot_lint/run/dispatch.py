@@ -44,42 +44,65 @@ class Dispatcher(cst.CSTVisitor):
                 self.on_error(rule, exc)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        t = type(node)
+        kind = _KINDS.get(t)
+        if kind is None:
+            kind = _kind(t)
+        entries = self.visit_table.get(t.__name__)
+        if kind == _SCOPE:
             # Decorators, bases and defaults belong to the outer scope: rules visiting the
             # def itself see the outer scope; the body is visited with the inner one.
-            entries = self.visit_table.get(type(node).__name__)
             if entries:
                 self._call(entries, node)
             self.statements.append(node)
             self.context.current_statement = node
-            name = node.name.value
+            name = node.name.value  # type: ignore[attr-defined]  # a FunctionDef or ClassDef
             self.scopes.append(f"{self.context.scope}.{name}" if self.context.scope else name)
             return True
-        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        if kind == _STATEMENT:
             self.statements.append(node)
             self.context.current_statement = node
-        entries = self.visit_table.get(type(node).__name__)
         if entries:
             self._call(entries, node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        entries = self.leave_table.get(type(original_node).__name__)
-        is_scope = isinstance(original_node, (cst.FunctionDef, cst.ClassDef))
-        if is_scope:
+        t = type(original_node)
+        kind = _KINDS.get(t)
+        if kind is None:
+            kind = _kind(t)
+        entries = self.leave_table.get(t.__name__)
+        if kind == _SCOPE:
             self.scopes.pop()
             self.context.scope = self.scopes[-1] if self.scopes else ""
         if entries:
             self._call(entries, original_node)
-        if is_scope or isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        if kind != _OTHER:
             self.statements.pop()
             self.context.current_statement = self.statements[-1] if self.statements else None
 
     # Enter the new scope only for the body, so decorators/params resolve outside it.
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and attribute == "body":
+        if attribute == "body" and _KINDS.get(type(node)) == _SCOPE:
             self.context.scope = self.scopes[-1]
 
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        if isinstance(original_node, (cst.FunctionDef, cst.ClassDef)) and attribute == "body":
+        if attribute == "body" and _KINDS.get(type(original_node)) == _SCOPE:
             self.context.scope = self.scopes[-2] if len(self.scopes) > 1 else ""
+
+
+# What the traversal does at a node, by its type (decided once per type: ``isinstance``
+# against LibCST's abstract ``BaseCompoundStatement`` costs an ABC check per node).
+_OTHER, _STATEMENT, _SCOPE = 0, 1, 2
+_KINDS: dict[type, int] = {}
+
+
+def _kind(t: type) -> int:
+    if issubclass(t, (cst.FunctionDef, cst.ClassDef)):
+        kind = _SCOPE
+    elif issubclass(t, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        kind = _STATEMENT
+    else:
+        kind = _OTHER
+    _KINDS[t] = kind
+    return kind
