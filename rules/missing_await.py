@@ -158,7 +158,7 @@ def _declared_plain_return(context: RuleContext, inference: Inference, scope: st
 
 
 # Uses of a call's value (``ModuleFacts.call_sites``) the rule judges whatever the context.
-_ALWAYS_JUDGED = frozenset({"stmt", "subscript", "test", "compare", "iter", "fstring", "assign"})
+_ALWAYS_JUDGED = frozenset({"stmt", "subscript", "test", "compare", "iter", "fstring"})
 
 
 def _judged_use(context: RuleContext, inference: Inference, scope: str, use: str) -> bool:
@@ -171,6 +171,14 @@ def _judged_use(context: RuleContext, inference: Inference, scope: str, use: str
         return True
     if kind == "attr":
         return rest not in COROUTINE_ATTRS
+    if kind == "assign":
+        # `name = f()` is judged when its function ends (``_judge_assignment``): never at
+        # module level, and never when the function awaits the name (`await name`, there or
+        # in a nested scope, is a use ``NameUses`` counts as an escape).
+        return scope != "" and not any(
+            name == rest and (where == scope or where.startswith(scope + "."))
+            for where, name in context.facts.awaited_names
+        )
     if kind == "return":
         return _declared_plain_return(context, inference, scope) is not None
     if kind == "star":

@@ -214,6 +214,9 @@ class ModuleFacts:
     # defaults and bases belong to the outer scope); use is how the call's value is used
     # (``CALL_USES``). The await rules' prefilters resolve them.
     call_sites: frozenset[tuple[str, str, str]] = frozenset()
+    # Every `await <name>` of a bare name, as (scope qualname, name), scoped as ``call_sites``:
+    # a coroutine assigned to that name in that scope (or an enclosing one) is awaited.
+    awaited_names: frozenset[tuple[str, str]] = frozenset()
     # pytest fixtures defined at module level: (fixture name, function qualname); the name is
     # the function's or the literal `name=` of `@pytest.fixture(name=...)`.
     fixtures: tuple[tuple[str, str], ...] = ()
@@ -466,6 +469,7 @@ class _FactsVisitor(ast.NodeVisitor):
         self.call_roles: dict[int, tuple[str, str]] = {}
         self.raising = 0
         self.call_sites: set[tuple[str, str, str]] = set()
+        self.awaited_names: set[tuple[str, str]] = set()
         self.uses: dict[int, str] = {}  # id() of a call -> its use (``CALL_USES``), set by its parent
         self.name_log: list[str] = []  # every Name visited, in order (a call's arguments are a slice)
         self.cond: list[str] = []  # conditional constructs around the statement, in the current scope
@@ -799,7 +803,7 @@ class _FactsVisitor(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             self._mark_call(node.value, "assign", node.targets[0].id)
-            _mark(self.uses, node.value, "assign")
+            _mark(self.uses, node.value, "assign:" + node.targets[0].id)
         self.visit(node.value)
         for t in node.targets:
             self.visit(t)
@@ -943,6 +947,8 @@ class _FactsVisitor(ast.NodeVisitor):
         self.facts.has_await = True
         if isinstance(node.value, ast.Call):
             self.uses[id(node.value)] = "await"
+        elif isinstance(node.value, ast.Name):
+            self.awaited_names.add((self.scope.qualname, node.value.id))
         self.generic_visit(node)
 
     def visit_Raise(self, node: ast.Raise) -> None:
@@ -1078,7 +1084,7 @@ _DISPATCH: dict[type, Callable[[_FactsVisitor, ast.AST], None]] = {}
 #   "iter"       the iterable of a (synchronous) `for`
 #   "fstring"    a replacement field of an f-string
 #   "return"     the value of a `return`
-#   "assign"     the value of `name = ...` (one target, a name)
+#   "assign:<name>"      the value of `name = ...` (one target, a name)
 #   "arg:<i>:<callee>"   the i-th positional argument of a call of ``callee`` (a call site),
 #                        before any `*` or `**` argument
 #   "kw:<name>:<callee>" the keyword argument ``name``, before any `*` or `**` argument
@@ -1365,6 +1371,7 @@ def extract_facts(
     facts.imported = tuple(visitor.imported)
     facts.patched_regions = tuple(sorted(r for r in visitor.patched_regions if r[0] not in visitor.patched))
     facts.call_sites = frozenset(visitor.call_sites)
+    facts.awaited_names = frozenset(visitor.awaited_names)
     for collector in installed_collectors() if collectors is None else collectors:
         facts.collected[collector.name] = collector.run(tree, facts)
     return facts

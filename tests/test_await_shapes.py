@@ -491,6 +491,8 @@ _USES = {
     "iter": "    for i in load():\n        pass\n",
     "fstring": "    x = f'{load()}'\n",
     "assigned": "    x = load()\n    return x.keys()\n",
+    # awaited by name, but in another function: judged here
+    "assigned_awaited_elsewhere": "    x = load()\n    return x.keys()\n\n\nasync def other(x):\n    await x\n",
     "consumer": "    return len(load())\n",
     "plain_param": "    page(load())\n",
     "plain_kw": "    page(user=load())\n",
@@ -504,9 +506,13 @@ _USES = {
     "lambda": "    f = lambda: load()\n",
     "close": "    load().close()\n",
     "awaited": "    await load()\n",
+    "assigned_awaited": "    x = load()\n    if args:\n        x.close()\n    await x\n",
+    "assigned_awaited_nested": "    x = load()\n\n    async def later():\n        await x\n",
+    "assigned_module_level": None,  # below: `x = load()` at module level
     "return_plain_def": None,  # below: `return load()` from an unannotated function
 }
 _JUDGED = {"stmt", "attr", "subscript", "test", "not", "bool", "compare", "iter", "fstring", "assigned",
+           "assigned_awaited_elsewhere",
            "consumer", "plain_param", "plain_kw", "plain_return"}  # fmt: skip
 
 
@@ -529,6 +535,8 @@ def test_ssot005_prefilter_reads_how_each_call_is_used(tmp_path: Path, monkeypat
             text = head + "def use() -> dict:\n    return load()\n"
         elif name == "return_plain_def":
             text = head + "def use():\n    return load()\n"
+        elif name == "assigned_module_level":
+            text = head + "x = load()\nprint(x.keys())\n"
         else:
             text = head + "async def use(args):\n" + body
         (root / "app" / f"u_{name}.py").write_text(text)

@@ -542,7 +542,7 @@ def _independent_uses(tree) -> dict[int, str]:
         elif isinstance(node, ast.Return):
             mark(node.value, "return")
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            mark(node.value, "assign")
+            mark(node.value, "assign:" + node.targets[0].id)
         elif isinstance(node, ast.Call):
             callee = dotted_name(node.func) or super_site(node)
             if callee is None:
@@ -641,7 +641,7 @@ def test_call_sites_shapes():
         ("f", "lib.inner", "other"),
         ("f", "lib.comp", "other"),
         ("", "lib.base", "other"),
-        ("C", "lib.in_class", "assign"),
+        ("C", "lib.in_class", "assign:attr"),
         ("C.m", "super().m", "await"),
         ("C.m", "super(C).n", "await"),
         ("C.m", "self.p", "other"),
@@ -697,7 +697,7 @@ def test_call_sites_record_each_use():
         "a.it": "iter",
         "a.ait": "other",
         "a.fs": "fstring",
-        "a.assigned": "assign",
+        "a.assigned": "assign:x",
         "a.attr_target": "other",
         "a.outer": "stmt",
         "a.pos": "arg:0:a.outer",
