@@ -31,8 +31,9 @@ both() { # both MODE FILE-TO-EDIT|- ARGS...
 # every run (about 0.08 s per run, measured), which would be charged to that version.
 for bin in "$OLD" "$NEW"; do
   py=$(dirname "$bin")/python
-  PYTHONDONTWRITEBYTECODE= "$py" -c 'import compileall, os, ssot_lint, ssot_lint.rules
-for m in (ssot_lint, ssot_lint.rules): compileall.compile_dir(os.path.dirname(m.__file__), quiet=1)'
+  # From /, so that `-c` finds each install's own package, not one in the current folder.
+  (cd / && PYTHONDONTWRITEBYTECODE= "$py" -c 'import compileall, os, ssot_lint, ssot_lint.rules
+for m in (ssot_lint, ssot_lint.rules): compileall.compile_dir(os.path.dirname(m.__file__), quiet=1)')
 done
 for v in old new; do rm -rf "$P-$v/.ssot_lint_cache"; done
 both cold - check . -q
