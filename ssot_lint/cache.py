@@ -478,6 +478,10 @@ class ManifestDelta:
     memo_groups: list[tuple[str, ...]] | None
     memo_inputs: dict[str, str] | None
     memo_values: dict[str, str | None]
+    # A table value (JSON text) that changed a little from the base's, as an edit of it:
+    # (length of the prefix kept, length of the suffix kept, the text between). A name
+    # table of Home Assistant that gains a `def` is 560 KB; its edit is the new name.
+    memo_edits: dict[str, tuple[int, int, str]]
 
 
 # The manifest is written whole again once its delta names more than this share of its
@@ -531,11 +535,59 @@ def manifest_delta(base: Manifest, token: str, new: Manifest) -> ManifestDelta |
         memo_tables,
         None if same_groups else memo.groups,
         None if memo.inputs == old.inputs else memo.inputs,
-        _changes(old.values, memo.values),
+        *_value_changes(old.values, memo.values),
     )
     size = len(new.entries) + len(new.fingerprints) + len(new.stats) + len(new.tables.tables)
     changed = len(delta.entries) + len(delta.fingerprints) + len(delta.stats) + len(delta.memo_tables)
     return delta if changed <= _COMPACT_SHARE * size else None
+
+
+def _value_changes(
+    base: dict[str, str], new: dict[str, str]
+) -> tuple[dict[str, str | None], dict[str, tuple[int, int, str]]]:
+    """The table values that changed from ``base`` to ``new``: whole (or None: removed),
+    and as edits of the base's text where that is much smaller (``ManifestDelta.memo_edits``)."""
+    whole: dict[str, str | None] = _changes(base, new)
+    edits: dict[str, tuple[int, int, str]] = {}
+    for key, text in list(whole.items()):
+        before = base.get(key)
+        if text is None or before is None or len(text) < 1024:
+            continue
+        head = _common(before, text, lambda a, k: a[:k])
+        tail = _common(before[head:], text[head:], lambda a, k: a[len(a) - k :])
+        middle = text[head : len(text) - tail]
+        if len(middle) * 4 < len(text):
+            edits[key] = (head, tail, middle)
+            del whole[key]
+    return whole, edits
+
+
+def _common(a: str, b: str, part: Callable[[str, int], str]) -> int:
+    """The length of the longest ``part`` (a prefix, or a suffix) that ``a`` and ``b``
+    share: a binary search of slice comparisons, in C."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if part(a, mid) == part(b, mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _edited(
+    base: dict[str, str], whole: dict[str, str | None], edits: dict[str, tuple[int, int, str]]
+) -> dict[str, str]:
+    """``base`` with a delta's table values applied. An edit that does not fit its base
+    text (damaged, or of another base) leaves the value out: the table is computed again."""
+    out = _applied(base, whole)
+    for key, (head, tail, middle) in edits.items():
+        before = base.get(key)
+        if before is not None and 0 <= head and 0 <= tail and head + tail <= len(before):
+            out[key] = before[:head] + middle + before[len(before) - tail :]
+        else:
+            out.pop(key, None)
+    return out
 
 
 def _by_inputs(memo: TableMemo) -> dict[str, tuple[tuple[str, ...] | None, str]]:
@@ -560,7 +612,7 @@ def with_delta(base: Manifest, delta: ManifestDelta) -> Manifest:
         _applied(kept, delta.memo_tables),
         list(old.groups if delta.memo_groups is None else delta.memo_groups),
         dict(old.inputs if delta.memo_inputs is None else delta.memo_inputs),
-        _applied(old.values, delta.memo_values),
+        _edited(old.values, delta.memo_values, delta.memo_edits),
     )
     return Manifest(
         base.tool,

@@ -117,3 +117,25 @@ def test_a_delta_of_another_base_or_damaged_is_a_miss(tmp_path, damage):
     again, stats = run(root)
     assert again == expected == findings(root, cache=False)
     assert stats["linted"] == 1, stats  # the edited leaf: its entry was in the delta only
+
+
+def test_a_long_table_value_that_changed_a_little_is_kept_as_an_edit(tmp_path):
+    """A name table that gains one name (a `def` added) goes into the delta as that name
+    and where it goes, not whole; it reads back equal, and an edit that does not fit its
+    base leaves the value out (the table is computed again)."""
+    from ssot_lint.cache import TableMemo, manifest_delta, with_delta
+
+    names = [f"name_{i:05d}" for i in range(2000)]
+    grown = sorted(names + ["name_01000a"])
+    small = {"@table:s:": json.dumps(["a"]), "@table:gone:": json.dumps(names)}
+    base = Manifest("t", tables=TableMemo("k", values={"@table:n:": json.dumps(names), **small}))
+    new = Manifest("t", tables=TableMemo("k", values={"@table:n:": json.dumps(grown), "@table:s:": json.dumps(["b"])}))
+    delta = manifest_delta(base, "token", new)
+    assert delta is not None
+    assert len(delta.memo_edits["@table:n:"][2]) == len('"name_01000a", ')
+    assert delta.memo_values == {"@table:s:": json.dumps(["b"]), "@table:gone:": None}
+    assert with_delta(base, delta).tables.values == new.tables.values
+    head, tail, middle = delta.memo_edits["@table:n:"]
+    for damaged in ((head + 10**6, tail, middle), (-1, tail, middle), (head, len(json.dumps(names)), middle)):
+        delta.memo_edits["@table:n:"] = damaged
+        assert "@table:n:" not in with_delta(base, delta).tables.values
