@@ -44,11 +44,8 @@ class Dispatcher(cst.CSTVisitor):
                 self.on_error(rule, exc)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        t = type(node)
-        kind = _KINDS.get(t)
-        if kind is None:
-            kind = _kind(t)
-        entries = self.visit_table.get(t.__name__)
+        kind = _kind_of(node)
+        entries = self.visit_table.get(type(node).__name__)
         if kind == _SCOPE:
             # Decorators, bases and defaults belong to the outer scope: rules visiting the
             # def itself see the outer scope; the body is visited with the inner one.
@@ -67,11 +64,8 @@ class Dispatcher(cst.CSTVisitor):
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        t = type(original_node)
-        kind = _KINDS.get(t)
-        if kind is None:
-            kind = _kind(t)
-        entries = self.leave_table.get(t.__name__)
+        kind = _kind_of(original_node)
+        entries = self.leave_table.get(type(original_node).__name__)
         if kind == _SCOPE:
             self.scopes.pop()
             self.context.scope = self.scopes[-1] if self.scopes else ""
@@ -95,6 +89,11 @@ class Dispatcher(cst.CSTVisitor):
 # against LibCST's abstract ``BaseCompoundStatement`` costs an ABC check per node).
 _OTHER, _STATEMENT, _SCOPE = 0, 1, 2
 _KINDS: dict[type, int] = {}
+
+
+def _kind_of(node: cst.CSTNode) -> int:
+    kind = _KINDS.get(type(node))
+    return _kind(type(node)) if kind is None else kind
 
 
 def _kind(t: type) -> int:
