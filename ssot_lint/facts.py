@@ -434,8 +434,10 @@ def resolve_relative(module: str, is_package: bool, level: int, target: str | No
 _FIELDS: dict[type, tuple[str, ...]] = {}  # node type -> its fields, without `ctx` (Load/Store/Del)
 
 
-def _children(node: ast.AST) -> list[ast.AST]:
-    """The child nodes of ``node`` in field order (``ast.iter_child_nodes`` without ``ctx``)."""
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """The child nodes of ``node`` in field order: ``ast.iter_child_nodes`` without the
+    ``ctx`` of names, attributes and subscripts (leaves no walk wants), and without its two
+    generators per node. For fact collectors' own walks too (``ssot_lint.api``)."""
     names = _FIELDS.get(type(node))
     if names is None:
         names = _FIELDS[type(node)] = tuple(f for f in node._fields if f != "ctx")
@@ -462,6 +464,7 @@ class _FactsVisitor(ast.NodeVisitor):
         self.imported: dict[str, None] = {}  # ModuleFacts.imported, in order
         self.patch_ctx: list[tuple[int, int] | None] = []  # the region of a `with` item or decorator being visited
         self.node_stack: list[ast.AST] = []  # the def/class nodes of ``def_stack``
+        self.generators: dict[int, bool] = {}  # id() of a def node of ``node_stack`` -> does it yield?
         # Calls of the innermost function being visited, the enclosing recorded call,
         # and the role (`x = ...`, return, raise) of call nodes found at statement level.
         self.calls: list[CallFact] | None = None
@@ -493,10 +496,10 @@ class _FactsVisitor(ast.NodeVisitor):
         if marker is not None:
             marker(self.uses, node)
         if not isinstance(node, ast.expr):
-            for child in _children(node):
+            for child in child_nodes(node):
                 self.visit(child)
             return
-        stack = _children(node)
+        stack = child_nodes(node)
         stack.reverse()
         while stack:
             child = stack.pop()
@@ -507,7 +510,7 @@ class _FactsVisitor(ast.NodeVisitor):
                 marker = _MARKERS.get(type(child))
                 if marker is not None:
                     marker(self.uses, child)
-                children = _children(child)
+                children = child_nodes(child)
                 children.reverse()
                 stack.extend(children)
             else:
@@ -1046,7 +1049,10 @@ class _FactsVisitor(ast.NodeVisitor):
             if info.kind == CLASS:
                 return None
             node = self.node_stack[i]
-            if _is_generator(node) or any("fixture" in d for d in info.decorators):
+            generator = self.generators.get(id(node))
+            if generator is None:  # once per function: a function that patches often is walked once
+                generator = self.generators[id(node)] = _is_generator(node)
+            if generator or any("fixture" in d for d in info.decorators):
                 return None
             if info.name.startswith("test"):
                 return (line or info.line, info.end_line)

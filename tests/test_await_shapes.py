@@ -219,6 +219,23 @@ def test_patch_regions_are_recorded():
     assert not {"f", "g", "h", "k", "s"} & facts.patched_attrs
 
 
+def test_each_function_is_searched_for_a_yield_once(monkeypatch):
+    """Where an attribute assignment's patch applies depends on whether its function yields
+    (``_patch_region``): asked once per function, not once per assignment, which walked an
+    `__init__` of n `self.x = ...` n times (n^2 nodes: a quarter of Home Assistant's facts)."""
+    import ssot_lint.facts as facts_mod
+
+    asked: list[int] = []
+    real = facts_mod._is_generator
+    monkeypatch.setattr(facts_mod, "_is_generator", lambda node: asked.append(id(node)) or real(node))
+    body = "".join(f"        self.a{i} = {i}\n" for i in range(200))
+    src = f"class C:\n    def __init__(self):\n{body}\n    def test_it(self):\n        obj.m = 1\n        obj.n = 2\n"
+    facts = facts_mod.extract_facts(src, "tests.t", "tests/t.py", False)
+    assert len(asked) == len(set(asked)) == 2
+    # In `__init__`: the class (line 1 to 206); in a test: from the assignment on.
+    assert set(facts.patched_regions) == {(f"a{i}", 1, 206) for i in range(200)} | {("m", 205, 206), ("n", 206, 206)}
+
+
 def test_a_patch_in_one_test_does_not_hide_another():
     files = {**FILES, "app/ws.py": "def get_manager(ctx):\n    return {'ctx': ctx}\n"}
     code = (
