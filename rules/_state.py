@@ -35,6 +35,7 @@ from ssot_lint.api import (
     Option,
     ProjectIndex,
     ProjectTable,
+    child_nodes,
     dotted_name,
     session_of,
     test_code,
@@ -644,7 +645,7 @@ class _AttrOps:
                 self.visit(node.value)
             self.visit(node.target)
         elif isinstance(node, ast.AugAssign):
-            for child in ast.iter_child_nodes(node):
+            for child in child_nodes(node):
                 self.visit(child)
             if not isinstance(node.target, ast.Subscript):  # `r.a[k] += x`: the Subscript's
                 self.op(node.target, "mutate", node.lineno)
@@ -656,7 +657,7 @@ class _AttrOps:
             for item in node.items:
                 self.op(item.context_expr, "lock", node.lineno)
         else:
-            for child in ast.iter_child_nodes(node):
+            for child in child_nodes(node):
                 self.visit(child)
 
     def body(self, name: str, stmts: list[ast.stmt]) -> None:
@@ -680,7 +681,7 @@ class _AttrOps:
                         self.op(func.value, "lock", cur.lineno)
             elif isinstance(cur, ast.Subscript) and isinstance(cur.ctx, (ast.Store, ast.Del)):
                 self.op(cur.value, "mutate", cur.lineno)
-            children = list(ast.iter_child_nodes(cur))
+            children = child_nodes(cur)
             children.reverse()
             stack.extend(children)
 

@@ -52,6 +52,7 @@ from .facts import (
     FactCollector,
     ModuleFacts,
     Param,
+    child_nodes,
     dotted_name,
 )
 from .index import WHOLE_PROJECT, Definition, ModuleRef, ProjectIndex, Target, Value
@@ -87,6 +88,7 @@ __all__ = [
     # the project: facts, index, inference, contract
     "FactCollector",
     "ModuleFacts",
+    "child_nodes",
     "DefInfo",
     "Binding",
     "Param",
