@@ -674,9 +674,17 @@ class ProjectIndex:
         return out
 
     def mro(self, cls: Definition) -> list[Definition]:
-        """Project classes in method resolution order (C3 where it applies, else DFS)."""
-        seen: set[tuple[str, str]] = set()
-        return _c3(cls, self, seen) or [cls]
+        """Project classes in method resolution order (C3 where it applies, else DFS).
+        Once per class and index (rules ask for it per call site, tens of thousands of
+        times); a hit records what computing it read."""
+
+        def compute() -> list[Definition]:
+            return _c3(cls, self, set()) or [cls]
+
+        found = self._memoized(("mro", cls.module, cls.qualname), compute)
+        if found is None:  # asked again while it is computed (through a base's resolution)
+            found = compute()
+        return list(found)
 
     def subclasses(self, cls: Definition) -> list[Definition]:
         """Direct and indirect project subclasses of ``cls``.
