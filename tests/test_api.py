@@ -111,6 +111,27 @@ def test_two_sessions_share_nothing():
     assert first.cached("k", lambda: 1) == 1 and second.cached("k", lambda: 2) == 2
 
 
+def test_an_mro_asked_again_is_the_same_and_records_what_it_read_again():
+    """``ProjectIndex.mro`` is memoised: every caller, not only the first, depends on the
+    modules computing it read (else the second file's cached findings go stale)."""
+    index = ProjectIndex(
+        [
+            extract_facts("class A:\n    pass\n", "app.a", "app/a.py", False),
+            extract_facts("from app.a import A\n\n\nclass B(A):\n    pass\n", "app.b", "app/b.py", False),
+            extract_facts("from app.b import B\n\n\nclass C(B):\n    pass\n", "app.c", "app/c.py", False),
+        ]
+    )
+    c = index.definition("app.c", "C")
+    assert c is not None
+    reads = []
+    for _ in range(2):
+        index.start_recording()
+        order = [d.fullname for d in index.mro(c)]
+        reads.append(index.stop_recording())
+        assert order == ["app.c.C", "app.b.B", "app.a.A"]
+    assert reads[0] == reads[1] and {"app.a#A", "app.b#B"} <= reads[1]
+
+
 def test_every_builtin_table_is_declared_by_the_rules_that_read_it():
     from ssot_lint.registry import load_rules
 
