@@ -236,6 +236,11 @@ def tune_gc() -> None:
 @click.option("--statistics", is_flag=True, help="Show counts by rule instead of each finding.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache (.ssot_lint_cache/, see `cache-dir`).")
 @click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="Keep the cache in this folder instead of the config's `cache-dir` (may be outside the project).",
+)
+@click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=0),
@@ -330,6 +335,7 @@ class _CheckOptions:
     stdin_filename: str | None
     statistics: bool
     no_cache: bool
+    cache_dir: str | None
     jobs: int | None
     no_prefilter: bool
     fix: bool
@@ -382,6 +388,7 @@ def _check_once(o: _CheckOptions) -> int:
         prefilter=not o.no_prefilter,
         jobs=o.jobs or None,
         use_cache=not o.no_cache,
+        cache_dir=os.path.abspath(o.cache_dir) if o.cache_dir else None,
         force_exclude=o.force_exclude,
         dependents=o.dependents,
     )

@@ -217,7 +217,8 @@ class Linter:
 
     def make_cache(self, enabled: bool | None = None) -> Cache:
         on = self.use_cache if enabled is None else enabled
-        return Cache(self.root / self.config.cache_dir, enabled=on)
+        where = self.options.cache_dir
+        return Cache(Path(where) if where else self.root / self.config.cache_dir, enabled=on)
 
     # --- whole runs ----------------------------------------------------------------------------
     def lint_texts(self, files: dict[str, str], targets: list[str]) -> RunResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -105,6 +106,20 @@ def test_a_report_larger_than_a_pipe_arrives_whole_with_its_exit_code(tmp_path):
     assert len(proc.stdout) > 256 * 1024
     doc = json.loads(proc.stdout)
     assert doc["summary"]["diagnostics"] == len(doc["diagnostics"]) == 120 * 8
+
+
+def test_cache_dir_keeps_the_cache_where_the_user_says(tmp_path):
+    """`--cache-dir` (relative to the current folder, and outside the project) holds the
+    whole cache: the project gets none, and the next run with it answers from it."""
+    root = make_project(tmp_path, {"app/__init__.py": "", "app/engine.py": ENGINE, "app/routes.py": VIOLATION})
+    first = run_cli("check", str(root), "--format", "json", "--cache-dir", "elsewhere", cwd=tmp_path)
+    assert first.returncode == 1, first.stderr.decode()
+    kept = tmp_path / "elsewhere"
+    assert (kept / "findings.json").is_file() and (kept / ".gitignore").is_file()
+    assert not (root / ".ssot_lint_cache").exists()
+    second = run_cli("check", str(root), "--format", "json", "--cache-dir", str(kept), "--timings")
+    assert json.loads(second.stdout) == json.loads(first.stdout)
+    assert re.search(r"^facts +\S+ +\S+ +0 ", second.stderr.decode(), re.M), second.stderr.decode()
 
 
 def test_syntax_error_among_good_files(tmp_path, json_schema):

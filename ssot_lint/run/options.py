@@ -18,6 +18,10 @@ class RunOptions:
     jobs: int | None = None
     # The facts and findings cache (``--no-cache`` turns it off).
     use_cache: bool = True
+    # Where the cache lives (``--cache-dir``, absolute): instead of the config's ``cache-dir``.
+    # The user's own choice on the command line, so it is not confined to the root as a
+    # config's path is (a repository's config cannot send writes outside it).
+    cache_dir: str | None = None
     # Apply ``exclude`` to files named explicitly too (``--force-exclude``).
     force_exclude: bool = False
     # Also lint the files whose findings depend on the files given (``--dependents``).
