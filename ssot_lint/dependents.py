@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .cache import DependentsMemo, ImportRow
+from .cache import DependentsMemo, ImportRow, digest
 from .facts import ALIAS, CLASS, FROM, IMPORT, ModuleFacts
 from .index import identifier_text
 from .project import Project
@@ -87,8 +87,7 @@ def _row_digest(row: ImportRow | None) -> str:
 
 def _layout(project: Project) -> str:
     """Which module each file is (the config's roots decide it, and the importers follow it)."""
-    items = sorted(project.module_info.items())
-    return hashlib.blake2b(repr(items).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return digest(sorted(project.module_info.items()))
 
 
 def memoised_importers(project: Project, modules: set[str]) -> set[str]:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_module_rows import leaf, project, run
+from test_module_rows import leaf, linted_then_edited, project, run
 from warm_cold import findings, write_tree
 
 from ssot_lint.cache import Cache, Manifest
@@ -73,13 +73,7 @@ def test_an_edit_writes_a_delta_and_the_manifest_reads_back_as_kept(tmp_path, mo
 def _edited_once(tmp_path: Path) -> tuple[Path, dict[str, str], list[tuple]]:
     """A project linted, then a leaf edited and linted again (a delta written): its root,
     files and the findings of the second run."""
-    root = tmp_path / "p"
-    files = project()
-    write_tree(root, files)
-    run(root)
-    files = {**files, "app/leaf05.py": leaf(5) + "\nX = 1\n"}
-    write_tree(root, files)
-    found, _ = run(root)
+    root, files, found = linted_then_edited(tmp_path, "app/leaf05.py", leaf(5) + "\nX = 1\n")
     assert (root / ".ssot_lint_cache" / "findings-delta.json").is_file()
     return root, files, found
 

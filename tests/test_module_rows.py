@@ -63,6 +63,19 @@ def run(root: Path, jobs: int = 1) -> tuple[list[tuple], dict]:
     return found, linter.stats
 
 
+def linted_then_edited(tmp_path: Path, path: str, text: str) -> tuple[Path, dict[str, str], list[tuple]]:
+    """``project()`` linted, then ``path`` replaced by ``text`` and linted again: the root,
+    the files as they are now, and the second run's findings."""
+    root = tmp_path / "p"
+    files = project()
+    write_tree(root, files)
+    run(root)
+    files = {**files, path: text}
+    write_tree(root, files)
+    found, _ = run(root)
+    return root, files, found
+
+
 def test_a_leaf_edit_loads_only_the_changed_modules_facts(tmp_path):
     root = tmp_path / "p"
     files = project()
@@ -484,13 +497,7 @@ def test_a_run_with_nothing_changed_keeps_the_table_memo(tmp_path, monkeypatch):
     a run (an incremental one: a file edited within two seconds of its read leaves no
     stamp for the unchanged run) dropped them, and the next function added anywhere
     re-linted every file that had met the await tables: 3,513 on Home Assistant."""
-    root = tmp_path / "p"
-    files = project()
-    write_tree(root, files)
-    run(root)
-    edited = {**files, "app/leaf05.py": leaf(5) + "\n\ndef first_new():\n    return 1\n"}
-    write_tree(root, edited)
-    run(root)
+    root, edited, _ = linted_then_edited(tmp_path, "app/leaf05.py", leaf(5) + "\n\ndef first_new():\n    return 1\n")
     (root / ".ssot_lint_cache" / "last-run.json").unlink(missing_ok=True)  # the next run is incremental
     _, stats = run(root)
     assert stats["linted"] == 0

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 _FEW_WORDS = 16  # more: the text's identifiers as a set, rather than a search per word
 
-
 # A file's findings and errors, as the run reports them.
 PerFile = dict[str, tuple[list[Diagnostic], list[InternalError]]]
 
