@@ -627,3 +627,32 @@ def test_the_class_hierarchy_is_kept_and_updated_from_the_changed_rows(tmp_path,
         assert kept(root) == kept(fresh), path  # the same subclasses, in the same order
     entry = Cache(root / ".ssot_lint_cache").load_manifest(tool).entries["app/caller.py"]
     assert "@table:class-hierarchy:" in entry.deps  # the caller's lookups read the hierarchy
+
+
+def test_each_module_duplicate_table_reads_only_the_whole_table(tmp_path, monkeypatch):
+    """SSOT007's module tables (``@table:duplicate-entries:<module>:<patterns>``) read the
+    whole duplicate table, one input each; building that table reads about every module,
+    and is kept once. When each module's table kept those reads itself, a tree of n
+    modules kept n tables of n names (100 million on 10,000 modules: gigabytes, and the
+    time to fingerprint them). Here, a few modules suffice to see the shape."""
+    sessions: list[AnalysisSession] = []
+    real_init = AnalysisSession.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        sessions.append(self)
+
+    monkeypatch.setattr(AnalysisSession, "__init__", init)
+    root = tmp_path / "p"
+    write_tree(root, project())
+    run(root)
+    inputs = {dep: read for s in sessions for dep, read in s.inputs.items()}
+    entries = {dep: read for dep, read in inputs.items() if dep.startswith("@table:duplicate-entries:")}
+    whole = {dep for dep in inputs if dep.startswith("@table:duplicate-table:")}
+    assert len(entries) >= 30, sorted(entries)
+    assert len(whole) == 1
+    assert all(read == frozenset(whole) for read in entries.values()), entries
+    (built,) = (inputs[dep] for dep in whole)
+    # What building it read (the candidates, the contract, ...) is kept with it, once.
+    assert built is not None and "@contract" in built
+    assert any(dep.startswith("@table:duplicate-candidates:") for dep in built), built
