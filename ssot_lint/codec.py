@@ -179,10 +179,134 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"cannot encode a {t.__name__}")
 
 
+# --- plain data by declared type -----------------------------------------------------------
+# ``_default`` is a call back from the C encoder into Python for each dataclass instance: two
+# calls and a dictionary lookup per object, for the hundreds of objects of a module's facts.
+# A value whose type is known is converted first, by code generated per dataclass (one call
+# per instance, its fields read in place, the trailing defaults dropped by unrolled tests),
+# and the C encoder then writes lists, dicts and strings only. The bytes are the same.
+
+_PLAIN: dict[Any, Callable[[Any], Any] | None] = {}
+
+
+def _sorted_items(values: Any) -> list:
+    try:
+        return sorted(values)
+    except TypeError:  # mixed types: any order decodes to the same set
+        return list(values)
+
+
+def _plain(tp: Any) -> Callable[[Any], Any] | None:
+    """The converter of values of declared type ``tp`` to what ``_default`` would make of
+    them (None: written as they are)."""
+    if tp in _PLAIN:
+        return _PLAIN[tp]
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        box: list[Callable[[Any], Any]] = []
+        _PLAIN[tp] = lambda x: box[0](x)  # registered first: a dataclass may contain itself
+        try:
+            box.append(_plain_class(tp))
+        except BaseException:
+            del _PLAIN[tp]
+            raise
+        found: Callable[[Any], Any] | None = box[0]
+    else:
+        found = _plain_type(tp)
+    _PLAIN[tp] = found
+    return found
+
+
+def _plain_type(tp: Any) -> Callable[[Any], Any] | None:
+    optional, inner = _optional(tp)
+    if optional:
+        conv = _plain(inner)
+        return None if conv is None else (lambda x: None if x is None else conv(x))
+    origin = typing.get_origin(inner)
+    args = typing.get_args(inner)
+    if origin in (set, frozenset):
+        each = _plain(args[0])
+        if each is None:
+            return _sorted_items
+        return lambda s: [each(v) for v in _sorted_items(s)]
+    if origin in (tuple, list) and (origin is list or (len(args) == 2 and args[1] is Ellipsis)):
+        item = _plain(args[0])
+        return None if item is None else (lambda s: [item(v) for v in s])
+    if origin is tuple:
+        convs = [_plain(a) for a in args]
+        if all(c is None for c in convs):
+            return None
+        return lambda t: [v if c is None else c(v) for c, v in zip(convs, t)]
+    if origin is dict:
+        kc, vc = _plain(args[0]), _plain(args[1])
+        if args[0] is str:
+            return None if vc is None else (lambda d: {k: vc(v) for k, v in d.items()})
+        return lambda d: [[k if kc is None else kc(k), v if vc is None else vc(v)] for k, v in d.items()]
+    return None  # str, int, bool, None, Any: written as they are (``_default`` for the rest)
+
+
+def _is_default_test(var: str, default: Any) -> str:
+    """Generated test: local ``var`` holds exactly ``default`` (a trimmable one)."""
+    if default is None or type(default) is bool:
+        return f"{var} is {default!r}"
+    return f"type({var}) is {type(default).__name__} and not {var}"
+
+
+def _plain_class(cls: type) -> Callable[[Any], Any]:
+    """Generated code: each field read once; the trailing fields equal to their default
+    dropped as ``_class_encoder`` drops them (tested on the field as it is, before it is
+    converted); the kept fields converted."""
+    fields = _hints(cls)
+    defaults = _defaults(cls)
+    n = len(fields)
+    ns: dict[str, Any] = {"cls": cls, "fallback": _default}
+    lines = ["def enc(o):", "    if type(o) is not cls: return fallback(o)"]
+    kept = []
+    for i, (name, tp) in enumerate(fields):
+        lines.append(f"    a{i} = o.{name}")
+        conv = _plain(tp)
+        if conv is None:
+            kept.append(f"a{i}")
+        else:
+            ns[f"C{i}"] = conv
+            kept.append(f"C{i}(a{i})")
+    keep = n
+    while keep > 0:
+        d = defaults[keep - 1]
+        trimmable = d is None or (type(d) in (bool, int, str, tuple, list, dict, frozenset) and not d)
+        # ``_class_encoder`` compares a field converted by ``_converter`` (a dict with other
+        # than str keys, as pairs) with its default: never equal.
+        if d is _NO_DEFAULT or not trimmable or _needs_convert(fields[keep - 1][1]):
+            break
+        keep -= 1
+    indent = "    "
+    for i in range(n - 1, keep - 1, -1):
+        lines.append(f"{indent}if {_is_default_test(f'a{i}', defaults[i])}:")
+        indent += "    "
+    for end in range(keep, n + 1):
+        lines.append(f"{'    ' * (1 + n - end)}return [{', '.join(kept[:end])}]")
+    exec("\n".join(lines), ns)  # made from our own field names and types, never from data
+    return ns["enc"]
+
+
+def plain(value: Any, tp: Any = None) -> Any:
+    """``value`` with its dataclasses (and sets) converted by its declared type ``tp`` (by
+    default its own, when it is a dataclass); else as it is (``dumps`` converts the rest).
+    ``CodecError`` when it does not have that type."""
+    if tp is None and dataclasses.is_dataclass(value):
+        tp = type(value)
+    conv = _plain(tp) if tp is not None else None
+    if conv is None:
+        return value
+    try:
+        return conv(value)
+    except (TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise CodecError(f"cannot encode: {exc}") from None
+
+
 def dumps(value: Any, tp: Any = None) -> bytes:
-    """``value`` as JSON bytes; ``tp``, when given, converts non-str-keyed dicts at the top."""
-    if tp is not None:
-        value = _converter(tp)(value)
+    """``value`` as JSON bytes; ``tp``, when given, is its declared type (a dataclass value
+    is converted by its own)."""
+    value = plain(value, tp)
     try:
         text = json.dumps(value, default=_default, separators=(",", ":"), check_circular=False)
     except (TypeError, ValueError, RecursionError) as exc:

@@ -209,6 +209,53 @@ def test_facts_round_trip_exactly():
         assert codec.loads(codec.dumps(f), ModuleFacts) == f
 
 
+def _by_callback(value) -> bytes:
+    """What ``codec.dumps`` wrote before it converted by declared type: the C encoder
+    calling back ``codec._default`` for each dataclass and set."""
+    return json.dumps(value, default=codec._default, separators=(",", ":"), check_circular=False).encode("ascii")
+
+
+@dataclasses.dataclass
+class _Node:
+    name: str
+    kids: tuple[_Node, ...] = ()
+    tags: frozenset[str] = frozenset()
+    by_line: dict[int, str] = dataclasses.field(default_factory=dict)
+    parent: _Node | None = None
+    pairs: tuple[tuple[str, _Node], ...] = ()
+    count: int = 0
+    flag: bool = False
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        _Node("a"),
+        _Node("a", tags=frozenset({"y", "x"})),
+        _Node("a", by_line={}),  # a converted field is never trimmed
+        _Node("a", by_line={3: "x"}, count=0, flag=True),
+        _Node("a", (_Node("b", parent=_Node("c")),), pairs=(("k", _Node("d", count=2)),)),
+        _Node("a", count=False),  # equal to the default, of another type: kept
+        _Node("a", flag=0),
+        _Node("a", kids=[]),  # an empty list where the default is (): kept
+    ],
+)
+def test_encoding_by_declared_type_writes_what_the_callbacks_wrote(value):
+    assert codec.dumps(value) == _by_callback(value)
+
+
+def test_facts_and_manifests_encode_by_type_to_the_same_bytes(tmp_path):
+    for f in _every_fixture_facts():
+        assert codec.dumps(f) == _by_callback(f)
+    root = FIXTURES / "legacy_service"
+    linter = Linter(load_config(root), load_rules())
+    linter.make_cache = lambda enabled=None: Cache(tmp_path / "cache")  # type: ignore[method-assign]
+    linter.run([str(root)])
+    manifest = linter.make_cache().load_manifest(linter.tool())
+    assert manifest.entries
+    assert codec.dumps(manifest) == _by_callback(manifest)
+
+
 def test_manifest_and_contract_round_trip(tmp_path):
     root = FIXTURES / "legacy_service"
     linter = Linter(load_config(root), load_rules())
