@@ -162,8 +162,6 @@ class Project:
         self._facts: dict[str, ModuleFacts] = {}
         self._slice_digests: dict[tuple[str, str], dict[str, str] | None] = {}
         self._held: set[tuple[str, str]] = set()  # (dependency, fingerprint) pairs that hold
-        # Facts a worker extracted (``run.facts``), as the codec's JSON: decoded on first use.
-        self._packed: dict[str, bytes] = {}
         # Files a worker read without error: their hash is known; they are read here only
         # when their text is needed.
         self._readable: set[str] = set()
@@ -338,20 +336,21 @@ class Project:
         src = self.source(rel)
         return src if isinstance(src, ReadError) else None
 
-    def adopt(self, rel: str, found: tuple[str, StatRecord | None, bytes | None] | None) -> None:
+    def adopt(self, rel: str, found: tuple[str, StatRecord | None, ModuleFacts | None] | None) -> None:
         """Take what a worker found reading a file (``run.facts.read_and_extract``): its
         content hash, its stat record, and its facts when they were extracted (not cached).
         None: the worker could not read it; it is read (and its error reported) here."""
         if found is None:
             return
-        chash, record, packed = found
+        chash, record, facts = found
         self._hashes[rel] = chash
         self.restatted.add(rel)
         if record is not None:
             self.new_stats[rel] = record
         self._readable.add(rel)
-        if packed is not None:
-            self._packed[rel] = packed
+        if facts is not None:
+            self._facts[rel] = facts
+            self._keep_row(rel, facts)
             self.computed_facts += 1
 
     def stat_records(self) -> dict[str, StatRecord]:
@@ -429,17 +428,6 @@ class Project:
         found = self._facts.get(rel)
         if found is not None:
             return found
-        packed = self._packed.pop(rel, None)
-        if packed is not None:
-            with phase("cache", 1):
-                try:
-                    found = loads(packed, ModuleFacts)
-                except Exception:  # never expected (a worker encoded it): extracted again below
-                    found = None
-            if found is not None:
-                self._facts[rel] = found
-                self._keep_row(rel, found)
-                return found
         module, is_package = self.module_info.get(rel, ("", False))
         record = self.new_stats.get(rel) if rel not in self._sources else None
         if record is not None and record[2] <= self.max_bytes:

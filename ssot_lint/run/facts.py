@@ -4,9 +4,8 @@ In a run (``Linter.run``), the files whose content is not known from the previou
 (all of them on a cold cache, or with ``--no-cache``) are read, hashed, parsed and
 their facts extracted in worker processes (``extract_in_parallel``). A worker writes
 each module's facts to the cache itself and hands back the content hash, the stat
-record and the facts as the codec's JSON, which the main process decodes only when a
-lookup needs them (about a sixth of the cost of extracting them). Everything else is
-loaded lazily through ``Project`` (cached by content).
+record and the facts (``read_and_extract``). Everything else is loaded lazily through
+``Project`` (cached by content).
 
 The eager path the language server, ``lint_texts`` and ``ssot-lint contract`` use is
 here too: read every module, extract its facts, index them.
@@ -92,11 +91,8 @@ def extract_in_parallel(linter: Linter, project: Project) -> int:
     if len(todo) < workers.MIN_PARALLEL_FILES or not workers.can_fork():
         return 0
 
-    def take(rel: str, found: tuple[str, StatRecord | None, bytes | None] | None) -> None:
-        # Decoded as it arrives, while the workers go on: the index needs nearly every
-        # module's facts on a run that has to extract them.
+    def take(rel: str, found: tuple[str, StatRecord | None, ModuleFacts | None] | None) -> None:
         project.adopt(rel, found)
-        project.facts(rel)
 
     with phase(PARALLEL):
         workers.lint_in_workers(
@@ -112,11 +108,17 @@ def extract_in_parallel(linter: Linter, project: Project) -> int:
     return len(todo)
 
 
-def read_and_extract(project: Project, rel: str) -> tuple[str, StatRecord | None, bytes | None] | None:
+def read_and_extract(project: Project, rel: str) -> tuple[str, StatRecord | None, ModuleFacts | None] | None:
     """In a worker: read and hash a file; unless the cache has its facts, extract them and
-    write them to the cache. Returns (content hash, stat record, encoded facts or None
-    when cached), or None when the file cannot be read (or anything fails: the main
-    process then does it all again, and reports what fails)."""
+    write them to the cache. Returns (content hash, stat record, the facts or None when
+    cached), or None when the file cannot be read (or anything fails: the main process
+    then does it all again, and reports what fails).
+
+    The facts go back to the main process as objects, pickled by the pool over the pipe
+    between the processes of this run, as every worker result is: that is not the cache,
+    and nothing read from the project's folder is unpickled. Unpickling is done in C, where
+    decoding the cache's JSON against the declared types took the main process four times
+    as long (its serial part of a cold run). With ``--no-cache`` nothing is encoded."""
     try:
         if project.read_error(rel) is not None:
             return None
@@ -132,9 +134,9 @@ def read_and_extract(project: Project, rel: str) -> tuple[str, StatRecord | None
         assert isinstance(src, SourceFile)
         with phase("facts", 1):
             facts = extract_facts(src.text, module, rel, is_package)
-        with phase("cache", 1):
-            packed = dumps(facts)
-            cache.put_packed_facts(key, packed)
-        return chash, record, packed
+        if cache.enabled:
+            with phase("cache", 1):
+                cache.put_packed_facts(key, dumps(facts))
+        return chash, record, facts
     except Exception:
         return None
