@@ -15,6 +15,7 @@ properties and methods with return annotations.  Anything else is "unknown".
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -687,6 +688,9 @@ def _outer(scope: str) -> str:
     return scope.rpartition(".")[0] if scope else ""
 
 
+# Annotations repeat across a project (`Optional[UserExecutionContext]`): each text is parsed
+# once per process (the result is only read).
+@functools.lru_cache(maxsize=8192)
 def _unwrap_annotation(text: str) -> str | None:
     """The single class an annotation names: ``Optional[X]``, ``X | None``, ``"X"`` -> ``X``."""
     try:

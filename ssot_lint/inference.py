@@ -29,6 +29,7 @@ that returns its argument).
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -318,7 +319,7 @@ class Inference:
         self._values: dict[tuple[str, str, str], tuple[Types | None, frozenset[str]]] = {}
         self._dispatches: dict[tuple, tuple[CallResolution | None, frozenset[str]]] = {}
         self._active: set[tuple] = set()
-        self._partial: dict[tuple, tuple[object, frozenset[str]]] = {}
+        self._partial: dict[tuple, tuple[object, tuple[str, ...]]] = {}
         self._cuts = 0
         # module -> qualname -> its class-names row and project base fullnames (from the
         # hierarchy), for ``_classify``; callers record the row (``touch_row``).
@@ -355,10 +356,11 @@ class Inference:
             self._active.discard(key)
             tainted = self.index.recording_tainted()
             deps = self.index.stop_recording()
+        kept = (result, tuple(deps))  # a tuple: see ``ProjectIndex._memoized``
         if self._cuts == before and not tainted:
-            memo[key] = (result, deps)
+            memo[key] = kept
         else:
-            self._partial[key] = (result, deps)
+            self._partial[key] = kept
         if not self._active:
             self._partial.clear()
         return result
@@ -377,7 +379,7 @@ class Inference:
             tainted = self.index.recording_tainted()
             deps = self.index.stop_recording()
         if not tainted:
-            memo[key] = (result, deps)
+            memo[key] = (result, tuple(deps))
         return result
 
     @classmethod
@@ -1568,6 +1570,9 @@ def _annotation_leaves(text: str) -> list[tuple[str, ast.expr | None]] | None:
     return out
 
 
+# Annotations repeat across a project (`Optional[UserExecutionContext]`): each text is parsed
+# once per process (the result is only read).
+@functools.lru_cache(maxsize=8192)
 def _parse_annotation(text: str) -> ast.expr | None:
     try:
         return ast.parse(text.strip(), mode="eval").body

@@ -11,6 +11,7 @@ fails there too becomes an internal error.
 
 from __future__ import annotations
 
+import gc
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -99,6 +100,12 @@ def lint_in_workers(
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    # What the workers inherit (every module's facts, the index) is frozen out of the cyclic
+    # collector's reach while they run: a collection in a worker would otherwise write to
+    # the header of every object it inherited, and so copy each of those pages into the
+    # worker (the pages stay shared only while nobody writes to them). Thawed once the
+    # pool is done, for this process's later collections.
+    gc.freeze()
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
@@ -125,6 +132,7 @@ def lint_in_workers(
     except BrokenProcessPool:
         pass
     finally:
+        gc.unfreeze()
         main = timings.current()
         if main is not None:
             main.worker_parts.extend(spent)
