@@ -123,6 +123,7 @@ class NotifierModel:
     # a call of such a name on a notifier may reach a method added to that instance.
     patched: frozenset[str] = frozenset()
     _relevant: frozenset[str] | None = None
+    _entries: dict[str, NotifierClass] | None = None
 
     # --- classes -------------------------------------------------------------------
     def is_notifier(self, defn: Definition) -> bool:
@@ -155,10 +156,14 @@ class NotifierModel:
         return frozenset(out)
 
     def contract_entry(self, name: str) -> NotifierClass | None:
-        for entry in self.contract.notifier_classes:
-            if bare(entry.name) == bare(name):
-                return entry
-        return None
+        """The contract's first notifier class of that bare name (a dict built once: a
+        contract inferred from a large tree has thousands, and this is asked per receiver)."""
+        if self._entries is None:
+            entries: dict[str, NotifierClass] = {}
+            for entry in self.contract.notifier_classes:
+                entries.setdefault(bare(entry.name), entry)
+            self._entries = entries
+        return self._entries.get(bare(name))
 
     def relevant_names(self) -> frozenset[str]:
         """Names a file must use for any receiver in it to be typed as a notifier.

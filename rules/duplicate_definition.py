@@ -89,10 +89,15 @@ def _names_row(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, tuple[str,
     return facts.path, tuple(sorted(names))
 
 
-def _wanted(contract: Contract, patterns: tuple[str, ...]) -> Callable[[str], bool]:
+def _wanted(session: AnalysisSession, patterns: tuple[str, ...]) -> Callable[[str], bool]:
     """Is a name one the table looks at: a contract class's bare name, or a pattern's match?
-    (One regular expression for all patterns, and one answer per distinct name.)"""
-    return _wanted_among(frozenset(_contract_names(contract)[0]), patterns)
+    (One regular expression for all patterns, and one answer per distinct name.) Asked for
+    each module's row: the contract's names are gathered once per session, not per module
+    (a contract inferred from a tree of 10,000 modules has thousands of classes)."""
+    contract = session.contract
+    assert contract is not None, "the duplicate candidates need a contract"
+    names = session.cached(("duplicate-contract-names",), lambda: frozenset(_contract_names(contract)[0]))
+    return _wanted_among(names, patterns)
 
 
 @functools.lru_cache(maxsize=8)
@@ -119,9 +124,7 @@ def _hits_row(arg: str) -> ModuleRow[tuple[str, tuple[str, ...]]]:
     patterns = tuple(str(p) for p in json.loads(arg))
 
     def make(facts: ModuleFacts, index: ProjectIndex) -> tuple[str, tuple[str, ...]]:
-        contract = session_of(index).contract
-        assert contract is not None, "the duplicate candidates need a contract"
-        wanted = _wanted(contract, patterns)
+        wanted = _wanted(session_of(index), patterns)
         path, names = _names_row(facts, index)
         return path, tuple(n for n in names if wanted(n))
 

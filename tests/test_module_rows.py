@@ -656,3 +656,23 @@ def test_each_module_duplicate_table_reads_only_the_whole_table(tmp_path, monkey
     # What building it read (the candidates, the contract, ...) is kept with it, once.
     assert built is not None and "@contract" in built
     assert any(dep.startswith("@table:duplicate-candidates:") for dep in built), built
+
+
+def test_the_contract_names_are_gathered_once_per_session_not_per_module_row(tmp_path, monkeypatch):
+    """SSOT007's row of each module asks which of its names the contract wants. Gathering
+    the contract's names walks every class of the contract, which on a large tree has
+    thousands of inferred ones: done per module, that was the modules times the contract."""
+    import ssot_lint.rules.duplicate_definition as dd
+
+    calls: list[int] = []
+    real = dd._contract_names
+
+    def counting(contract):
+        calls.append(1)
+        return real(contract)
+
+    monkeypatch.setattr(dd, "_contract_names", counting)
+    root = tmp_path / "p"
+    write_tree(root, project())
+    run(root)
+    assert 0 < len(calls) <= 3, len(calls)  # once per session (and the table's own), for 34 modules
