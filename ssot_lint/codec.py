@@ -35,10 +35,6 @@ from typing import Any
 
 Decoder = Callable[[Any], Any]
 _PRIMS = (str, int, bool)
-# Decoded strings are interned: the facts of thousands of modules repeat the same names
-# (binding kinds, callees, imported modules), and ``json.loads`` makes a new object for
-# each occurrence. Interned, a module's decoded facts take about half the memory.
-_intern = sys.intern
 
 
 class CodecError(ValueError):
@@ -332,25 +328,40 @@ def encode(value: Any) -> Any:
 
 # --- decoding -----------------------------------------------------------------------------
 
-_DECODERS: dict[Any, Decoder] = {}
+_DECODERS: dict[tuple[Any, bool], Decoder] = {}
+# Types whose decoded strings are interned (``interned``), with everything inside them.
+_INTERNED: set[Any] = set()
 
 
-def decoder(tp: Any) -> Decoder:
-    """The (cached) decoder of values of type ``tp``."""
-    found = _DECODERS.get(tp)
+def interned(tp: Any) -> None:
+    """Intern the strings of every decoded value of type ``tp``: the facts of thousands of
+    modules repeat the same names (binding kinds, callees, imported modules), and
+    ``json.loads`` makes a new object for each occurrence; interned, a module's decoded
+    facts take about half the memory. Not for the rest (the manifest, the sections): read
+    once a run, they would pay the interning for nothing."""
+    _INTERNED.add(tp)
+
+
+def decoder(tp: Any, intern: bool | None = None) -> Decoder:
+    """The (cached) decoder of values of type ``tp`` (``intern``: its strings interned; by
+    default, for the types registered with ``interned``)."""
+    if intern is None:
+        intern = tp in _INTERNED
+    key = (tp, intern)
+    found = _DECODERS.get(key)
     if found is None:
         if dataclasses.is_dataclass(tp) and isinstance(tp, type):
             # Registered before it is built: a dataclass may contain itself.
             box: list[Decoder] = []
-            _DECODERS[tp] = lambda x: box[0](x)
+            _DECODERS[key] = lambda x: box[0](x)
             try:
-                box.append(_dataclass(tp))
+                box.append(_dataclass(tp, intern))
             except BaseException:
-                del _DECODERS[tp]
+                del _DECODERS[key]
                 raise
-            found = _DECODERS[tp] = box[0]
+            found = _DECODERS[key] = box[0]
         else:
-            found = _DECODERS[tp] = _compile(tp)
+            found = _DECODERS[key] = _compile(tp, intern)
     return found
 
 
@@ -359,33 +370,37 @@ def _only(values: list, kinds: set) -> bool:
     return set(map(type, values)) <= kinds
 
 
-def _compile(tp: Any) -> Decoder:
+def _same(x: str) -> str:
+    return x
+
+
+def _compile(tp: Any, intern: bool) -> Decoder:
     if tp in _PRIMS:
-        return _exact(tp)
+        return _exact(tp, intern)
     if tp is None or tp is type(None):
         return _none
     optional, inner = _optional(tp)
     if optional:
-        dec = decoder(inner)
+        dec = decoder(inner, intern)
         return lambda x: None if x is None else dec(x)
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
-        return _fixed_tuple(args)
+        return _fixed_tuple(args, intern)
     if origin in (tuple, list, set, frozenset):
-        return _sequence(args[0], origin)
+        return _sequence(args[0], origin, intern)
     if origin is dict:
-        return _dict(args[0], args[1])
+        return _dict(args[0], args[1], intern)
     raise TypeError(f"no cache decoder for {tp!r}")  # a programming error, found by the tests
 
 
-def _exact(cls: type) -> Decoder:
-    if cls is str:
+def _exact(cls: type, intern: bool) -> Decoder:
+    if cls is str and intern:
 
         def text(x: Any) -> Any:
             if type(x) is not str:
                 _fail("str", x)
-            return _intern(x)
+            return sys.intern(x)
 
         return text
 
@@ -403,19 +418,20 @@ def _none(x: Any) -> None:
     return None
 
 
-def _sequence(item: Any, kind: type) -> Decoder:
+def _sequence(item: Any, kind: type, intern: bool) -> Decoder:
     if item in _PRIMS:
         kinds = {item}
+        strings = item is str and intern
 
         def plain(x: Any) -> Any:
             if type(x) is not list or not _only(x, kinds):
                 _fail(f"list of {item.__name__}", x)
-            if item is str:
-                x = list(map(_intern, x))
+            if strings:
+                x = list(map(sys.intern, x))
             return x if kind is list else kind(x)
 
         return plain
-    inner = decoder(item)
+    inner = decoder(item, intern)
 
     def seq(x: Any) -> Any:
         if type(x) is not list:
@@ -426,7 +442,7 @@ def _sequence(item: Any, kind: type) -> Decoder:
     return seq
 
 
-def _fixed_tuple(args: tuple) -> Decoder:
+def _fixed_tuple(args: tuple, intern: bool) -> Decoder:
     """Generated code, as for a dataclass: one check per item, then the tuple."""
     n = len(args)
     ns: dict[str, Any] = {"fail": _fail, "only": _only}
@@ -435,14 +451,15 @@ def _fixed_tuple(args: tuple) -> Decoder:
     if n:
         lines.append(f"    {', '.join(names)}, = x")
     for var, tp in zip(names, args):
-        lines.extend(_field_check(var, tp, ns, f"tuple item of type {tp!r}", "    "))
+        lines.extend(_field_check(var, tp, ns, f"tuple item of type {tp!r}", "    ", intern))
     lines.append(f"    return ({', '.join(names)}{',' if n == 1 else ''})")
     exec("\n".join(lines), ns)
     return ns["dec"]
 
 
-def _dict(key: Any, value: Any) -> Decoder:
-    kdec, vdec = decoder(key), decoder(value)
+def _dict(key: Any, value: Any, intern: bool) -> Decoder:
+    kdec, vdec = decoder(key, intern), decoder(value, intern)
+    name = sys.intern if intern else _same
 
     def dct(x: Any) -> dict:
         if type(x) is dict:
@@ -451,10 +468,12 @@ def _dict(key: Any, value: Any) -> Decoder:
             if value in _PRIMS:
                 if not _only(list(x.values()), {value}):
                     _fail(f"object of {value.__name__}", x)
+                if not intern:
+                    return x
                 if value is str:
-                    return {_intern(k): _intern(v) for k, v in x.items()}
-                return {_intern(k): v for k, v in x.items()}
-            return {_intern(k): vdec(v) for k, v in x.items()}
+                    return {name(k): name(v) for k, v in x.items()}
+                return {name(k): v for k, v in x.items()}
+            return {name(k): vdec(v) for k, v in x.items()}
         if type(x) is not list:
             _fail("object or list of pairs", x)
         out = {}
@@ -467,40 +486,38 @@ def _dict(key: Any, value: Any) -> Decoder:
     return dct
 
 
-def _field_check(var: str, tp: Any, ns: dict, label: str, indent: str) -> list[str]:
+def _field_check(var: str, tp: Any, ns: dict, label: str, indent: str, intern: bool) -> list[str]:
     """Lines of generated code that check local ``var`` of declared type ``tp``; the value
     to store is left in ``var`` (converted when it is not a plain JSON value)."""
     optional, inner = _optional(tp)
     guard = f"{var} is not None and " if optional else ""
+    unless_none = f"if {var} is not None: " if optional else ""
     origin = typing.get_origin(inner)
     args = typing.get_args(inner)
     if inner in _PRIMS:
         ns[f"T_{var}"] = inner
         lines = [f"{indent}if {guard}type({var}) is not T_{var}: fail({label!r}, {var})"]
-        if inner is str:
-            ns["intern"] = _intern
-            lines.append(f"{indent}{'if ' + var + ' is not None: ' if optional else ''}{var} = intern({var})")
+        if inner is str and intern:
+            ns["intern"] = sys.intern
+            lines.append(f"{indent}{unless_none}{var} = intern({var})")
         return lines
     seq = origin in (tuple, list, frozenset, set) and (origin is not tuple or (len(args) == 2 and args[1] is Ellipsis))
     if seq and args[0] in _PRIMS:
         ns[f"K_{var}"] = {args[0]}
         ns[f"C_{var}"] = origin
         lines = [f"{indent}if {guard}(type({var}) is not list or not only({var}, K_{var})): fail({label!r}, {var})"]
-        if args[0] is str:
-            ns["intern"] = _intern
+        if args[0] is str and intern:
+            ns["intern"] = sys.intern
             ns["L_"] = list
-            lines.append(f"{indent}{'if ' + var + ' is not None: ' if optional else ''}{var} = L_(map(intern, {var}))")
+            lines.append(f"{indent}{unless_none}{var} = L_(map(intern, {var}))")
         if origin is not list:
-            if optional:
-                lines.append(f"{indent}if {var} is not None: {var} = C_{var}({var})")
-            else:
-                lines.append(f"{indent}{var} = C_{var}({var})")
+            lines.append(f"{indent}{unless_none}{var} = C_{var}({var})")
         return lines
-    ns[f"D_{var}"] = decoder(tp)
+    ns[f"D_{var}"] = decoder(tp, intern)
     return [f"{indent}{var} = D_{var}({var})"]
 
 
-def _dataclass(cls: type) -> Decoder:
+def _dataclass(cls: type, intern: bool) -> Decoder:
     """Generated code: check the length, then each field in place, then call the class
     (trailing fields left out by the encoder take their defaults)."""
     fields = _hints(cls)
@@ -519,7 +536,7 @@ def _dataclass(cls: type) -> Decoder:
             lines.append(f"    if n > {i}:")
         var = f"a{i}"
         lines.append(f"{indent}{var} = x[{i}]")
-        checks = _field_check(var, tp, ns, f"{cls.__name__}.{name}", indent)
+        checks = _field_check(var, tp, ns, f"{cls.__name__}.{name}", indent, intern)
         lines.extend(checks)
         if any(f"{var} = " in line for line in checks):
             lines.append(f"{indent}x[{i}] = {var}")

@@ -256,6 +256,20 @@ def test_facts_and_manifests_encode_by_type_to_the_same_bytes(tmp_path):
     assert codec.dumps(manifest) == _by_callback(manifest)
 
 
+def test_decoded_facts_share_their_strings():
+    """Every module's facts stay in memory for a run: the same name decoded from two
+    modules' facts is one string object (interned), not one per occurrence."""
+    text = "from app.engine import ExecutionEngine\n\n\ndef make(ctx):\n    return ExecutionEngine(ctx)\n"
+    a, b = (
+        codec.loads(codec.dumps(extract_facts(text, name, f"{name}.py", False)), ModuleFacts) for name in ("a", "b")
+    )
+    ((_, binding_a),) = [(n, bs[0]) for n, bs in a.module_scope.bindings.items() if n == "ExecutionEngine"]
+    ((_, binding_b),) = [(n, bs[0]) for n, bs in b.module_scope.bindings.items() if n == "ExecutionEngine"]
+    assert binding_a.target == "app.engine" and binding_a.target is binding_b.target
+    call_a, call_b = a.defs["make"].calls[0], b.defs["make"].calls[0]
+    assert call_a.callee == "ExecutionEngine" and call_a.callee is call_b.callee
+
+
 def test_manifest_and_contract_round_trip(tmp_path):
     root = FIXTURES / "legacy_service"
     linter = Linter(load_config(root), load_rules())
