@@ -73,7 +73,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .codec import CodecError, decoder, dumps, plain
+from .codec import CodecError, decoder, dumps
 from .contract import Contract
 from .diagnostics import Diagnostic
 from .facts import ModuleFacts
@@ -1023,7 +1023,7 @@ def _remove_pickles(directory: Path) -> None:
 
 def _store(path: Path, key: str, value: Any) -> None:
     try:
-        _atomic_write(path, dumps([_MAGIC, FORMAT, key, plain(value)]))
+        _atomic_write(path, dumps([_MAGIC, FORMAT, key, value]))
     except (OSError, CodecError, RecursionError, ValueError):
         pass
 

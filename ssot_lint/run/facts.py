@@ -136,7 +136,7 @@ def read_and_extract(project: Project, rel: str) -> tuple[str, StatRecord | None
             facts = extract_facts(src.text, module, rel, is_package)
         if cache.enabled:
             with phase("cache", 1):
-                cache.put_packed_facts(key, dumps(facts))
+                cache.put_packed_facts(key, dumps(facts, ModuleFacts))
         return chash, record, facts
     except Exception:
         return None
