@@ -325,7 +325,11 @@ def _build_model(index: ProjectIndex, contract: Contract, test_paths: tuple[str,
             roots.append(d)
     # Wiring: the class of what a factory passes to a managed class's notifier parameter.
     wired = _wired_notifiers(index, contract, model, tests)
-    roots.extend(d for d in wired if d not in roots)
+    known = {d.fullname for d in roots}  # a set: `d not in roots` scanned the list per wired class
+    for d in wired:
+        if d.fullname not in known:
+            known.add(d.fullname)
+            roots.append(d)
     model.wired = frozenset(d.fullname for d in wired)
     found: dict[str, Definition] = {}
     for d in roots:
