@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -85,20 +86,55 @@ def lint_in_workers(
     work: Callable[[str], Any] | None = None,  # its results are passed on as they are (the facts phase's may be None)
     failed: object = frozenset(),
     on_result: Callable[[str, tuple], None] | None = None,
+    share: bool = False,
 ) -> dict[str, tuple]:
     """``work(rel)`` (default: ``linter.lint_one(project, rel)``) for each file, in workers.
+
+    ``share``: this process is one of the ``jobs``, and forks one worker fewer. It takes
+    batches from the end of the list while the workers take them from the front, and
+    keeps each worker two batches ahead. A forked worker starts with everything this
+    process holds, and its memory grows apart from it as it works (what it computes, and
+    every inherited page it writes to, if only a reference count): one process fewer is
+    that much less memory, for the same work on the same cores.
 
     A file whose work fails twice gets ``([], [the error], failed)``."""
     out: dict[str, tuple] = {}
     spent: list[dict] = []  # the workers' time per phase, batch by batch (``--timings``)
-    pending = batches(rels, jobs)
+    pending = deque(batches(rels, jobs))
     if work is None:
         work = lambda rel: linter.lint_one(project, rel)  # noqa: E731
+    forked = jobs - 1 if share else jobs
     project.take_new_rows()  # what the workers inherit is the main process's already
     job = WorkerJob(work, project.take_new_rows)
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
+
+    def took(rel: str, res: tuple) -> None:
+        out[rel] = res
+        if on_result is not None:
+            on_result(rel, res)
+
+    def collect(fut: Future, batch: list[str]) -> None:
+        try:
+            results, clock, rows = fut.result()
+        except Exception:  # a dead worker (BrokenProcessPool) or a failed batch
+            return  # retried below
+        project.adopt_rows(rows)
+        if clock is not None:
+            spent.append(clock)
+        for rel, res in results:
+            took(rel, res)
+        on_batch(len(batch))
+
+    def own(batch: list[str]) -> None:
+        for rel in batch:
+            try:
+                res = work(rel)
+            except Exception:  # done again below, where a second failure is reported
+                continue
+            took(rel, res)
+        on_batch(len(batch))
 
     # What the workers inherit (every module's facts, the index) is frozen out of the cyclic
     # collector's reach while they run: a collection in a worker would otherwise write to
@@ -107,28 +143,24 @@ def lint_in_workers(
     # pool is done, for this process's later collections.
     gc.freeze()
     try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(pending)), mp_context=ctx, initializer=_start_worker, initargs=(job,)
-        ) as pool:
-            futures = {pool.submit(_lint_batch, batch): batch for batch in pending}
-            remaining = set(futures)
-            while remaining:
-                finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    batch = futures[fut]
-                    try:
-                        results, clock, rows = fut.result()
-                    except Exception:  # a dead worker (BrokenProcessPool) or a failed batch
-                        continue  # retried below
-                    project.adopt_rows(rows)
-                    if clock is not None:
-                        spent.append(clock)
-                    for rel, res in results:
-                        out[rel] = res
-                        if on_result is not None:
-                            on_result(rel, res)
-                    on_batch(len(batch))
+        if forked >= 1:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(
+                max_workers=min(forked, len(pending)), mp_context=ctx, initializer=_start_worker, initargs=(job,)
+            ) as pool:
+                running: dict[Future, list[str]] = {}
+                ahead = 2 * forked if share else len(pending)
+                while pending or running:
+                    while pending and len(running) < ahead:
+                        batch = pending.popleft()
+                        running[pool.submit(_lint_batch, batch)] = batch
+                    if share and pending:
+                        own(pending.pop())
+                        finished = {fut for fut in running if fut.done()}
+                    else:
+                        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        collect(fut, running.pop(fut))
     except BrokenProcessPool:
         pass
     finally:

@@ -316,6 +316,51 @@ def test_a_dying_worker_does_not_hang_the_run(corpus):
     assert len(result.diagnostics) == len(result.files) and not result.errors
 
 
+class _SaysWhere(LintRule):
+    """
+    ## What it does
+    Reports the process that lints each file (a test double).
+
+    ## Why is this bad?
+    It is not.
+
+    ## Example
+    ```python
+    x = 1
+    ```
+
+    ## Fix
+    None.
+    """
+
+    code = "TEST902"
+    name = "says-where"
+    summary = "reports the linting process"
+
+    def visit_Module(self, node) -> None:
+        self.report(node, f"linted in {os.getpid()}")
+
+
+def test_the_main_process_lints_its_share_beside_one_forked_worker(corpus):
+    """With two jobs, the main process is one of them: it lints batches itself, beside a
+    single forked worker (a worker's memory grows apart from the main process's; one
+    fewer is that much less). The findings are those of one process."""
+    rules = LoadedRules(load_rules().rules + (_SaysWhere,))
+
+    def where(jobs: int) -> list[tuple[str, str]]:
+        linter = Linter(load_config(corpus), rules, select=["TEST902"], options=RunOptions(jobs=jobs, use_cache=False))
+        result = linter.run([str(corpus)])
+        assert not result.errors
+        return [(d.path, d.message.rsplit(" ", 1)[1]) for d in result.diagnostics]
+
+    shared = where(2)
+    pids = {pid for _, pid in shared}
+    assert str(os.getpid()) in pids and len(pids) == 2, pids
+    mine = sum(1 for _, pid in shared if pid == str(os.getpid()))
+    assert 5 < mine < len(shared) - 5, (mine, len(shared))  # both did a real share
+    assert sorted(path for path, _ in shared) == sorted(path for path, _ in where(1))
+
+
 def test_progress_bar_only_on_a_tty(monkeypatch):
     import io
 

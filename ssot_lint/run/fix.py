@@ -89,6 +89,7 @@ def fix_many(
         lambda n: None,
         work=lambda rel: linter.fix_one(project, rel, first[rel], unsafe),
         failed=None,
+        share=True,
     )
 
 

@@ -344,7 +344,7 @@ def lint_many(
     importlib.import_module("libcst")
     importlib.import_module("libcst.metadata")
     with phase(PARALLEL):
-        out.update(workers.lint_in_workers(linter, project, rest, jobs, on_batch))
+        out.update(workers.lint_in_workers(linter, project, rest, jobs, on_batch, share=True))
     return out
 
 
