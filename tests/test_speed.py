@@ -280,22 +280,13 @@ def test_warm_cache_with_workers_matches_cold(corpus, tmp_path):
     assert again == cold and 1 <= stats["linted"] < stats["files"]
 
 
+def _double_doc(what: str) -> str:
+    """The docs every rule carries, for a test double that does ``what``."""
+    return f"## What it does\n{what} (a test double).\n\n## Why is this bad?\nIt is not.\n\n## Example\n```python\nx = 1\n```\n\n## Fix\nNone.\n"
+
+
 class _DiesInWorkers(LintRule):
-    """
-    ## What it does
-    Kills the worker process that runs it (a test double).
-
-    ## Why is this bad?
-    It is not.
-
-    ## Example
-    ```python
-    x = 1
-    ```
-
-    ## Fix
-    None.
-    """
+    __doc__ = _double_doc("Kills the worker process that runs it")
 
     code = "TEST901"
     name = "dies-in-workers"
@@ -317,21 +308,7 @@ def test_a_dying_worker_does_not_hang_the_run(corpus):
 
 
 class _SaysWhere(LintRule):
-    """
-    ## What it does
-    Reports the process that lints each file (a test double).
-
-    ## Why is this bad?
-    It is not.
-
-    ## Example
-    ```python
-    x = 1
-    ```
-
-    ## Fix
-    None.
-    """
+    __doc__ = _double_doc("Reports the process that lints each file")
 
     code = "TEST902"
     name = "says-where"
