@@ -370,10 +370,6 @@ def _only(values: list, kinds: set) -> bool:
     return set(map(type, values)) <= kinds
 
 
-def _same(x: str) -> str:
-    return x
-
-
 def _compile(tp: Any, intern: bool) -> Decoder:
     if tp in _PRIMS:
         return _exact(tp, intern)
@@ -459,7 +455,7 @@ def _fixed_tuple(args: tuple, intern: bool) -> Decoder:
 
 def _dict(key: Any, value: Any, intern: bool) -> Decoder:
     kdec, vdec = decoder(key, intern), decoder(value, intern)
-    name = sys.intern if intern else _same
+    name = sys.intern
 
     def dct(x: Any) -> dict:
         if type(x) is dict:
@@ -473,6 +469,8 @@ def _dict(key: Any, value: Any, intern: bool) -> Decoder:
                 if value is str:
                     return {name(k): name(v) for k, v in x.items()}
                 return {name(k): v for k, v in x.items()}
+            if not intern:
+                return {k: vdec(v) for k, v in x.items()}
             return {name(k): vdec(v) for k, v in x.items()}
         if type(x) is not list:
             _fail("object or list of pairs", x)
