@@ -68,7 +68,9 @@ def test_fixing_in_workers_gives_what_fixing_in_process_gives(tmp_path, monkeypa
     got = _run(parallel, fix=True, jobs=2)
     assert got[:3] == expected[:3] and expected[1]
     assert got[3]["fixable"] == len(expected[1]) >= 5
-    assert forked == []  # the fixes ran in the workers (this process's fix_one was never called)
+    # The fixes were shared: this process fixed its share, and the one forked worker the
+    # two batches sent to it before this process took any (``lint_in_workers(share=True)``).
+    assert 0 < len(forked) <= got[3]["fixable"] - 2, (len(forked), got[3]["fixable"])
     assert _tree(serial) == _tree(parallel)
 
 
