@@ -1166,14 +1166,17 @@ _GENERIC = _FactsVisitor.generic_visit
 _VALIDATOR_WORDS = ("valid", "require", "check", "ensure", "assert")
 
 
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
 def _own_nodes(stmts: list[ast.stmt]):
     """Every node of ``stmts`` without descending into nested functions, classes or lambdas."""
     stack: list[ast.AST] = list(reversed(stmts))
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        for child in child_nodes(node):  # (no `ctx` leaves: no caller looks for them)
+            if not isinstance(child, _SCOPES):
                 stack.append(child)
 
 
