@@ -760,7 +760,7 @@ class Cache:
         modules, kept apart from the project's)."""
         if not self.enabled:
             return None
-        return _load(self._facts_path(key, folder), key, ModuleFacts)
+        return _load(self._facts_path(key, folder), key, ModuleFacts, intern=True)
 
     def put_facts(self, key: str, facts: ModuleFacts, folder: str = "facts") -> None:
         if not self.enabled or not self._prepare():
@@ -1028,7 +1028,7 @@ def _store(path: Path, key: str, value: Any) -> None:
         pass
 
 
-def _load(path: Path, key: str, tp: type) -> Any:
+def _load(path: Path, key: str, tp: type, intern: bool = False) -> Any:
     """The value stored under ``key`` at ``path``, or None: missing, truncated, foreign, from
     another format or version, or not of the declared shape (a hostile file) are all a miss."""
     try:
@@ -1036,15 +1036,15 @@ def _load(path: Path, key: str, tp: type) -> Any:
             data = fh.read()
     except OSError:
         return None
-    return _decoded(data, key, tp)
+    return _decoded(data, key, tp, intern)
 
 
-def _decoded(data: bytes, key: str, tp: Any) -> Any:
-    """``_load`` of bytes already read."""
+def _decoded(data: bytes, key: str, tp: Any, intern: bool = False) -> Any:
+    """``_load`` of bytes already read (``intern``: see ``codec.decoder``)."""
     try:
         raw = json.loads(data)
         if type(raw) is not list or len(raw) != 4 or raw[:3] != [_MAGIC, FORMAT, key]:
             return None
-        return decoder(tp)(raw[3])
+        return decoder(tp, intern)(raw[3])
     except Exception:  # JSON/Unicode errors, CodecError, RecursionError, a rejecting __init__
         return None

@@ -120,6 +120,20 @@ def _defaults(cls: type) -> list[Any]:
 _NO_DEFAULT = object()
 
 
+def _trimmable(default: Any) -> bool:
+    """A default that survives the trip (None, False, 0, "", an empty container): a trailing
+    field equal to it is left out of what is written."""
+    return default is None or (type(default) in (bool, int, str, tuple, list, dict, frozenset) and not default)
+
+
+def _sorted_items(values: Any) -> list:
+    """A set as written: sorted, so the same value writes the same bytes."""
+    try:
+        return sorted(values)
+    except TypeError:  # mixed types: any order decodes to the same set
+        return list(values)
+
+
 def _class_encoder(cls: type) -> Callable[[Any], Any]:
     """The field values of an instance, without the trailing ones equal to their default
     (most facts leave most fields at their default: about half the size, and less to check
@@ -131,10 +145,9 @@ def _class_encoder(cls: type) -> Callable[[Any], Any]:
         get = lambda obj: (one(obj),)  # noqa: E731
     convs = [(i, _converter(tp)) for i, (_, tp) in enumerate(fields) if _needs_convert(tp)]
     defaults = _defaults(cls)
-    # Only defaults that survive the trip (None, False, 0, "", empty containers) are trimmed.
     trimmable = 0
     for d in reversed(defaults):
-        if d is _NO_DEFAULT or not (d is None or (type(d) in (bool, int, str, tuple, list, dict, frozenset) and not d)):
+        if not _trimmable(d):
             break
         trimmable += 1
     keep = len(fields) - trimmable
@@ -165,10 +178,7 @@ def _default(obj: Any) -> Any:
     if enc is not None:
         return enc(obj)
     if t is frozenset or t is set:
-        try:
-            return sorted(obj)
-        except TypeError:  # mixed types: any order decodes to the same set
-            return list(obj)
+        return _sorted_items(obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         enc = _CLASS_ENCODERS[t] = _class_encoder(t)
         return enc(obj)
@@ -183,13 +193,6 @@ def _default(obj: Any) -> Any:
 # and the C encoder then writes lists, dicts and strings only. The bytes are the same.
 
 _PLAIN: dict[Any, Callable[[Any], Any] | None] = {}
-
-
-def _sorted_items(values: Any) -> list:
-    try:
-        return sorted(values)
-    except TypeError:  # mixed types: any order decodes to the same set
-        return list(values)
 
 
 def _plain(tp: Any) -> Callable[[Any], Any] | None:
@@ -267,11 +270,9 @@ def _plain_class(cls: type) -> Callable[[Any], Any]:
             kept.append(f"C{i}(a{i})")
     keep = n
     while keep > 0:
-        d = defaults[keep - 1]
-        trimmable = d is None or (type(d) in (bool, int, str, tuple, list, dict, frozenset) and not d)
         # ``_class_encoder`` compares a field converted by ``_converter`` (a dict with other
         # than str keys, as pairs) with its default: never equal.
-        if d is _NO_DEFAULT or not trimmable or _needs_convert(fields[keep - 1][1]):
+        if not _trimmable(defaults[keep - 1]) or _needs_convert(fields[keep - 1][1]):
             break
         keep -= 1
     indent = "    "
@@ -329,24 +330,14 @@ def encode(value: Any) -> Any:
 # --- decoding -----------------------------------------------------------------------------
 
 _DECODERS: dict[tuple[Any, bool], Decoder] = {}
-# Types whose decoded strings are interned (``interned``), with everything inside them.
-_INTERNED: set[Any] = set()
 
 
-def interned(tp: Any) -> None:
-    """Intern the strings of every decoded value of type ``tp``: the facts of thousands of
-    modules repeat the same names (binding kinds, callees, imported modules), and
-    ``json.loads`` makes a new object for each occurrence; interned, a module's decoded
-    facts take about half the memory. Not for the rest (the manifest, the sections): read
-    once a run, they would pay the interning for nothing."""
-    _INTERNED.add(tp)
-
-
-def decoder(tp: Any, intern: bool | None = None) -> Decoder:
-    """The (cached) decoder of values of type ``tp`` (``intern``: its strings interned; by
-    default, for the types registered with ``interned``)."""
-    if intern is None:
-        intern = tp in _INTERNED
+def decoder(tp: Any, intern: bool = False) -> Decoder:
+    """The (cached) decoder of values of type ``tp``. ``intern``: its strings are interned,
+    for values kept by the thousand (every module's facts repeat the same names: binding
+    kinds, callees, imported modules, and ``json.loads`` makes a new object for each
+    occurrence; interned, a module's decoded facts take about half the memory). Not for
+    what is read once a run (the manifest, the sections): it would pay for nothing."""
     key = (tp, intern)
     found = _DECODERS.get(key)
     if found is None:

@@ -20,8 +20,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Generic, TypeAlias, TypeVar
 
-from .codec import interned
-
 # Binding kinds.
 IMPORT = "import"  # `import a.b` (binds `a` -> module a) / `import a.b as m` (m -> a.b)
 FROM = "from"  # `from m import n [as x]`: target=m, name=n
@@ -238,10 +236,6 @@ class ModuleFacts:
     @property
     def module_scope(self) -> Scope:
         return self.scopes[""]
-
-
-# Every module's facts stay in memory for a run: their strings are interned when decoded.
-interned(ModuleFacts)
 
 
 def dotted_name(node: ast.AST) -> str | None:

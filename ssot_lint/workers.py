@@ -173,7 +173,7 @@ def lint_in_workers(
         if rel in out:
             continue
         try:
-            out[rel] = work(rel)
+            res = work(rel)
         except Exception as exc:
             err = InternalError(
                 "worker",
@@ -182,8 +182,7 @@ def lint_in_workers(
                 path=rel,
                 traceback=traceback.format_exc(limit=-6),
             )
-            out[rel] = ([], [err], failed)
-        if on_result is not None:
-            on_result(rel, out[rel])
+            res = ([], [err], failed)
+        took(rel, res)
         on_batch(1)
     return out

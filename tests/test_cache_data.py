@@ -256,13 +256,15 @@ def test_facts_and_manifests_encode_by_type_to_the_same_bytes(tmp_path):
     assert codec.dumps(manifest, Manifest) == _by_callback(manifest)
 
 
-def test_decoded_facts_share_their_strings():
-    """Every module's facts stay in memory for a run: the same name decoded from two
-    modules' facts is one string object (interned), not one per occurrence."""
+def test_decoded_facts_share_their_strings(tmp_path):
+    """Every module's facts stay in memory for a run: the same name read from two modules'
+    cached facts is one string object (interned), not one per occurrence."""
     text = "from app.engine import ExecutionEngine\n\n\ndef make(ctx):\n    return ExecutionEngine(ctx)\n"
-    a, b = (
-        codec.loads(codec.dumps(extract_facts(text, name, f"{name}.py", False)), ModuleFacts) for name in ("a", "b")
-    )
+    cache = Cache(tmp_path / "cache")
+    for name in ("a", "b"):
+        cache.put_facts(name, extract_facts(text, name, f"{name}.py", False))
+    a, b = cache.get_facts("a"), cache.get_facts("b")
+    assert a is not None and b is not None
     ((_, binding_a),) = [(n, bs[0]) for n, bs in a.module_scope.bindings.items() if n == "ExecutionEngine"]
     ((_, binding_b),) = [(n, bs[0]) for n, bs in b.module_scope.bindings.items() if n == "ExecutionEngine"]
     assert binding_a.target == "app.engine" and binding_a.target is binding_b.target

@@ -91,9 +91,6 @@ def extract_in_parallel(linter: Linter, project: Project) -> int:
     if len(todo) < workers.MIN_PARALLEL_FILES or not workers.can_fork():
         return 0
 
-    def take(rel: str, found: tuple[str, StatRecord | None, ModuleFacts | None] | None) -> None:
-        project.adopt(rel, found)
-
     with phase(PARALLEL):
         workers.lint_in_workers(
             linter,
@@ -103,7 +100,7 @@ def extract_in_parallel(linter: Linter, project: Project) -> int:
             lambda n: None,
             work=lambda rel: read_and_extract(project, rel),
             failed=None,
-            on_result=take,
+            on_result=project.adopt,
         )
     return len(todo)
 
